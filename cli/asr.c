@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * asr: dispatch to a subcommand.  The table below is the one list of
+ * commands; `asr --help`, `asr help COMMAND` and the per-command --help
+ * are all generated from it.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cleanup.h"
+#include "machine.h"
+
+static const AsrCommand *const commands[] = {
+  &asr_command_capture,
+  &asr_command_check,
+  &asr_command_show,
+  &asr_command_validate,
+};
+
+static const AsrCommand *
+find_command (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (commands[i]->name, name) == 0)
+      return commands[i];
+  return NULL;
+}
+
+static void
+print_usage (FILE *fp)
+{
+  fprintf (fp,
+           "Usage: asr COMMAND [OPTION...] [ARG...]\n"
+           "       asr help [COMMAND]\n"
+           "       asr --version\n"
+           "\n"
+           "Automated System Recovery for Linux machines on QEMU block formats.\n"
+           "\n"
+           "Commands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+  fprintf (fp,
+           "  %-10s %s\n"
+           "\n"
+           "Exit status: 0 done, 1 a check failed, 2 bad usage or invalid input,\n"
+           "3 runtime failure.  See asr(1) and 'asr help COMMAND'.\n",
+           "help", "Show help for a command");
+}
+
+static GOptionContext *
+command_context (const AsrCommand *cmd)
+{
+  g_autofree char *summary = g_strdup_printf ("%s", cmd->summary);
+  g_autofree char *description = g_strdup_printf ("%s\n\nSee asr-%s(1) for details.",
+                                                  cmd->description, cmd->name);
+  GOptionContext *ctx = g_option_context_new (cmd->parameters);
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_set_description (ctx, description);
+  g_option_context_set_strict_posix (ctx, FALSE);
+  if (cmd->add_options)
+    cmd->add_options (ctx);
+  return ctx;
+}
+
+static int
+print_command_help (const char *name)
+{
+  const AsrCommand *cmd = find_command (name);
+  if (cmd == NULL)
+    {
+      cli_error ("help", "unknown command '%s' (see 'asr --help')", name);
+      return ASR_EXIT_USAGE;
+    }
+  g_autoptr (GOptionContext) ctx = command_context (cmd);
+  g_autofree char *prgname = g_strdup_printf ("asr %s", cmd->name);
+  g_set_prgname (prgname);
+  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+  fputs (help, stdout);
+  return ASR_EXIT_OK;
+}
+
+static int
+run_command (const AsrCommand *cmd, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) ctx = command_context (cmd);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *prgname = g_strdup_printf ("asr %s", cmd->name);
+
+  g_set_prgname (prgname);
+  if (cmd->prepare)
+    cmd->prepare (argc, argv);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      cli_error (cmd->name, "%s (see 'asr help %s')", error->message, cmd->name);
+      return ASR_EXIT_USAGE;
+    }
+  return cmd->run (argc, argv);
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  /* Before any thread exists: Ctrl-C and SIGTERM remove temporary files
+   * and kill the qemu processes asr started. */
+  asr_cleanup_install ();
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return ASR_EXIT_USAGE;
+    }
+
+  const char *first = argv[1];
+  if (strcmp (first, "--version") == 0 || strcmp (first, "-V") == 0)
+    {
+      printf ("asr %s\n", PACKAGE_VERSION);
+      return ASR_EXIT_OK;
+    }
+  if (strcmp (first, "--help") == 0 || strcmp (first, "-h") == 0)
+    {
+      print_usage (stdout);
+      return ASR_EXIT_OK;
+    }
+  if (strcmp (first, "help") == 0)
+    {
+      if (argc == 2)
+        {
+          print_usage (stdout);
+          return ASR_EXIT_OK;
+        }
+      if (argc > 3)
+        {
+          cli_error ("help", "expects at most one command name");
+          return ASR_EXIT_USAGE;
+        }
+      return print_command_help (argv[2]);
+    }
+  if (first[0] == '-')
+    {
+      fprintf (stderr, "asr: unknown option '%s' (see 'asr --help')\n", first);
+      return ASR_EXIT_USAGE;
+    }
+
+  const AsrCommand *cmd = find_command (first);
+  if (cmd == NULL)
+    {
+      fprintf (stderr, "asr: unknown command '%s' (see 'asr --help')\n", first);
+      return ASR_EXIT_USAGE;
+    }
+  return run_command (cmd, argc - 1, argv + 1);
+}

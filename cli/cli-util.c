@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <gio/gio.h>
+
+#include "cli.h"
+#include "imager.h"
+#include "machine.h"
+#include "probe.h"
+
+void
+cli_error (const char *command, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  fprintf (stderr, "asr %s: %s\n", command, msg);
+}
+
+int
+cli_exit_status_for_error (const GError *error)
+{
+  if (error == NULL)
+    return ASR_EXIT_OK;
+  if (error->domain == MACHINE_ERROR)
+    {
+      switch ((MachineError) error->code)
+        {
+        case MACHINE_ERROR_TOO_LARGE:
+        case MACHINE_ERROR_MALFORMED:
+        case MACHINE_ERROR_SCHEMA:
+        case MACHINE_ERROR_INVALID:
+          return ASR_EXIT_USAGE;
+        case MACHINE_ERROR_IO:
+        case MACHINE_ERROR_NO_SCHEMA:
+          return ASR_EXIT_RUNTIME;
+        }
+    }
+  if (error->domain == ASR_IMAGER_ERROR)
+    {
+      switch ((AsrImagerError) error->code)
+        {
+        case ASR_IMAGER_ERROR_INVALID_INPUT:
+        case ASR_IMAGER_ERROR_UNSUPPORTED:
+        case ASR_IMAGER_ERROR_EXISTS:
+          return ASR_EXIT_USAGE;
+        case ASR_IMAGER_ERROR_NO_SPACE:
+        case ASR_IMAGER_ERROR_FAILED:
+          return ASR_EXIT_RUNTIME;
+        }
+    }
+  if (error->domain == ASR_PROBE_ERROR)
+    return error->code == ASR_PROBE_ERROR_INVALID_INPUT ? ASR_EXIT_USAGE : ASR_EXIT_RUNTIME;
+  if (error->domain == G_FILE_ERROR || error->domain == G_IO_ERROR)
+    return ASR_EXIT_RUNTIME;
+  if (error->domain == G_OPTION_ERROR)
+    return ASR_EXIT_USAGE;
+  return ASR_EXIT_RUNTIME;
+}
+
+int
+cli_report_error (const char *command, const GError *error)
+{
+  g_auto (GStrv) lines = g_strsplit (error->message, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if (**l)
+      fprintf (stderr, "asr %s: %s\n", command, *l);
+  return cli_exit_status_for_error (error);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The asr command line: one file per subcommand, one table (asr.c) that
+ * drives dispatch and help.  Only cli/ prints.
+ */
+#pragma once
+
+#include <glib.h>
+
+/* Exit statuses, DESIGN.md "Commands". */
+typedef enum {
+  ASR_EXIT_OK = 0,           /* done / plan passes / VM booted / backup checks out */
+  ASR_EXIT_CHECK_FAILED = 1, /* a check failed; the report says which */
+  ASR_EXIT_USAGE = 2,        /* bad usage or invalid input */
+  ASR_EXIT_RUNTIME = 3,      /* I/O, libguestfs, libvirt, qemu failure */
+} AsrExit;
+
+typedef struct {
+  const char *name;
+  const char *parameters;  /* synopsis after the command name */
+  const char *summary;     /* one line, for `asr --help` */
+  const char *description; /* a paragraph, for `asr help COMMAND` */
+  /* Adds the command's options to @ctx (may be NULL: no options). */
+  void (*add_options) (GOptionContext *ctx);
+  /* Optional: sees the whole argv before option parsing, for options
+   * whose meaning depends on their position (capture's --format). */
+  void (*prepare) (int argc, char **argv);
+  /* Runs with the non-option arguments (argv[0] is the command name). */
+  int (*run) (int argc, char **argv);
+} AsrCommand;
+
+extern const AsrCommand asr_command_validate;
+extern const AsrCommand asr_command_show;
+extern const AsrCommand asr_command_capture;
+extern const AsrCommand asr_command_check;
+
+/* "asr COMMAND: message" on stderr. */
+void cli_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* Prints @error's message (one line per problem, each prefixed with
+ * "asr COMMAND: ") and returns the exit status its domain and code call for. */
+int cli_report_error (const char *command, const GError *error);
+
+/* The exit status an error calls for. */
+int cli_exit_status_for_error (const GError *error);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What to undo when asr is interrupted (Ctrl-C, SIGTERM, SIGHUP): child
+ * processes to kill and temporary directories to remove, so an
+ * interrupted capture or restore leaves nothing that looks valid and no
+ * qemu running.  Library code registers; the command line installs the
+ * handler once, first thing in main().
+ */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/* Blocks SIGINT, SIGTERM and SIGHUP in every thread and starts a thread
+ * that waits for them: it kills registered processes, removes registered
+ * directories, then dies of the same signal.  Call before any thread
+ * exists.  Children started through asr_run_* get the signals unblocked. */
+void asr_cleanup_install (void);
+
+void asr_cleanup_add_dir (const char *path);
+void asr_cleanup_remove_dir (const char *path);
+void asr_cleanup_add_pid (pid_t pid);
+void asr_cleanup_remove_pid (pid_t pid);
+
+/* rm -rf that never follows symlinks out of @path; TRUE if it is gone. */
+gboolean asr_remove_tree (const char *path);
+
+/* For GSubprocessLauncher child setup: unblock the signals blocked above. */
+void asr_cleanup_child_setup (gpointer unused);
+
+G_END_DECLS

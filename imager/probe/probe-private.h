@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared between the probe modules; not part of the public API. */
+#pragma once
+
+#include "probe.h"
+
+G_BEGIN_DECLS
+
+/* ---- limited children (run.c) ------------------------------------------ */
+
+typedef struct {
+  guint64 max_as_bytes;     /* RLIMIT_AS */
+  guint64 max_cpu_seconds;  /* RLIMIT_CPU */
+  guint64 max_file_bytes;   /* RLIMIT_FSIZE: 0 = the child may write nothing */
+  guint timeout_seconds;    /* wall clock; the child is killed after it */
+} AsrProbeLimits;
+
+/* The limits for qemu-img on untrusted images (probe.h constants). */
+void asr_probe_limits_init_image (AsrProbeLimits *l);
+
+/* Runs argv with @limits, stdin closed.  TRUE when it ran to an exit (any
+ * status): *status is the exit status, or -1 when killed by a signal or
+ * the timeout (*killed_reason says which).  FALSE with RUNTIME only when
+ * it could not be started. */
+gboolean asr_probe_run_limited (const char *const *argv, const AsrProbeLimits *limits,
+                                char **out_stdout, char **out_stderr,
+                                int *status, char **killed_reason,
+                                GError **error);
+
+/* The last non-empty line of a child's stderr, for messages ("" if none). */
+char *asr_probe_stderr_tail (const char *err);
+
+/* The qemu-img binary, or NULL with RUNTIME. */
+char *asr_probe_find_qemu_img (GError **error);
+
+/* A path qemu reads as a plain file name, never as a protocol or a json:
+ * pseudo-filename ("nbd:...", "json:{...}"): absolute, or prefixed "./". */
+char *asr_probe_qemu_safe_path (const char *path);
+
+/* ---- the host's files under a root (host.c) ----------------------------- */
+
+/* ROOT/rel, with NULL or "/" meaning the real root. */
+char *asr_host_path (const char *root, const char *rel);
+/* The first line of ROOT/rel, stripped; NULL if missing, unreadable, empty,
+ * or above 64 KiB. */
+char *asr_host_read_line (const char *root, const char *rel);
+/* The whole of ROOT/rel (bounded to 4 MiB); NULL if missing. */
+char *asr_host_read_all (const char *root, const char *rel);
+/* An unsigned decimal from the first line of ROOT/rel. */
+gboolean asr_host_read_u64 (const char *root, const char *rel, guint64 *out);
+/* Names in directory ROOT/rel, sorted; an empty array if missing. */
+GPtrArray *asr_host_list_dir (const char *root, const char *rel);
+gboolean asr_host_exists (const char *root, const char *rel);
+/* The last component of the symlink ROOT/rel's target; NULL if not a link. */
+char *asr_host_link_basename (const char *root, const char *rel);
+
+/* ---- descriptor helpers (probe.c) --------------------------------------- */
+
+void asr_probe_add_source (MachineDescriptor *m, const char *disk_id,
+                           const char *path, const char *format);
+
+G_END_DECLS

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * probe — what a SOURCE or TARGET is, read without writing anything.
+ *
+ *   - image files: qemu-img info under resource limits, with the safety
+ *     rules capture and probe share (no backing file, no external data
+ *     file, a virtual size ceiling, no truncated or corrupt image);
+ *   - block devices: size, sector sizes, identity (model, serial, WWN,
+ *     /dev/disk/by-id) and whether anything uses them;
+ *   - `local`: this machine's hardware and disks (sysfs, DMI, /proc);
+ *   - `domain:NAME`: a libvirt domain's hardware and disks (its XML).
+ *
+ * Everything here reads; nothing is written, block devices are opened
+ * O_RDONLY.  Library code: errors are GErrors, nothing is printed.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "machine.h"
+
+G_BEGIN_DECLS
+
+#define ASR_PROBE_ERROR (asr_probe_error_quark ())
+GQuark asr_probe_error_quark (void);
+
+typedef enum {
+  /* the input is not acceptable: missing, not an image, refused by a
+   * safety rule, a malformed domain XML... (exit status 2) */
+  ASR_PROBE_ERROR_INVALID_INPUT,
+  /* the host failed us: qemu-img missing, I/O error, libvirt (exit 3) */
+  ASR_PROBE_ERROR_RUNTIME,
+} AsrProbeError;
+
+/* ---- safe image info (shared with capture) ---------------------------- */
+
+/* Images declaring a larger virtual size are refused: a typo or a hostile
+ * header, never a disk asr should try to copy or plan for. */
+#define ASR_IMAGE_MAX_VIRTUAL_BYTES (G_GUINT64_CONSTANT (64) << 40) /* 64 TiB */
+/* Limits on the qemu-img child: a crafted image must not take the host
+ * down with it. */
+#define ASR_IMAGE_PROBE_MAX_AS_BYTES (G_GUINT64_CONSTANT (1) << 30) /* 1 GiB */
+#define ASR_IMAGE_PROBE_MAX_CPU_SECONDS 10
+#define ASR_IMAGE_PROBE_TIMEOUT_SECONDS 30
+
+typedef struct {
+  char *path;             /* as given */
+  char *format;           /* qemu format name: "raw", "qcow2", ... */
+  gboolean is_block_device;
+  guint64 virtual_bytes;  /* guest-visible size */
+  guint64 actual_bytes;   /* space used on the host; 0 if unknown */
+  guint64 cluster_bytes;  /* 0 if the format has none */
+  /* block devices only (0 = unknown); images are 512/512 */
+  guint32 logical_sector;
+  guint32 physical_sector;
+  gboolean dirty;         /* qemu-img info "dirty-flag" (an unclean qcow2) */
+  gboolean corrupt;       /* never TRUE in a returned info: refused */
+} AsrImageInfo;
+
+/*
+ * What path is, checked safely.  @format: the qemu format to use as given
+ * (capture's --format), or NULL to probe it.
+ *
+ * Block devices: format raw, sizes from ioctls; no qemu-img.
+ * Regular files: `qemu-img info --output=json --force-share` (a source may
+ * be in use by a running VM: we only read its metadata, and capture works
+ * from a private overlay), then `qemu-img check` where the format supports
+ * it, both as children limited to ASR_IMAGE_PROBE_MAX_AS_BYTES of address
+ * space, ASR_IMAGE_PROBE_MAX_CPU_SECONDS of CPU, no file writes, and
+ * ASR_IMAGE_PROBE_TIMEOUT_SECONDS of wall time.
+ *
+ * Refused with ASR_PROBE_ERROR_INVALID_INPUT, the message saying why:
+ * missing path, not a regular file or block device, an empty file, a raw
+ * image whose size is not a multiple of 512 (a raw image is any other
+ * regular file: a text file of 1024 bytes is a valid raw disk, as qemu sees
+ * it), a file qemu-img cannot open in that format, a truncated or corrupt
+ * image, any backing file (named in the message), an external data file,
+ * a virtual size above ASR_IMAGE_MAX_VIRTUAL_BYTES.
+ * ASR_PROBE_ERROR_RUNTIME: qemu-img missing or could not be started, I/O
+ * errors on a device.
+ */
+AsrImageInfo *asr_image_info_probe (const char *path, const char *format,
+                                    GError **error);
+void asr_image_info_free (AsrImageInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrImageInfo, asr_image_info_free)
+
+/* ---- reading a few sectors of a target -------------------------------- */
+
+/*
+ * Reads the guest-visible content of an image or device: a raw file or a
+ * block device directly (pread on an O_RDONLY fd), any other format
+ * through `qemu-img dd` under the same limits as the info probe (the head
+ * of the disk is read once and cached, so a partition table costs one
+ * child).  Used to read partition tables and the incomplete-restore marker.
+ */
+typedef struct _AsrDiskReader AsrDiskReader;
+
+/* @info: from asr_image_info_probe (or made by the caller for a device). */
+AsrDiskReader *asr_disk_reader_open (const AsrImageInfo *info, GError **error);
+gboolean asr_disk_reader_pread (AsrDiskReader *r, void *buf, gsize len,
+                                guint64 offset, GError **error);
+void asr_disk_reader_free (AsrDiskReader *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrDiskReader, asr_disk_reader_free)
+
+/* ---- the incomplete-restore marker ------------------------------------ */
+
+/*
+ * Restore writes this into sector 0 of a target disk before anything else
+ * and removes it (by writing the real boot area) last, so a disk left by an
+ * interrupted restore is recognisable: bytes 0..15 are ASR_INCOMPLETE_MAGIC
+ * (16 bytes, the last two NUL), bytes 16..51 the 36-character id of the
+ * backup being restored (a UUID in text form).  Probe reports <incomplete/>.
+ * Bytes 440..511 (MBR signature and table) are not part of the marker.
+ */
+#define ASR_INCOMPLETE_MAGIC "ASR-INCOMPLETE\0\0"
+#define ASR_INCOMPLETE_MAGIC_BYTES 16u
+#define ASR_INCOMPLETE_ID_OFFSET 16u
+#define ASR_INCOMPLETE_ID_BYTES 36u
+#define ASR_INCOMPLETE_MARKER_BYTES (ASR_INCOMPLETE_ID_OFFSET + ASR_INCOMPLETE_ID_BYTES)
+
+/* Writes the marker into the first ASR_INCOMPLETE_MARKER_BYTES of @sector
+ * (which has at least that many bytes); @backup_id is 36 printable ASCII
+ * characters.  For restore: the one place the layout is spelled out. */
+void asr_incomplete_marker_fill (guint8 *sector, const char *backup_id);
+/* TRUE if @sector (len bytes, the start of sector 0) carries the marker;
+ * @backup_id (optional) gets the id.  An id that is not 36 printable
+ * characters does not count as a marker. */
+gboolean asr_incomplete_marker_parse (const guint8 *sector, gsize len,
+                                      char **backup_id);
+
+/* ---- block devices ----------------------------------------------------- */
+
+/*
+ * Where the host's /sys, /proc, /dev and /run are.  NULL or "/" is this
+ * machine.  Tests pass a fake tree (or set ASR_PROBE_ROOT, read only by
+ * asr_probe_targets(), for tests only): sysfs under ROOT/sys, procfs under
+ * ROOT/proc, ROOT/dev/disk/by-id, ROOT/run/udev/data.
+ */
+typedef struct {
+  char *name;            /* kernel name: "sda", "nvme0n1", "vda" */
+  char *path;            /* /dev/NAME or the path given */
+  guint major, minor;
+  guint64 bytes;
+  guint32 logical_sector;
+  guint32 physical_sector;
+  char *bus;             /* virtio | sata | scsi | usb | nvme | ide; NULL = unknown */
+  char *model;
+  char *serial;
+  char *wwn;
+  GPtrArray *by_id;      /* char*: names in /dev/disk/by-id pointing at it, sorted */
+  GPtrArray *in_use;     /* MachineInUse*: mounted | swap | held | running-system */
+} AsrBlockdev;
+
+void asr_blockdev_free (AsrBlockdev *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrBlockdev, asr_blockdev_free)
+
+/* A block device node (/dev/sdb, a /dev/disk/by-id link): opened O_RDONLY
+ * for the size and sector-size ioctls, the rest from sysfs, udev, /proc.
+ * A partition (/dev/sda1) is refused: targets and sources are whole disks. */
+AsrBlockdev *asr_blockdev_probe (const char *path, GError **error);
+/* A whole disk known by its kernel name, facts from sysfs under @root only
+ * (no device node needed). */
+AsrBlockdev *asr_blockdev_probe_sysfs (const char *root, const char *name,
+                                       GError **error);
+
+/* ---- filling a descriptor disk ----------------------------------------- */
+
+/* Copies a block device's facts into @disk (bytes, sectors, bus, model,
+ * serial, wwn, by-id, in-use). */
+void asr_probe_disk_set_blockdev (MachineDisk *disk, const AsrBlockdev *b);
+/* Reads the partition table (ptable.h) and the incomplete marker through
+ * @reader into @disk: <partition-table>, <partition>s without volumes,
+ * <incomplete/>.  A disk with no table stays without one. */
+gboolean asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader,
+                                     guint64 disk_bytes, guint32 logical_sector,
+                                     GError **error);
+
+/* ---- local machine and libvirt domains --------------------------------- */
+
+/* Hardware of the machine whose /sys and /proc are under @root (NULL = this
+ * one).  Never fails on missing entries: a fact not found stays unknown. */
+MachineHardware *asr_probe_local_hardware (const char *root);
+/* The kernel names of the machine's disks, sorted: /sys/block without
+ * loop, ram, zram, sr, fd, nbd, dm-, md devices and empty (0-byte) ones. */
+GPtrArray *asr_probe_local_disk_names (const char *root);
+
+/* A libvirt domain read from its XML: hardware, and one disk per
+ * <disk device='disk'|'lun'> in document order with ids disk<first_index>...
+ * and an origin source each.  Disk sizes: from @size_func (libvirt's
+ * virDomainGetBlockInfo when connected), else from the source image through
+ * asr_image_info_probe when @probe_images.  The XML is parsed with
+ * XML_PARSE_NONET, no DOCTYPE. */
+typedef gboolean (*AsrDomainDiskSizeFunc) (const char *target_dev, guint64 *bytes,
+                                           void *opaque);
+MachineDescriptor *asr_probe_domain_from_xml (const char *xml, gsize len,
+                                              const char *name,
+                                              guint first_index,
+                                              AsrDomainDiskSizeFunc size_func,
+                                              void *opaque,
+                                              gboolean probe_images,
+                                              GError **error);
+/* The default libvirt URI: the embedded driver in a private directory. */
+char *asr_probe_default_connect_uri (void);
+/* domain:NAME through libvirt at @uri (NULL = the default). */
+MachineDescriptor *asr_probe_domain (const char *uri, const char *name,
+                                     guint first_index, GError **error);
+
+/* ---- the probe entry point ---------------------------------------------- */
+
+typedef struct {
+  const char *connect_uri; /* --connect; NULL = the default */
+} AsrProbeOptions;
+
+/*
+ * One descriptor for all @targets (NULL-terminated, at least one): image
+ * files, block devices, `local`, `domain:NAME`.  Disk ids disk0, disk1...
+ * in target order (a `local` or domain target contributes all its disks),
+ * an <origin><source> per disk, hardware from `local` or the domain (at
+ * most one of those; image files and devices alone leave it unknown), no
+ * images, `critical` absent.
+ */
+MachineDescriptor *asr_probe_targets (const char *const *targets,
+                                      const AsrProbeOptions *opts,
+                                      GError **error);
+
+G_END_DECLS

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reading machine.xml: bounded, well-formed UTF-8 without a DOCTYPE, then
+ * RELAX NG validation, then the C structs, then the meaning checks.
+ *
+ * libxml2 2.9.14 has no XML_PARSE_NO_XXE.  Entity declarations can only
+ * come from a DOCTYPE, so refusing every DOCTYPE the moment the parser
+ * meets one (before it reads the internal subset) rules out external
+ * entities and entity expansion bombs alike.  XML_PARSE_NOENT, DTDLOAD and
+ * HUGE are never set: HUGE would lift the 256-level nesting limit.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
+#include "machine.h"
+#include "machine-private.h"
+
+#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_BIG_LINES)
+
+/* --- well-formedness ----------------------------------------------------- */
+
+static void
+refuse_doctype (void *ctx, const xmlChar *name, const xmlChar *external_id,
+                const xmlChar *system_id)
+{
+  xmlParserCtxtPtr ctxt = ctx;
+  MachineProblems *p = ctxt->_private;
+
+  machine_problems_add (p, (guint) xmlSAX2GetLineNumber (ctxt),
+                        "DOCTYPE is not allowed in a machine descriptor (no DTDs, no entities)");
+  /* Stop before the internal subset is read: no entity is ever declared. */
+  xmlStopParser (ctxt);
+}
+
+static guint
+line_of_offset (const char *data, gsize offset)
+{
+  guint line = 1;
+
+  for (gsize i = 0; i < offset; i++)
+    if (data[i] == '\n')
+      line++;
+  return line;
+}
+
+static xmlDoc *
+read_xml (const char *data, gsize len, const char *name, GError **error)
+{
+  const char *nul;
+  const char *end;
+  xmlParserCtxtPtr ctxt;
+  xmlDoc *doc;
+  g_autoptr (xmlDoc) owned = NULL;
+  MachineProblems problems;
+  MachineXmlQuiet quiet;
+  gboolean well_formed;
+
+  /* The cap comes first, before any byte is looked at, let alone copied. */
+  if (len > MACHINE_DESCRIPTOR_MAX_BYTES)
+    {
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE,
+                   "%s: too large: %" G_GSIZE_FORMAT " bytes, a descriptor has at most %u",
+                   name, len, MACHINE_DESCRIPTOR_MAX_BYTES);
+      return NULL;
+    }
+  if (len == 0)
+    {
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_MALFORMED, "%s: empty document", name);
+      return NULL;
+    }
+  /* libxml2 would take a NUL as the end of the document or a character
+   * error, depending on where it falls; say what it is. */
+  nul = memchr (data, '\0', len);
+  if (nul != NULL)
+    {
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_MALFORMED,
+                   "%s:%u: NUL byte at offset %" G_GSIZE_FORMAT ": not an XML document",
+                   name, line_of_offset (data, (gsize) (nul - data)), (gsize) (nul - data));
+      return NULL;
+    }
+  if (!g_utf8_validate_len (data, len, &end))
+    {
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_MALFORMED,
+                   "%s:%u: not UTF-8 (invalid byte 0x%02x at offset %" G_GSIZE_FORMAT ")",
+                   name, line_of_offset (data, (gsize) (end - data)), (guint) (guchar) *end,
+                   (gsize) (end - data));
+      return NULL;
+    }
+
+  machine_xml_init ();
+  machine_problems_init (&problems, name);
+  machine_xml_quiet_begin (&quiet, &problems);
+  ctxt = xmlNewParserCtxt ();
+  if (ctxt == NULL)
+    {
+      machine_xml_quiet_end (&quiet);
+      machine_problems_clear (&problems);
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_MALFORMED, "%s: out of memory", name);
+      return NULL;
+    }
+  ctxt->_private = &problems;
+  ctxt->sax->internalSubset = refuse_doctype;
+  /* No sax->serror: parser errors then go to the thread-local structured
+   * handler the quiet scope installed, like every other libxml2 report. */
+  doc = xmlCtxtReadMemory (ctxt, data, (int) len, name, NULL, PARSE_OPTIONS);
+  well_formed = ctxt->wellFormed && !ctxt->disableSAX;
+  xmlFreeParserCtxt (ctxt);
+  machine_xml_quiet_end (&quiet);
+  owned = doc;
+
+  if (owned != NULL && owned->intSubset != NULL)
+    machine_problems_add (&problems, 0, "DOCTYPE is not allowed in a machine descriptor");
+  if (owned != NULL && owned->encoding != NULL
+      && g_ascii_strcasecmp ((const char *) owned->encoding, "UTF-8") != 0)
+    machine_problems_add (&problems, 1, "encoding \"%s\" is not allowed: a descriptor is UTF-8",
+                          (const char *) owned->encoding);
+  if (problems.count == 0 && (owned == NULL || !well_formed || xmlDocGetRootElement (owned) == NULL))
+    machine_problems_add (&problems, 0, "not a well-formed XML document");
+  if (!machine_problems_take (&problems, MACHINE_ERROR_MALFORMED, error))
+    {
+      machine_problems_clear (&problems);
+      return NULL;
+    }
+  machine_problems_clear (&problems);
+  return g_steal_pointer (&owned);
+}
+
+/* --- building the structs ----------------------------------------------- */
+
+typedef struct {
+  MachineProblems problems;
+} Builder;
+
+static guint
+node_line (xmlNode *n)
+{
+  long l = xmlGetLineNo (n);
+
+  return l > 0 ? (guint) l : 0;
+}
+
+static gboolean
+is_element (xmlNode *n, const char *name)
+{
+  return n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, (const xmlChar *) name);
+}
+
+static char *
+get_attr (xmlNode *n, const char *name)
+{
+  xmlChar *v = xmlGetNoNsProp (n, (const xmlChar *) name);
+  char *s;
+
+  if (v == NULL)
+    return NULL;
+  s = g_strdup ((const char *) v);
+  xmlFree (v);
+  return s;
+}
+
+static char *
+get_text (xmlNode *n)
+{
+  xmlChar *v = xmlNodeGetContent (n);
+  char *s = g_strdup (v ? (const char *) v : "");
+
+  xmlFree (v);
+  return s;
+}
+
+/* Reads an optional integer attribute; *has is FALSE when it is absent.
+ * The schema's pattern has already refused signs, spaces and leading
+ * zeros; what it cannot refuse is a value above 2^64-1 (or @max). */
+static void
+get_uint (Builder *b, xmlNode *n, const char *name, guint64 max, guint64 *out, gboolean *has)
+{
+  g_autofree char *s = get_attr (n, name);
+  g_autofree char *why = NULL;
+
+  *out = 0;
+  if (has)
+    *has = FALSE;
+  if (s == NULL)
+    return;
+  if (!machine_parse_uint (s, max, out, &why))
+    {
+      machine_problems_add (&b->problems, node_line (n), "element %s: attribute %s: %s",
+                            (const char *) n->name, name, why);
+      return;
+    }
+  if (has)
+    *has = TRUE;
+}
+
+static void
+get_tristate (Builder *b, xmlNode *n, const char *name, MachineTristate *out)
+{
+  g_autofree char *s = get_attr (n, name);
+
+  *out = MACHINE_TRISTATE_UNKNOWN;
+  if (s != NULL && !machine_tristate_from_string (s, out))
+    machine_problems_add (&b->problems, node_line (n), "element %s: attribute %s: '%s' is not yes or no",
+                          (const char *) n->name, name, s);
+}
+
+static MachineOrigin *
+build_origin (Builder *b, xmlNode *n)
+{
+  MachineOrigin *o = machine_origin_new ();
+
+  o->captured = get_attr (n, "captured");
+  o->tool = get_attr (n, "tool");
+  for (xmlNode *c = n->children; c; c = c->next)
+    if (is_element (c, "source"))
+      {
+        MachineSource *s = machine_source_new ();
+        s->disk = get_attr (c, "disk");
+        s->path = get_attr (c, "path");
+        s->format = get_attr (c, "format");
+        s->line = node_line (c);
+        g_ptr_array_add (o->sources, s);
+      }
+  return o;
+}
+
+static MachineOs *
+build_os (Builder *b, xmlNode *n)
+{
+  MachineOs *o = machine_os_new ();
+
+  o->name = get_attr (n, "name");
+  o->version = get_attr (n, "version");
+  o->hostname = get_attr (n, "hostname");
+  return o;
+}
+
+static MachineController *
+build_controller (Builder *b, xmlNode *n)
+{
+  g_autofree char *klass = get_attr (n, "class");
+  MachineControllerClass k = MACHINE_CONTROLLER_STORAGE;
+  MachineController *c;
+
+  if (!machine_controller_class_from_string (klass, &k))
+    machine_problems_add (&b->problems, node_line (n), "element controller: unknown class '%s'",
+                          klass ? klass : "");
+  c = machine_controller_new (k);
+  c->bus = get_attr (n, "bus");
+  c->address = get_attr (n, "address");
+  c->vendor_id = get_attr (n, "vendor-id");
+  c->device_id = get_attr (n, "device-id");
+  c->driver = get_attr (n, "driver");
+  c->model = get_attr (n, "model");
+  c->mac = get_attr (n, "mac");
+  c->line = node_line (n);
+  return c;
+}
+
+static MachineHardware *
+build_hardware (Builder *b, xmlNode *n)
+{
+  MachineHardware *h = machine_hardware_new ();
+
+  for (xmlNode *c = n->children; c; c = c->next)
+    {
+      if (is_element (c, "architecture"))
+        {
+          g_free (h->architecture);
+          h->architecture = get_text (c);
+        }
+      else if (is_element (c, "firmware"))
+        {
+          g_autofree char *type = get_attr (c, "type");
+          if (!machine_firmware_from_string (type, &h->firmware))
+            machine_problems_add (&b->problems, node_line (c), "element firmware: unknown type '%s'",
+                                  type ? type : "");
+        }
+      else if (is_element (c, "system"))
+        {
+          h->system_vendor = get_attr (c, "vendor");
+          h->system_product = get_attr (c, "product");
+          h->machine_type = get_attr (c, "machine-type");
+        }
+      else if (is_element (c, "cpu"))
+        {
+          guint64 count;
+          h->cpu_vendor = get_attr (c, "vendor");
+          h->cpu_model = get_attr (c, "model");
+          get_uint (b, c, "count", G_MAXUINT32, &count, &h->has_cpu_count);
+          h->cpu_count = (guint32) count;
+        }
+      else if (is_element (c, "memory"))
+        get_uint (b, c, "bytes", G_MAXUINT64, &h->memory_bytes, &h->has_memory_bytes);
+      else if (is_element (c, "controller"))
+        g_ptr_array_add (h->controllers, build_controller (b, c));
+    }
+  return h;
+}
+
+static MachineImage *
+build_image (Builder *b, xmlNode *n)
+{
+  MachineImage *i = machine_image_new ();
+
+  i->file = get_attr (n, "file");
+  i->format = get_attr (n, "format");
+  get_uint (b, n, "bytes", G_MAXUINT64, &i->bytes, NULL);
+  i->checksum = get_attr (n, "checksum");
+  i->line = node_line (n);
+  return i;
+}
+
+static MachineVolume *
+build_volume (Builder *b, xmlNode *n)
+{
+  MachineVolume *v = machine_volume_new ();
+
+  v->fs = get_attr (n, "fs");
+  v->uuid = get_attr (n, "uuid");
+  v->label = get_attr (n, "label");
+  v->mountpoint = get_attr (n, "mountpoint");
+  get_tristate (b, n, "critical", &v->critical);
+  v->line = node_line (n);
+  for (xmlNode *c = n->children; c; c = c->next)
+    if (is_element (c, "image") && v->image == NULL)
+      v->image = build_image (b, c);
+  return v;
+}
+
+static MachinePartition *
+build_partition (Builder *b, xmlNode *n)
+{
+  g_autofree char *kind = get_attr (n, "kind");
+  g_autofree char *attributes = get_attr (n, "attributes");
+  guint64 number;
+  MachinePartition *p;
+
+  get_uint (b, n, "number", G_MAXUINT32, &number, NULL);
+  p = machine_partition_new ((guint32) number);
+  if (kind != NULL && !machine_partition_kind_from_string (kind, &p->kind))
+    machine_problems_add (&b->problems, node_line (n), "element partition: unknown kind '%s'", kind);
+  get_uint (b, n, "start", G_MAXUINT64, &p->start, NULL);
+  get_uint (b, n, "sectors", G_MAXUINT64, &p->sectors, NULL);
+  p->type = get_attr (n, "type");
+  p->guid = get_attr (n, "guid");
+  p->name = get_attr (n, "name");
+  if (attributes != NULL)
+    {
+      /* The schema allows 0x and 1-16 hex digits: always fits. */
+      if (g_str_has_prefix (attributes, "0x")
+          && g_ascii_string_to_unsigned (attributes + 2, 16, 0, G_MAXUINT64, &p->attributes, NULL))
+        p->has_attributes = TRUE;
+      else
+        machine_problems_add (&b->problems, node_line (n),
+                              "element partition: attribute attributes: '%s' is not 0x and hex digits",
+                              attributes);
+    }
+  get_tristate (b, n, "bootable", &p->bootable);
+  p->line = node_line (n);
+  for (xmlNode *c = n->children; c; c = c->next)
+    if (is_element (c, "volume") && p->volume == NULL)
+      p->volume = build_volume (b, c);
+  return p;
+}
+
+static MachineDisk *
+build_disk (Builder *b, xmlNode *n)
+{
+  g_autofree char *id = get_attr (n, "id");
+  MachineDisk *d = machine_disk_new (id);
+  guint64 v;
+
+  get_tristate (b, n, "critical", &d->critical);
+  get_tristate (b, n, "boot", &d->boot);
+  get_uint (b, n, "bytes", G_MAXUINT64, &d->bytes, &d->has_bytes);
+  get_uint (b, n, "logical-sector", G_MAXUINT32, &v, NULL);
+  d->logical_sector = (guint32) v;
+  get_uint (b, n, "physical-sector", G_MAXUINT32, &v, NULL);
+  d->physical_sector = (guint32) v;
+  d->bus = get_attr (n, "bus");
+  d->model = get_attr (n, "model");
+  d->serial = get_attr (n, "serial");
+  d->wwn = get_attr (n, "wwn");
+  d->line = node_line (n);
+
+  for (xmlNode *c = n->children; c; c = c->next)
+    {
+      if (is_element (c, "by-id"))
+        g_ptr_array_add (d->by_id, get_text (c));
+      else if (is_element (c, "in-use"))
+        {
+          g_autofree char *reason = get_attr (c, "reason");
+          g_autofree char *detail = get_attr (c, "detail");
+          g_ptr_array_add (d->in_use, machine_in_use_new (reason, detail));
+        }
+      else if (is_element (c, "incomplete"))
+        d->incomplete = TRUE;
+      else if (is_element (c, "partition-table"))
+        {
+          g_autofree char *type = get_attr (c, "type");
+          if (!machine_ptable_type_from_string (type, &d->ptable))
+            machine_problems_add (&b->problems, node_line (c),
+                                  "element partition-table: unknown type '%s'", type ? type : "");
+          d->signature = get_attr (c, "signature");
+          d->guid = get_attr (c, "guid");
+          d->ptable_line = node_line (c);
+        }
+      else if (is_element (c, "boot-area"))
+        {
+          machine_boot_area_free (d->boot_area);
+          d->boot_area = machine_boot_area_new ();
+          get_uint (b, c, "bytes", G_MAXUINT64, &d->boot_area->bytes, NULL);
+          d->boot_area->image = get_attr (c, "image");
+          d->boot_area->checksum = get_attr (c, "checksum");
+          d->boot_area->line = node_line (c);
+        }
+      else if (is_element (c, "partition"))
+        g_ptr_array_add (d->partitions, build_partition (b, c));
+    }
+  return d;
+}
+
+/* The schema has fixed the shape; this only copies values, and reports the
+ * few things a pattern cannot (integers above 64 bits). */
+static MachineDescriptor *
+build_descriptor (xmlDoc *doc, const char *name, GError **error)
+{
+  g_autoptr (MachineDescriptor) m = machine_descriptor_new ();
+  xmlNode *root = xmlDocGetRootElement (doc);
+  Builder b;
+  guint64 version;
+
+  machine_problems_init (&b.problems, name);
+  get_uint (&b, root, "version", G_MAXUINT32, &version, NULL);
+  m->version = (guint32) version;
+  for (xmlNode *c = root->children; c; c = c->next)
+    {
+      if (is_element (c, "origin") && m->origin == NULL)
+        m->origin = build_origin (&b, c);
+      else if (is_element (c, "os") && m->os == NULL)
+        m->os = build_os (&b, c);
+      else if (is_element (c, "hardware") && m->hardware == NULL)
+        m->hardware = build_hardware (&b, c);
+      else if (is_element (c, "disk"))
+        g_ptr_array_add (m->disks, build_disk (&b, c));
+    }
+  if (!machine_problems_take (&b.problems, MACHINE_ERROR_INVALID, error))
+    {
+      machine_problems_clear (&b.problems);
+      return NULL;
+    }
+  machine_problems_clear (&b.problems);
+  return g_steal_pointer (&m);
+}
+
+/* --- entry points -------------------------------------------------------- */
+
+MachineDescriptor *
+machine_descriptor_parse_data (const char *data, gsize len, const char *name, GError **error)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (MachineDescriptor) m = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (name == NULL)
+    name = "(memory)";
+  doc = read_xml (data ? data : "", len, name, error);
+  if (doc == NULL)
+    return NULL;
+  if (!machine_schema_validate (doc, name, error))
+    return NULL;
+  m = build_descriptor (doc, name, error);
+  if (m == NULL)
+    return NULL;
+  if (!machine_descriptor_check (m, name, error))
+    return NULL;
+  return g_steal_pointer (&m);
+}
+
+/* Reads at most MACHINE_DESCRIPTOR_MAX_BYTES + 1 bytes of a regular file:
+ * a huge file, a device or a FIFO is refused without reading it all. */
+static char *
+read_bounded (const char *path, gsize *len, GError **error)
+{
+  int fd;
+  struct stat st;
+  g_autofree char *buf = NULL;
+  gsize cap = (gsize) MACHINE_DESCRIPTOR_MAX_BYTES + 1;
+  gsize got = 0;
+
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: cannot open: %s", path,
+                   g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) < 0)
+    {
+      int saved = errno;
+      close (fd);
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: cannot stat: %s", path,
+                   g_strerror (saved));
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: not a regular file", path);
+      return NULL;
+    }
+  if ((guint64) st.st_size > MACHINE_DESCRIPTOR_MAX_BYTES)
+    {
+      close (fd);
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE,
+                   "%s: too large: %" G_GUINT64_FORMAT " bytes, a descriptor has at most %u",
+                   path, (guint64) st.st_size, MACHINE_DESCRIPTOR_MAX_BYTES);
+      return NULL;
+    }
+
+  /* The size can change under us; read to EOF, but never past the cap. */
+  buf = g_malloc (MIN ((gsize) st.st_size + 1, cap));
+  for (;;)
+    {
+      gsize room;
+      ssize_t r;
+
+      if (got == cap)
+        break;
+      room = MIN ((gsize) st.st_size + 1, cap);
+      if (got == room)
+        {
+          room = MIN (got * 2 + 4096, cap);
+          buf = g_realloc (buf, room);
+        }
+      r = read (fd, buf + got, room - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int saved = errno;
+          close (fd);
+          g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: cannot read: %s", path,
+                       g_strerror (saved));
+          return NULL;
+        }
+      if (r == 0)
+        break;
+      got += (gsize) r;
+    }
+  close (fd);
+  if (got > MACHINE_DESCRIPTOR_MAX_BYTES)
+    {
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE,
+                   "%s: too large: more than %u bytes", path, MACHINE_DESCRIPTOR_MAX_BYTES);
+      return NULL;
+    }
+  *len = got;
+  return g_steal_pointer (&buf);
+}
+
+MachineDescriptor *
+machine_descriptor_parse_file (const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = read_bounded (path, &len, error);
+  if (data == NULL)
+    return NULL;
+  return machine_descriptor_parse_data (data, len, path, error);
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The machine descriptor: the C model of machine.xml (xml-schemas/machine.rng).
+ *
+ * One model serves a captured machine (with images) and a probed target
+ * (without).  Conventions, as in the schema:
+ *   - a NULL string means the attribute is absent (unknown); "" means it is
+ *     known to be empty;
+ *   - an integer that may be absent has a has_* flag beside it;
+ *   - sizes are bytes or sectors, named so, always guint64.
+ *
+ * Later work adds behaviour (filling fields), never renames.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define MACHINE_DESCRIPTOR_VERSION 1
+/* Largest machine.xml we read: bounds memory before libxml2 sees a byte. */
+#define MACHINE_DESCRIPTOR_MAX_BYTES (16u * 1024u * 1024u)
+#define MACHINE_DESCRIPTOR_FILENAME "machine.xml"
+
+#define MACHINE_ERROR (machine_error_quark ())
+GQuark machine_error_quark (void);
+
+typedef enum {
+  MACHINE_ERROR_IO,        /* the file could not be read or written */
+  MACHINE_ERROR_TOO_LARGE, /* above MACHINE_DESCRIPTOR_MAX_BYTES */
+  MACHINE_ERROR_MALFORMED, /* not well-formed XML, DOCTYPE, bad encoding */
+  MACHINE_ERROR_SCHEMA,    /* does not validate against machine.rng */
+  MACHINE_ERROR_INVALID,   /* validates, but means something impossible */
+  MACHINE_ERROR_NO_SCHEMA, /* machine.rng not found or unusable */
+} MachineError;
+
+/* Three states for yes/no attributes: absent means unknown. */
+typedef enum {
+  MACHINE_TRISTATE_UNKNOWN = 0,
+  MACHINE_TRISTATE_NO,
+  MACHINE_TRISTATE_YES,
+} MachineTristate;
+
+typedef enum {
+  MACHINE_FIRMWARE_UNKNOWN = 0,
+  MACHINE_FIRMWARE_BIOS,
+  MACHINE_FIRMWARE_UEFI,
+} MachineFirmware;
+
+typedef enum {
+  MACHINE_PTABLE_NONE = 0, /* no <partition-table>: blank or unknown */
+  MACHINE_PTABLE_MBR,
+  MACHINE_PTABLE_GPT,
+} MachinePtableType;
+
+typedef enum {
+  MACHINE_PARTITION_KIND_UNKNOWN = 0, /* GPT partitions have no kind */
+  MACHINE_PARTITION_KIND_PRIMARY,
+  MACHINE_PARTITION_KIND_EXTENDED,
+  MACHINE_PARTITION_KIND_LOGICAL,
+} MachinePartitionKind;
+
+typedef enum {
+  MACHINE_CONTROLLER_STORAGE = 0,
+  MACHINE_CONTROLLER_NETWORK,
+  MACHINE_CONTROLLER_VIDEO,
+} MachineControllerClass;
+
+/* String tables for the enums: the XML spelling.  _from_string returns
+ * FALSE for an unknown spelling. */
+const char *machine_tristate_to_string (MachineTristate v);
+const char *machine_firmware_to_string (MachineFirmware v);
+const char *machine_ptable_type_to_string (MachinePtableType v);
+const char *machine_partition_kind_to_string (MachinePartitionKind v);
+const char *machine_controller_class_to_string (MachineControllerClass v);
+gboolean machine_tristate_from_string (const char *s, MachineTristate *out);
+gboolean machine_firmware_from_string (const char *s, MachineFirmware *out);
+gboolean machine_ptable_type_from_string (const char *s, MachinePtableType *out);
+gboolean machine_partition_kind_from_string (const char *s, MachinePartitionKind *out);
+gboolean machine_controller_class_from_string (const char *s, MachineControllerClass *out);
+
+/* <origin><source disk= path= format=/> */
+typedef struct {
+  char *disk;   /* disk id, e.g. "disk0" */
+  char *path;
+  char *format; /* qemu format name */
+  guint line;   /* line in the file read, 0 if built in C */
+} MachineSource;
+
+/* <origin captured= tool=> */
+typedef struct {
+  char *captured;      /* ISO 8601 UTC, e.g. 2026-11-25T15:00:00Z */
+  char *tool;          /* "asr 0.1.0" */
+  GPtrArray *sources;  /* MachineSource* */
+} MachineOrigin;
+
+/* <os name= version= hostname=/> */
+typedef struct {
+  char *name;
+  char *version;
+  char *hostname;
+} MachineOs;
+
+/* <controller class= bus= address= vendor-id= device-id= driver= mac= model=/> */
+typedef struct {
+  MachineControllerClass klass;
+  char *bus;       /* "pci", "usb", ... */
+  char *address;   /* bus address, e.g. 0000:00:01.1 */
+  char *vendor_id; /* "0x8086" */
+  char *device_id; /* "0x7010" */
+  char *driver;    /* kernel driver, e.g. ata_piix */
+  char *model;     /* libvirt model name where the source is a domain */
+  char *mac;       /* network only */
+  guint line;
+} MachineController;
+
+/* <hardware> */
+typedef struct {
+  char *architecture;          /* x86_64, aarch64 */
+  MachineFirmware firmware;
+  char *system_vendor;         /* <system vendor= product=/> */
+  char *system_product;
+  char *machine_type;          /* <system machine-type=/>: libvirt machine type, e.g. pc-i440fx-7.2 */
+  char *cpu_vendor;            /* <cpu vendor= model= count=/> */
+  char *cpu_model;
+  guint32 cpu_count;
+  gboolean has_cpu_count;
+  guint64 memory_bytes;        /* <memory bytes=/> */
+  gboolean has_memory_bytes;
+  GPtrArray *controllers;      /* MachineController* */
+} MachineHardware;
+
+/* <image file= format= bytes= checksum=/>: a volume image in the backup set */
+typedef struct {
+  char *file;      /* plain name inside the backup directory */
+  char *format;    /* "qcow2" */
+  guint64 bytes;   /* guest-visible size */
+  char *checksum;  /* "asr-sha256-64k:<hex>" */
+  guint line;
+} MachineImage;
+
+/* <volume fs= uuid= label= mountpoint= critical=> */
+typedef struct {
+  char *fs;          /* ext4, xfs, vfat, swap, ...; NULL = none found */
+  char *uuid;
+  char *label;
+  char *mountpoint;
+  MachineTristate critical;
+  MachineImage *image; /* NULL: not captured */
+  guint line;
+} MachineVolume;
+
+/* <partition number= kind= start= sectors= type= guid= name= attributes= bootable=> */
+typedef struct {
+  guint32 number;
+  MachinePartitionKind kind;
+  guint64 start;       /* in logical sectors */
+  guint64 sectors;
+  char *type;          /* MBR: "0x83"; GPT: type GUID */
+  char *guid;          /* GPT partition GUID */
+  char *name;          /* GPT partition name */
+  guint64 attributes;  /* GPT attribute bits */
+  gboolean has_attributes;
+  MachineTristate bootable; /* MBR active flag */
+  MachineVolume *volume; /* NULL: nothing recorded on it */
+  guint line;
+} MachinePartition;
+
+/* <boot-area bytes= image= checksum=/> */
+typedef struct {
+  guint64 bytes;
+  char *image;     /* plain name inside the backup directory, NULL if not captured */
+  char *checksum;
+  guint line;
+} MachineBootArea;
+
+/* <in-use reason= detail=/> (probe only) */
+typedef struct {
+  char *reason;   /* mounted | swap | held | running-system */
+  char *detail;
+} MachineInUse;
+
+/* <disk id= critical= boot= bytes= logical-sector= physical-sector= bus= model= serial= wwn=> */
+typedef struct {
+  char *id;
+  MachineTristate critical;
+  MachineTristate boot;
+  guint64 bytes;
+  gboolean has_bytes;
+  guint32 logical_sector;      /* 0 = unknown */
+  guint32 physical_sector;     /* 0 = unknown */
+  char *bus;
+  char *model;
+  char *serial;
+  char *wwn;
+  GPtrArray *by_id;            /* char*: <by-id> names */
+  GPtrArray *in_use;           /* MachineInUse* */
+  gboolean incomplete;         /* <incomplete/>: an interrupted restore */
+  MachinePtableType ptable;
+  char *signature;             /* MBR disk signature, "0x1234abcd" */
+  char *guid;                  /* GPT disk GUID */
+  MachineBootArea *boot_area;
+  GPtrArray *partitions;       /* MachinePartition*, in document order */
+  guint line;                  /* of <disk>; of <partition-table> below */
+  guint ptable_line;
+} MachineDisk;
+
+/* <machine version=> */
+typedef struct {
+  guint32 version;
+  MachineOrigin *origin;       /* NULL: absent */
+  MachineOs *os;               /* NULL: absent */
+  MachineHardware *hardware;   /* NULL: absent */
+  GPtrArray *disks;            /* MachineDisk* */
+} MachineDescriptor;
+
+/* Constructors return zeroed structs with their arrays allocated.  Every
+ * _free accepts NULL. */
+MachineDescriptor *machine_descriptor_new (void);
+MachineOrigin *machine_origin_new (void);
+MachineSource *machine_source_new (void);
+MachineOs *machine_os_new (void);
+MachineHardware *machine_hardware_new (void);
+MachineController *machine_controller_new (MachineControllerClass klass);
+MachineDisk *machine_disk_new (const char *id);
+MachineBootArea *machine_boot_area_new (void);
+MachineInUse *machine_in_use_new (const char *reason, const char *detail);
+MachinePartition *machine_partition_new (guint32 number);
+MachineVolume *machine_volume_new (void);
+MachineImage *machine_image_new (void);
+
+void machine_descriptor_free (MachineDescriptor *m);
+void machine_origin_free (MachineOrigin *o);
+void machine_source_free (MachineSource *s);
+void machine_os_free (MachineOs *o);
+void machine_hardware_free (MachineHardware *h);
+void machine_controller_free (MachineController *c);
+void machine_disk_free (MachineDisk *d);
+void machine_boot_area_free (MachineBootArea *b);
+void machine_in_use_free (MachineInUse *u);
+void machine_partition_free (MachinePartition *p);
+void machine_volume_free (MachineVolume *v);
+void machine_image_free (MachineImage *i);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineDescriptor, machine_descriptor_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineOrigin, machine_origin_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineSource, machine_source_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineOs, machine_os_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineHardware, machine_hardware_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineController, machine_controller_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineDisk, machine_disk_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineBootArea, machine_boot_area_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineInUse, machine_in_use_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachinePartition, machine_partition_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineVolume, machine_volume_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineImage, machine_image_free)
+
+/* Lookups; NULL when absent. */
+MachineDisk *machine_descriptor_find_disk (const MachineDescriptor *m, const char *id);
+MachinePartition *machine_disk_find_partition (const MachineDisk *d, guint32 number);
+
+/* The logical sector size, 512 when unknown: what start and sectors count. */
+guint32 machine_disk_sector_size (const MachineDisk *d);
+
+/* --- schema location --------------------------------------------------- */
+
+/* The directory holding machine.rng: $ASR_SCHEMA_DIR if set; else the
+ * build tree's xml-schemas/ next to the running binary; else the installed
+ * data directory.  Never NULL; the file may still be missing. */
+char *machine_schema_dir (void);
+
+/* --- reading ------------------------------------------------------------ */
+
+/* Parse, validate against machine.rng, then check meaning.  @name is used
+ * in messages ("name:line: ...").  Bounded: data above
+ * MACHINE_DESCRIPTOR_MAX_BYTES, any DOCTYPE, entities, non-canonical
+ * integers are refused.  Errors are MACHINE_ERROR; a message may hold
+ * several lines, one per problem, each "name:line: message". */
+MachineDescriptor *machine_descriptor_parse_data (const char *data, gsize len,
+                                                  const char *name,
+                                                  GError **error);
+MachineDescriptor *machine_descriptor_parse_file (const char *path,
+                                                  GError **error);
+
+/* Meaning checks only (duplicate ids, overlaps, ...): run by the parser,
+ * and by writers before they write.  @name as above.  Problems name the
+ * element (disk[id=disk0]/partition[number=2]) and, for structs that came
+ * from a file (line != 0), its line: "name:line: disk[id=disk0]/...: ...". */
+gboolean machine_descriptor_check (const MachineDescriptor *m,
+                                   const char *name,
+                                   GError **error);
+
+/* --- writing ------------------------------------------------------------ */
+
+/* Canonical XML: fixed element and attribute order, two-space indent,
+ * no empty elements, trailing newline.  parse → format is byte-identical
+ * for canonical input. */
+char *machine_descriptor_format (const MachineDescriptor *m, GError **error);
+
+/* Format, check, and write atomically (temporary file, fsync, rename)
+ * with the given mode (0600 for backup sets). */
+gboolean machine_descriptor_write_file (const MachineDescriptor *m,
+                                        const char *path, int mode,
+                                        GError **error);
+
+G_END_DECLS

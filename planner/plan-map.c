@@ -1,0 +1,811 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The disk mapping: which target disks may be written, and which source
+ * critical disk goes where.
+ *
+ * Among the valid assignments the plan prefers, in this order, most
+ * signature/GUID matches, most serial/WWN matches, least total target bytes,
+ * target order (PLAN_PREFERENCE_TEXT).  The search follows that order:
+ * --map pins first, then identity matches, then capacity-only matching.
+ * Capacity-only matching is a threshold problem (a target fits a source
+ * when it is at least as large and has the same sector size), so sorting
+ * both sides by size and giving each source, smallest first, the smallest
+ * free target that fits finds an assignment whenever one exists, and the one
+ * with the least total bytes.  If identity pins leave a source without a
+ * disk, the search is redone without them: a valid plan beats a
+ * recognisable one.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "plan-private.h"
+
+gboolean
+plan_id_equal (const char *a, const char *b)
+{
+  return a && b && g_ascii_strcasecmp (a, b) == 0;
+}
+
+guint32
+plan_disk_sector (const MachineDisk *d)
+{
+  return d->logical_sector ? d->logical_sector : 512;
+}
+
+char *
+plan_disk_identity (const MachineDisk *d)
+{
+  if (d->ptable == MACHINE_PTABLE_MBR && d->signature)
+    return g_strdup_printf ("MBR signature %s", d->signature);
+  if (d->ptable == MACHINE_PTABLE_GPT && d->guid)
+    return g_strdup_printf ("GPT disk GUID %s", d->guid);
+  return NULL;
+}
+
+/* A hash key for identity lookups: kind and lowercased value. */
+static char *
+identity_key (const MachineDisk *d)
+{
+  if (d->ptable == MACHINE_PTABLE_MBR && d->signature)
+    return g_strconcat ("mbr:", d->signature, NULL);
+  if (d->ptable == MACHINE_PTABLE_GPT && d->guid)
+    return g_strconcat ("gpt:", d->guid, NULL);
+  return NULL;
+}
+
+static char *
+lower_key (const char *prefix, const char *value)
+{
+  g_autofree char *v = g_ascii_strdown (value, -1);
+  return g_strconcat (prefix, v, NULL);
+}
+
+static char *
+lower_identity_key (const MachineDisk *d)
+{
+  g_autofree char *k = identity_key (d);
+  return k ? g_ascii_strdown (k, -1) : NULL;
+}
+
+static const char *
+in_use_phrase (const char *reason)
+{
+  if (g_strcmp0 (reason, "mounted") == 0)
+    return "mounted";
+  if (g_strcmp0 (reason, "swap") == 0)
+    return "used as swap";
+  if (g_strcmp0 (reason, "held") == 0)
+    return "held by device-mapper, md or LVM";
+  if (g_strcmp0 (reason, "running-system") == 0)
+    return "holds the running system";
+  if (g_strcmp0 (reason, "backup-set") == 0)
+    return "holds the backup set";
+  return reason;
+}
+
+static void
+add_exclusion (GString **s, char *reason)
+{
+  if (*s == NULL)
+    *s = g_string_new (NULL);
+  else
+    g_string_append (*s, "; ");
+  g_string_append (*s, reason);
+  g_free (reason);
+}
+
+gboolean
+plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
+{
+  const PlanTarget *hw_from = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const PlanTarget *t = g_ptr_array_index (targets, i);
+      if (t->descriptor->hardware)
+        {
+          if (hw_from)
+            {
+              g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                           "TARGETs %s and %s both describe a machine's hardware: "
+                           "a plan restores onto one machine", hw_from->argument, t->argument);
+              return FALSE;
+            }
+          hw_from = t;
+          ctx->thw = t->descriptor->hardware;
+        }
+      n += t->descriptor->disks->len;
+    }
+
+  /* What the backup's non-critical disks look like: a target disk that
+   * carries one of these is that disk, and keeps its data.  WWNs are
+   * unique by standard; serials are not (QEMU's defaults repeat), so they
+   * do not protect. */
+  g_autoptr (GHashTable) noncritical = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < ctx->src->disks->len; i++)
+    {
+      const MachineDisk *d = g_ptr_array_index (ctx->src->disks, i);
+      if (d->critical == MACHINE_TRISTATE_YES)
+        continue;
+      char *k = lower_identity_key (d);
+      if (k)
+        g_hash_table_insert (noncritical, k, (gpointer) d);
+      if (d->wwn)
+        g_hash_table_insert (noncritical, lower_key ("wwn:", d->wwn), (gpointer) d);
+    }
+
+  ctx->targets = g_new0 (PlanTDisk, n);
+  ctx->n_targets = n;
+  guint k = 0;
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const PlanTarget *t = g_ptr_array_index (targets, i);
+      const MachineDescriptor *m = t->descriptor;
+      for (guint j = 0; j < m->disks->len; j++, k++)
+        {
+          const MachineDisk *d = g_ptr_array_index (m->disks, j);
+          PlanTDisk *td = &ctx->targets[k];
+          /* Several TARGETs are numbered as `asr probe` numbers them. */
+          g_autofree char *name = targets->len == 1 ? g_strdup (d->id) : g_strdup_printf ("disk%u", k);
+          PlanTargetDisk *o = plan_target_disk_new (name);
+          g_autoptr (GString) excluded = NULL;
+
+          o->argument = g_strdup (t->argument);
+          o->disk_id = g_strdup (d->id);
+          if (m->origin)
+            for (guint s = 0; s < m->origin->sources->len; s++)
+              {
+                const MachineSource *src = g_ptr_array_index (m->origin->sources, s);
+                if (g_strcmp0 (src->disk, d->id) == 0 && src->path)
+                  {
+                    o->path = g_strdup (src->path);
+                    break;
+                  }
+              }
+          o->bytes = d->bytes;
+          o->has_bytes = d->has_bytes;
+          o->logical_sector = d->logical_sector;
+          o->serial = g_strdup (d->serial);
+          o->wwn = g_strdup (d->wwn);
+          for (guint b = 0; b < d->by_id->len; b++)
+            g_ptr_array_add (o->by_id, g_strdup (g_ptr_array_index (d->by_id, b)));
+
+          for (guint u = 0; u < d->in_use->len; u++)
+            {
+              const MachineInUse *iu = g_ptr_array_index (d->in_use, u);
+              if (g_strcmp0 (iu->reason, "backup-set") == 0)
+                td->holds_backup = TRUE;
+              add_exclusion (&excluded, g_strdup_printf ("%s%s%s%s", in_use_phrase (iu->reason),
+                                                         iu->detail ? " (" : "",
+                                                         iu->detail ? iu->detail : "",
+                                                         iu->detail ? ")" : ""));
+            }
+          g_autofree char *ik = lower_identity_key (d);
+          const MachineDisk *nc = ik ? g_hash_table_lookup (noncritical, ik) : NULL;
+          if (nc)
+            {
+              td->protected_disk = TRUE;
+              g_autofree char *ident = plan_disk_identity (d);
+              add_exclusion (&excluded,
+                             g_strdup_printf ("carries the %s of the backup's non-critical disk %s",
+                                              ident, nc->id));
+            }
+          g_autofree char *wk = d->wwn ? lower_key ("wwn:", d->wwn) : NULL;
+          const MachineDisk *ncw = wk ? g_hash_table_lookup (noncritical, wk) : NULL;
+          if (ncw)
+            td->protected_disk = TRUE;
+          if (ncw && ncw != nc)
+            add_exclusion (&excluded,
+                           g_strdup_printf ("has the WWN %s of the backup's non-critical disk %s",
+                                            d->wwn, ncw->id));
+          if (!d->has_bytes)
+            add_exclusion (&excluded, g_strdup ("its size is not recorded"));
+
+          o->excluded = excluded ? g_string_free (g_steal_pointer (&excluded), FALSE) : NULL;
+          td->disk = d;
+          td->out = o;
+          td->index = k;
+          td->sector = plan_disk_sector (d);
+          td->eligible = o->excluded == NULL;
+          td->assigned = -1;
+          g_ptr_array_add (ctx->plan->targets, o);
+        }
+    }
+
+  guint n_crit = 0;
+  for (guint i = 0; i < ctx->src->disks->len; i++)
+    if (((MachineDisk *) g_ptr_array_index (ctx->src->disks, i))->critical == MACHINE_TRISTATE_YES)
+      n_crit++;
+  ctx->sources = g_new0 (PlanSDisk, n_crit);
+  ctx->n_sources = n_crit;
+  for (guint i = 0, s = 0; i < ctx->src->disks->len; i++)
+    {
+      const MachineDisk *d = g_ptr_array_index (ctx->src->disks, i);
+      if (d->critical != MACHINE_TRISTATE_YES)
+        continue;
+      ctx->sources[s].disk = d;
+      ctx->sources[s].index = s;
+      ctx->sources[s].sector = plan_disk_sector (d);
+      ctx->sources[s].target = -1;
+      s++;
+    }
+  return TRUE;
+}
+
+/* --- --map --------------------------------------------------------------- */
+
+static gboolean
+target_matches (const PlanTDisk *t, const char *spec)
+{
+  const PlanTargetDisk *o = t->out;
+  const char *byid = g_str_has_prefix (spec, "/dev/disk/by-id/") ? spec + strlen ("/dev/disk/by-id/")
+                                                                 : spec;
+
+  if (plan_id_equal (o->name, spec) || plan_id_equal (o->serial, spec) || plan_id_equal (o->wwn, spec))
+    return TRUE;
+  /* Paths are file names: compared exactly. */
+  if (g_strcmp0 (o->path, spec) == 0)
+    return TRUE;
+  for (guint i = 0; i < o->by_id->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (o->by_id, i), byid) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+list_names (const PlanCtx *ctx, gboolean sources)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  if (sources)
+    for (guint i = 0; i < ctx->src->disks->len; i++)
+      g_string_append_printf (s, "%s%s", i ? ", " : "",
+                              ((MachineDisk *) g_ptr_array_index (ctx->src->disks, i))->id);
+  else
+    for (guint i = 0; i < ctx->n_targets; i++)
+      g_string_append_printf (s, "%s%s", i ? ", " : "", ctx->targets[i].out->name);
+  if (s->len == 0)
+    g_string_append (s, "none");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static gboolean
+resolve_maps (PlanCtx *ctx, GError **error)
+{
+  for (guint i = 0; i < ctx->opt->maps->len; i++)
+    {
+      const PlanMapRequest *r = g_ptr_array_index (ctx->opt->maps, i);
+      PlanSDisk *s = NULL;
+      int found = -1;
+
+      for (guint j = 0; j < ctx->n_sources; j++)
+        if (plan_id_equal (ctx->sources[j].disk->id, r->source))
+          s = &ctx->sources[j];
+      if (s == NULL)
+        {
+          g_autofree char *names = list_names (ctx, TRUE);
+          if (machine_descriptor_find_disk (ctx->src, r->source))
+            g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                         "--map %s=%s: %s is not a critical disk of the backup: it is not restored",
+                         r->source, r->target, r->source);
+          else
+            g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                         "--map %s=%s: the backup has no disk %s (its disks: %s)",
+                         r->source, r->target, r->source, names);
+          return FALSE;
+        }
+      for (guint j = 0; j < ctx->n_targets; j++)
+        if (target_matches (&ctx->targets[j], r->target))
+          {
+            if (found >= 0)
+              {
+                g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                             "--map %s=%s: %s matches several target disks (%s and %s): "
+                             "name one by its id", r->source, r->target, r->target,
+                             ctx->targets[found].out->name, ctx->targets[j].out->name);
+                return FALSE;
+              }
+            found = (int) j;
+          }
+      if (found < 0)
+        {
+          g_autofree char *names = list_names (ctx, FALSE);
+          g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                       "--map %s=%s: no target disk has the id, serial, WWN, by-id name or "
+                       "path %s (target disks: %s)", r->source, r->target, r->target, names);
+          return FALSE;
+        }
+      if (ctx->targets[found].assigned >= 0)
+        {
+          const PlanSDisk *other = &ctx->sources[ctx->targets[found].assigned];
+          g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                       "--map %s=%s: target disk %s is already the target of --map %s",
+                       r->source, r->target, ctx->targets[found].out->name, other->map_spec);
+          return FALSE;
+        }
+      s->target = found;
+      s->pin = PLAN_PIN_MAP;
+      s->map_spec = g_strdup_printf ("%s=%s", r->source, r->target);
+      ctx->targets[found].assigned = (int) s->index;
+    }
+  return TRUE;
+}
+
+/* --- assignment ---------------------------------------------------------- */
+
+static gboolean
+fits (const PlanSDisk *s, const PlanTDisk *t)
+{
+  return t->eligible && t->disk->has_bytes && t->disk->bytes >= s->disk->bytes
+         && t->sector == s->sector;
+}
+
+static void
+assign (PlanCtx *ctx, PlanSDisk *s, PlanTDisk *t, PlanPin pin)
+{
+  s->target = (int) t->index;
+  s->pin = pin;
+  t->assigned = (int) s->index;
+}
+
+/* Pins sources to free fitting targets found in @index under @key. */
+static void
+pin_by_key (PlanCtx *ctx, GHashTable *index, PlanSDisk *s, const char *key, PlanPin pin)
+{
+  GArray *cands = key ? g_hash_table_lookup (index, key) : NULL;
+  for (guint c = 0; cands && s->target < 0 && c < cands->len; c++)
+    {
+      PlanTDisk *t = &ctx->targets[g_array_index (cands, guint, c)];
+      if (t->assigned < 0 && fits (s, t))
+        assign (ctx, s, t, pin);
+    }
+}
+
+static void
+index_add (GHashTable *index, char *key, guint t)
+{
+  GArray *a = g_hash_table_lookup (index, key);
+  if (a == NULL)
+    {
+      a = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_hash_table_insert (index, key, a);
+    }
+  else
+    g_free (key);
+  g_array_append_val (a, t);
+}
+
+static int
+cmp_sources (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const PlanSDisk *x = *(PlanSDisk *const *) a, *y = *(PlanSDisk *const *) b;
+  if (x->sector != y->sector)
+    return x->sector < y->sector ? -1 : 1;
+  if (x->disk->bytes != y->disk->bytes)
+    return x->disk->bytes < y->disk->bytes ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+cmp_targets (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const PlanTDisk *x = *(PlanTDisk *const *) a, *y = *(PlanTDisk *const *) b;
+  if (x->sector != y->sector)
+    return x->sector < y->sector ? -1 : 1;
+  if (x->disk->bytes != y->disk->bytes)
+    return x->disk->bytes < y->disk->bytes ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* One full search with --map pins kept; returns how many sources are left
+ * without a disk. */
+static guint
+search (PlanCtx *ctx, gboolean identity)
+{
+  for (guint i = 0; i < ctx->n_targets; i++)
+    if (ctx->targets[i].assigned >= 0 && ctx->sources[ctx->targets[i].assigned].pin != PLAN_PIN_MAP)
+      ctx->targets[i].assigned = -1;
+  for (guint i = 0; i < ctx->n_sources; i++)
+    if (ctx->sources[i].pin != PLAN_PIN_MAP)
+      {
+        ctx->sources[i].target = -1;
+        ctx->sources[i].pin = PLAN_PIN_NONE;
+      }
+
+  if (identity)
+    {
+      g_autoptr (GHashTable) sig = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                          (GDestroyNotify) g_array_unref);
+      g_autoptr (GHashTable) ser = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                          (GDestroyNotify) g_array_unref);
+      for (guint i = 0; i < ctx->n_targets; i++)
+        {
+          const MachineDisk *d = ctx->targets[i].disk;
+          char *k = lower_identity_key (d);
+          if (k)
+            index_add (sig, k, i);
+          if (d->serial && *d->serial)
+            index_add (ser, lower_key ("serial:", d->serial), i);
+          if (d->wwn && *d->wwn)
+            index_add (ser, lower_key ("wwn:", d->wwn), i);
+        }
+      for (guint i = 0; i < ctx->n_sources; i++)
+        if (ctx->sources[i].target < 0)
+          {
+            g_autofree char *k = lower_identity_key (ctx->sources[i].disk);
+            pin_by_key (ctx, sig, &ctx->sources[i], k, PLAN_PIN_SIGNATURE);
+          }
+      for (guint i = 0; i < ctx->n_sources; i++)
+        {
+          PlanSDisk *s = &ctx->sources[i];
+          if (s->target >= 0)
+            continue;
+          g_autofree char *ks = s->disk->serial && *s->disk->serial ? lower_key ("serial:", s->disk->serial) : NULL;
+          g_autofree char *kw = s->disk->wwn && *s->disk->wwn ? lower_key ("wwn:", s->disk->wwn) : NULL;
+          pin_by_key (ctx, ser, s, kw, PLAN_PIN_SERIAL);
+          pin_by_key (ctx, ser, s, ks, PLAN_PIN_SERIAL);
+        }
+    }
+
+  g_autoptr (GPtrArray) ss = g_ptr_array_new ();
+  g_autoptr (GPtrArray) ts = g_ptr_array_new ();
+  for (guint i = 0; i < ctx->n_sources; i++)
+    if (ctx->sources[i].target < 0 && ctx->sources[i].disk->has_bytes)
+      g_ptr_array_add (ss, &ctx->sources[i]);
+  for (guint i = 0; i < ctx->n_targets; i++)
+    if (ctx->targets[i].assigned < 0 && ctx->targets[i].eligible)
+      g_ptr_array_add (ts, &ctx->targets[i]);
+  g_ptr_array_sort_with_data (ss, cmp_sources, NULL);
+  g_ptr_array_sort_with_data (ts, cmp_targets, NULL);
+
+  guint left = 0, j = 0;
+  for (guint i = 0; i < ss->len; i++)
+    {
+      PlanSDisk *s = g_ptr_array_index (ss, i);
+      while (j < ts->len)
+        {
+          const PlanTDisk *t = g_ptr_array_index (ts, j);
+          if (t->sector < s->sector || (t->sector == s->sector && t->disk->bytes < s->disk->bytes))
+            j++;
+          else
+            break;
+        }
+      if (j < ts->len && ((PlanTDisk *) g_ptr_array_index (ts, j))->sector == s->sector)
+        assign (ctx, s, g_ptr_array_index (ts, j++), PLAN_PIN_CAPACITY);
+    }
+  for (guint i = 0; i < ctx->n_sources; i++)
+    if (ctx->sources[i].target < 0)
+      left++;
+  return left;
+}
+
+/* Why @s has no disk: the nearest miss, and disks that would fit but may
+ * not be written. */
+static char *
+explain_unmapped (const PlanCtx *ctx, const PlanSDisk *s)
+{
+  const PlanTDisk *largest = NULL;
+  g_autoptr (GString) r = g_string_new (NULL);
+  g_autoptr (GString) taken = g_string_new (NULL);
+  g_autoptr (GString) excluded = g_string_new (NULL);
+
+  if (!s->disk->has_bytes)
+    return g_strdup_printf ("the size of %s is not recorded in the backup", s->disk->id);
+
+  for (guint i = 0; i < ctx->n_targets; i++)
+    {
+      const PlanTDisk *t = &ctx->targets[i];
+      gboolean big = t->disk->has_bytes && t->disk->bytes >= s->disk->bytes;
+      if (!t->eligible)
+        {
+          if (big && excluded->len < 400)
+            g_string_append_printf (excluded, "; target %s (%" G_GUINT64_FORMAT " bytes) would fit but %s",
+                                    t->out->name, t->disk->bytes, t->out->excluded);
+          continue;
+        }
+      if (t->sector != s->sector)
+        {
+          if (big)
+            g_string_append_printf (excluded, "; target %s has %u-byte logical sectors",
+                                    t->out->name, t->sector);
+          continue;
+        }
+      if (big && t->assigned >= 0 && taken->len < 400)
+        g_string_append_printf (taken, "%starget %s (to %s)", taken->len ? ", " : "", t->out->name,
+                                ctx->sources[t->assigned].disk->id);
+      if (largest == NULL || t->disk->bytes > largest->disk->bytes)
+        largest = t;
+    }
+
+  if (taken->len)
+    g_string_append_printf (r, "every eligible target disk of at least %" G_GUINT64_FORMAT
+                            " bytes is taken: %s", s->disk->bytes, taken->str);
+  else if (largest)
+    {
+      guint64 short_by = s->disk->bytes - largest->disk->bytes;
+      g_string_append_printf (r, "no eligible target disk has %" G_GUINT64_FORMAT
+                              " bytes: the largest, target %s, has %" G_GUINT64_FORMAT
+                              " (%" G_GUINT64_FORMAT " byte%s too small)",
+                              s->disk->bytes, largest->out->name, largest->disk->bytes,
+                              short_by, short_by == 1 ? "" : "s");
+    }
+  else
+    g_string_append_printf (r, "no eligible target disk with %u-byte sectors", s->sector);
+  g_string_append (r, excluded->str);
+  return g_string_free (g_steal_pointer (&r), FALSE);
+}
+
+gboolean
+plan_map_disks (PlanCtx *ctx, GError **error)
+{
+  if (!resolve_maps (ctx, error))
+    return FALSE;
+
+  ctx->identity_dropped = FALSE;
+  guint left = search (ctx, TRUE);
+  if (left > 0)
+    {
+      /* Remember the identity result; keep it unless dropping the
+       * identity pins maps more disks. */
+      g_autofree int *saved = g_new (int, ctx->n_sources + 1);
+      g_autofree PlanPin *saved_pin = g_new (PlanPin, ctx->n_sources + 1);
+      for (guint i = 0; i < ctx->n_sources; i++)
+        {
+          saved[i] = ctx->sources[i].target;
+          saved_pin[i] = ctx->sources[i].pin;
+        }
+      guint left2 = search (ctx, FALSE);
+      if (left2 < left)
+        ctx->identity_dropped = TRUE;
+      else
+        {
+          for (guint i = 0; i < ctx->n_targets; i++)
+            if (ctx->targets[i].assigned >= 0 && ctx->sources[ctx->targets[i].assigned].pin != PLAN_PIN_MAP)
+              ctx->targets[i].assigned = -1;
+          for (guint i = 0; i < ctx->n_sources; i++)
+            {
+              ctx->sources[i].target = saved[i];
+              ctx->sources[i].pin = saved_pin[i];
+              if (saved[i] >= 0)
+                ctx->targets[saved[i]].assigned = (int) i;
+            }
+        }
+    }
+
+  for (guint i = 0; i < ctx->n_sources; i++)
+    {
+      const PlanSDisk *s = &ctx->sources[i];
+      PlanMapping *m = plan_mapping_new (s->disk->id);
+      m->source_bytes = s->disk->bytes;
+      if (s->target >= 0)
+        {
+          const PlanTDisk *t = &ctx->targets[s->target];
+          m->target = g_strdup (t->out->name);
+          m->target_bytes = t->disk->bytes;
+          g_free (t->out->source);
+          t->out->source = g_strdup (s->disk->id);
+          switch (s->pin)
+            {
+            case PLAN_PIN_MAP:
+              m->reason = g_strdup_printf ("pinned by --map %s", s->map_spec);
+              break;
+            case PLAN_PIN_SIGNATURE:
+              {
+                g_autofree char *ident = plan_disk_identity (s->disk);
+                m->reason = g_strdup_printf ("carries the source's %s", ident);
+              }
+              break;
+            case PLAN_PIN_SERIAL:
+              if (plan_id_equal (s->disk->wwn, t->disk->wwn))
+                m->reason = g_strdup_printf ("same WWN %s", t->disk->wwn);
+              else
+                m->reason = g_strdup_printf ("same serial %s", t->disk->serial);
+              break;
+            case PLAN_PIN_CAPACITY:
+            case PLAN_PIN_NONE:
+              m->reason = g_strdup_printf ("smallest free eligible disk of at least %" G_GUINT64_FORMAT
+                                           " bytes with %u-byte sectors",
+                                           s->disk->bytes, s->sector);
+              break;
+            }
+        }
+      else
+        m->reason = explain_unmapped (ctx, s);
+      g_ptr_array_add (ctx->plan->mappings, m);
+    }
+  return TRUE;
+}
+
+/* --- checks -------------------------------------------------------------- */
+
+static const char *
+tname (const PlanCtx *ctx, int t)
+{
+  return ctx->targets[t].out->name;
+}
+
+static void
+check_disk_count (PlanCtx *ctx)
+{
+  PlanCheck *c = plan_check_new ("disk-count");
+  guint eligible = 0;
+
+  for (guint i = 0; i < ctx->n_targets; i++)
+    if (ctx->targets[i].eligible)
+      eligible++;
+  if (ctx->n_sources == 0)
+    plan_check_add (c, PLAN_STATUS_FAIL, "the backup has no critical disk: there is nothing to restore");
+  else if (ctx->n_targets == 0)
+    plan_check_add (c, PLAN_STATUS_FAIL, "the target has no disks; the backup has %u critical disk%s",
+                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s");
+  else if (eligible < ctx->n_sources)
+    plan_check_add (c, PLAN_STATUS_FAIL,
+                    "%u critical disk%s need%s %u distinct target disk%s; only %u of the %u target disks %s eligible",
+                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s", ctx->n_sources == 1 ? "s" : "",
+                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s",
+                    eligible, ctx->n_targets, eligible == 1 ? "is" : "are");
+  else
+    plan_check_add (c, PLAN_STATUS_PASS, "%u critical disk%s, %u eligible target disk%s of %u",
+                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s",
+                    eligible, eligible == 1 ? "" : "s", ctx->n_targets);
+  g_ptr_array_add (ctx->plan->checks, c);
+}
+
+static void
+check_noncritical (PlanCtx *ctx)
+{
+  PlanCheck *c = plan_check_new ("noncritical-protection");
+  guint n_nc = 0;
+
+  for (guint i = 0; i < ctx->src->disks->len; i++)
+    if (((MachineDisk *) g_ptr_array_index (ctx->src->disks, i))->critical != MACHINE_TRISTATE_YES)
+      n_nc++;
+  for (guint i = 0; i < ctx->n_targets; i++)
+    {
+      const PlanTDisk *t = &ctx->targets[i];
+      if (!t->protected_disk && !t->holds_backup)
+        continue;
+      if (t->assigned >= 0)
+        plan_check_add (c, PLAN_STATUS_FAIL, "target %s %s: --map %s would write it",
+                        t->out->name, t->out->excluded, ctx->sources[t->assigned].map_spec);
+      else
+        plan_check_add (c, PLAN_STATUS_PASS, "target %s %s: never written", t->out->name, t->out->excluded);
+    }
+  if (c->findings->len == 0)
+    {
+      if (n_nc == 0)
+        plan_check_add (c, PLAN_STATUS_PASS, "the backup has no non-critical disks, and no target disk holds the backup set");
+      else
+        plan_check_add (c, PLAN_STATUS_PASS,
+                        "no target disk carries the signature/GUID or WWN of the backup's %u non-critical disk%s or holds the backup set",
+                        n_nc, n_nc == 1 ? "" : "s");
+    }
+  g_ptr_array_add (ctx->plan->checks, c);
+}
+
+static void
+check_in_use (PlanCtx *ctx)
+{
+  PlanCheck *c = plan_check_new ("in-use");
+
+  for (guint i = 0; i < ctx->n_targets; i++)
+    {
+      const PlanTDisk *t = &ctx->targets[i];
+      for (guint u = 0; u < t->disk->in_use->len; u++)
+        {
+          const MachineInUse *iu = g_ptr_array_index (t->disk->in_use, u);
+          if (g_strcmp0 (iu->reason, "backup-set") == 0)
+            continue; /* reported by noncritical-protection */
+          if (t->assigned >= 0)
+            plan_check_add (c, PLAN_STATUS_FAIL, "target %s is %s%s%s%s: --map %s would write it",
+                            t->out->name, in_use_phrase (iu->reason), iu->detail ? " (" : "",
+                            iu->detail ? iu->detail : "", iu->detail ? ")" : "",
+                            ctx->sources[t->assigned].map_spec);
+          else
+            plan_check_add (c, PLAN_STATUS_PASS, "target %s is %s%s%s%s: not eligible",
+                            t->out->name, in_use_phrase (iu->reason), iu->detail ? " (" : "",
+                            iu->detail ? iu->detail : "", iu->detail ? ")" : "");
+        }
+      if (t->disk->incomplete && t->assigned >= 0)
+        plan_check_add (c, PLAN_STATUS_WARN,
+                        "target %s was left by an interrupted restore: it will be rewritten from the start",
+                        t->out->name);
+      else if (t->disk->incomplete)
+        plan_check_add (c, PLAN_STATUS_WARN,
+                        "target %s was left by an interrupted restore and is not used by this plan",
+                        t->out->name);
+    }
+  if (c->findings->len == 0)
+    plan_check_add (c, PLAN_STATUS_PASS,
+                    "no target disk is recorded as mounted, swap, held or holding the running system");
+  g_ptr_array_add (ctx->plan->checks, c);
+}
+
+static void
+check_capacity (PlanCtx *ctx)
+{
+  PlanCheck *c = plan_check_new ("capacity");
+
+  for (guint i = 0; i < ctx->n_sources; i++)
+    {
+      const PlanSDisk *s = &ctx->sources[i];
+      const PlanMapping *m = g_ptr_array_index (ctx->plan->mappings, i);
+      if (s->target < 0)
+        {
+          plan_check_add (c, PLAN_STATUS_FAIL, "%s (%" G_GUINT64_FORMAT " bytes): %s",
+                          s->disk->id, s->disk->bytes, m->reason);
+          continue;
+        }
+      const PlanTDisk *t = &ctx->targets[s->target];
+      if (!s->disk->has_bytes)
+        plan_check_add (c, PLAN_STATUS_FAIL, "%s → target %s: the size of %s is not recorded in the backup",
+                        s->disk->id, tname (ctx, s->target), s->disk->id);
+      else if (!t->disk->has_bytes)
+        plan_check_add (c, PLAN_STATUS_FAIL, "%s → target %s: the size of target %s is not recorded",
+                        s->disk->id, tname (ctx, s->target), tname (ctx, s->target));
+      else if (t->disk->bytes < s->disk->bytes)
+        {
+          guint64 d = s->disk->bytes - t->disk->bytes;
+          plan_check_add (c, PLAN_STATUS_FAIL,
+                          "%s → target %s: target %s has %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT
+                          " byte%s fewer than %s's %" G_GUINT64_FORMAT,
+                          s->disk->id, t->out->name, t->out->name, t->disk->bytes, d,
+                          d == 1 ? "" : "s", s->disk->id, s->disk->bytes);
+        }
+      else
+        plan_check_add (c, PLAN_STATUS_PASS, "%s (%" G_GUINT64_FORMAT " bytes) → target %s (%" G_GUINT64_FORMAT
+                        " bytes): %" G_GUINT64_FORMAT " bytes spare",
+                        s->disk->id, s->disk->bytes, t->out->name, t->disk->bytes,
+                        t->disk->bytes - s->disk->bytes);
+    }
+  if (ctx->identity_dropped)
+    plan_check_add (c, PLAN_STATUS_WARN,
+                    "keeping every signature/GUID and serial/WWN match left a disk without a target; "
+                    "this mapping ignores those matches so that every disk has one");
+  if (c->findings->len == 0)
+    plan_check_add (c, PLAN_STATUS_FAIL, "no critical disk to compare");
+  g_ptr_array_add (ctx->plan->checks, c);
+}
+
+static void
+check_sector_size (PlanCtx *ctx)
+{
+  PlanCheck *c = plan_check_new ("sector-size");
+
+  for (guint i = 0; i < ctx->n_sources; i++)
+    {
+      const PlanSDisk *s = &ctx->sources[i];
+      if (s->target < 0)
+        continue;
+      const PlanTDisk *t = &ctx->targets[s->target];
+      if (s->sector != t->sector)
+        plan_check_add (c, PLAN_STATUS_FAIL,
+                        s->sector < t->sector
+                          ? "%s → target %s: a %u-byte-sector layout cannot go to a disk with %u-byte logical sectors as is"
+                          : "%s → target %s: a %u-byte-sector layout is recreated in its own sector units, not converted to %u-byte sectors",
+                        s->disk->id, t->out->name, s->sector, t->sector);
+      else if (s->disk->logical_sector == 0 || t->disk->logical_sector == 0)
+        plan_check_add (c, PLAN_STATUS_WARN,
+                        "%s → target %s: not compared: the logical sector size of %s%s is not recorded (taken as 512)",
+                        s->disk->id, t->out->name,
+                        s->disk->logical_sector == 0 ? "" : "target ",
+                        s->disk->logical_sector == 0 ? s->disk->id : t->out->name);
+      else
+        plan_check_add (c, PLAN_STATUS_PASS, "%s → target %s: %u-byte logical sectors on both",
+                        s->disk->id, t->out->name, s->sector);
+    }
+  if (c->findings->len == 0)
+    plan_check_add (c, PLAN_STATUS_WARN, "not compared: no disk is mapped");
+  g_ptr_array_add (ctx->plan->checks, c);
+}
+
+void
+plan_map_checks (PlanCtx *ctx)
+{
+  check_disk_count (ctx);
+  check_noncritical (ctx);
+  check_in_use (ctx);
+  check_capacity (ctx);
+  check_sector_size (ctx);
+}

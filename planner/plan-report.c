@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The plan as a readable report and as JSON.  Both are deterministic: the
+ * golden files in tests/planner/scenarios compare them byte for byte. */
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "plan-private.h"
+
+/* --- a small column table ----------------------------------------------- */
+
+typedef struct {
+  guint n_cols;
+  GPtrArray *cells; /* char*, row-major */
+} Table;
+
+static void
+table_row (Table *t, ...)
+{
+  va_list ap;
+  va_start (ap, t);
+  for (guint i = 0; i < t->n_cols; i++)
+    {
+      const char *s = va_arg (ap, const char *);
+      g_ptr_array_add (t->cells, g_strdup (s && *s ? s : "-"));
+    }
+  va_end (ap);
+}
+
+static void
+table_print (Table *t, GString *out, const char *indent)
+{
+  g_autofree guint *w = g_new0 (guint, t->n_cols);
+  for (guint i = 0; i < t->cells->len; i++)
+    {
+      guint len = g_utf8_strlen (g_ptr_array_index (t->cells, i), -1);
+      w[i % t->n_cols] = MAX (w[i % t->n_cols], len);
+    }
+  for (guint i = 0; i < t->cells->len; i++)
+    {
+      const char *s = g_ptr_array_index (t->cells, i);
+      guint col = i % t->n_cols;
+      if (col == 0)
+        g_string_append (out, indent);
+      g_string_append (out, s);
+      if (col + 1 == t->n_cols)
+        g_string_append_c (out, '\n');
+      else
+        for (guint k = g_utf8_strlen (s, -1); k < w[col] + 2; k++)
+          g_string_append_c (out, ' ');
+    }
+  g_ptr_array_unref (t->cells);
+}
+
+static char *
+human (guint64 bytes)
+{
+  return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+static char *
+u64 (guint64 v)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, v);
+}
+
+/* --- text ---------------------------------------------------------------- */
+
+char *
+plan_format_text (const Plan *p)
+{
+  GString *s = g_string_new (NULL);
+  guint n_warn = 0, n_fail = 0;
+  g_autoptr (GString) failed = g_string_new (NULL);
+
+  for (guint i = 0; i < p->checks->len; i++)
+    {
+      const PlanCheck *c = g_ptr_array_index (p->checks, i);
+      if (c->status == PLAN_STATUS_FAIL)
+        {
+          n_fail++;
+          g_string_append_printf (failed, "%s%s", failed->len ? ", " : "", c->name);
+        }
+      else if (c->status == PLAN_STATUS_WARN)
+        n_warn++;
+    }
+  g_string_append_printf (s, "Plan (%s mode) for backup sha256:%s\n", plan_mode_to_string (p->mode),
+                          p->backup_sha256 ? p->backup_sha256 : "unknown");
+  if (n_fail)
+    g_string_append_printf (s, "Result: BLOCKED: %u check%s failed (%s)\n", n_fail,
+                            n_fail == 1 ? "" : "s", failed->str);
+  else
+    g_string_append_printf (s, "Result: restorable, %u check%s with warnings\n", n_warn,
+                            n_warn == 1 ? "" : "s");
+
+  g_string_append (s, "\nChecks:\n");
+  for (guint i = 0; i < p->checks->len; i++)
+    {
+      const PlanCheck *c = g_ptr_array_index (p->checks, i);
+      if (c->findings->len == 1)
+        {
+          const PlanFinding *f = g_ptr_array_index (c->findings, 0);
+          g_string_append_printf (s, "  %s  %-22s  %s\n", plan_status_to_string (c->status),
+                                  c->name, f->message);
+          continue;
+        }
+      g_string_append_printf (s, "  %s  %s\n", plan_status_to_string (c->status), c->name);
+      for (guint j = 0; j < c->findings->len; j++)
+        {
+          const PlanFinding *f = g_ptr_array_index (c->findings, j);
+          g_string_append_printf (s, "        %s  %s\n", plan_status_to_string (f->status), f->message);
+        }
+    }
+
+  g_string_append (s, "\nMapping (preference: " PLAN_PREFERENCE_TEXT "):\n");
+  if (p->mappings->len == 0)
+    g_string_append (s, "  no critical disk\n");
+  else
+    {
+      Table t = { 6, g_ptr_array_new_with_free_func (g_free) };
+      table_row (&t, "SOURCE", "BYTES", "→", "TARGET", "BYTES", "REASON");
+      for (guint i = 0; i < p->mappings->len; i++)
+        {
+          const PlanMapping *m = g_ptr_array_index (p->mappings, i);
+          g_autofree char *sb = u64 (m->source_bytes);
+          g_autofree char *tb = m->target ? u64 (m->target_bytes) : NULL;
+          table_row (&t, m->source, sb, "→", m->target ? m->target : "NONE", tb, m->reason);
+        }
+      table_print (&t, s, "  ");
+    }
+
+  g_string_append (s, "\nTarget disks:\n");
+  if (p->targets->len == 0)
+    g_string_append (s, "  none\n");
+  else
+    {
+      Table t = { 5, g_ptr_array_new_with_free_func (g_free) };
+      table_row (&t, "TARGET", "BYTES", "SIZE", "FROM", "USE");
+      for (guint i = 0; i < p->targets->len; i++)
+        {
+          const PlanTargetDisk *d = g_ptr_array_index (p->targets, i);
+          g_autofree char *b = d->has_bytes ? u64 (d->bytes) : NULL;
+          g_autofree char *h = d->has_bytes ? human (d->bytes) : NULL;
+          g_autofree char *from = g_strcmp0 (d->name, d->disk_id) == 0
+                                    ? g_strdup (d->argument)
+                                    : g_strdup_printf ("%s %s", d->argument, d->disk_id);
+          g_autofree char *use = d->source ? g_strdup_printf ("restore %s%s%s", d->source,
+                                                              d->excluded ? " despite: " : "",
+                                                              d->excluded ? d->excluded : "")
+                                 : d->excluded ? g_strdup_printf ("excluded: %s", d->excluded)
+                                               : g_strdup ("spare, not written");
+          table_row (&t, d->name, b, h, from, use);
+        }
+      table_print (&t, s, "  ");
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+static void
+json_str (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_u64 (JsonBuilder *b, const char *name, guint64 value)
+{
+  json_builder_set_member_name (b, name);
+  /* JSON readers hold integers as int64 or doubles: beyond that, a decimal
+   * string keeps the exact value (as asr show does). */
+  if (value <= G_MAXINT64)
+    json_builder_add_int_value (b, (gint64) value);
+  else
+    {
+      g_autofree char *s = u64 (value);
+      json_builder_add_string_value (b, s);
+    }
+}
+
+char *
+plan_format_json (const Plan *p)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_u64 (b, "version", p->version);
+  json_str (b, "mode", plan_mode_to_string (p->mode));
+  json_str (b, "status", plan_status_to_string (p->status));
+  json_builder_set_member_name (b, "restorable");
+  json_builder_add_boolean_value (b, plan_is_restorable (p));
+  json_str (b, "backup_sha256", p->backup_sha256);
+  json_str (b, "preference", PLAN_PREFERENCE_TEXT);
+
+  json_builder_set_member_name (b, "checks");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < p->checks->len; i++)
+    {
+      const PlanCheck *c = g_ptr_array_index (p->checks, i);
+      json_builder_begin_object (b);
+      json_str (b, "name", c->name);
+      json_str (b, "status", plan_status_to_string (c->status));
+      json_builder_set_member_name (b, "findings");
+      json_builder_begin_array (b);
+      for (guint j = 0; j < c->findings->len; j++)
+        {
+          const PlanFinding *f = g_ptr_array_index (c->findings, j);
+          json_builder_begin_object (b);
+          json_str (b, "status", plan_status_to_string (f->status));
+          json_str (b, "message", f->message);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "mapping");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < p->mappings->len; i++)
+    {
+      const PlanMapping *m = g_ptr_array_index (p->mappings, i);
+      json_builder_begin_object (b);
+      json_str (b, "source", m->source);
+      json_u64 (b, "source_bytes", m->source_bytes);
+      json_str (b, "target", m->target);
+      if (m->target)
+        json_u64 (b, "target_bytes", m->target_bytes);
+      json_str (b, "reason", m->reason);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "targets");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < p->targets->len; i++)
+    {
+      const PlanTargetDisk *d = g_ptr_array_index (p->targets, i);
+      json_builder_begin_object (b);
+      json_str (b, "name", d->name);
+      json_str (b, "argument", d->argument);
+      json_str (b, "disk_id", d->disk_id);
+      json_str (b, "path", d->path);
+      if (d->has_bytes)
+        json_u64 (b, "bytes", d->bytes);
+      if (d->logical_sector)
+        json_u64 (b, "logical_sector", d->logical_sector);
+      json_str (b, "serial", d->serial);
+      json_str (b, "wwn", d->wwn);
+      json_builder_set_member_name (b, "by_id");
+      json_builder_begin_array (b);
+      for (guint j = 0; j < d->by_id->len; j++)
+        json_builder_add_string_value (b, g_ptr_array_index (d->by_id, j));
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "eligible");
+      json_builder_add_boolean_value (b, d->excluded == NULL);
+      json_str (b, "excluded", d->excluded);
+      json_str (b, "source", d->source);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  return g_strconcat (text, "\n", NULL);
+}

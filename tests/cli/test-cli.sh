@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The command line contract: help, version, usage errors and their exit
+# statuses, validate and show on the schema examples.
+set -u
+. "$(dirname "$0")/tap.sh"
+
+asr=${ASR:?ASR must name the asr binary}
+ex=${ASR_SOURCE_ROOT:?}/xml-schemas/examples
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+plan 22
+
+run "$asr" --version
+check "--version prints the version" 0 '^asr [0-9]+\.[0-9]+\.[0-9]+$'
+
+run "$asr" --help
+check "--help lists the commands" 0 'validate' 
+run "$asr" --help
+check "--help names the exit statuses" 0 '2 bad usage'
+
+run "$asr"
+check "no command is a usage error" 2 '' 'Usage: asr COMMAND'
+
+run "$asr" frobnicate
+check "an unknown command is exit 2 with one line" 2 '' "^asr: unknown command 'frobnicate'"
+[ "$(wc -l <<<"$err")" -eq 1 ] && pass "unknown command: exactly one line" \
+  || fail "unknown command: exactly one line" "$err"
+
+run "$asr" --frobnicate
+check "an unknown global option is exit 2" 2 '' "unknown option '--frobnicate'"
+
+run "$asr" validate --frobnicate "$ex/valid/bios-mbr-server.xml"
+check "an unknown command option is exit 2" 2 '' '^asr validate: Unknown option --frobnicate'
+[ "$(wc -l <<<"$err")" -eq 1 ] && pass "unknown option: exactly one line" \
+  || fail "unknown option: exactly one line" "$err"
+
+run "$asr" help validate
+check "help COMMAND shows its synopsis" 0 'asr validate .*FILE\.xml'
+
+run "$asr" validate --help
+check "COMMAND --help is the same help" 0 'asr-validate\(1\)'
+
+run "$asr" help frobnicate
+check "help for an unknown command is exit 2" 2 '' "unknown command 'frobnicate'"
+
+run "$asr" validate
+check "validate without files is exit 2" 2 '' 'expects at least one FILE'
+
+run "$asr" validate "$ex/valid/bios-mbr-server.xml" "$ex/valid/uefi-gpt-server.xml"
+check "validate accepts valid examples" 0 'uefi-gpt-server.xml: valid'
+
+run "$asr" validate "$ex/valid/bios-mbr-server.xml" "$ex/invalid/partition-overlap.xml"
+check "validate: one invalid file makes exit 2" 2 'bios-mbr-server.xml: valid' \
+  'partition-overlap\.xml:[0-9]+: .*overlap'
+
+run "$asr" validate "$tmp/absent.xml"
+check "validate: a missing file is exit 2" 2 '' 'absent\.xml: no such file'
+
+run "$asr" show "$ex/valid/bios-mbr-server.xml"
+check "show: the disks table" 0 'disk0 +yes'
+check "show: sizes in GiB beside bytes" 0 'GiB \([0-9]+ bytes\)'
+
+run "$asr" show --json "$ex/valid/uefi-gpt-server.xml"
+if [ "$rc" -eq 0 ] && python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["disks"][0]["partition_table"]["type"]=="gpt"; assert d["hardware"]["firmware"]=="uefi"' <<<"$out"; then
+  pass "show --json: parseable, gpt and uefi"
+else
+  fail "show --json: parseable, gpt and uefi" "rc=$rc" "$out" "$err"
+fi
+
+mkdir "$tmp/backup"
+cp "$ex/valid/bios-mbr-server.xml" "$tmp/backup/machine.xml"
+run "$asr" show "$tmp/backup"
+check "show BACKUP reads BACKUP/machine.xml" 0 'disk0'
+
+mkdir "$tmp/empty"
+run "$asr" show "$tmp/empty"
+check "show: a directory without machine.xml is exit 2" 2 '' 'not a backup set'
+
+run "$asr" show "$ex/invalid/partition-overlap.xml"
+check "show refuses an invalid descriptor" 2 '' 'overlap'
+
+finish
