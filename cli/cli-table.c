@@ -56,7 +56,7 @@ cli_table_print (const CliTable *t, const char *indent, FILE *fp)
     {
       char **row = g_ptr_array_index (t->rows, r);
       for (guint c = 0; c < t->columns; c++)
-        width[c] = MAX (width[c], g_utf8_strlen (row[c], -1));
+        width[c] = MAX (width[c], (gsize) g_utf8_strlen (row[c], -1));
     }
   for (guint r = 0; r < t->rows->len; r++)
     {
@@ -64,7 +64,7 @@ cli_table_print (const CliTable *t, const char *indent, FILE *fp)
       fputs (indent, fp);
       for (guint c = 0; c < t->columns; c++)
         {
-          gsize pad = width[c] - g_utf8_strlen (row[c], -1);
+          gsize pad = width[c] - (gsize) g_utf8_strlen (row[c], -1);
           fputs (row[c], fp);
           if (c + 1 < t->columns)
             fprintf (fp, "%*s", (int) (pad + 2), "");

@@ -33,6 +33,9 @@ extern const AsrCommand asr_command_validate;
 extern const AsrCommand asr_command_show;
 extern const AsrCommand asr_command_capture;
 extern const AsrCommand asr_command_check;
+extern const AsrCommand asr_command_probe;
+extern const AsrCommand asr_command_plan;
+extern const AsrCommand asr_command_restore;
 
 /* "asr COMMAND: message" on stderr. */
 void cli_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checksum.h"
 #include "cli.h"
+#include "probe.h"
 #include "machine.h"
 #include "planner.h"
 
@@ -67,46 +69,37 @@ plan_report_error (const GError *error)
   return plan_exit_status (error);
 }
 
-/* ======================================================================
- * TARGET → MachineDescriptor.  THE ONE PLACE where a TARGET argument
- * becomes a descriptor.  For now it accepts only descriptor files
- * (FILE.xml, as written by `asr probe -o`).  When probe lands, this is
- * where "anything probe accepts" plugs in: image files, block devices,
- * `local`, `domain:NAME` (with @connect_uri).  Any other argument is bad
- * input (exit 2).
- * ====================================================================== */
+/* TARGET → MachineDescriptor, the one place: a descriptor file
+ * (FILE.xml, as written by `asr probe -o`), or anything probe accepts —
+ * image files, block devices, `local`, `domain:NAME` (with @connect_uri). */
 static MachineDescriptor *
 cmd_plan_load_target (const char *argument, const char *connect_uri, GError **error)
 {
-  (void) connect_uri; /* for domain:NAME targets, once probe is wired in */
-
-  if (g_str_has_suffix (argument, ".xml") && g_file_test (argument, G_FILE_TEST_IS_REGULAR))
-    return machine_descriptor_parse_file (argument, error);
-
   if (g_str_has_suffix (argument, ".xml"))
-    g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID, "TARGET %s: no such file", argument);
-  else
-    g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
-                 "TARGET %s: only descriptor files (FILE.xml, from 'asr probe -o FILE.xml %s') "
-                 "are accepted for now", argument, argument);
-  return NULL;
+    {
+      if (!g_file_test (argument, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID, "TARGET %s: no such file",
+                       argument);
+          return NULL;
+        }
+      return machine_descriptor_parse_file (argument, error);
+    }
+
+  /* Anything probe accepts: image files, block devices, local, domain:NAME. */
+  const char *targets[] = { argument, NULL };
+  AsrProbeOptions popts = { .connect_uri = connect_uri };
+  return asr_probe_targets (targets, &popts, error);
 }
 
 /* --check-images: the imager's checksum.  The planner library must not
- * depend on the imager, so the command line passes it.
- * TODO(lead): once cli links imager_dep, replace the body with
- *   return asr_checksum_image (path, format, checksum, error);
- * (#include "checksum.h"). */
+ * depend on the imager, so the command line passes it. */
 static gboolean
 cmd_plan_checksum (const char *path, const char *format, char **checksum, void *opaque,
                    GError **error)
 {
-  (void) format;
-  (void) checksum;
   (void) opaque;
-  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
-               "%s: checksum verification is not wired into this build yet", path);
-  return FALSE;
+  return asr_checksum_image (path, format, checksum, error);
 }
 
 static int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The imager: capture (SOURCE disks → backup set) and check (a backup set
- * against its descriptor).  Restore joins it later.
+ * The imager: capture (SOURCE disks → backup set), check (a backup set
+ * against its descriptor) and restore (a backup set → target disks).
  *
  * Library code never prints: progress and warnings go through callbacks,
  * the command line decides what a user sees.
@@ -93,5 +93,93 @@ void asr_check_item_free (AsrCheckItem *item);
  * all (no machine.xml, invalid descriptor). */
 GPtrArray *asr_check_backup (const char *backup, AsrProgressFunc progress, void *opaque,
                              MachineDescriptor **descriptor_out, GError **error);
+
+/* --- asr restore --------------------------------------------------------- */
+
+#define ASR_RESTORE_ERROR (asr_restore_error_quark ())
+GQuark asr_restore_error_quark (void);
+
+typedef enum {
+  ASR_RESTORE_ERROR_INVALID,      /* bad input, a refused target, nothing written: exit 2 */
+  ASR_RESTORE_ERROR_CHECK_FAILED, /* a checksum did not match: exit 1 */
+  ASR_RESTORE_ERROR_FAILED,       /* I/O, qemu-img, libguestfs: exit 3 */
+} AsrRestoreError;
+
+/* One mapped disk: which source disk goes where.  The identity fields are
+ * what the plan saw; restore re-checks them right before the first write
+ * and refuses a disk that changed. */
+typedef struct {
+  char *source;           /* source disk id in the backup's descriptor */
+  char *path;             /* the target: an image file or a block device */
+  char *format;           /* "raw" or "qcow2", as probed: never probed again */
+  gboolean is_block_device;
+  guint64 bytes;          /* size the plan saw */
+  char *serial;           /* block devices: as the plan saw them, NULL = unknown */
+  char *wwn;
+  /* asr has just created it (--create): it reads as zeroes, so qemu-img
+   * may skip writing zeroes (--target-is-zero) */
+  gboolean known_zero;
+} AsrRestoreTarget;
+
+AsrRestoreTarget *asr_restore_target_new (const char *source, const char *path,
+                                          const char *format);
+void asr_restore_target_free (AsrRestoreTarget *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrRestoreTarget, asr_restore_target_free)
+
+typedef struct {
+  gboolean grow;          /* last partition and its filesystem fill the disk */
+  gboolean no_verify;     /* skip the read-back checksums */
+  AsrProgressFunc progress;
+  AsrMessageFunc message;
+  void *opaque;
+} AsrRestoreOptions;
+
+typedef struct {
+  guint64 disks;
+  guint64 volumes;        /* images written */
+  guint64 image_bytes;    /* their guest-visible bytes */
+  guint64 verified;       /* volumes read back and matched */
+  double seconds;
+  char *accel;            /* how the appliance ran, NULL if not started */
+} AsrRestoreStats;
+
+/* The restore's id, written into the incomplete marker: the first 16
+ * bytes of the backup's machine.xml SHA-256 (@sha256_hex, 64 hex digits)
+ * in UUID form.  Free with g_free(). */
+char *asr_restore_backup_id (const char *sha256_hex);
+
+/*
+ * The writes restore would make, one line each, in order, with offsets and
+ * sizes: what --dry-run prints.  Pure: reads no file, writes nothing.
+ * Refuses (ASR_RESTORE_ERROR_INVALID) what restore would refuse: an
+ * unknown or non-critical source disk, a target smaller than its source,
+ * a sector-size mismatch, a layout ptable_build cannot write.
+ */
+GPtrArray *asr_restore_describe (const MachineDescriptor *backup, const char *backup_dir,
+                                 GPtrArray *targets, const AsrRestoreOptions *opts,
+                                 GError **error);
+
+/*
+ * Restores the critical disks of @backup (the backup set at @backup_dir,
+ * its descriptor parsed) onto @targets (AsrRestoreTarget*, one per mapped
+ * source disk: the caller has planned and confirmed).  Per disk, in this
+ * order: invalidate (first and last MiB zeroed, the incomplete marker in
+ * sector 0), the partition table, the volume images; then, for all disks,
+ * flush and read-back verification, one appliance launch (swap and
+ * uncaptured volumes recreated, UEFI fallback loader, --grow), and last
+ * each disk's boot area, which also removes the marker.  Every target is
+ * locked for the whole run.  On any failure the marker stays: the disk
+ * never looks restored when it is not.
+ */
+gboolean asr_restore (const MachineDescriptor *backup, const char *backup_dir,
+                      const char *backup_id, GPtrArray *targets,
+                      const AsrRestoreOptions *opts, AsrRestoreStats *stats,
+                      GError **error);
+
+/* --create DIR: one blank qcow2 per critical source disk, DIR/<disk id>.qcow2,
+ * sized like it.  DIR is created if missing; an existing file is refused
+ * (ASR_RESTORE_ERROR_INVALID).  Returns the paths (char*), in disk order. */
+GPtrArray *asr_restore_create_targets (const MachineDescriptor *backup, const char *dir,
+                                       GError **error);
 
 G_END_DECLS

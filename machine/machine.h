@@ -199,6 +199,13 @@ typedef struct {
   MachinePtableType ptable;
   char *signature;             /* MBR disk signature, "0x1234abcd" */
   char *guid;                  /* GPT disk GUID */
+  /* GPT geometry, from <partition-table first-usable= entries-start=
+   * entries= entry-bytes=>; 0 = unknown.  Restore needs them to write the
+   * header the source had (sfdisk's first usable LBA is 2048, not 34). */
+  guint64 gpt_first_usable;    /* LBA */
+  guint64 gpt_entries_start;   /* LBA of the primary entry array */
+  guint32 gpt_entries;         /* number of entries */
+  guint32 gpt_entry_bytes;     /* size of one entry */
   MachineBootArea *boot_area;
   GPtrArray *partitions;       /* MachinePartition*, in document order */
   guint line;                  /* of <disk>; of <partition-table> below */

@@ -23,6 +23,8 @@ lvcreate root vg0 128
 mkfs ext4 /dev/vg0/root
 mount /dev/vg0/root /
 mkdir /etc
+mkdir /bin
+mkdir /sbin
 write /etc/os-release "ID=debian\nVERSION_ID=12\nNAME=asr test\n"
 write /etc/fstab "/dev/vg0/root / ext4 defaults 0 1\n"
 write /etc/hostname "lvm\n"

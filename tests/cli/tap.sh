@@ -13,7 +13,8 @@ fail() {
   _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1))
   echo "not ok $_tap_n - $1"
   shift
-  for l in "$@"; do printf '# %s\n' "$l"; done
+  # Every line a TAP comment, however many lines an argument holds.
+  for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
 }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
 

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * asr restore [--plan PLAN.xml] [--create DIR] [--grow] [--no-verify]
+ *             [--dry-run] [--yes] BACKUP TARGET...
+ *
+ * Plans first (or reads --plan and refuses a plan made for another backup
+ * or other disks), prints what will be overwritten, asks, then hands the
+ * mapped disks to asr_restore().  Exit 0 restored, 1 the plan is blocked
+ * or a checksum did not match, 2 bad input or a refused target (nothing
+ * written), 3 a runtime failure.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli-progress.h"
+#include "imager.h"
+#include "machine.h"
+#include "planner.h"
+#include "probe.h"
+
+static char *opt_plan;
+static char *opt_create;
+static gboolean opt_grow;
+static gboolean opt_no_verify;
+static gboolean opt_dry_run;
+static gboolean opt_yes;
+
+static const GOptionEntry restore_options[] = {
+  { "plan", 0, 0, G_OPTION_ARG_FILENAME, &opt_plan,
+    "Use PLAN.xml from 'asr plan -o' (refused if made for another backup or other disks)",
+    "PLAN.xml" },
+  { "create", 0, 0, G_OPTION_ARG_FILENAME, &opt_create,
+    "Create blank qcow2 targets in DIR, sized like the source disks", "DIR" },
+  { "grow", 0, 0, G_OPTION_ARG_NONE, &opt_grow,
+    "Grow the last partition and its filesystem to fill a larger disk", NULL },
+  { "no-verify", 0, 0, G_OPTION_ARG_NONE, &opt_no_verify,
+    "Do not read back and verify the volumes written", NULL },
+  { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run,
+    "Print every write with offsets and sizes; write nothing", NULL },
+  { "yes", 'y', 0, G_OPTION_ARG_NONE, &opt_yes,
+    "Do not ask for confirmation (needed when not on a terminal)", NULL },
+  { NULL },
+};
+
+static void
+restore_add_options (GOptionContext *ctx)
+{
+  g_option_context_add_main_entries (ctx, restore_options, NULL);
+}
+
+static int
+restore_exit_status (const GError *error)
+{
+  if (error->domain == ASR_RESTORE_ERROR)
+    switch ((AsrRestoreError) error->code)
+      {
+      case ASR_RESTORE_ERROR_INVALID:
+        return ASR_EXIT_USAGE;
+      case ASR_RESTORE_ERROR_CHECK_FAILED:
+        return ASR_EXIT_CHECK_FAILED;
+      case ASR_RESTORE_ERROR_FAILED:
+        return ASR_EXIT_RUNTIME;
+      }
+  if (error->domain == PLANNER_ERROR)
+    return error->code == PLANNER_ERROR_IO || error->code == PLANNER_ERROR_NO_SCHEMA
+             ? ASR_EXIT_RUNTIME : ASR_EXIT_USAGE;
+  return cli_exit_status_for_error (error);
+}
+
+static int
+report (const GError *error)
+{
+  cli_report_error ("restore", error);
+  return restore_exit_status (error);
+}
+
+/* A TARGET as restore accepts it: an existing image file or block device
+ * (what probe reads), never `local` or a libvirt domain, whose disks the
+ * running system or a VM may use. */
+static MachineDescriptor *
+load_target (const char *argument, GError **error)
+{
+  if (strcmp (argument, "local") == 0 || g_str_has_prefix (argument, "domain:")
+      || g_str_has_suffix (argument, ".xml"))
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "TARGET %s: restore writes image files and block devices only", argument);
+      return NULL;
+    }
+  const char *targets[] = { argument, NULL };
+  return asr_probe_targets (targets, NULL, error);
+}
+
+/* --create with --dry-run: the disks that would be created, described
+ * without creating them (a dry run writes nothing, not even new files). */
+static MachineDescriptor *
+virtual_target (const MachineDisk *src, const char *path)
+{
+  MachineDescriptor *m = machine_descriptor_new ();
+  MachineDisk *d = machine_disk_new ("disk0");
+  MachineSource *s = machine_source_new ();
+
+  d->bytes = src->bytes;
+  d->has_bytes = TRUE;
+  d->logical_sector = machine_disk_sector_size (src);
+  d->physical_sector = d->logical_sector;
+  g_ptr_array_add (m->disks, d);
+  m->origin = machine_origin_new ();
+  s->disk = g_strdup ("disk0");
+  s->path = g_strdup (path);
+  s->format = g_strdup ("qcow2");
+  g_ptr_array_add (m->origin->sources, s);
+  return m;
+}
+
+static const MachineSource *
+find_source (const MachineDescriptor *m, const char *disk_id)
+{
+  for (guint i = 0; m->origin && i < m->origin->sources->len; i++)
+    {
+      const MachineSource *s = g_ptr_array_index (m->origin->sources, i);
+      if (g_strcmp0 (s->disk, disk_id) == 0)
+        return s;
+    }
+  return NULL;
+}
+
+/* The target disk a plan's PlanTargetDisk names, among the TARGETs given:
+ * by canonical path (what the plan recorded as its identity). */
+static const MachineDisk *
+find_target_disk (GPtrArray *targets, const char *path, const MachineSource **src_out)
+{
+  g_autofree char *want = path ? g_canonicalize_filename (path, NULL) : NULL;
+
+  for (guint i = 0; want && i < targets->len; i++)
+    {
+      const PlanTarget *t = g_ptr_array_index (targets, i);
+      for (guint j = 0; j < t->descriptor->disks->len; j++)
+        {
+          const MachineDisk *d = g_ptr_array_index (t->descriptor->disks, j);
+          const MachineSource *s = find_source (t->descriptor, d->id);
+          g_autofree char *have = s && s->path ? g_canonicalize_filename (s->path, NULL) : NULL;
+          if (have && strcmp (have, want) == 0)
+            {
+              *src_out = s;
+              return d;
+            }
+        }
+    }
+  return NULL;
+}
+
+/*
+ * A plan read with --plan binds to its inputs: the SHA-256 of the backup's
+ * machine.xml, and each mapped target disk's identity (path, size, serial,
+ * WWN).  Anything else is a foreign or stale plan: refused (exit 2) before
+ * anything is written.  (This belongs with the planner; it lives here until
+ * the planner has it.)
+ */
+static gboolean
+check_plan_binding (const Plan *plan, const PlanBackup *backup, GPtrArray *targets,
+                    const char *plan_path, GError **error)
+{
+  if (plan->backup_sha256 == NULL || g_ascii_strcasecmp (plan->backup_sha256, backup->sha256) != 0)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "%s was made for another backup (machine.xml sha256 %s), not %s (sha256 %s): "
+                   "refused, nothing was written", plan_path,
+                   plan->backup_sha256 ? plan->backup_sha256 : "unknown", backup->path,
+                   backup->sha256);
+      return FALSE;
+    }
+  for (guint i = 0; i < plan->targets->len; i++)
+    {
+      const PlanTargetDisk *pt = g_ptr_array_index (plan->targets, i);
+      const MachineSource *src = NULL;
+      const MachineDisk *d;
+
+      if (pt->source == NULL)
+        continue; /* not written: its identity does not matter */
+      d = find_target_disk (targets, pt->path, &src);
+      if (d == NULL)
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s maps %s onto %s, which is not among the TARGETs given: refused, "
+                       "nothing was written", plan_path, pt->source,
+                       pt->path ? pt->path : pt->name);
+          return FALSE;
+        }
+      if ((pt->has_bytes && (!d->has_bytes || d->bytes != pt->bytes))
+          || (pt->serial && g_strcmp0 (pt->serial, d->serial) != 0)
+          || (pt->wwn && (d->wwn == NULL || g_ascii_strcasecmp (pt->wwn, d->wwn) != 0)))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s is stale: %s is now %" G_GUINT64_FORMAT " bytes (serial %s), the "
+                       "plan saw %" G_GUINT64_FORMAT " bytes (serial %s): refused, nothing was "
+                       "written", plan_path, pt->path, d->bytes, d->serial ? d->serial : "none",
+                       pt->bytes, pt->serial ? pt->serial : "none");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The mapped disks, as asr_restore takes them. */
+static GPtrArray *
+restore_targets (const Plan *plan, GPtrArray *targets, gboolean created, GError **error)
+{
+  g_autoptr (GPtrArray) out =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
+
+  for (guint i = 0; i < plan->mappings->len; i++)
+    {
+      const PlanMapping *m = g_ptr_array_index (plan->mappings, i);
+      const PlanTargetDisk *pt = NULL;
+      const MachineSource *src = NULL;
+      const MachineDisk *d;
+      struct stat st;
+
+      for (guint j = 0; j < plan->targets->len && m->target; j++)
+        {
+          const PlanTargetDisk *x = g_ptr_array_index (plan->targets, j);
+          if (g_strcmp0 (x->name, m->target) == 0)
+            pt = x;
+        }
+      d = pt ? find_target_disk (targets, pt->path, &src) : NULL;
+      if (d == NULL || src->format == NULL)
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s: the plan maps it to %s, which is not a TARGET given", m->source,
+                       m->target ? m->target : "nothing");
+          return NULL;
+        }
+      AsrRestoreTarget *t = asr_restore_target_new (m->source, src->path, src->format);
+      t->bytes = d->bytes;
+      t->serial = g_strdup (d->serial);
+      t->wwn = g_strdup (d->wwn);
+      t->is_block_device = stat (src->path, &st) == 0 && S_ISBLK (st.st_mode);
+      t->known_zero = created;
+      g_ptr_array_add (out, t);
+    }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+confirm (GPtrArray *rts, GPtrArray *targets)
+{
+  char answer[64];
+
+  fprintf (stderr, "\nasr restore will OVERWRITE these disks; everything on them is lost:\n");
+  for (guint i = 0; i < rts->len; i++)
+    {
+      const AsrRestoreTarget *t = g_ptr_array_index (rts, i);
+      const MachineSource *src = NULL;
+      const MachineDisk *d = find_target_disk (targets, t->path, &src);
+      g_autofree char *size = g_format_size_full (t->bytes, G_FORMAT_SIZE_IEC_UNITS);
+      fprintf (stderr, "  %s  %s, model %s, serial %s  (restoring %s)\n", t->path, size,
+               d && d->model ? d->model : "-", d && d->serial ? d->serial : "-", t->source);
+    }
+  fprintf (stderr, "Type 'yes' to go ahead: ");
+  fflush (stderr);
+  if (fgets (answer, sizeof answer, stdin) == NULL)
+    return FALSE;
+  g_strstrip (answer);
+  return strcmp (answer, "yes") == 0;
+}
+
+static int
+restore_run (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlanBackup) backup = NULL;
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) created = NULL;
+  g_autoptr (GPtrArray) rts = NULL;
+  g_autoptr (Plan) plan = NULL;
+  g_autoptr (CliProgress) progress = cli_progress_new ("restore");
+  g_autofree char *backup_id = NULL;
+
+  if (argc < 2 || (argc < 3 && opt_create == NULL))
+    {
+      cli_error ("restore", "expects a BACKUP and at least one TARGET, or --create DIR "
+                            "(see 'asr help restore')");
+      return ASR_EXIT_USAGE;
+    }
+  if (opt_create && argc > 2)
+    {
+      cli_error ("restore", "--create DIR makes the targets: no TARGET goes with it");
+      return ASR_EXIT_USAGE;
+    }
+
+  backup = plan_backup_load (argv[1], &error);
+  if (backup == NULL)
+    return report (error);
+  if (backup->dir == NULL)
+    {
+      cli_error ("restore", "%s: BACKUP is a backup-set directory (its images are needed)",
+                 argv[1]);
+      return ASR_EXIT_USAGE;
+    }
+
+  if (opt_create && opt_dry_run)
+    {
+      for (guint i = 0; i < backup->descriptor->disks->len; i++)
+        {
+          const MachineDisk *d = g_ptr_array_index (backup->descriptor->disks, i);
+          if (d->critical != MACHINE_TRISTATE_YES)
+            continue;
+          g_autofree char *name = g_strdup_printf ("%s.qcow2", d->id);
+          g_autofree char *path = g_build_filename (opt_create, name, NULL);
+          printf ("would create %s (qcow2, %" G_GUINT64_FORMAT " bytes)\n", path, d->bytes);
+          g_ptr_array_add (targets, plan_target_new (path, virtual_target (d, path)));
+        }
+    }
+  else if (opt_create)
+    {
+      created = asr_restore_create_targets (backup->descriptor, opt_create, &error);
+      if (created == NULL)
+        return report (error);
+      for (guint i = 0; i < created->len; i++)
+        {
+          const char *path = g_ptr_array_index (created, i);
+          MachineDescriptor *m = load_target (path, &error);
+          if (m == NULL)
+            return report (error);
+          g_ptr_array_add (targets, plan_target_new (path, m));
+        }
+    }
+  else
+    for (int i = 2; i < argc; i++)
+      {
+        MachineDescriptor *m = load_target (argv[i], &error);
+        if (m == NULL)
+          return report (error);
+        g_ptr_array_add (targets, plan_target_new (argv[i], m));
+      }
+
+  if (opt_plan)
+    {
+      plan = plan_parse_file (opt_plan, &error);
+      if (plan == NULL)
+        return report (error);
+      if (!check_plan_binding (plan, backup, targets, opt_plan, &error))
+        return report (error);
+    }
+  else
+    {
+      g_autoptr (PlanOptions) po = plan_options_new ();
+      plan = plan_compute (backup, targets, po, &error);
+      if (plan == NULL)
+        return report (error);
+    }
+
+  {
+    g_autofree char *text = plan_format_text (plan);
+    fputs (text, stdout);
+    fflush (stdout);
+  }
+  if (!plan_is_restorable (plan))
+    {
+      cli_error ("restore", "the plan is blocked: nothing was written");
+      return ASR_EXIT_CHECK_FAILED;
+    }
+
+  rts = restore_targets (plan, targets, opt_create != NULL, &error);
+  if (rts == NULL)
+    return report (error);
+
+  AsrRestoreOptions opts = {
+    .grow = opt_grow,
+    .no_verify = opt_no_verify,
+    .progress = cli_progress_update,
+    .message = cli_progress_message,
+    .opaque = progress,
+  };
+
+  if (opt_dry_run)
+    {
+      g_autoptr (GPtrArray) lines =
+        asr_restore_describe (backup->descriptor, backup->dir, rts, &opts, &error);
+      if (lines == NULL)
+        return report (error);
+      printf ("\nDry run: these writes would be made, in this order (nothing was written):\n");
+      for (guint i = 0; i < lines->len; i++)
+        printf ("  %s\n", (const char *) g_ptr_array_index (lines, i));
+      return ASR_EXIT_OK;
+    }
+
+  if (!opt_yes)
+    {
+      if (!isatty (STDIN_FILENO) || !isatty (STDERR_FILENO))
+        {
+          cli_error ("restore", "not on a terminal: pass --yes to overwrite the target disks "
+                                "(nothing was written)");
+          return ASR_EXIT_USAGE;
+        }
+      if (!confirm (rts, targets))
+        {
+          cli_error ("restore", "not confirmed: nothing was written");
+          return ASR_EXIT_USAGE;
+        }
+    }
+
+  backup_id = asr_restore_backup_id (backup->sha256);
+  AsrRestoreStats stats = { 0 };
+  gboolean ok = asr_restore (backup->descriptor, backup->dir, backup_id, rts, &opts, &stats,
+                             &error);
+  cli_progress_done (progress);
+  g_free (stats.accel);
+  if (!ok)
+    return report (error);
+  printf ("restored %" G_GUINT64_FORMAT " disk%s: %" G_GUINT64_FORMAT " volumes, %"
+          G_GUINT64_FORMAT " verified, %.1f s\n", stats.disks, stats.disks == 1 ? "" : "s",
+          stats.volumes, stats.verified, stats.seconds);
+  return ASR_EXIT_OK;
+}
+
+const AsrCommand asr_command_restore = {
+  .name = "restore",
+  .parameters = "BACKUP TARGET...",
+  .summary = "Recreate the critical disks of a backup on target disks",
+  .description =
+    "Plans (or reads --plan), then for each mapped target disk: invalidates it,\n"
+    "writes the partition table with the same signatures and GUIDs, the volume\n"
+    "images, verifies them, recreates swap and uncaptured volumes empty, and\n"
+    "writes the boot area last.  Disks the plan did not map are never written.\n"
+    "See asr-restore(1) for the order of writes and the safety rules.",
+  .add_options = restore_add_options,
+  .run = restore_run,
+};

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What restore writes where, computed from the descriptor and the target's
+ * size before anything is written: the partition table's writes, each
+ * volume's byte range, the boot area's pieces around the table, --grow's
+ * new table.  Pure (no I/O), so the dry run and the unit tests see exactly
+ * what a restore does.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "probe.h"
+#include "restore-private.h"
+
+void
+restore_disk_free (RestoreDisk *d)
+{
+  if (d == NULL)
+    return;
+  ptable_table_free (d->table);
+  ptable_writes_free (d->writes);
+  ptable_writes_free (d->grown_writes);
+  g_free (d->boot_image_path);
+  if (d->boot_ranges)
+    g_array_unref (d->boot_ranges);
+  if (d->volumes)
+    g_ptr_array_unref (d->volumes);
+  if (d->recreate)
+    g_ptr_array_unref (d->recreate);
+  g_free (d);
+}
+
+static void
+restore_volume_free (RestoreVolume *v)
+{
+  if (v == NULL)
+    return;
+  g_free (v->image_path);
+  g_free (v->format);
+  g_free (v);
+}
+
+static gboolean
+parse_hex_u32 (const char *s, guint32 *out)
+{
+  guint64 v;
+  if (s == NULL || !g_str_has_prefix (s, "0x") || s[2] == '\0')
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (s + 2, 16, 0, G_MAXUINT32, &v, NULL))
+    return FALSE;
+  *out = (guint32) v;
+  return TRUE;
+}
+
+PtableTable *
+restore_table_from_disk (const MachineDisk *d, GError **error)
+{
+  guint32 ss = machine_disk_sector_size (d);
+  g_autoptr (PtableTable) t = NULL;
+
+  switch (d->ptable)
+    {
+    case MACHINE_PTABLE_MBR:
+      t = ptable_table_new (PTABLE_TYPE_MBR, ss);
+      if (!parse_hex_u32 (d->signature, &t->mbr_signature))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s: the MBR disk signature is %s: restore needs it", d->id,
+                       d->signature ? d->signature : "unknown");
+          return NULL;
+        }
+      break;
+    case MACHINE_PTABLE_GPT:
+      t = ptable_table_new (PTABLE_TYPE_GPT, ss);
+      if (d->guid == NULL || strlen (d->guid) != 36
+          || !ptable_guid_from_string (d->guid, t->disk_guid_raw))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s: the GPT disk GUID is %s: restore needs it", d->id,
+                       d->guid ? d->guid : "unknown");
+          return NULL;
+        }
+      ptable_guid_to_string (t->disk_guid_raw, t->disk_guid);
+      /* The geometry the source had; a descriptor from before it was
+       * recorded gets the usual one (ptable_table_new). */
+      if (d->gpt_entries)
+        t->entry_count = d->gpt_entries;
+      if (d->gpt_entry_bytes)
+        t->entry_size = d->gpt_entry_bytes;
+      if (d->gpt_entries_start)
+        t->entries_lba = d->gpt_entries_start;
+      if (d->gpt_first_usable)
+        t->first_usable_lba = d->gpt_first_usable;
+      break;
+    case MACHINE_PTABLE_NONE:
+    default:
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "%s has no partition table: nothing asr can recreate", d->id);
+      return NULL;
+    }
+
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *mp = g_ptr_array_index (d->partitions, i);
+      g_autoptr (PtablePartition) p = ptable_partition_new ();
+
+      p->number = mp->number;
+      p->start_sector = mp->start;
+      p->sectors = mp->sectors;
+      if (d->ptable == MACHINE_PTABLE_MBR)
+        {
+          guint32 type;
+          p->kind = mp->kind == MACHINE_PARTITION_KIND_EXTENDED  ? PTABLE_KIND_EXTENDED
+                    : mp->kind == MACHINE_PARTITION_KIND_LOGICAL ? PTABLE_KIND_LOGICAL
+                                                                 : PTABLE_KIND_PRIMARY;
+          if (!parse_hex_u32 (mp->type, &type) || type > 0xff)
+            {
+              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                           "%s partition %u: MBR type %s is not a byte", d->id, mp->number,
+                           mp->type ? mp->type : "unknown");
+              return NULL;
+            }
+          p->mbr_type = (guint8) type;
+          p->bootable = mp->bootable == MACHINE_TRISTATE_YES;
+        }
+      else
+        {
+          guint8 raw[16];
+          if (mp->type == NULL || mp->guid == NULL || strlen (mp->type) != 36
+              || strlen (mp->guid) != 36 || !ptable_guid_from_string (mp->type, raw)
+              || !ptable_guid_from_string (mp->guid, raw))
+            {
+              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                           "%s partition %u: its GPT type or GUID is missing or malformed",
+                           d->id, mp->number);
+              return NULL;
+            }
+          /* canonical lowercase, as ptable writes and compares them */
+          for (guint k = 0; k < 36; k++)
+            {
+              p->type_guid[k] = g_ascii_tolower (mp->type[k]);
+              p->guid[k] = g_ascii_tolower (mp->guid[k]);
+            }
+          g_free (p->name);
+          p->name = g_strdup (mp->name ? mp->name : "");
+          p->attributes = mp->has_attributes ? mp->attributes : 0;
+        }
+      ptable_table_add_partition (t, g_steal_pointer (&p));
+    }
+  return g_steal_pointer (&t);
+}
+
+void
+restore_invalidate_ranges (guint64 target_bytes, RestoreRange out[2])
+{
+  out[0].offset = 0;
+  out[0].bytes = MIN ((guint64) RESTORE_INVALIDATE_BYTES, target_bytes);
+  /* the tail, not overlapping the head on a disk under 2 MiB */
+  out[1].offset = MAX (out[0].bytes, target_bytes > RESTORE_INVALIDATE_BYTES
+                                       ? target_bytes - RESTORE_INVALIDATE_BYTES : 0);
+  out[1].bytes = target_bytes - out[1].offset;
+}
+
+static gint
+compare_ranges (gconstpointer a, gconstpointer b)
+{
+  const RestoreRange *x = a, *y = b;
+  return x->offset < y->offset ? -1 : x->offset > y->offset ? 1 : 0;
+}
+
+GArray *
+restore_boot_ranges (guint64 boot_bytes, const PtableWrites *writes)
+{
+  g_autoptr (GArray) table = g_array_new (FALSE, FALSE, sizeof (RestoreRange));
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (RestoreRange));
+  guint64 pos = 0;
+
+  for (guint i = 0; writes && i < writes->writes->len; i++)
+    {
+      const PtableWrite *w = g_ptr_array_index (writes->writes, i);
+      RestoreRange r = { w->offset, g_bytes_get_size (w->data) };
+      g_array_append_val (table, r);
+    }
+  g_array_sort (table, compare_ranges);
+
+  /* Walk the table's ranges in order; what lies between them (and before
+   * boot_bytes) is the boot area's. */
+  for (guint i = 0; i <= table->len && pos < boot_bytes; i++)
+    {
+      guint64 next = boot_bytes, next_end = boot_bytes;
+      if (i < table->len)
+        {
+          const RestoreRange *r = &g_array_index (table, RestoreRange, i);
+          next = MIN (r->offset, boot_bytes);
+          next_end = MIN (r->offset + r->bytes, boot_bytes);
+        }
+      if (next > pos)
+        {
+          RestoreRange piece = { pos, next - pos };
+          g_array_append_val (out, piece);
+        }
+      pos = MAX (pos, next_end);
+    }
+  return out;
+}
+
+/* The partition --grow extends: the one that ends last (a logical one
+ * takes its extended partition along), if the disk has room after it. */
+static gboolean
+prepare_grow (RestoreDisk *rd, GError **error)
+{
+  const MachineDisk *d = rd->source;
+  const MachinePartition *last = NULL;
+  guint64 disk_sectors = rd->target_bytes / rd->sector;
+  guint64 limit;
+
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      if (p->kind == MACHINE_PARTITION_KIND_EXTENDED)
+        continue;
+      if (last == NULL || p->start + p->sectors > last->start + last->sectors)
+        last = p;
+    }
+  if (last == NULL)
+    return TRUE;
+
+  if (d->ptable == MACHINE_PTABLE_GPT)
+    {
+      /* room for the backup entries and header at the end */
+      guint64 entry_sectors = ((guint64) rd->table->entry_count * rd->table->entry_size
+                               + rd->sector - 1) / rd->sector;
+      limit = disk_sectors - 1 - entry_sectors;
+    }
+  else
+    limit = MIN (disk_sectors, (guint64) G_MAXUINT32); /* MBR: 32-bit LBAs */
+  if (limit <= last->start + last->sectors)
+    return TRUE; /* no room: nothing to grow */
+
+  rd->grow_partition = last;
+  rd->grow_sectors = limit - last->start;
+
+  g_autoptr (PtableTable) grown = restore_table_from_disk (d, error);
+  if (grown == NULL)
+    return FALSE;
+  for (guint i = 0; i < grown->partitions->len; i++)
+    {
+      PtablePartition *p = g_ptr_array_index (grown->partitions, i);
+      if (p->number == last->number)
+        p->sectors = rd->grow_sectors;
+      else if (p->kind == PTABLE_KIND_EXTENDED && last->kind == MACHINE_PARTITION_KIND_LOGICAL)
+        p->sectors = limit - p->start_sector;
+    }
+  rd->grown_writes = ptable_build (grown, rd->target_bytes, rd->sector, error);
+  if (rd->grown_writes == NULL)
+    {
+      g_prefix_error (error, "%s: the grown partition table: ", d->id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_esp (const MachineDisk *d, const MachinePartition *p)
+{
+  if (d->ptable == MACHINE_PTABLE_GPT)
+    return p->type && g_ascii_strcasecmp (p->type, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b") == 0;
+  return p->type && g_ascii_strcasecmp (p->type, "0xef") == 0;
+}
+
+RestoreDisk *
+restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
+                      const AsrRestoreTarget *target, gboolean grow, GError **error)
+{
+  g_autoptr (RestoreDisk) rd = g_new0 (RestoreDisk, 1);
+  const MachineDisk *d = machine_descriptor_find_disk (backup, target->source);
+  g_autoptr (GError) local = NULL;
+
+  if (d == NULL)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "the backup has no disk %s", target->source);
+      return NULL;
+    }
+  if (d->critical != MACHINE_TRISTATE_YES)
+    {
+      /* ASR: a non-critical disk is never restored, its target never written */
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "%s is not a critical disk of the backup: it is never restored", d->id);
+      return NULL;
+    }
+  rd->source = d;
+  rd->target = target;
+  rd->sector = machine_disk_sector_size (d);
+  rd->target_bytes = target->bytes - target->bytes % rd->sector;
+  if (d->has_bytes && rd->target_bytes < d->bytes)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "%s: %s is %" G_GUINT64_FORMAT " bytes, smaller than %s (%" G_GUINT64_FORMAT
+                   " bytes)", d->id, target->path, target->bytes, d->id, d->bytes);
+      return NULL;
+    }
+  rd->table = restore_table_from_disk (d, error);
+  if (rd->table == NULL)
+    return NULL;
+  rd->writes = ptable_build (rd->table, rd->target_bytes, rd->sector, &local);
+  if (rd->writes == NULL)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "%s on %s: the partition table cannot be written: %s", d->id,
+                   target->path, local->message);
+      return NULL;
+    }
+  if (grow && !prepare_grow (rd, error))
+    return NULL;
+
+  rd->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) restore_volume_free);
+  rd->recreate = g_ptr_array_new ();
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      const MachineVolume *v = p->volume;
+
+      if (is_esp (d, p) && rd->esp == NULL)
+        rd->esp = p;
+      if (p->kind == MACHINE_PARTITION_KIND_EXTENDED || v == NULL)
+        continue;
+      if (v->image)
+        {
+          RestoreVolume *rv = g_new0 (RestoreVolume, 1);
+          if (!g_uint64_checked_mul (&rv->offset, p->start, rd->sector)
+              || !g_uint64_checked_mul (&rv->bytes, p->sectors, rd->sector)
+              || v->image->bytes != rv->bytes)
+            {
+              restore_volume_free (rv);
+              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                           "%s partition %u: its image %s is %" G_GUINT64_FORMAT
+                           " bytes, the partition %" G_GUINT64_FORMAT " sectors",
+                           d->id, p->number, v->image->file, v->image->bytes, p->sectors);
+              return NULL;
+            }
+          rv->partition = p;
+          rv->image_path = backup_dir ? g_build_filename (backup_dir, v->image->file, NULL)
+                                      : g_strdup (v->image->file);
+          rv->format = g_strdup (v->image->format ? v->image->format : "qcow2");
+          rv->checksum = v->image->checksum;
+          g_ptr_array_add (rd->volumes, rv);
+        }
+      else if (v->fs)
+        g_ptr_array_add (rd->recreate, (gpointer) p);
+    }
+
+  if (d->boot_area && d->boot_area->image)
+    {
+      if (d->boot_area->bytes > RESTORE_MAX_BOOT_AREA_BYTES || d->boot_area->bytes % rd->sector)
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s: a boot area of %" G_GUINT64_FORMAT " bytes is not supported",
+                       d->id, d->boot_area->bytes);
+          return NULL;
+        }
+      rd->boot_bytes = d->boot_area->bytes;
+      rd->boot_image_path = backup_dir ? g_build_filename (backup_dir, d->boot_area->image, NULL)
+                                       : g_strdup (d->boot_area->image);
+    }
+  rd->boot_ranges = restore_boot_ranges (rd->boot_bytes,
+                                         rd->grown_writes ? rd->grown_writes : rd->writes);
+  return g_steal_pointer (&rd);
+}
+
+static void
+line (GPtrArray *lines, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+line (GPtrArray *lines, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_ptr_array_add (lines, g_strdup_vprintf (format, ap));
+  va_end (ap);
+}
+
+static void
+describe_writes (const RestoreDisk *rd, const PtableWrites *w, GPtrArray *lines)
+{
+  for (guint i = 0; i < w->writes->len; i++)
+    {
+      const PtableWrite *pw = g_ptr_array_index (w->writes, i);
+      line (lines, "%s: table: %s: %" G_GSIZE_FORMAT " bytes at %" G_GUINT64_FORMAT,
+            rd->target->path, pw->what, g_bytes_get_size (pw->data), pw->offset);
+    }
+}
+
+void
+restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
+{
+  const char *path = rd->target->path;
+
+  line (lines, "%s: %s (%s, %" G_GUINT64_FORMAT " bytes) onto %s (%s, %" G_GUINT64_FORMAT
+        " bytes)", path, rd->source->id, machine_ptable_type_to_string (rd->source->ptable),
+        rd->source->bytes, path, rd->target->format, rd->target->bytes);
+  RestoreRange inv[2];
+  restore_invalidate_ranges (rd->target_bytes, inv);
+  line (lines, "%s: invalidate: zero %" G_GUINT64_FORMAT " bytes at 0 and %" G_GUINT64_FORMAT
+        " bytes at %" G_GUINT64_FORMAT ", incomplete-restore marker in bytes 0-%u", path,
+        inv[0].bytes, inv[1].bytes, inv[1].offset, ASR_INCOMPLETE_MARKER_BYTES - 1);
+  describe_writes (rd, rd->writes, lines);
+  for (guint i = 0; i < rd->volumes->len; i++)
+    {
+      const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
+      line (lines, "%s: volume: partition %u: %s → %" G_GUINT64_FORMAT " bytes at %"
+            G_GUINT64_FORMAT "%s", path, v->partition->number, v->image_path, v->bytes,
+            v->offset, rd->target->known_zero ? " (target known zero)" : "");
+    }
+  if (verify)
+    for (guint i = 0; i < rd->volumes->len; i++)
+      {
+        const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
+        line (lines, "%s: verify: partition %u: read back %" G_GUINT64_FORMAT " bytes at %"
+              G_GUINT64_FORMAT ", expect %s", path, v->partition->number, v->bytes, v->offset,
+              v->checksum ? v->checksum : "(no checksum)");
+      }
+  for (guint i = 0; i < rd->recreate->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (rd->recreate, i);
+      line (lines, "%s: recreate: partition %u: empty %s, UUID %s, label %s", path, p->number,
+            p->volume->fs, p->volume->uuid ? p->volume->uuid : "(new)",
+            p->volume->label ? p->volume->label : "(none)");
+    }
+  if (rd->grow_partition)
+    {
+      line (lines, "%s: grow: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+            " sectors, and its %s", path, rd->grow_partition->number,
+            rd->grow_partition->sectors, rd->grow_sectors,
+            rd->grow_partition->volume && rd->grow_partition->volume->fs
+              ? rd->grow_partition->volume->fs : "contents (not a filesystem asr grows)");
+      describe_writes (rd, rd->grown_writes, lines);
+    }
+  for (guint i = 0; i < rd->boot_ranges->len; i++)
+    {
+      const RestoreRange *r = &g_array_index (rd->boot_ranges, RestoreRange, i);
+      line (lines, "%s: boot area: %s bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+            " → %" G_GUINT64_FORMAT " bytes at %" G_GUINT64_FORMAT, path, rd->boot_image_path,
+            r->offset, r->offset + r->bytes - 1, r->bytes, r->offset);
+    }
+  if (rd->boot_ranges->len == 0)
+    line (lines, "%s: clear the incomplete-restore marker: %u zero bytes at 0", path,
+          ASR_INCOMPLETE_MARKER_BYTES);
+}

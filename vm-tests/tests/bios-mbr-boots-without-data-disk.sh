@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# bios-mbr-boots-without-data-disk.sh: the system disk alone still boots
+# (a restore of the critical disk only); the nofail data disk is reported
+# optional and absent, not as a failure.
+. "$(dirname "$0")/lib.sh"
+need qemu-system-x86_64 qemu-img
+load_machine bios-mbr
+
+BOOT_ARGS=(--firmware bios --timeout 120)
+boot "$SYSTEM_IMAGE"
+check "boot-check says booted (exit 0)" [ "$BOOT_RC" -eq 0 ]
+check "result line: booted bios-mbr, fstab ok" result_is '^boot-check: booted: asr-test-machine: booted bios-mbr, fstab ok'
+check "/data reported optional and absent" \
+  console_has "^asr-test-machine: /data \\(UUID=$DATA_P1_UUID\\): optional and absent\$"
+check "no FAILED line" eval '! console_has FAILED'
+done_testing
