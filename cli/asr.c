@@ -23,6 +23,7 @@ static const AsrCommand *const commands[] = {
   &asr_command_restore,
   &asr_command_show,
   &asr_command_validate,
+  &asr_command_verify,
 };
 
 static const AsrCommand *
