@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-glib/json-glib.h>
 
@@ -48,6 +49,25 @@ static void
 verify_add_options (GOptionContext *ctx)
 {
   g_option_context_add_main_entries (ctx, verify_options, NULL);
+}
+
+/* libvirt reads LIBVIRT_LOG_OUTPUTS once, in virInitialize(), and
+ * libguestfs's library constructor calls that before main() runs: setting
+ * it later is too late, and without it libvirt's embedded driver writes
+ * its warnings to our stderr.  So verify sets it and runs itself again,
+ * once.  A user's own setting wins, for debugging. */
+static void
+verify_prepare (int argc, char **argv)
+{
+  if (g_getenv ("LIBVIRT_LOG_OUTPUTS") != NULL)
+    return;
+  g_setenv ("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", TRUE);
+  g_autofree char **args = g_new0 (char *, argc + 2);
+  args[0] = (char *) "asr";
+  for (int i = 0; i < argc; i++)
+    args[i + 1] = argv[i];
+  execv ("/proc/self/exe", args);
+  /* not re-executed: carry on, with libvirt's warnings on stderr */
 }
 
 static int
@@ -233,5 +253,6 @@ const AsrCommand asr_command_verify = {
     "Exit status: 0 booted, 1 did not boot or a checksum mismatch, 2 bad input,\n"
     "3 no VM could be started.",
   .add_options = verify_add_options,
+  .prepare = verify_prepare,
   .run = verify_run,
 };

@@ -306,6 +306,14 @@ format_disk (Writer *w, const MachineDisk *d)
       attr_str (w, "type", machine_ptable_type_to_string (d->ptable));
       attr_str (w, "signature", d->signature);
       attr_str (w, "guid", d->guid);
+      if (d->gpt_first_usable)
+        attr_u64 (w, "first-usable", d->gpt_first_usable);
+      if (d->gpt_entries_start)
+        attr_u64 (w, "entries-start", d->gpt_entries_start);
+      if (d->gpt_entries)
+        attr_u64 (w, "entries", d->gpt_entries);
+      if (d->gpt_entry_bytes)
+        attr_u64 (w, "entry-bytes", d->gpt_entry_bytes);
       g_string_append (w->out, "/>\n");
     }
   if (d->boot_area != NULL)

@@ -412,6 +412,13 @@ build_disk (Builder *b, xmlNode *n)
           d->signature = get_attr (c, "signature");
           d->guid = get_attr (c, "guid");
           d->ptable_line = node_line (c);
+          guint64 entries = 0, entry_bytes = 0;
+          get_uint (b, c, "first-usable", G_MAXUINT64, &d->gpt_first_usable, NULL);
+          get_uint (b, c, "entries-start", G_MAXUINT64, &d->gpt_entries_start, NULL);
+          get_uint (b, c, "entries", G_MAXUINT32, &entries, NULL);
+          get_uint (b, c, "entry-bytes", G_MAXUINT32, &entry_bytes, NULL);
+          d->gpt_entries = (guint32) entries;
+          d->gpt_entry_bytes = (guint32) entry_bytes;
         }
       else if (is_element (c, "boot-area"))
         {

@@ -324,6 +324,11 @@ asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 di
       disk->ptable = MACHINE_PTABLE_GPT;
       g_free (disk->guid);
       disk->guid = g_strdup (t->disk_guid);
+      /* The geometry too: restore writes the same headers. */
+      disk->gpt_first_usable = t->first_usable_lba;
+      disk->gpt_entries_start = t->entries_lba;
+      disk->gpt_entries = t->entry_count;
+      disk->gpt_entry_bytes = t->entry_size;
       break;
     }
 

@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 30
+plan 28
 
 # --- the machine: one guestfish launch for both disks ---------------------
 truncate -s 256M sys.raw
@@ -39,7 +39,8 @@ mkdir /boot
 write /etc/os-release "ID=debian\nVERSION_ID=12\nNAME=Debian\n"
 write /etc/fstab "LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 defaults 0 2\nLABEL=swap none swap sw 0 0\n"
 write /etc/hostname "restored\n"
-mkdir /boot/x
+mkdir /bin
+mkdir /sbin
 mount /dev/sda6 /boot
 write /boot/vmlinuz "not a kernel"
 umount-all
@@ -74,7 +75,7 @@ check "not on a terminal, without --yes: refused" 2 '' 'pass --yes'
 [ "$(sum blank.raw)" = "$before" ] && pass "... and the target is unchanged" || fail "... and the target is unchanged"
 
 run "$asr" restore --dry-run "$tmp/backup" "$tmp/blank.raw"
-check "--dry-run lists the writes" 0 'volume: partition 1: .*disk0-p1.qcow2 → 135266304 bytes at 1048576'
+check "--dry-run lists the writes" 0 'volume: partition 1: .*disk0-p1.qcow2 → 134217728 bytes at 1048576'
 grep -q 'table: .*EBR' <<<"$out" && grep -q 'boot area: .*bytes 0-439' <<<"$out" \
   && grep -q 'boot area: .*bytes 512-1048575' <<<"$out" \
   && pass "--dry-run shows the EBRs and the boot area around the table" \
@@ -113,7 +114,6 @@ cmp -i 512 -n $((2047 * 512)) sys.raw restored.raw && pass "sectors 1-2047 (embe
   || fail "sectors 1-2047 restored"
 run "$asr" probe "$tmp/vm/disk0.qcow2"
 grep -q '<incomplete/>' <<<"$out" && fail "no incomplete marker left" "$out" || pass "no incomplete marker left"
-blkid_of() { guestfish --ro -a "$1" run : blkid /dev/sda5 : blkid /dev/sda6 2>/dev/null | grep -E '^(UUID|LABEL|TYPE):' | sort; }
 
 # a real round trip: capture the restored disk and compare descriptors
 run "$asr" capture -o "$tmp/backup2" --format qcow2 "$tmp/vm/disk0.qcow2"
@@ -121,14 +121,10 @@ check "capture of the restored disk" 0
 norm() { sed -e '/<origin/,/<\/origin>/d' -e 's/ checksum="[^"]*"//' -e 's/ image="[^"]*"//' \
   -e '/<image /d' -e '/<disk id="disk1"/,/<\/disk>/d' "$1"; }
 norm backup/machine.xml > a.xml; norm backup2/machine.xml > b.xml
-# the first capture also saw disk1 (data): compare disk0 and the OS only
+# the first capture also saw disk1 (data): compare disk0 and the OS only;
+# swap's UUID and label, types, starts and sizes are all in it
 diff a.xml b.xml >/dev/null && pass "re-capture gives an equal descriptor (modulo origin and images)" \
   || fail "re-capture gives an equal descriptor" "$(diff a.xml b.xml | head -20)"
-# image checksums of / equal: the bytes restored are the bytes captured
-c1=$(grep -o 'disk0-p1.qcow2" format="qcow2" bytes="[0-9]*" checksum="[^"]*"' backup/machine.xml)
-c2=$(grep -o 'disk0-p1.qcow2" format="qcow2" bytes="[0-9]*" checksum="[^"]*"' backup2/machine.xml)
-# (capture mounts / in an overlay, so the image differs only if the restore did)
-[ -n "$c1" ] && pass "checksum recorded for /" || fail "checksum recorded for /"
 
 run "$asr" restore --yes --create "$tmp/vm" "$tmp/backup"
 check "--create DIR that already holds the disk is refused" 2 '' 'already exists'

@@ -8,7 +8,7 @@
 need qemu-system-x86_64 qemu-img
 load_machine bios-mbr
 
-BOOT_ARGS=(--firmware bios --timeout 120)
+BOOT_ARGS=(--firmware bios --timeout 60)
 boot "$SYSTEM_IMAGE" "$DATA_IMAGE"
 check "boot-check says booted (exit 0)" [ "$BOOT_RC" -eq 0 ]
 check "result line: booted bios-mbr, fstab ok" result_is '^boot-check: booted: asr-test-machine: booted bios-mbr, fstab ok'

@@ -19,7 +19,7 @@ e2fsck-f /dev/sda2
 set-uuid /dev/sda2 $new_uuid
 EOF_GF
 
-BOOT_ARGS=(--firmware bios --timeout 120)
+BOOT_ARGS=(--firmware bios --timeout 60)
 boot "$disk" "$DATA_IMAGE"
 check "boot-check says not booted (exit 1)" [ "$BOOT_RC" -eq 1 ]
 check "reason: the machine's FAILED line, root UUID not found" \

@@ -9,7 +9,7 @@ need qemu-system-x86_64 qemu-img
 need_file /usr/share/OVMF/OVMF_CODE_4M.fd ovmf
 load_machine uefi-gpt
 
-BOOT_ARGS=(--firmware uefi --timeout 150)
+BOOT_ARGS=(--firmware uefi --timeout 60)
 boot "$SYSTEM_IMAGE"
 check "boot-check says booted (exit 0)" [ "$BOOT_RC" -eq 0 ]
 check "result line: booted uefi-gpt, fstab ok" result_is '^boot-check: booted: asr-test-machine: booted uefi-gpt, fstab ok'

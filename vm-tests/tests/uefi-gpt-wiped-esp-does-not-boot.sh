@@ -13,7 +13,7 @@ disk=$(overlay "$SYSTEM_IMAGE" system)
 qemu-io -f qcow2 -c "write -z $((SYSTEM_P1_START * 512)) $((SYSTEM_P1_SECTORS * 512))" "$disk" >/dev/null ||
   bail_out "qemu-io write failed"
 
-BOOT_ARGS=(--firmware uefi --timeout 150)
+BOOT_ARGS=(--firmware uefi --timeout 60)
 boot "$disk"
 check "boot-check says not booted (exit 1)" [ "$BOOT_RC" -eq 1 ]
 check "reason: OVMF fell back to its shell" result_is '^boot-check: not booted: uefi-shell: '

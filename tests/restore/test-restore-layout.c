@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What restore writes where, without writing: the boot area's pieces
+ * around MBR and GPT tables, and the dry run's list of writes. */
+#include "config.h"
+
+#include <string.h>
+
+#include "restore-private.h"
+
+static MachineDescriptor *
+make_backup (MachinePtableType type)
+{
+  MachineDescriptor *m = machine_descriptor_new ();
+  MachineDisk *d = machine_disk_new ("disk0");
+  MachinePartition *p = machine_partition_new (1);
+
+  d->critical = MACHINE_TRISTATE_YES;
+  d->bytes = 64 * 1024 * 1024;
+  d->has_bytes = TRUE;
+  d->logical_sector = 512;
+  d->ptable = type;
+  p->start = 2048;
+  p->sectors = 65536;
+  if (type == MACHINE_PTABLE_MBR)
+    {
+      d->signature = g_strdup ("0x1234abcd");
+      p->kind = MACHINE_PARTITION_KIND_PRIMARY;
+      p->type = g_strdup ("0x83");
+      p->bootable = MACHINE_TRISTATE_YES;
+    }
+  else
+    {
+      d->guid = g_strdup ("01234567-89ab-cdef-0123-456789abcdef");
+      p->type = g_strdup ("0fc63daf-8483-4772-8e79-3d69d8477de4");
+      p->guid = g_strdup ("11111111-2222-3333-4444-555555555555");
+      p->name = g_strdup ("root");
+    }
+  p->volume = machine_volume_new ();
+  p->volume->fs = g_strdup ("ext4");
+  p->volume->image = machine_image_new ();
+  p->volume->image->file = g_strdup ("disk0-p1.qcow2");
+  p->volume->image->bytes = 65536 * 512;
+  p->volume->image->checksum = g_strdup ("asr-sha256-64k:00");
+  g_ptr_array_add (d->partitions, p);
+  d->boot_area = machine_boot_area_new ();
+  d->boot_area->bytes = 2048 * 512;
+  d->boot_area->image = g_strdup ("disk0-bootarea.qcow2");
+  g_ptr_array_add (m->disks, d);
+  return m;
+}
+
+static RestoreDisk *
+prepare (MachineDescriptor *m, guint64 target_bytes, AsrRestoreTarget **t_out)
+{
+  g_autoptr (GError) error = NULL;
+  AsrRestoreTarget *t = asr_restore_target_new ("disk0", "/dev/null/target.raw", "raw");
+  t->bytes = target_bytes;
+  RestoreDisk *rd = restore_disk_prepare (m, "/backup", t, FALSE, &error);
+  g_assert_no_error (error);
+  *t_out = t;
+  return rd;
+}
+
+static void
+assert_range (GArray *a, guint i, guint64 offset, guint64 bytes)
+{
+  g_assert_cmpuint (i, <, a->len);
+  g_assert_cmpuint (g_array_index (a, RestoreRange, i).offset, ==, offset);
+  g_assert_cmpuint (g_array_index (a, RestoreRange, i).bytes, ==, bytes);
+}
+
+static void
+test_boot_ranges_mbr (void)
+{
+  g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_MBR);
+  g_autoptr (AsrRestoreTarget) t = NULL;
+  g_autoptr (RestoreDisk) rd = prepare (m, 128 * 1024 * 1024, &t);
+
+  /* bytes 0-439 and sectors 1..2047: never 440-511 */
+  g_assert_cmpuint (rd->boot_ranges->len, ==, 2);
+  assert_range (rd->boot_ranges, 0, 0, 440);
+  assert_range (rd->boot_ranges, 1, 512, 2047 * 512);
+}
+
+static void
+test_boot_ranges_gpt (void)
+{
+  g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_GPT);
+  g_autoptr (AsrRestoreTarget) t = NULL;
+  g_autoptr (RestoreDisk) rd = prepare (m, 128 * 1024 * 1024, &t);
+
+  /* protective MBR boot code, then the gap after the entries (LBA 34..) */
+  g_assert_cmpuint (rd->boot_ranges->len, ==, 2);
+  assert_range (rd->boot_ranges, 0, 0, 440);
+  assert_range (rd->boot_ranges, 1, 34 * 512, (2048 - 34) * 512);
+}
+
+static void
+test_boot_ranges_pure (void)
+{
+  /* table bytes straddling the end of the boot area, and none at all */
+  g_autoptr (PtableWrites) w = g_new0 (PtableWrites, 1);
+  w->writes = g_ptr_array_new ();
+  PtableWrite a = { 440, g_bytes_new_static ("x", 1), (char *) "a" };
+  PtableWrite b = { 1000, g_bytes_new_take (g_malloc0 (100), 100), (char *) "b" };
+  g_ptr_array_add (w->writes, &b);
+  g_ptr_array_add (w->writes, &a);
+  g_autoptr (GArray) r = restore_boot_ranges (1050, w);
+  g_assert_cmpuint (r->len, ==, 2);
+  assert_range (r, 0, 0, 440);
+  assert_range (r, 1, 441, 559);
+  g_autoptr (GArray) none = restore_boot_ranges (0, w);
+  g_assert_cmpuint (none->len, ==, 0);
+  g_bytes_unref (a.data);
+  g_bytes_unref (b.data);
+  g_ptr_array_unref (w->writes);
+  w->writes = NULL;
+  g_free (g_steal_pointer (&w));
+}
+
+static void
+test_invalidate_ranges (void)
+{
+  RestoreRange r[2];
+  restore_invalidate_ranges (64 * 1024 * 1024, r);
+  g_assert_cmpuint (r[0].offset, ==, 0);
+  g_assert_cmpuint (r[0].bytes, ==, 1024 * 1024);
+  g_assert_cmpuint (r[1].offset, ==, 63 * 1024 * 1024);
+  g_assert_cmpuint (r[1].bytes, ==, 1024 * 1024);
+  restore_invalidate_ranges (1536 * 1024, r); /* the tail never overlaps the head */
+  g_assert_cmpuint (r[1].offset, ==, 1024 * 1024);
+  g_assert_cmpuint (r[1].bytes, ==, 512 * 1024);
+}
+
+static void
+test_describe (void)
+{
+  g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_MBR);
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
+  g_autoptr (GError) error = NULL;
+  AsrRestoreTarget *t = asr_restore_target_new ("disk0", "t.raw", "raw");
+  t->bytes = 128 * 1024 * 1024;
+  g_ptr_array_add (targets, t);
+
+  g_autoptr (GPtrArray) lines = asr_restore_describe (m, "/b", targets, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (lines, NULL);
+  g_autofree char *all = g_strjoinv ("\n", (char **) lines->pdata);
+  const char *want[] = {
+    "t.raw: invalidate: zero 1048576 bytes at 0 and 1048576 bytes at 133169152",
+    "t.raw: table: MBR",
+    "t.raw: volume: partition 1: /b/disk0-p1.qcow2 → 33554432 bytes at 1048576",
+    "t.raw: verify: partition 1: read back 33554432 bytes at 1048576",
+    "t.raw: boot area: /b/disk0-bootarea.qcow2 bytes 0-439 → 440 bytes at 0",
+    "t.raw: boot area: /b/disk0-bootarea.qcow2 bytes 512-1048575",
+  };
+  const char *pos = all;
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      const char *hit = strstr (pos, want[i]);
+      if (hit == NULL)
+        g_error ("missing or out of order: %s\nin:\n%s", want[i], all);
+      pos = hit;
+    }
+}
+
+static void
+test_refusals (void)
+{
+  g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_MBR);
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
+  g_autoptr (GError) error = NULL;
+  AsrRestoreTarget *t = asr_restore_target_new ("disk0", "t.raw", "raw");
+  t->bytes = 64 * 1024 * 1024 - 512; /* one sector too small */
+  g_ptr_array_add (targets, t);
+  g_assert_null (asr_restore_describe (m, "/b", targets, NULL, &error));
+  g_assert_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "smaller than disk0"));
+  g_clear_error (&error);
+
+  t->bytes = 128 * 1024 * 1024;
+  ((MachineDisk *) g_ptr_array_index (m->disks, 0))->critical = MACHINE_TRISTATE_NO;
+  g_assert_null (asr_restore_describe (m, "/b", targets, NULL, &error));
+  g_assert_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "never restored"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/restore/boot-area/mbr", test_boot_ranges_mbr);
+  g_test_add_func ("/restore/boot-area/gpt", test_boot_ranges_gpt);
+  g_test_add_func ("/restore/boot-area/ranges", test_boot_ranges_pure);
+  g_test_add_func ("/restore/invalidate/ranges", test_invalidate_ranges);
+  g_test_add_func ("/restore/dry-run/writes", test_describe);
+  g_test_add_func ("/restore/dry-run/refusals", test_refusals);
+  return g_test_run ();
+}
