@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test-restore-machine.sh MACHINE: the whole first milestone on a real
+# bootable machine.  Capture it (system and data disk), restore the backup
+# onto a blank raw disk a little larger than the original, and boot the
+# restored disk alone: it must reach "booted MACHINE, fstab ok" (bios-mbr
+# reports its data disk optional-and-absent).  Also: the restored
+# partition table equals the original's, sector for sector of the table
+# (sfdisk --dump), and its boot code is the original's.
+set -u
+. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+
+asr=${ASR:?}
+machine=${1:?usage: test-restore-machine.sh MACHINE}
+var=ASR_VM_$(tr 'a-z-' 'A-Z_' <<<"$machine")
+record=${!var:?the record of $machine}
+boot_check=${VM_TESTS_DIR:?}/boot-check
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
+sources=()
+for d in $(get DISKS); do sources+=("$(get "${d^^}_IMAGE")"); done
+system=${sources[0]}
+firmware=$(get FIRMWARE)
+
+plan 7
+
+run "$asr" capture -o "$tmp/backup" "${sources[@]}"
+check "capture $machine" 0
+
+# A replacement disk 64 MiB larger than the original, blank.
+bytes=$(stat -c %s "$system")
+truncate -s $((bytes + 64 * 1024 * 1024)) "$tmp/new.raw"
+run "$asr" restore --yes "$tmp/backup" "$tmp/new.raw"
+check "restore onto a blank, larger disk" 0
+
+# The table, as sfdisk dumps it, without the lines that name the file or
+# depend on the disk size (GPT last-lba).
+dump() { sfdisk --dump "$1" | grep -v -e '^device:' -e '^last-lba:' | sed "s|^$1|DISK|"; }
+if diff=$(diff <(dump "$system") <(dump "$tmp/new.raw")); then
+  pass "the restored partition table equals the original"
+else
+  fail "the restored partition table equals the original" "$diff"
+fi
+if cmp -s -n 440 "$system" "$tmp/new.raw"; then pass "the boot code is the original's"
+else fail "the boot code is the original's" "$(cmp -n 440 "$system" "$tmp/new.raw")"; fi
+
+run "$asr" probe "$tmp/new.raw"
+if [ "$rc" -eq 0 ] && ! grep -q '<incomplete/>' <<<"$out"; then
+  pass "probe: the restore is complete (no incomplete mark)"
+else
+  fail "probe: the restore is complete (no incomplete mark)" "rc=$rc" "$out" "$err"
+fi
+
+run "$boot_check" --firmware "$firmware" --timeout 120 --log "$tmp/console.log" "$tmp/new.raw"
+check "the restored $machine boots" 0 "booted: asr-test-machine: booted $machine, fstab ok"
+if [ "$machine" = bios-mbr ]; then
+  if grep -qi 'optional.*absent\|absent.*optional' "$tmp/console.log"; then
+    pass "the data disk, not restored, is reported optional and absent"
+  else
+    fail "the data disk, not restored, is reported optional and absent" "$(tail -n 20 "$tmp/console.log")"
+  fi
+else
+  if grep -q "^asr-test-machine: /var UUID=$(get SYSTEM_P3_UUID)" "$tmp/console.log"; then
+    pass "/var is mounted by its UUID after the restore"
+  else
+    fail "/var is mounted by its UUID after the restore" "$(tail -n 20 "$tmp/console.log")"
+  fi
+fi
+finish
