@@ -26,7 +26,7 @@ for d in $(get DISKS); do sources+=("$(get "${d^^}_IMAGE")"); done
 
 case $machine in
   bios-mbr) plan 14 ;;
-  *) plan 12 ;;
+  *) plan 15 ;;
 esac
 
 sums() { sha256sum "$@" | cut -d' ' -f1; }
@@ -125,6 +125,30 @@ uefi-gpt)
     skip "a backup set on a full filesystem: exit 3" "cannot mount a tmpfs here"
     skip "the full filesystem holds nothing after" "cannot mount a tmpfs here"
   fi
+
+  # Interrupted (SIGINT, as Ctrl-C sends): the temporary directory goes,
+  # and so does every qemu the capture started.
+  mkdir "$tmp/int"
+  "$asr" capture -o "$tmp/int/backup" "${sources[@]}" >/dev/null 2>"$tmp/int.err" &
+  pid=$!
+  for _ in $(seq 1 600); do
+    [ -n "$(find "$tmp/int" -maxdepth 1 -name '.backup.asr-capture-*')" ] && break
+    sleep 0.1
+  done
+  sleep 3
+  kill -INT "$pid"
+  wait "$pid"
+  rc=$?
+  if [ "$rc" -eq 130 ] && grep -q 'interrupted' "$tmp/int.err"; then
+    pass "SIGINT interrupts the capture (exit 130)"
+  else
+    fail "SIGINT interrupts the capture (exit 130)" "exit $rc" "$(cat "$tmp/int.err")"
+  fi
+  if [ -z "$(ls -A "$tmp/int")" ]; then pass "the interrupted capture leaves nothing"
+  else fail "the interrupted capture leaves nothing" "$(ls -la "$tmp/int")"; fi
+  sleep 1
+  if ! pgrep -f "$tmp/int" >/dev/null; then pass "no qemu of the interrupted capture is left"
+  else fail "no qemu of the interrupted capture is left" "$(pgrep -af "$tmp/int")"; fi
   ;;
 esac
 
