@@ -37,7 +37,7 @@ check "  its source, absolute, format raw" 0 "<source disk=\"disk0\" path=\"$dir
 run "$ASR" probe empty.qcow2 gpt.qcow2 mbr.raw
 check "several images: disk0.. in order" 0 '<disk id="disk2" bytes="67108864" logical-sector="512" physical-sector="512">'
 check "  empty qcow2: no table" 0 '<disk id="disk0" bytes="1073741824" logical-sector="512" physical-sector="512"/>'
-check "  GPT read through qcow2" 0 '<partition-table type="gpt" guid="01234567-89ab-4cde-8f01-23456789abcd"/>'
+check "  GPT read through qcow2, with its geometry" 0 '<partition-table type="gpt" guid="01234567-89ab-4cde-8f01-23456789abcd" first-usable="2048" entries-start="2" entries="128" entry-bytes="128"/>'
 if grep -q "<hardware>" <<<"$out"; then fail "  image files: no hardware"; else pass "  image files: no hardware"; fi
 
 run "$ASR" probe -o out.xml backed.qcow2
