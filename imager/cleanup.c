@@ -44,6 +44,34 @@ asr_remove_tree (const char *path)
   return access (path, F_OK) != 0;
 }
 
+/* Every child of this process is something asr started (qemu-img,
+ * qemu-nbd, the libguestfs appliance — whose pid is known only once its
+ * launch returns): kill them all, registered or not. */
+static void
+kill_children (void)
+{
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  pid_t self = getpid ();
+
+  while (proc && (name = g_dir_read_name (proc)) != NULL)
+    {
+      char path[64];
+      g_autofree char *stat = NULL;
+
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      g_snprintf (path, sizeof path, "/proc/%s/stat", name);
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* "pid (comm) state ppid ...": comm may hold spaces and ')'. */
+      const char *end = strrchr (stat, ')');
+      long ppid = 0;
+      if (end && sscanf (end + 1, " %*c %ld", &ppid) == 1 && ppid == self)
+        kill ((pid_t) g_ascii_strtoll (name, NULL, 10), SIGKILL);
+    }
+}
+
 static gpointer
 signal_thread (gpointer unused)
 {
@@ -55,6 +83,7 @@ signal_thread (gpointer unused)
     return NULL;
 
   g_mutex_lock (&lock);
+  kill_children ();
   for (guint i = 0; pids && i < pids->len; i++)
     kill (g_array_index (pids, pid_t, i), SIGKILL);
   for (guint i = 0; pids && i < pids->len; i++)

@@ -23,7 +23,7 @@ for d in $(get DISKS); do sources+=("$(get "${d^^}_IMAGE")"); done
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)" <<<"$out"; }
 ours() { pgrep -f "asr-verify-.*$tmp" || true; }
 
-plan 8
+plan 10
 
 run "$asr" capture -o "$tmp/backup" "${sources[@]}"
 check "capture $machine" 0
@@ -53,5 +53,29 @@ if [ -z "$(left)" ] && [ -z "$(ours)" ]; then
   pass "after the mismatch too, nothing is left running or on disk"
 else
   fail "after the mismatch too, nothing is left running or on disk" "$(ls -la "$TMPDIR")" "$(ours)"
+fi
+
+# Interrupted (SIGINT, as Ctrl-C sends) while the VM runs: the domain and
+# the temporary disks go.
+"$asr" verify --timeout 240 "$tmp/backup" >/dev/null 2>"$tmp/int.err" &
+pid=$!
+for _ in $(seq 1 1200); do
+  pgrep -f "qemu-system.*$TMPDIR" >/dev/null && break
+  sleep 0.1
+done
+sleep 2
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 130 ] && grep -q interrupted "$tmp/int.err"; then
+  pass "SIGINT interrupts verify (exit 130)"
+else
+  fail "SIGINT interrupts verify (exit 130)" "exit $rc" "$(cat "$tmp/int.err")"
+fi
+sleep 1
+if [ -z "$(left)" ] && ! pgrep -f "qemu-system.*$TMPDIR" >/dev/null; then
+  pass "the interrupted verify leaves no VM and no directory"
+else
+  fail "the interrupted verify leaves no VM and no directory" "$(ls -la "$TMPDIR")" "$(pgrep -af "qemu-system.*$TMPDIR")"
 fi
 finish
