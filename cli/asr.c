@@ -56,6 +56,31 @@ print_usage (FILE *fp)
            "help", "Show help for a command");
 }
 
+/* Options every command takes. */
+static gboolean opt_verbose;
+static gboolean opt_debug;
+
+static const GOptionEntry common_options[] = {
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+    "Say what asr does, step by step (each helper program it runs)", NULL },
+  { "debug", 0, 0, G_OPTION_ARG_NONE, &opt_debug,
+    "As --verbose, and trace libguestfs too", NULL },
+  { NULL },
+};
+
+static void
+apply_common_options (void)
+{
+  if (opt_debug)
+    {
+      /* Read by guestfs_create(), which runs after this. */
+      g_setenv ("LIBGUESTFS_DEBUG", "1", FALSE);
+      g_setenv ("LIBGUESTFS_TRACE", "1", FALSE);
+    }
+  if (opt_verbose || opt_debug)
+    g_log_set_debug_enabled (TRUE);
+}
+
 static GOptionContext *
 command_context (const AsrCommand *cmd)
 {
@@ -68,6 +93,7 @@ command_context (const AsrCommand *cmd)
   g_option_context_set_strict_posix (ctx, FALSE);
   if (cmd->add_options)
     cmd->add_options (ctx);
+  g_option_context_add_main_entries (ctx, common_options, NULL);
   return ctx;
 }
 
@@ -103,6 +129,7 @@ run_command (const AsrCommand *cmd, int argc, char **argv)
       cli_error (cmd->name, "%s (see 'asr help %s')", error->message, cmd->name);
       return ASR_EXIT_USAGE;
     }
+  apply_common_options ();
   return cmd->run (argc, argv);
 }
 

@@ -10,7 +10,7 @@ ex=${ASR_SOURCE_ROOT:?}/xml-schemas/examples
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-plan 22
+plan 24
 
 run "$asr" --version
 check "--version prints the version" 0 '^asr [0-9]+\.[0-9]+\.[0-9]+$'
@@ -77,6 +77,11 @@ check "show BACKUP reads BACKUP/machine.xml" 0 'disk0'
 mkdir "$tmp/empty"
 run "$asr" show "$tmp/empty"
 check "show: a directory without machine.xml is exit 2" 2 '' 'not a backup set'
+
+run "$asr" validate --verbose "$ex/valid/bios-mbr-server.xml"
+check "--verbose is accepted by every command and changes no result" 0 'valid'
+run "$asr" help show
+check "help lists --verbose and --debug" 0 '--debug'
 
 run "$asr" show "$ex/invalid/partition-overlap.xml"
 check "show refuses an invalid descriptor" 2 '' 'overlap'
