@@ -9,7 +9,9 @@
 #include "cli.h"
 #include "imager.h"
 #include "machine.h"
+#include "planner.h"
 #include "probe.h"
+#include "verify.h"
 
 void
 cli_error (const char *command, const char *format, ...)
@@ -57,6 +59,33 @@ cli_exit_status_for_error (const GError *error)
     }
   if (error->domain == ASR_PROBE_ERROR)
     return error->code == ASR_PROBE_ERROR_INVALID_INPUT ? ASR_EXIT_USAGE : ASR_EXIT_RUNTIME;
+  if (error->domain == PLANNER_ERROR)
+    {
+      switch ((PlannerError) error->code)
+        {
+        case PLANNER_ERROR_INVALID:
+        case PLANNER_ERROR_MALFORMED:
+        case PLANNER_ERROR_SCHEMA:
+          return ASR_EXIT_USAGE;
+        case PLANNER_ERROR_IO:
+        case PLANNER_ERROR_NO_SCHEMA:
+          return ASR_EXIT_RUNTIME;
+        }
+    }
+  if (error->domain == ASR_RESTORE_ERROR)
+    {
+      switch ((AsrRestoreError) error->code)
+        {
+        case ASR_RESTORE_ERROR_INVALID:
+          return ASR_EXIT_USAGE;
+        case ASR_RESTORE_ERROR_CHECK_FAILED:
+          return ASR_EXIT_CHECK_FAILED;
+        case ASR_RESTORE_ERROR_FAILED:
+          return ASR_EXIT_RUNTIME;
+        }
+    }
+  if (error->domain == ASR_VERIFY_ERROR)
+    return error->code == ASR_VERIFY_ERROR_INVALID_INPUT ? ASR_EXIT_USAGE : ASR_EXIT_RUNTIME;
   if (error->domain == G_FILE_ERROR || error->domain == G_IO_ERROR)
     return ASR_EXIT_RUNTIME;
   if (error->domain == G_OPTION_ERROR)

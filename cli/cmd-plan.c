@@ -45,30 +45,6 @@ plan_add_options (GOptionContext *ctx)
   g_option_context_add_main_entries (ctx, plan_options, NULL);
 }
 
-static int
-plan_exit_status (const GError *error)
-{
-  if (error->domain == PLANNER_ERROR)
-    switch ((PlannerError) error->code)
-      {
-      case PLANNER_ERROR_INVALID:
-      case PLANNER_ERROR_MALFORMED:
-      case PLANNER_ERROR_SCHEMA:
-        return ASR_EXIT_USAGE;
-      case PLANNER_ERROR_IO:
-      case PLANNER_ERROR_NO_SCHEMA:
-        return ASR_EXIT_RUNTIME;
-      }
-  return cli_exit_status_for_error (error);
-}
-
-static int
-plan_report_error (const GError *error)
-{
-  cli_report_error ("plan", error);
-  return plan_exit_status (error);
-}
-
 /* TARGET → MachineDescriptor, the one place: a descriptor file
  * (FILE.xml, as written by `asr probe -o`), or anything probe accepts —
  * image files, block devices, `local`, `domain:NAME` (with @connect_uri). */
@@ -123,24 +99,24 @@ plan_run (int argc, char **argv)
     }
   for (char **m = opt_maps; m && *m; m++)
     if (!plan_options_add_map (options, *m, &error))
-      return plan_report_error (error);
+      return cli_report_error ("plan", error);
   options->check_images = opt_check_images;
   options->checksum = cmd_plan_checksum;
 
   backup = plan_backup_load (argv[1], &error);
   if (backup == NULL)
-    return plan_report_error (error);
+    return cli_report_error ("plan", error);
   for (int i = 2; i < argc; i++)
     {
       MachineDescriptor *m = cmd_plan_load_target (argv[i], opt_connect, &error);
       if (m == NULL)
-        return plan_report_error (error);
+        return cli_report_error ("plan", error);
       g_ptr_array_add (targets, plan_target_new (argv[i], m));
     }
 
   plan = plan_compute (backup, targets, options, &error);
   if (plan == NULL)
-    return plan_report_error (error);
+    return cli_report_error ("plan", error);
 
   g_autofree char *out = opt_json ? plan_format_json (plan) : plan_format_text (plan);
   fputs (out, stdout);
@@ -151,7 +127,7 @@ plan_run (int argc, char **argv)
       if (!plan_is_restorable (plan))
         cli_error ("plan", "the plan is blocked: %s not written", opt_output);
       else if (!plan_write_file (plan, opt_output, &error))
-        return plan_report_error (error);
+        return cli_report_error ("plan", error);
     }
   return plan_is_restorable (plan) ? ASR_EXIT_OK : ASR_EXIT_CHECK_FAILED;
 }

@@ -53,32 +53,6 @@ restore_add_options (GOptionContext *ctx)
   g_option_context_add_main_entries (ctx, restore_options, NULL);
 }
 
-static int
-restore_exit_status (const GError *error)
-{
-  if (error->domain == ASR_RESTORE_ERROR)
-    switch ((AsrRestoreError) error->code)
-      {
-      case ASR_RESTORE_ERROR_INVALID:
-        return ASR_EXIT_USAGE;
-      case ASR_RESTORE_ERROR_CHECK_FAILED:
-        return ASR_EXIT_CHECK_FAILED;
-      case ASR_RESTORE_ERROR_FAILED:
-        return ASR_EXIT_RUNTIME;
-      }
-  if (error->domain == PLANNER_ERROR)
-    return error->code == PLANNER_ERROR_IO || error->code == PLANNER_ERROR_NO_SCHEMA
-             ? ASR_EXIT_RUNTIME : ASR_EXIT_USAGE;
-  return cli_exit_status_for_error (error);
-}
-
-static int
-report (const GError *error)
-{
-  cli_report_error ("restore", error);
-  return restore_exit_status (error);
-}
-
 /* A TARGET as restore accepts it: an existing image file or block device
  * (what probe reads), never `local` or a libvirt domain, whose disks the
  * running system or a VM may use. */
@@ -296,7 +270,7 @@ restore_run (int argc, char **argv)
 
   backup = plan_backup_load (argv[1], &error);
   if (backup == NULL)
-    return report (error);
+    return cli_report_error ("restore", error);
   if (backup->dir == NULL)
     {
       cli_error ("restore", "%s: BACKUP is a backup-set directory (its images are needed)",
@@ -321,13 +295,13 @@ restore_run (int argc, char **argv)
     {
       created = asr_restore_create_targets (backup->descriptor, opt_create, &error);
       if (created == NULL)
-        return report (error);
+        return cli_report_error ("restore", error);
       for (guint i = 0; i < created->len; i++)
         {
           const char *path = g_ptr_array_index (created, i);
           MachineDescriptor *m = load_target (path, &error);
           if (m == NULL)
-            return report (error);
+            return cli_report_error ("restore", error);
           g_ptr_array_add (targets, plan_target_new (path, m));
         }
     }
@@ -336,7 +310,7 @@ restore_run (int argc, char **argv)
       {
         MachineDescriptor *m = load_target (argv[i], &error);
         if (m == NULL)
-          return report (error);
+          return cli_report_error ("restore", error);
         g_ptr_array_add (targets, plan_target_new (argv[i], m));
       }
 
@@ -344,16 +318,16 @@ restore_run (int argc, char **argv)
     {
       plan = plan_parse_file (opt_plan, &error);
       if (plan == NULL)
-        return report (error);
+        return cli_report_error ("restore", error);
       if (!check_plan_binding (plan, backup, targets, opt_plan, &error))
-        return report (error);
+        return cli_report_error ("restore", error);
     }
   else
     {
       g_autoptr (PlanOptions) po = plan_options_new ();
       plan = plan_compute (backup, targets, po, &error);
       if (plan == NULL)
-        return report (error);
+        return cli_report_error ("restore", error);
     }
 
   {
@@ -369,7 +343,7 @@ restore_run (int argc, char **argv)
 
   rts = restore_targets (plan, targets, opt_create != NULL, &error);
   if (rts == NULL)
-    return report (error);
+    return cli_report_error ("restore", error);
 
   AsrRestoreOptions opts = {
     .grow = opt_grow,
@@ -384,7 +358,7 @@ restore_run (int argc, char **argv)
       g_autoptr (GPtrArray) lines =
         asr_restore_describe (backup->descriptor, backup->dir, rts, &opts, &error);
       if (lines == NULL)
-        return report (error);
+        return cli_report_error ("restore", error);
       printf ("\nDry run: these writes would be made, in this order (nothing was written):\n");
       for (guint i = 0; i < lines->len; i++)
         printf ("  %s\n", (const char *) g_ptr_array_index (lines, i));
@@ -413,7 +387,7 @@ restore_run (int argc, char **argv)
   cli_progress_done (progress);
   g_free (stats.accel);
   if (!ok)
-    return report (error);
+    return cli_report_error ("restore", error);
   printf ("restored %" G_GUINT64_FORMAT " disk%s: %" G_GUINT64_FORMAT " volumes, %"
           G_GUINT64_FORMAT " verified, %.1f s\n", stats.disks, stats.disks == 1 ? "" : "s",
           stats.volumes, stats.verified, stats.seconds);

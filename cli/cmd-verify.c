@@ -70,18 +70,6 @@ verify_prepare (int argc, char **argv)
   /* not re-executed: carry on, with libvirt's warnings on stderr */
 }
 
-static int
-verify_exit_status (const GError *error)
-{
-  if (error->domain == ASR_VERIFY_ERROR)
-    return error->code == ASR_VERIFY_ERROR_INVALID_INPUT ? ASR_EXIT_USAGE : ASR_EXIT_RUNTIME;
-  if (error->domain == ASR_RESTORE_ERROR)
-    return error->code == ASR_RESTORE_ERROR_INVALID ? ASR_EXIT_USAGE
-           : error->code == ASR_RESTORE_ERROR_CHECK_FAILED ? ASR_EXIT_CHECK_FAILED
-                                                           : ASR_EXIT_RUNTIME;
-  return cli_exit_status_for_error (error);
-}
-
 static void
 print_json (const AsrVerifyResult *r)
 {
@@ -226,11 +214,7 @@ verify_run (int argc, char **argv)
 
   if (r == NULL)
     {
-      g_auto (GStrv) lines = g_strsplit (error->message, "\n", -1);
-      for (char **l = lines; *l; l++)
-        if (**l)
-          cli_error ("verify", "%s", *l);
-      return verify_exit_status (error);
+      return cli_report_error ("verify", error);
     }
   if (opt_json)
     print_json (r);
