@@ -357,7 +357,8 @@ write_image (Capture *c, CaptureDisk *d, guint64 offset, guint64 bytes, guint64 
 
   if (!asr_run (convert, NULL, convert_progress, &p, error))
     {
-      g_prefix_error (error, "writing %s: ", file);
+      /* the set's final name: the temporary one means nothing to users */
+      g_prefix_error (error, "writing %s of %s: ", file, c->backup);
       return NULL;
     }
   c->progress_done += used_bytes;

@@ -17,14 +17,12 @@ set -uo pipefail
 . "$ASR_SOURCE_ROOT/tests/faults/lib.sh"
 
 asr=${ASR:?}
-for t in qemu-img qemu-storage-daemon fusermount3 sfdisk mke2fs python3 guestfish; do
-  command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
-done
+need qemu-img qemu-storage-daemon fusermount3 sfdisk mke2fs python3 guestfish
 [ -c /dev/fuse ] || { echo "1..0 # SKIP no /dev/fuse"; exit 0; }
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
 cleanup() {
-  for m in "$tmp"/*.qsd-pid; do [ -e "$m" ] && fault_unexport "${m%.qsd-pid}"; done
+  for m in "$tmp"/*.qsd-pid "$tmp"/*/*.qsd-pid; do [ -e "$m" ] && fault_unexport "${m%.qsd-pid}"; done
   umount "$tmp/small" 2>/dev/null
   rm -rf "$tmp"
 }
