@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "cleanup.h"
 #include "cli.h"
 #include "imager.h"
 #include "machine.h"
@@ -96,7 +97,12 @@ cli_exit_status_for_error (const GError *error)
 int
 cli_report_error (const char *command, const GError *error)
 {
-  g_auto (GStrv) lines = g_strsplit (error->message, "\n", -1);
+  g_auto (GStrv) lines = NULL;
+
+  /* "qemu-img failed (killed by signal 9)" after Ctrl-C is the
+   * interruption itself: its handler says so and exits 128+N. */
+  asr_cleanup_wait_if_interrupted ();
+  lines = g_strsplit (error->message, "\n", -1);
   for (char **l = lines; *l; l++)
     if (**l)
       fprintf (stderr, "asr %s: %s\n", command, *l);

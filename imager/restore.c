@@ -67,14 +67,8 @@ asr_restore_backup_id (const char *sha256_hex)
 gboolean
 restore_fail_point (const char *step, GError **error)
 {
-  const char *at = g_getenv ("ASR_RESTORE_FAIL_AT");
-  if (at && strcmp (at, step) == 0)
-    {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
-                   "stopped at step '%s' (ASR_RESTORE_FAIL_AT)", step);
-      return FALSE;
-    }
-  return TRUE;
+  return asr_test_fail_point ("ASR_RESTORE_FAIL_AT", step, ASR_RESTORE_ERROR,
+                              ASR_RESTORE_ERROR_FAILED, error);
 }
 
 typedef struct {
@@ -161,13 +155,21 @@ step_invalidate (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **erro
   RestoreWrite w[3] = { { 0 } };
   guint n = 0;
 
+  /* Sector 0 first, marker in it: from the first write on, the disk is
+   * marked (a kill while zeroing must not leave a disk that is neither
+   * the old system nor marked), and the rest of the head is zeroed
+   * around it. */
   restore_invalidate_ranges (rd->target_bytes, inv);
-  for (guint i = 0; i < 2; i++)
-    if (inv[i].bytes)
-      w[n++] = (RestoreWrite) { .offset = inv[i].offset, .zero_bytes = inv[i].bytes };
   asr_incomplete_marker_fill (sector0, r->backup_id);
   g_autoptr (GBytes) marker = g_bytes_new (sector0, rd->sector);
   w[n++] = (RestoreWrite) { .offset = 0, .data = marker };
+  for (guint i = 0; i < 2; i++)
+    {
+      guint64 skip = inv[i].offset == 0 ? MIN ((guint64) rd->sector, inv[i].bytes) : 0;
+      if (inv[i].bytes > skip)
+        w[n++] = (RestoreWrite) { .offset = inv[i].offset + skip,
+                                  .zero_bytes = inv[i].bytes - skip };
+    }
   /* The marker must be on the disk before anything that could make it
    * look valid: flushed here, ahead of the table. */
   return restore_target_write (io, w, n, error) && restore_target_flush (io, error);
@@ -409,7 +411,8 @@ run_restore (Restore *r, gboolean uefi, GError **error)
       RestoreDisk *rd = g_ptr_array_index (r->disks, i);
       if (rd->grown_writes
           && (!step_table (g_ptr_array_index (r->ios, i), rd->grown_writes, error)
-              || !restore_target_flush (g_ptr_array_index (r->ios, i), error)))
+              || !restore_target_flush (g_ptr_array_index (r->ios, i), error)
+              || !restore_fail_point ("grow", error)))
         return FALSE;
     }
   if (!restore_appliance_run (r->disks, r->opts->grow, uefi, r->opts->message, r->opts->opaque,
