@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libFuzzer harness: MBR (with the EBR chain) and GPT tables read from a
+ * disk's raw bytes (fuzz-ptable.h says how an input is laid out).  A
+ * table that is read must, when ptable_build accepts it for a blank disk
+ * of the same size, read back from that disk as the same layout: what
+ * restore relies on to recreate a source's table.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ptable.h"
+#include "fuzz-common.h"
+#include "fuzz-ptable.h"
+
+static void
+check_round_trip (const PtableTable *t, gsize disk_bytes, guint32 ss)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PtableWrites) w = NULL;
+  g_autoptr (PtableTable) back = NULL;
+  g_autofree guint8 *blank = NULL;
+  g_autofree char *diff = NULL;
+  PtableReader r;
+
+  w = ptable_build (t, disk_bytes, ss, &error);
+  if (w == NULL)
+    {
+      if (error == NULL || error->domain != PTABLE_ERROR)
+        fuzz_fail ("ptable_build refused without a PTABLE_ERROR");
+      return;
+    }
+  blank = g_malloc0 (disk_bytes);
+  for (guint i = 0; i < w->writes->len; i++)
+    {
+      const PtableWrite *pw = g_ptr_array_index (w->writes, i);
+      gsize n;
+      const guint8 *bytes = g_bytes_get_data (pw->data, &n);
+      if (pw->offset > disk_bytes || n > disk_bytes - pw->offset)
+        fuzz_fail ("ptable_build wrote %s past the disk's end", pw->what);
+      memcpy (blank + pw->offset, bytes, n);
+    }
+  ptable_reader_init_buffer (&r, blank, disk_bytes, ss);
+  back = ptable_read (&r, &error);
+  if (back == NULL)
+    fuzz_fail ("a table ptable_build wrote is refused: %s", error->message);
+  diff = ptable_table_diff (t, back);
+  if (diff != NULL)
+    fuzz_fail ("the table ptable_build wrote reads back differently: %s", diff);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PtableTable) t = NULL;
+  PtableReader r;
+  guint32 ss;
+
+  if (size < 1)
+    return 0;
+  ss = FUZZ_PTABLE_SECTOR_SIZE (data[0]);
+  /* A copy of exactly the disk's bytes, so that ASan sees any read past
+   * its end. */
+  g_autofree guint8 *disk = g_memdup2 (data + 1, size - 1);
+  ptable_reader_init_buffer (&r, disk, size - 1, ss);
+  t = ptable_read (&r, &error);
+  if (t == NULL)
+    {
+      fuzz_check_refusal (error, PTABLE_ERROR, -1);
+      return 0;
+    }
+  for (guint i = 0; i < t->partitions->len; i++)
+    {
+      const PtablePartition *p = g_ptr_array_index (t->partitions, i);
+      if (p->name == NULL || !g_utf8_validate (p->name, -1, NULL))
+        fuzz_fail ("partition %u: name is not UTF-8", p->number);
+    }
+  if (t->type != PTABLE_TYPE_NONE)
+    check_round_trip (t, (size - 1) / ss * ss, ss);
+  return 0;
+}
