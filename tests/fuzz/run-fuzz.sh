@@ -9,6 +9,9 @@
 # is given.  First every seed runs once, then the harness fuzzes for
 # SECONDS.  Either fails on a crash, a leak, a timeout or a UBSan report;
 # the input that did it is kept under $ASR_BUILD_ROOT/fuzz/NAME/.
+#
+# For a longer run (docs/reliability.md): ASR_FUZZ_SECONDS overrides
+# SECONDS, ASR_FUZZ_WORK another directory than $ASR_BUILD_ROOT/fuzz.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
@@ -20,10 +23,10 @@ if [ "${1:-}" = --slow-unwind ]; then
   unwind=:fast_unwind_on_malloc=0
   shift
 fi
-name=$1 harness=$2 seconds=$3 max_len=$4 dict=$5
+name=$1 harness=$2 seconds=${ASR_FUZZ_SECONDS:-$3} max_len=$4 dict=$5
 shift 5
 
-work=$ASR_BUILD_ROOT/fuzz/$name
+work=${ASR_FUZZ_WORK:-$ASR_BUILD_ROOT/fuzz}/$name
 rm -rf "$work"
 mkdir -p "$work/corpus" "$work/artifacts"
 seeds=()
