@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ptable.h"
+#include "ptable-private.h"
 #include "fuzz-common.h"
 #include "fuzz-ptable.h"
 
@@ -50,6 +51,37 @@ check_round_trip (const PtableTable *t, gsize disk_bytes, guint32 ss)
     fuzz_fail ("the table ptable_build wrote reads back differently: %s", diff);
 }
 
+/* Sets the entry-array CRC and then the header CRC of a GPT header at
+ * @lba, where the bytes allow (UEFI's layout: header size at 12, header
+ * CRC at 16, alternate LBA at 32, entries at 72, count at 80, entry size
+ * at 84, entry-array CRC at 88).  Returns the alternate LBA. */
+static guint64
+fix_gpt_crcs (guint8 *disk, gsize len, guint32 ss, guint64 lba)
+{
+  guint8 *h;
+  guint32 header_bytes, count, size;
+  guint64 entries, array_bytes;
+
+  if (lba == 0 || lba >= len / ss)
+    return 0;
+  h = disk + lba * ss;
+  if (memcmp (h, "EFI PART", 8) != 0)
+    return 0;
+  entries = ptable_get_le64 (h + 72);
+  count = ptable_get_le32 (h + 80);
+  size = ptable_get_le32 (h + 84);
+  array_bytes = (guint64) count * size;
+  if (entries < len / ss && array_bytes <= len - entries * ss)
+    ptable_put_le32 (h + 88, ptable_crc32 (disk + entries * ss, (gsize) array_bytes));
+  header_bytes = ptable_get_le32 (h + 12);
+  if (header_bytes >= 20 && header_bytes <= ss)
+    {
+      ptable_put_le32 (h + 16, 0);
+      ptable_put_le32 (h + 16, ptable_crc32 (h, header_bytes));
+    }
+  return ptable_get_le64 (h + 32);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -64,6 +96,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* A copy of exactly the disk's bytes, so that ASan sees any read past
    * its end. */
   g_autofree guint8 *disk = g_memdup2 (data + 1, size - 1);
+  if (FUZZ_PTABLE_FIX_CRCS (data[0]))
+    {
+      guint64 alternate = fix_gpt_crcs (disk, size - 1, ss, 1);
+      if (alternate != 1)
+        fix_gpt_crcs (disk, size - 1, ss, alternate);
+    }
   ptable_reader_init_buffer (&r, disk, size - 1, ss);
   t = ptable_read (&r, &error);
   if (t == NULL)

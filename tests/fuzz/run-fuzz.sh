@@ -63,7 +63,7 @@ set +e
 "$harness" "${common[@]}" -runs=0 "$work/corpus" "${seeds[@]}" >"$work/seeds.log" 2>&1
 rc=$?
 set -e
-n_seeds=$(sed -n 's/^INFO: seed corpus: files: \([0-9]*\).*/\1/p' "$work/seeds.log" | tail -n 1)
+n_seeds=$(sed -n 's/^INFO: seed corpus: files: \([0-9]*\).*/\1/p' "$work/seeds.log" | tail -n 1 || :)
 if [ "$rc" -eq 0 ]; then
   pass "/fuzz/$name/seed-corpus (${n_seeds:-?} inputs)"
 else
@@ -75,9 +75,9 @@ set +e
   >"$work/fuzz.log" 2>&1
 rc=$?
 set -e
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1)
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1 || :)
 stats=$(grep -E '^#[0-9]+.*cov: ' "$work/fuzz.log" | tail -n 1 \
-  | sed -n 's/.*\(cov: [0-9]*\) \(ft: [0-9]*\).*/\1 \2/p')
+  | sed -n 's/.*\(cov: [0-9]*\) \(ft: [0-9]*\).*/\1 \2/p' || :)
 if [ "$rc" -eq 0 ]; then
   pass "/fuzz/$name/${seconds}s (${execs:-?} runs, ${stats:-no stats})"
 else
