@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 70
+plan 75
 
 # A hang (qemu opening a FIFO) must fail the case, not the CI job.
 guard() { timeout -k 5 60 "$@"; }
@@ -140,6 +140,11 @@ put_back disk0-p1.qcow2
 rm B/disk0-p1.qcow2
 mkdir B/disk0-p1.qcow2
 hostile "a directory" disk0-p1.qcow2 'is a directory'
+put_back disk0-p1.qcow2
+
+rm B/disk0-p1.qcow2
+mkfifo B/disk0-p1.qcow2
+hostile "a FIFO" disk0-p1.qcow2 'a special file, not a regular file'
 put_back disk0-p1.qcow2
 
 rm B/disk0-p1.qcow2
