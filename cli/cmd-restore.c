@@ -297,6 +297,18 @@ restore_run (int argc, char **argv)
     }
   else if (opt_create)
     {
+      g_autofree char *member = NULL;
+      if (!machine_backup_set_find_member (backup->dir, opt_create, &member, &error))
+        return cli_report_error ("restore", error);
+      if (member != NULL)
+        {
+          /* The new disks would be files of the set, written while it is read. */
+          cli_error ("restore", "--create %s: that is the backup set %s%s%s: refused, nothing "
+                     "was written", opt_create, backup->dir,
+                     strcmp (member, ".") == 0 ? "" : " or a file in it: ",
+                     strcmp (member, ".") == 0 ? "" : member);
+          return ASR_EXIT_USAGE;
+        }
       created = asr_restore_create_targets (backup->descriptor, opt_create, &error);
       if (created == NULL)
         return cli_report_error ("restore", error);

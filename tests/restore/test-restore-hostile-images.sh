@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 75
+plan 77
 
 # A hang (qemu opening a FIFO) must fail the case, not the CI job.
 guard() { timeout -k 5 60 "$@"; }
@@ -192,6 +192,12 @@ run "$asr" plan B img-hard.qcow2
 check "plan: ... also through a hard link" 2 '' 'is disk0-p1.qcow2, a file of the backup set'
 [ "$(sum B/disk0-p1.qcow2)" = "$img_sum" ] && [ "$(sum B/machine.xml)" = "$xml_sum" ] \
   && pass "the set's files are unchanged" || fail "the set's files are unchanged"
+
+run "$asr" restore --yes --create B B
+check "restore --create into the backup set itself is refused" 2 '' \
+  'create B: that is the backup set B: refused, nothing was written'
+[ "$(ls B | sort | tr '\n' ' ')" = "disk0-bootarea.qcow2 disk0-p1.qcow2 machine.xml " ] \
+  && pass "... and nothing was created in it" || fail "... and nothing was created in it" "$(ls B)"
 
 # After `plan -o`, the target becomes a file of the set (a hard link into
 # it): restore --plan does not rerun the planner, restore itself refuses.
