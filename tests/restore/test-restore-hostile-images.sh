@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 77
+plan 78
 
 # A hang (qemu opening a FIFO) must fail the case, not the CI job.
 guard() { timeout -k 5 60 "$@"; }
@@ -162,6 +162,10 @@ run "$asr" restore --yes --no-verify B t.raw
 check "changed content: restore refuses it before writing" 1 '' \
   'disk0-p1.qcow2.*refused: its content differs.*nothing was written'
 unchanged "changed content"
+truncate -s 40M t2.raw
+run "$asr" restore --yes --no-check-images B t2.raw
+check "changed content, --no-check-images: the read-back catches it" 1 '' \
+  'checksum mismatch on .*t2.raw partition 1.*stays marked incomplete'
 
 # --- an image swapped after `plan -o`: restore --plan vets again ----------
 put_back disk0-p1.qcow2
