@@ -427,6 +427,55 @@ run_restore (Restore *r, gboolean uefi, GError **error)
   return TRUE;
 }
 
+/* No target may be the backup set or one of its files (restore would
+ * destroy what it reads), and every image passes asr_check_image()'s
+ * rules.  Refusals are ASR_RESTORE_ERROR_INVALID (a checksum mismatch
+ * ASR_RESTORE_ERROR_CHECK_FAILED) and say that nothing was written. */
+static gboolean
+vet_backup (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *targets,
+            const AsrRestoreOptions *opts, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const AsrRestoreTarget *t = g_ptr_array_index (targets, i);
+      g_autofree char *member = NULL;
+      if (!machine_backup_set_find_member (backup_dir, t->path, &member, &local))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
+                       "%s: nothing was written", local->message);
+          return FALSE;
+        }
+      if (member != NULL)
+        {
+          if (strcmp (member, ".") == 0)
+            g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                         "target %s holds the backup set %s itself: restoring onto it would "
+                         "destroy the backup it reads; refused, nothing was written", t->path,
+                         backup_dir);
+          else
+            g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                         "target %s is %s, a file of the backup set %s: restoring onto it "
+                         "would destroy the backup it reads; refused, nothing was written",
+                         t->path, member, backup_dir);
+          return FALSE;
+        }
+    }
+  if (!asr_check_backup_images (backup_dir, backup, !opts->no_check_images, opts->progress,
+                                opts->opaque, &local))
+    {
+      int code = ASR_RESTORE_ERROR_FAILED;
+      if (g_error_matches (local, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT))
+        code = ASR_RESTORE_ERROR_INVALID;
+      else if (g_error_matches (local, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_CHECK_FAILED))
+        code = ASR_RESTORE_ERROR_CHECK_FAILED;
+      g_set_error (error, ASR_RESTORE_ERROR, code, "%s; nothing was written", local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char *backup_id,
              GPtrArray *targets, const AsrRestoreOptions *opts, AsrRestoreStats *stats,
@@ -447,30 +496,12 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
   if (r.disks == NULL)
     return FALSE;
 
-  /* Every image present before any write: a missing one is found now,
-   * not after the first disk has been wiped. */
-  for (guint i = 0; i < r.disks->len; i++)
-    {
-      RestoreDisk *rd = g_ptr_array_index (r.disks, i);
-      for (guint j = 0; j < rd->volumes->len; j++)
-        {
-          const RestoreVolume *v = g_ptr_array_index (rd->volumes, j);
-          if (!g_file_test (v->image_path, G_FILE_TEST_IS_REGULAR))
-            {
-              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                           "%s is missing from the backup set: nothing was written",
-                           v->image_path);
-              goto out;
-            }
-        }
-      if (rd->boot_image_path && !g_file_test (rd->boot_image_path, G_FILE_TEST_IS_REGULAR))
-        {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                       "%s is missing from the backup set: nothing was written",
-                       rd->boot_image_path);
-          goto out;
-        }
-    }
+  /* Every image vetted, and by default checksummed, before any write: a
+   * hostile or damaged image is found now, not after the first disk has
+   * been wiped.  The plan vetted them too, but a plan may be old (--plan)
+   * and the set may have changed since. */
+  if (!vet_backup (backup, backup_dir, targets, r.opts, error))
+    goto out;
 
   /* All targets opened, locked and re-identified before the first write. */
   r.ios = g_ptr_array_new_with_free_func ((GDestroyNotify) restore_target_close);
