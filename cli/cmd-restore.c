@@ -221,6 +221,20 @@ restore_targets (const Plan *plan, GPtrArray *targets, gboolean created, GError 
   return g_steal_pointer (&out);
 }
 
+typedef struct {
+  const Plan *plan;
+  const MachineDescriptor *backup;
+} Recheck;
+
+/* The planner's rules once more, on the target as it is once locked. */
+static gboolean
+recheck_target (const AsrRestoreTarget *t, const MachineDisk *now, void *opaque, GError **error)
+{
+  const Recheck *rc = opaque;
+  return plan_recheck_target (rc->backup, plan_find_mapping (rc->plan, t->source), now, t->path,
+                              error);
+}
+
 static gboolean
 confirm (GPtrArray *rts, GPtrArray *targets)
 {
@@ -345,12 +359,15 @@ restore_run (int argc, char **argv)
   if (rts == NULL)
     return cli_report_error ("restore", error);
 
+  Recheck rc = { plan, backup->descriptor };
   AsrRestoreOptions opts = {
     .grow = opt_grow,
     .no_verify = opt_no_verify,
     .progress = cli_progress_update,
     .message = cli_progress_message,
     .opaque = progress,
+    .recheck = recheck_target,
+    .recheck_opaque = &rc,
   };
 
   if (opt_dry_run)

@@ -44,14 +44,22 @@ read_layout (MachineDisk *disk, const AsrImageInfo *info, GError **error)
 static gboolean
 probe_image (MachineDescriptor *m, const char *path, GError **error)
 {
-  g_autoptr (AsrImageInfo) info = asr_image_info_probe (path, NULL, error);
+  g_autoptr (AsrImageInfo) info = NULL;
   g_autofree char *id = g_strdup_printf ("disk%u", m->disks->len);
+  g_autofree char *locked = NULL;
   MachineDisk *disk;
 
+  /* Before any qemu child of ours opens it: those take the same locks
+   * while they run. */
+  if (!asr_probe_qemu_lock (path, &locked, error))
+    return FALSE;
+  info = asr_image_info_probe (path, NULL, error);
   if (info == NULL)
     return FALSE;
   disk = machine_disk_new (id);
   g_ptr_array_add (m->disks, disk);
+  if (locked)
+    g_ptr_array_add (disk->in_use, machine_in_use_new ("locked", locked));
   disk->bytes = info->virtual_bytes;
   disk->has_bytes = TRUE;
   disk->logical_sector = 512;
@@ -71,11 +79,16 @@ probe_image (MachineDescriptor *m, const char *path, GError **error)
 static gboolean
 probe_device (MachineDescriptor *m, const char *path, GError **error)
 {
-  g_autoptr (AsrBlockdev) b = asr_blockdev_probe (path, error);
+  g_autoptr (AsrBlockdev) b = NULL;
   g_autoptr (AsrImageInfo) info = NULL;
   g_autofree char *id = g_strdup_printf ("disk%u", m->disks->len);
+  g_autofree char *locked = NULL;
   MachineDisk *disk;
 
+  /* qemu locks a device node it opens as it locks a file */
+  if (!asr_probe_qemu_lock (path, &locked, error))
+    return FALSE;
+  b = asr_blockdev_probe (path, error);
   if (b == NULL)
     return FALSE;
   info = asr_image_info_probe (path, "raw", error);
@@ -84,6 +97,8 @@ probe_device (MachineDescriptor *m, const char *path, GError **error)
   disk = machine_disk_new (id);
   g_ptr_array_add (m->disks, disk);
   asr_probe_disk_set_blockdev (disk, b);
+  if (locked)
+    g_ptr_array_add (disk->in_use, machine_in_use_new ("locked", locked));
   {
     g_autofree char *abs = g_canonicalize_filename (path, NULL);
     asr_probe_add_source (m, id, abs, "raw");

@@ -163,6 +163,15 @@ AsrBlockdev *asr_blockdev_probe (const char *path, GError **error);
 AsrBlockdev *asr_blockdev_probe_sysfs (const char *root, const char *name,
                                        GError **error);
 
+/* ---- qemu's image locks ------------------------------------------------ */
+
+/* Whether a process has @path open through qemu (a VM, qemu-nbd, qemu-img,
+ * qemu-storage-daemon), tested on qemu's lock bytes exactly as qemu tests
+ * them before it opens an image.  *detail: NULL when nothing holds them,
+ * else why it is in use (for <in-use reason="locked">).  A missing file is
+ * not locked.  Call it before any qemu child of ours opens the file. */
+gboolean asr_probe_qemu_lock (const char *path, char **detail, GError **error);
+
 /* ---- filling a descriptor disk ----------------------------------------- */
 
 /* Copies a block device's facts into @disk (bytes, sectors, bus, model,
