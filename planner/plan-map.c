@@ -82,7 +82,7 @@ in_use_phrase (const char *reason)
   if (g_strcmp0 (reason, "backup-set") == 0)
     return "holds the backup set";
   if (g_strcmp0 (reason, "locked") == 0)
-    return "open in qemu";
+    return "locked by another program";
   return reason;
 }
 
@@ -171,8 +171,9 @@ protection_reasons (GHashTable *noncritical, const MachineDisk *d, PlanProtectio
       p->unreadable = TRUE;
       add_exclusion (excluded,
                      g_strdup_printf ("its partition table cannot be read (%s), so what it "
-                                      "holds is unknown: only a --map naming it writes it",
-                                      d->ptable_unreadable));
+                                      "holds is unknown%s", d->ptable_unreadable,
+                                      p->protected_disk || p->holds_backup || p->in_use
+                                        ? "" : ": only a --map naming it writes it"));
     }
 }
 
@@ -243,6 +244,9 @@ plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
           td->holds_backup = prot.holds_backup;
           td->protected_disk = prot.protected_disk;
           td->unreadable = prot.unreadable;
+          /* the one exclusion a --map lifts */
+          td->map_only = prot.unreadable && !prot.in_use && !prot.holds_backup
+                         && !prot.protected_disk && d->has_bytes;
           if (!d->has_bytes)
             add_exclusion (&excluded, g_strdup ("its size is not recorded"));
 
@@ -700,7 +704,7 @@ check_disk_count (PlanCtx *ctx)
   guint eligible = 0;
 
   for (guint i = 0; i < ctx->n_targets; i++)
-    if (ctx->targets[i].eligible)
+    if (ctx->targets[i].eligible || (ctx->targets[i].map_only && ctx->targets[i].assigned >= 0))
       eligible++;
   if (ctx->n_sources == 0)
     plan_check_add (c, PLAN_STATUS_FAIL, "the backup has no critical disk: there is nothing to restore");
@@ -741,7 +745,7 @@ check_noncritical (PlanCtx *ctx)
                             t->out->name, t->disk->ptable_unreadable,
                             ctx->sources[t->assigned].map_spec);
           else
-            plan_check_add (c, PLAN_STATUS_PASS, "target %s %s: not written", t->out->name,
+            plan_check_add (c, PLAN_STATUS_PASS, "target %s: %s: not written", t->out->name,
                             t->out->excluded);
           continue;
         }

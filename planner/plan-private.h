@@ -14,6 +14,7 @@ typedef struct {
   gboolean protected_disk; /* carries a source non-critical disk's identity */
   gboolean holds_backup;   /* in-use reason backup-set */
   gboolean unreadable;     /* a partition table asr cannot read */
+  gboolean map_only;       /* excluded for that alone: a --map may name it */
   int assigned;            /* source index, -1 when spare */
 } PlanTDisk;
 

@@ -17,7 +17,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "probe-private.h"
@@ -87,9 +91,8 @@ asr_probe_qemu_lock (const char *path, char **detail, GError **error)
       if (!(ok = byte_locked (fd, QEMU_LOCK_PERM_BASE + i, &held, error)))
         break;
       if (held)
-        *detail = g_strdup_printf ("qemu's image lock is held (a program using the \"%s\" "
-                                   "permission): a VM, qemu-nbd or qemu-img has it open",
-                                   perm_name (i));
+        *detail = g_strdup_printf ("qemu's image lock for \"%s\" is held: a VM, qemu-nbd "
+                                   "or qemu-img has it open", perm_name (i));
     }
   for (guint i = 0; ok && *detail == NULL && i < QEMU_LOCK_PERMS; i++)
     {
@@ -97,12 +100,60 @@ asr_probe_qemu_lock (const char *path, char **detail, GError **error)
       if (!(ok = byte_locked (fd, QEMU_LOCK_SHARED_BASE + i, &held, error)))
         break;
       if (held)
-        *detail = g_strdup_printf ("qemu's image lock is held (a program that does not share "
-                                   "the \"%s\" permission): a VM, qemu-nbd or qemu-img has it "
-                                   "open", perm_name (i));
+        *detail = g_strdup_printf ("qemu's image lock that denies others \"%s\" is held: a "
+                                   "VM, qemu-nbd or qemu-img has it open", perm_name (i));
     }
   close (fd);
   if (!ok)
     g_prefix_error (error, "%s: ", path);
   return ok;
+}
+
+/* ---- flock -------------------------------------------------------------- */
+
+/* Read from /proc/locks rather than by trying the lock: a test lock, even
+ * a shared one held for an instant, could make another program's
+ * exclusive attempt fail. */
+char *
+asr_probe_flock_holder (const char *path)
+{
+  g_autofree char *locks = NULL;
+  g_auto (GStrv) lines = NULL;
+  struct stat st;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (stat (path, &st) != 0)
+    return NULL; /* probe says it is missing, with its own message */
+  if (!g_file_get_contents ("/proc/locks", &locks, NULL, NULL))
+    return NULL; /* no procfs: nothing more to learn */
+  lines = g_strsplit (locks, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char kind[16], mode[16], access[16];
+      long pid;
+      unsigned int maj, min;
+      guint64 ino;
+
+      /* "1: FLOCK  ADVISORY  WRITE 4318 fe:00:10953743 0 EOF"; a waiter's
+       * line has "->" after the number and no lock to report. */
+      if (strstr (lines[i], "->") != NULL
+          || sscanf (lines[i], "%*d: %15s %15s %15s %ld %x:%x:%" SCNu64, kind, mode, access, &pid,
+                     &maj, &min, &ino) != 7)
+        continue;
+      if (strcmp (kind, "FLOCK") != 0 || strcmp (access, "WRITE") != 0
+          || maj != major (st.st_dev) || min != minor (st.st_dev) || ino != (guint64) st.st_ino)
+        continue;
+      /* our own: restore holds it while it looks at its targets again */
+      if (pid == (long) getpid ())
+        continue;
+      g_autofree char *comm_rel = g_strdup_printf ("/proc/%ld/comm", pid);
+      g_autofree char *comm = NULL;
+      if (g_file_get_contents (comm_rel, &comm, NULL, NULL))
+        g_strstrip (comm);
+      return g_strdup_printf ("process %ld%s%s%s holds an exclusive lock on it (flock), as "
+                              "asr restore and partitioning tools do while they write a disk",
+                              pid, comm ? " (" : "", comm ? comm : "", comm ? ")" : "");
+    }
+  return NULL;
 }
