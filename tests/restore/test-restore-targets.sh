@@ -32,6 +32,16 @@ sum() { sha256sum "$1" | cut -d' ' -f1; }
 unchanged() {
   [ "$(sum "$1")" = "$2" ] && pass "$3" || fail "$3" "$1 was written"
 }
+# refused DESCRIPTION STATUS OUT-RE ERR-RE FILE [OPTION...]: restore --yes
+# onto FILE is refused so, and FILE is unchanged
+refused() {
+  local desc=$1 want=$2 pout=$3 perr=$4 file=$5 before
+  shift 5
+  before=$(sum "$file")
+  run "$asr" restore --yes "$@" "$tmp/backup" "$tmp/$file"
+  check "$desc" "$want" "$pout" "$perr"
+  unchanged "$file" "$before" "... and $file is unchanged"
+}
 # sfdisk SCRIPT FILE: a table written by sfdisk, as a user would
 table() { printf "$1" | sfdisk -q --no-reread --no-tell-kernel "$2" >/dev/null; }
 SIZE=40M
@@ -66,7 +76,6 @@ past_end() { # ID FILE
 
 # --- an unreadable table with the non-critical disk's MBR signature ---------
 past_end 0xdada0001 bad.raw
-before=$(sum bad.raw)
 sfdisk -d bad.raw 2>/dev/null | grep -q 'label-id: 0xdada0001' && pass "sfdisk reads the damaged table" \
   || fail "sfdisk reads the damaged table"
 run "$asr" probe "$tmp/bad.raw"
@@ -75,9 +84,8 @@ check "probe records the signature and why the table cannot be read" 0 \
 run "$asr" plan "$tmp/backup" "$tmp/bad.raw"
 check "plan: its signature still protects it" 1 \
   'noncritical-protection +target disk0 carries the MBR signature 0xdada0001 of the backup.s non-critical disk disk1; its partition table cannot be read'
-run "$asr" restore --yes "$tmp/backup" "$tmp/bad.raw"
-check "restore --yes refuses it" 1 'carries the MBR signature 0xdada0001' 'blocked: nothing was written'
-unchanged bad.raw "$before" "... and it is unchanged"
+refused "restore --yes refuses it" 1 'carries the MBR signature 0xdada0001' \
+  'blocked: nothing was written' bad.raw
 run "$asr" plan --map disk0=disk0 "$tmp/backup" "$tmp/bad.raw"
 check "--map does not override the signature" 1 \
   'fail +noncritical-protection .*non-critical disk disk1.*--map disk0=disk0 would write it'
@@ -88,23 +96,17 @@ table "label: gpt\nlabel-id: $GUID2\nstart=2048, type=0FC63DAF-8483-4772-8E79-3D
 # a byte of the first entry (primary and backup arrays): both CRCs fail
 printf 'X' | dd of=gbad.raw bs=1 seek=$((2 * 512 + 60)) conv=notrunc status=none
 printf 'X' | dd of=gbad.raw bs=1 seek=$((40 * 1024 * 1024 - 33 * 512 + 60)) conv=notrunc status=none
-before=$(sum gbad.raw)
 run "$asr" probe "$tmp/gbad.raw"
 check "probe records the GUID of a GPT whose entries are bad" 0 \
   "<partition-table type=\"gpt\" guid=\"$GUID2\" unreadable=\"GPT entries CRC mismatch"
-run "$asr" restore --yes "$tmp/backup" "$tmp/gbad.raw"
-check "restore --yes refuses a disk with the non-critical disk's GUID" 1 \
-  "carries the GPT disk GUID $GUID2 of the backup.s non-critical disk disk2" 'nothing was written'
-unchanged gbad.raw "$before" "... and it is unchanged"
+refused "restore --yes refuses a disk with the non-critical disk's GUID" 1 \
+  "carries the GPT disk GUID $GUID2 of the backup.s non-critical disk disk2" 'nothing was written' gbad.raw
 
 # --- an unreadable table with another signature: only --map writes it -------
 past_end 0x12345678 other.raw
-before=$(sum other.raw)
-run "$asr" restore --yes "$tmp/backup" "$tmp/other.raw"
-check "restore --yes refuses an unreadable table nobody named" 1 \
+refused "restore --yes refuses an unreadable table nobody named" 1 \
   'its partition table cannot be read \(partition 1 ends .*\), so what it holds is unknown: only a --map naming it writes it' \
-  'blocked: nothing was written'
-unchanged other.raw "$before" "... and it is unchanged"
+  'blocked: nothing was written' other.raw
 run "$asr" plan --map disk0=disk0 -o map.xml "$tmp/backup" "$tmp/other.raw"
 check "plan --map names it: restorable, and the plan says what is lost" 0 \
   'warn +noncritical-protection +target disk0: its partition table cannot be read .*--map disk0=disk0 names it, so whatever it holds is overwritten'
@@ -119,21 +121,18 @@ truncate -s $SIZE t5.raw
 rm t5.raw
 truncate -s $SIZE t5.raw
 table 'label: dos\nlabel-id: 0xdada0001\nstart=2048, type=83\n' t5.raw
+refused "a stale plan onto a file now carrying the non-critical signature is refused" 2 '' \
+  'nothing was written: .*t5.raw has changed since it was planned \(carries the MBR signature 0xdada0001 of the backup.s non-critical disk disk1\): refusing to write it' \
+  t5.raw --plan stale.xml
 before=$(sum t5.raw)
-run "$asr" restore --yes --plan stale.xml "$tmp/backup" "$tmp/t5.raw"
-check "a stale plan onto a file now carrying the non-critical signature is refused" 2 '' \
-  'nothing was written: .*t5.raw has changed since it was planned \(carries the MBR signature 0xdada0001 of the backup.s non-critical disk disk1\): refusing to write it'
-unchanged t5.raw "$before" "... and it is unchanged"
 "$asr" restore --yes --plan stale.xml --dry-run "$tmp/backup" "$tmp/t5.raw" >/dev/null 2>&1
 unchanged t5.raw "$before" "... a dry run with it writes nothing either"
 
 rm t5.raw
 past_end 0x12345678 t5.raw
-before=$(sum t5.raw)
-run "$asr" restore --yes --plan stale.xml "$tmp/backup" "$tmp/t5.raw"
-check "a stale plan onto a file whose table became unreadable is refused" 2 '' \
-  'has changed since it was planned \(its partition table cannot be read .*\) \(the plan did not name it with --map\)'
-unchanged t5.raw "$before" "... and it is unchanged"
+refused "a stale plan onto a file whose table became unreadable is refused" 2 '' \
+  'has changed since it was planned \(its partition table cannot be read .*\) \(the plan did not name it with --map\)' \
+  t5.raw --plan stale.xml
 
 # --- image files open in qemu ------------------------------------------------
 nbd() { # FORMAT FILE [OPTIONS]: export it until the test ends
@@ -146,26 +145,19 @@ nbd() { # FORMAT FILE [OPTIONS]: export it until the test ends
 truncate -s $SIZE q.raw
 "$asr" plan -o q.xml "$tmp/backup" "$tmp/q.raw" >/dev/null
 nbd raw q.raw
-before=$(sum q.raw)
 run "$asr" probe "$tmp/q.raw"
 check "probe: a raw file exported by qemu-nbd is in use" 0 \
   '<in-use reason="locked" detail="qemu.s image lock for &quot;consistent read&quot; is held: a VM, qemu-nbd or qemu-img has it open"/>'
-run "$asr" restore --yes "$tmp/backup" "$tmp/q.raw"
-check "restore --yes refuses it (the plan is blocked)" 1 \
-  'in-use +target disk0 is locked by another program \(qemu.s image lock' 'blocked: nothing was written'
-unchanged q.raw "$before" "... and it is unchanged"
-run "$asr" restore --yes --plan q.xml "$tmp/backup" "$tmp/q.raw"
-check "a plan made before qemu opened it is refused at the re-check" 2 '' \
-  'nothing was written: .*q.raw has changed since it was planned \(locked by another program \(qemu.s image lock'
-unchanged q.raw "$before" "... and it is unchanged"
+refused "restore --yes refuses it (the plan is blocked)" 1 \
+  'in-use +target disk0 is locked by another program \(qemu.s image lock' 'blocked: nothing was written' q.raw
+refused "a plan made before qemu opened it is refused at the re-check" 2 '' \
+  'nothing was written: .*q.raw has changed since it was planned \(locked by another program \(qemu.s image lock' \
+  q.raw --plan q.xml
 
 qemu-img create -q -f qcow2 q.qcow2 $SIZE
 nbd qcow2 q.qcow2 --read-only
-before=$(sum q.qcow2)
-run "$asr" restore --yes "$tmp/backup" "$tmp/q.qcow2"
-check "a qcow2 file qemu-nbd has open read-only is in use too" 1 'locked by another program' \
-  'blocked: nothing was written'
-unchanged q.qcow2 "$before" "... and it is unchanged"
+refused "a qcow2 file qemu-nbd has open read-only is in use too" 1 'locked by another program' \
+  'blocked: nothing was written' q.qcow2
 
 # --- two restores onto one target at once ------------------------------------
 # The result of one restore alone, to compare with: restore is
