@@ -443,7 +443,11 @@ recheck_targets (Restore *r, GError **error)
 
       if (now == NULL || now->disks->len != 1)
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+          /* a target that no longer probes is refused; a host that fails
+           * us (qemu-img missing, I/O) is a runtime failure */
+          gboolean runtime = local && g_error_matches (local, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME);
+          g_set_error (error, ASR_RESTORE_ERROR,
+                       runtime ? ASR_RESTORE_ERROR_FAILED : ASR_RESTORE_ERROR_INVALID,
                        "%s: probing it again before writing: %s", rd->target->path,
                        local ? local->message : "not one disk");
           return FALSE;
