@@ -224,15 +224,19 @@ restore_targets (const Plan *plan, GPtrArray *targets, gboolean created, GError 
 typedef struct {
   const Plan *plan;
   const MachineDescriptor *backup;
+  GPtrArray *targets; /* PlanTarget*: as probed when restore started */
 } Recheck;
 
-/* The planner's rules once more, on the target as it is once locked. */
+/* The planner's rules once more, on the target as it is once locked, and
+ * the same layout as when restore started. */
 static gboolean
 recheck_target (const AsrRestoreTarget *t, const MachineDisk *now, void *opaque, GError **error)
 {
   const Recheck *rc = opaque;
-  return plan_recheck_target (rc->backup, plan_find_mapping (rc->plan, t->source), now, t->path,
-                              error);
+  const MachineSource *src = NULL;
+  const MachineDisk *before = find_target_disk (rc->targets, t->path, &src);
+  return plan_recheck_target_since (rc->backup, plan_find_mapping (rc->plan, t->source), before,
+                                    now, t->path, error);
 }
 
 static gboolean
@@ -359,7 +363,7 @@ restore_run (int argc, char **argv)
   if (rts == NULL)
     return cli_report_error ("restore", error);
 
-  Recheck rc = { plan, backup->descriptor };
+  Recheck rc = { plan, backup->descriptor, targets };
   AsrRestoreOptions opts = {
     .grow = opt_grow,
     .no_verify = opt_no_verify,

@@ -306,6 +306,51 @@ plan_recheck_target (const MachineDescriptor *backup, const PlanMapping *mapping
   return TRUE;
 }
 
+/* What a disk's layout is, in a few words, to compare and to tell. */
+static char *
+describe_layout (const MachineDisk *d)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autofree char *ident = plan_disk_identity (d);
+
+  if (d->ptable == MACHINE_PTABLE_NONE)
+    g_string_append (s, "no partition table");
+  else
+    g_string_append_printf (s, "%s%s", ident ? ident : machine_ptable_type_to_string (d->ptable),
+                            d->ptable_unreadable ? " (unreadable)" : "");
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      g_string_append_printf (s, "%s p%u %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT,
+                              i ? "," : ";", p->number, p->start, p->sectors);
+    }
+  if (d->incomplete)
+    g_string_append (s, "; marked by an unfinished restore");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+gboolean
+plan_recheck_target_since (const MachineDescriptor *backup, const PlanMapping *mapping,
+                           const MachineDisk *before, const MachineDisk *now, const char *path,
+                           GError **error)
+{
+  if (!plan_recheck_target (backup, mapping, now, path, error))
+    return FALSE;
+  if (before == NULL)
+    return TRUE;
+  g_autofree char *was = describe_layout (before);
+  g_autofree char *is = describe_layout (now);
+  if (g_ascii_strcasecmp (was, is) != 0)
+    {
+      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                   "%s has changed since it was planned: another program wrote it (it was: %s; "
+                   "it is now: %s), so it is in use elsewhere: refusing to write it",
+                   path, was, is);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* --- --map --------------------------------------------------------------- */
 
 static gboolean

@@ -221,6 +221,14 @@ Plan *plan_compute (const PlanBackup *backup, GPtrArray *targets,
  * PLANNER_ERROR_INVALID saying what is wrong now. */
 gboolean plan_recheck_target (const MachineDescriptor *backup, const PlanMapping *mapping,
                               const MachineDisk *now, const char *path, GError **error);
+/* The same, and also refused: a layout (table type, signature or GUID,
+ * readability, partitions, incomplete marker) other than @before's, the
+ * disk as restore probed it when it started: another program wrote it in
+ * between, e.g. another restore that finished just before this one took
+ * the lock.  @before may be NULL (not known). */
+gboolean plan_recheck_target_since (const MachineDescriptor *backup, const PlanMapping *mapping,
+                                    const MachineDisk *before, const MachineDisk *now,
+                                    const char *path, GError **error);
 
 /* The preference among valid assignments, as the report and the man page
  * state it. */

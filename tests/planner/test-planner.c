@@ -500,6 +500,43 @@ test_recheck_unreadable (void)
   assert_recheck (now, "pinned by --map disk0=disk0", NULL);
 }
 
+/* Written by someone else between restore's first look and its lock:
+ * another restore that finished just before this one locked the disk. */
+static void
+test_recheck_written_meanwhile (void)
+{
+  g_autoptr (MachineDescriptor) b = recheck_backup ();
+  g_autoptr (MachineDisk) before = simple_disk ("disk0", FALSE, 2000000);
+  g_autoptr (MachineDisk) now = simple_disk ("disk0", FALSE, 2000000);
+  g_autoptr (GError) error = NULL;
+  MachinePartition *p = machine_partition_new (1);
+
+  g_assert_true (plan_recheck_target_since (b, NULL, before, now, "/srv/t.raw", &error));
+  g_assert_no_error (error);
+  g_assert_true (plan_recheck_target_since (b, NULL, NULL, now, "/srv/t.raw", &error));
+  g_assert_no_error (error);
+
+  now->ptable = MACHINE_PTABLE_MBR;
+  now->signature = g_strdup ("0x5a5a0001");
+  p->start = 2048;
+  p->sectors = 4096;
+  g_ptr_array_add (now->partitions, p);
+  g_assert_false (plan_recheck_target_since (b, NULL, before, now, "/srv/t.raw", &error));
+  g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==,
+                   "/srv/t.raw has changed since it was planned: another program wrote it (it was: "
+                   "no partition table; it is now: MBR signature 0x5a5a0001; p1 2048+4096), so it "
+                   "is in use elsewhere: refusing to write it");
+  g_clear_error (&error);
+
+  /* an interrupted restore's mark, appearing meanwhile */
+  g_clear_pointer (&now, machine_disk_free);
+  now = simple_disk ("disk0", FALSE, 2000000);
+  now->incomplete = TRUE;
+  g_assert_false (plan_recheck_target_since (b, NULL, before, now, "/srv/t.raw", &error));
+  g_assert_nonnull (strstr (error->message, "it is now: no partition table; marked by an unfinished restore"));
+}
+
 static void
 test_xml_doctype (void)
 {
@@ -590,6 +627,7 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/recheck/noncritical-signature", test_recheck_noncritical_signature);
   g_test_add_func ("/planner/recheck/in-use", test_recheck_in_use);
   g_test_add_func ("/planner/recheck/unreadable-table", test_recheck_unreadable);
+  g_test_add_func ("/planner/recheck/written-meanwhile", test_recheck_written_meanwhile);
   g_test_add_func ("/planner/xml/doctype-refused", test_xml_doctype);
   g_test_add_func ("/planner/xml/invalid", test_xml_invalid);
   g_test_add_func ("/planner/xml/examples", test_xml_examples);
