@@ -225,6 +225,24 @@ restore_targets (const Plan *plan, GPtrArray *targets, gboolean created, GError 
   return g_steal_pointer (&out);
 }
 
+typedef struct {
+  const Plan *plan;
+  const MachineDescriptor *backup;
+  GPtrArray *targets; /* PlanTarget*: as probed when restore started */
+} Recheck;
+
+/* The planner's rules once more, on the target as it is once locked, and
+ * the same layout as when restore started. */
+static gboolean
+recheck_target (const AsrRestoreTarget *t, const MachineDisk *now, void *opaque, GError **error)
+{
+  const Recheck *rc = opaque;
+  const MachineSource *src = NULL;
+  const MachineDisk *before = find_target_disk (rc->targets, t->path, &src);
+  return plan_recheck_target_since (rc->backup, plan_find_mapping (rc->plan, t->source), before,
+                                    now, t->path, error);
+}
+
 static gboolean
 confirm (GPtrArray *rts, GPtrArray *targets)
 {
@@ -365,6 +383,7 @@ restore_run (int argc, char **argv)
   if (rts == NULL)
     return cli_report_error ("restore", error);
 
+  Recheck rc = { plan, backup->descriptor, targets };
   AsrRestoreOptions opts = {
     .grow = opt_grow,
     .no_verify = opt_no_verify,
@@ -372,6 +391,8 @@ restore_run (int argc, char **argv)
     .progress = cli_progress_update,
     .message = cli_progress_message,
     .opaque = progress,
+    .recheck = recheck_target,
+    .recheck_opaque = &rc,
   };
 
   if (opt_dry_run)

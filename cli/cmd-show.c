@@ -152,8 +152,10 @@ print_disks (const MachineDescriptor *m)
                                                      d->physical_sector ? d->physical_sector
                                                                         : d->logical_sector)
                                   : NULL;
-      const char *table = d->ptable == MACHINE_PTABLE_NONE ? "none"
-                                                           : machine_ptable_type_to_string (d->ptable);
+      g_autofree char *table = g_strdup_printf ("%s%s", d->ptable == MACHINE_PTABLE_NONE
+                                                           ? "none"
+                                                           : machine_ptable_type_to_string (d->ptable),
+                                                 d->ptable_unreadable ? " (unreadable)" : "");
       const char *ident = d->ptable == MACHINE_PTABLE_MBR ? d->signature : d->guid;
       cli_table_add_row (t, d->id, tristate (d->critical), tristate (d->boot), size, sector,
                          table, ident, d->bus, d->model, d->serial);
@@ -382,6 +384,7 @@ json_disk (JsonBuilder *b, const MachineDisk *d)
                                                        : machine_ptable_type_to_string (d->ptable));
   json_str (b, "signature", d->signature);
   json_str (b, "guid", d->guid);
+  json_str (b, "unreadable", d->ptable_unreadable);
   json_builder_end_object (b);
   if (d->boot_area)
     {

@@ -150,6 +150,12 @@ AsrRestoreTarget *asr_restore_target_new (const char *source, const char *path,
 void asr_restore_target_free (AsrRestoreTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrRestoreTarget, asr_restore_target_free)
 
+/* Restore's last check of a target: @now is the target probed again (as
+ * `asr probe` describes it) after every target was opened and locked,
+ * right before the first write.  FALSE refuses the whole restore. */
+typedef gboolean (*AsrRestoreRecheckFunc) (const AsrRestoreTarget *t, const MachineDisk *now,
+                                           void *opaque, GError **error);
+
 typedef struct {
   gboolean grow;          /* last partition and its filesystem fill the disk */
   gboolean no_verify;     /* skip the read-back checksums */
@@ -159,6 +165,11 @@ typedef struct {
   AsrProgressFunc progress;
   AsrMessageFunc message;
   void *opaque;
+  /* The planner's protection rules, applied to what the target is now:
+   * a plan is computed, or read, before the targets are locked, and a disk
+   * can change in between.  NULL: only restore_target_open's checks. */
+  AsrRestoreRecheckFunc recheck;
+  void *recheck_opaque;
 } AsrRestoreOptions;
 
 typedef struct {

@@ -657,6 +657,71 @@ ptable_read (const PtableReader *r, GError **error)
   return g_steal_pointer (&t);
 }
 
+/* The disk GUID of a GPT header at @lba of @sector-byte sectors, when the
+ * sector holds the header signature (*found). */
+static gboolean
+identity_gpt_guid (const PtableReader *r, guint32 sector, guint64 lba, gboolean *found,
+                   char out[37], GError **error)
+{
+  guint8 h[72];
+  guint64 off;
+
+  if (!g_uint64_checked_mul (&off, lba, sector) || off > r->size_bytes
+      || r->size_bytes - off < sizeof h)
+    return TRUE;
+  if (!r->pread (r->opaque, h, sizeof h, off, error))
+    return FALSE;
+  if (memcmp (h, "EFI PART", 8) != 0)
+    return TRUE;
+  *found = TRUE;
+  if (!ptable_is_zero (h + 56, 16))
+    ptable_guid_to_string (h + 56, out);
+  return TRUE;
+}
+
+PtableTable *
+ptable_read_identity (const PtableReader *r, GError **error)
+{
+  static const guint32 sizes[] = { 512, 4096 };
+  g_autoptr (PtableTable) t = NULL;
+  g_autofree guint8 *s0 = NULL;
+  gboolean protective = FALSE, header = FALSE;
+
+  g_return_val_if_fail (r != NULL && r->pread != NULL, NULL);
+
+  t = ptable_table_new (PTABLE_TYPE_NONE, r->logical_sector);
+  if (!sector_size_ok (r->logical_sector) || r->size_bytes < r->logical_sector)
+    return g_steal_pointer (&t);
+  t->disk_sectors = r->size_bytes / r->logical_sector;
+  s0 = g_malloc (r->logical_sector);
+  if (!ptable_read_sectors (r, 0, 1, s0, error))
+    return NULL;
+  if (s0[510] == 0x55 && s0[511] == 0xaa)
+    {
+      for (guint i = 0; i < 4; i++)
+        if (s0[PTABLE_MBR_ENTRIES_OFFSET + 16 * i + 4] == PTABLE_MBR_TYPE_GPT)
+          protective = TRUE;
+      t->type = protective ? PTABLE_TYPE_GPT : PTABLE_TYPE_MBR;
+      t->mbr_signature = ptable_get_le32 (s0 + PTABLE_MBR_SIGNATURE_OFFSET);
+    }
+  /* A header is looked for even without a protective MBR: a GPT disk whose
+   * sector 0 was damaged is still that disk.  A plain MBR is what Linux
+   * reads, whatever an old GPT header behind it says. */
+  if (t->type == PTABLE_TYPE_MBR)
+    return g_steal_pointer (&t);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes) && t->disk_guid[0] == '\0'; i++)
+    {
+      guint64 last = r->size_bytes / sizes[i];
+      if (!identity_gpt_guid (r, sizes[i], 1, &header, t->disk_guid, error)
+          || (t->disk_guid[0] == '\0' && last > 2
+              && !identity_gpt_guid (r, sizes[i], last - 1, &header, t->disk_guid, error)))
+        return NULL;
+    }
+  if (header)
+    t->type = PTABLE_TYPE_GPT;
+  return g_steal_pointer (&t);
+}
+
 /* ---- writes --------------------------------------------------------- */
 
 static void

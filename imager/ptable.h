@@ -150,6 +150,16 @@ void ptable_reader_init_buffer (PtableReader *r, const void *buf, gsize len,
 
 PtableTable *ptable_read (const PtableReader *r, GError **error);
 
+/* What identifies a disk whose table ptable_read() refused: the table type
+ * sector 0 (or a GPT header) announces, the MBR disk signature (bytes
+ * 440-443, MBR only) and the GPT disk GUID from any header carrying the
+ * "EFI PART" signature, primary or backup, at any supported sector size,
+ * whatever its CRC or entries say.  Never a reason to write a disk: only
+ * to recognise one that must be kept.  Returns a table with no partitions
+ * (type PTABLE_TYPE_NONE when nothing was recognised; disk_guid "" when no
+ * header was found); NULL only when the reader fails. */
+PtableTable *ptable_read_identity (const PtableReader *r, GError **error);
+
 /* Construction, for restore (from the descriptor) and tests.  A GPT table
  * starts with the usual geometry: 128 entries of 128 bytes at LBA 2, first
  * usable LBA right after them (34 for 512-byte sectors, 6 for 4096); set

@@ -135,14 +135,18 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
       int e = errno;
       fail (error, e == EBUSY ? ASR_RESTORE_ERROR_INVALID : ASR_RESTORE_ERROR_FAILED,
             "%s: cannot open for writing: %s", t->path,
-            e == EBUSY ? "busy (mounted, or held by another program)" : g_strerror (e));
+            e == EBUSY ? "in use: mounted, held, or open exclusively by another program "
+                         "(another asr restore holds its targets so)"
+                       : g_strerror (e));
       return NULL;
     }
   if (flock (io->fd, LOCK_EX | LOCK_NB) != 0)
     {
       int e = errno;
       fail (error, ASR_RESTORE_ERROR_INVALID, "%s: %s", t->path,
-            e == EWOULDBLOCK ? "locked by another program (flock)" : g_strerror (e));
+            e == EWOULDBLOCK ? "locked by another program (flock), as another asr restore "
+                               "holds its targets: in use"
+                             : g_strerror (e));
       return NULL;
     }
   if (fstat (io->fd, &st) != 0)

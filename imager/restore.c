@@ -476,6 +476,45 @@ vet_backup (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *
   return TRUE;
 }
 
+/* Every target as it is now that it is locked: nothing can change it
+ * behind our back any more (another asr, a tool following the flock
+ * convention), except a program that ignores locks, which the probe's in-use
+ * checks look for.  The probe's own qemu children have exited when it
+ * returns, so they hold no image lock of their own on the target. */
+static gboolean
+recheck_targets (Restore *r, GError **error)
+{
+  if (r->opts->recheck == NULL)
+    return TRUE;
+  for (guint i = 0; i < r->disks->len; i++)
+    {
+      RestoreDisk *rd = g_ptr_array_index (r->disks, i);
+      const char *argv[] = { rd->target->path, NULL };
+      g_autoptr (GError) local = NULL;
+      g_autoptr (MachineDescriptor) now = asr_probe_targets (argv, NULL, &local);
+
+      if (now == NULL || now->disks->len != 1)
+        {
+          /* a target that no longer probes is refused; a host that fails
+           * us (qemu-img missing, I/O) is a runtime failure */
+          gboolean runtime = local && g_error_matches (local, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME);
+          g_set_error (error, ASR_RESTORE_ERROR,
+                       runtime ? ASR_RESTORE_ERROR_FAILED : ASR_RESTORE_ERROR_INVALID,
+                       "%s: probing it again before writing: %s", rd->target->path,
+                       local ? local->message : "not one disk");
+          return FALSE;
+        }
+      if (!r->opts->recheck (rd->target, g_ptr_array_index (now->disks, 0),
+                             r->opts->recheck_opaque, &local))
+        {
+          g_set_error_literal (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                               local->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char *backup_id,
              GPtrArray *targets, const AsrRestoreOptions *opts, AsrRestoreStats *stats,
@@ -515,6 +554,11 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
           goto out;
         }
       g_ptr_array_add (r.ios, io);
+    }
+  if (!recheck_targets (&r, error))
+    {
+      g_prefix_error (error, "nothing was written: ");
+      goto out;
     }
 
   ok = run_restore (&r, backup->hardware && backup->hardware->firmware == MACHINE_FIRMWARE_UEFI,

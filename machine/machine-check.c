@@ -385,6 +385,8 @@ check_disk (Checker *ck, const MachineDisk *d)
         machine_problems_add (ck->p, d->line, "%s: a disk signature or GUID without a partition table", dpath);
       if (d->partitions->len > 0)
         machine_problems_add (ck->p, d->line, "%s: partitions without a partition-table", dpath);
+      if (d->ptable_unreadable != NULL)
+        machine_problems_add (ck->p, d->line, "%s: an unreadable partition table without its type", dpath);
       break;
     case MACHINE_PTABLE_MBR:
       if (d->guid != NULL)
@@ -402,6 +404,11 @@ check_disk (Checker *ck, const MachineDisk *d)
     default:
       break;
     }
+  /* What probe could not read, it does not describe: a restore cannot
+   * recreate partitions nobody could read. */
+  if (d->ptable_unreadable != NULL && d->partitions->len > 0)
+    machine_problems_add (ck->p, ptline, "%s/partition-table: partitions recorded on an unreadable partition table",
+                          dpath);
 
   disk_geometry (ck, d, dpath, &g);
 

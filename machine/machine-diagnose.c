@@ -235,7 +235,7 @@ static const struct {
   { "controller", { "!class", "bus", "address", "vendor-id", "device-id", "driver", "model", "mac" } },
   { "disk", { "!id", "critical", "boot", "bytes", "logical-sector", "physical-sector", "bus", "model", "serial", "wwn" } },
   { "in-use", { "!reason", "detail" } },
-  { "partition-table", { "!type", "signature", "guid" } },
+  { "partition-table", { "!type", "signature", "guid", "unreadable" } },
   { "boot-area", { "!bytes", "image", "checksum" } },
   { "partition", { "!number", "kind", "!start", "!sectors", "type", "guid", "name", "attributes", "bootable" } },
   { "volume", { "fs", "uuid", "label", "mountpoint", "critical" } },

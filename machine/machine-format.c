@@ -314,6 +314,7 @@ format_disk (Writer *w, const MachineDisk *d)
         attr_u64 (w, "entries", d->gpt_entries);
       if (d->gpt_entry_bytes)
         attr_u64 (w, "entry-bytes", d->gpt_entry_bytes);
+      attr_str (w, "unreadable", d->ptable_unreadable);
       g_string_append (w->out, "/>\n");
     }
   if (d->boot_area != NULL)

@@ -411,6 +411,7 @@ build_disk (Builder *b, xmlNode *n)
                                   "element partition-table: unknown type '%s'", type ? type : "");
           d->signature = get_attr (c, "signature");
           d->guid = get_attr (c, "guid");
+          d->ptable_unreadable = get_attr (c, "unreadable");
           d->ptable_line = node_line (c);
           guint64 entries = 0, entry_bytes = 0;
           get_uint (b, c, "first-usable", G_MAXUINT64, &d->gpt_first_usable, NULL);

@@ -259,6 +259,7 @@ machine_disk_free (MachineDisk *d)
   g_clear_pointer (&d->in_use, g_ptr_array_unref);
   g_free (d->signature);
   g_free (d->guid);
+  g_free (d->ptable_unreadable);
   machine_boot_area_free (d->boot_area);
   g_clear_pointer (&d->partitions, g_ptr_array_unref);
   g_free (d);

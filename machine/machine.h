@@ -176,7 +176,7 @@ typedef struct {
 
 /* <in-use reason= detail=/> (probe only) */
 typedef struct {
-  char *reason;   /* mounted | swap | held | running-system */
+  char *reason;   /* mounted | swap | held | running-system | backup-set | locked */
   char *detail;
 } MachineInUse;
 
@@ -199,6 +199,10 @@ typedef struct {
   MachinePtableType ptable;
   char *signature;             /* MBR disk signature, "0x1234abcd" */
   char *guid;                  /* GPT disk GUID */
+  /* <partition-table unreadable=>: probe found a table it could not read
+   * (why, for the user); type, signature and GUID are what it could still
+   * read, and no partitions are recorded.  NULL: read, or none found. */
+  char *ptable_unreadable;
   /* GPT geometry, from <partition-table first-usable= entries-start=
    * entries= entry-bytes=>; 0 = unknown.  Restore needs them to write the
    * header the source had (sfdisk's first usable LBA is 2048, not 34). */

@@ -81,6 +81,8 @@ in_use_phrase (const char *reason)
     return "holds the running system";
   if (g_strcmp0 (reason, "backup-set") == 0)
     return "holds the backup set";
+  if (g_strcmp0 (reason, "locked") == 0)
+    return "locked by another program";
   return reason;
 }
 
@@ -93,6 +95,86 @@ add_exclusion (GString **s, char *reason)
     g_string_append (*s, "; ");
   g_string_append (*s, reason);
   g_free (reason);
+}
+
+/* What the backup's non-critical disks look like: a target disk that
+ * carries one of these is that disk, and keeps its data.  WWNs are unique
+ * by standard; serials are not (QEMU's defaults repeat), so they do not
+ * protect. */
+static GHashTable *
+noncritical_index (const MachineDescriptor *src)
+{
+  GHashTable *noncritical = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < src->disks->len; i++)
+    {
+      const MachineDisk *d = g_ptr_array_index (src->disks, i);
+      if (d->critical == MACHINE_TRISTATE_YES)
+        continue;
+      char *k = lower_identity_key (d);
+      if (k)
+        g_hash_table_insert (noncritical, k, (gpointer) d);
+      if (d->wwn)
+        g_hash_table_insert (noncritical, lower_key ("wwn:", d->wwn), (gpointer) d);
+    }
+  return noncritical;
+}
+
+/* Why target disk @d may not be written, as far as the disk itself says:
+ * in use, the identity of a non-critical disk, an unreadable partition
+ * table.  The rules plan and restore's last check before writing share. */
+typedef struct {
+  gboolean in_use;         /* any in-use reason but backup-set */
+  gboolean holds_backup;
+  gboolean protected_disk;
+  gboolean unreadable;
+} PlanProtection;
+
+static void
+protection_reasons (GHashTable *noncritical, const MachineDisk *d, PlanProtection *p,
+                    GString **excluded)
+{
+  memset (p, 0, sizeof *p);
+  for (guint u = 0; u < d->in_use->len; u++)
+    {
+      const MachineInUse *iu = g_ptr_array_index (d->in_use, u);
+      if (g_strcmp0 (iu->reason, "backup-set") == 0)
+        p->holds_backup = TRUE;
+      else
+        p->in_use = TRUE;
+      add_exclusion (excluded, g_strdup_printf ("%s%s%s%s", in_use_phrase (iu->reason),
+                                                iu->detail ? " (" : "",
+                                                iu->detail ? iu->detail : "",
+                                                iu->detail ? ")" : ""));
+    }
+  g_autofree char *ik = lower_identity_key (d);
+  const MachineDisk *nc = ik ? g_hash_table_lookup (noncritical, ik) : NULL;
+  if (nc)
+    {
+      p->protected_disk = TRUE;
+      g_autofree char *ident = plan_disk_identity (d);
+      add_exclusion (excluded,
+                     g_strdup_printf ("carries the %s of the backup's non-critical disk %s",
+                                      ident, nc->id));
+    }
+  g_autofree char *wk = d->wwn ? lower_key ("wwn:", d->wwn) : NULL;
+  const MachineDisk *ncw = wk ? g_hash_table_lookup (noncritical, wk) : NULL;
+  if (ncw)
+    p->protected_disk = TRUE;
+  if (ncw && ncw != nc)
+    add_exclusion (excluded,
+                   g_strdup_printf ("has the WWN %s of the backup's non-critical disk %s",
+                                    d->wwn, ncw->id));
+  /* A table asr cannot read is not a blank disk: Linux may read it, and
+   * what it holds is unknown.  Only the user can say it may go. */
+  if (d->ptable_unreadable)
+    {
+      p->unreadable = TRUE;
+      add_exclusion (excluded,
+                     g_strdup_printf ("its partition table cannot be read (%s), so what it "
+                                      "holds is unknown%s", d->ptable_unreadable,
+                                      p->protected_disk || p->holds_backup || p->in_use
+                                        ? "" : ": only a --map naming it writes it"));
+    }
 }
 
 gboolean
@@ -119,22 +201,7 @@ plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
       n += t->descriptor->disks->len;
     }
 
-  /* What the backup's non-critical disks look like: a target disk that
-   * carries one of these is that disk, and keeps its data.  WWNs are
-   * unique by standard; serials are not (QEMU's defaults repeat), so they
-   * do not protect. */
-  g_autoptr (GHashTable) noncritical = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < ctx->src->disks->len; i++)
-    {
-      const MachineDisk *d = g_ptr_array_index (ctx->src->disks, i);
-      if (d->critical == MACHINE_TRISTATE_YES)
-        continue;
-      char *k = lower_identity_key (d);
-      if (k)
-        g_hash_table_insert (noncritical, k, (gpointer) d);
-      if (d->wwn)
-        g_hash_table_insert (noncritical, lower_key ("wwn:", d->wwn), (gpointer) d);
-    }
+  g_autoptr (GHashTable) noncritical = noncritical_index (ctx->src);
 
   ctx->targets = g_new0 (PlanTDisk, n);
   ctx->n_targets = n;
@@ -172,34 +239,14 @@ plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
           for (guint b = 0; b < d->by_id->len; b++)
             g_ptr_array_add (o->by_id, g_strdup (g_ptr_array_index (d->by_id, b)));
 
-          for (guint u = 0; u < d->in_use->len; u++)
-            {
-              const MachineInUse *iu = g_ptr_array_index (d->in_use, u);
-              if (g_strcmp0 (iu->reason, "backup-set") == 0)
-                td->holds_backup = TRUE;
-              add_exclusion (&excluded, g_strdup_printf ("%s%s%s%s", in_use_phrase (iu->reason),
-                                                         iu->detail ? " (" : "",
-                                                         iu->detail ? iu->detail : "",
-                                                         iu->detail ? ")" : ""));
-            }
-          g_autofree char *ik = lower_identity_key (d);
-          const MachineDisk *nc = ik ? g_hash_table_lookup (noncritical, ik) : NULL;
-          if (nc)
-            {
-              td->protected_disk = TRUE;
-              g_autofree char *ident = plan_disk_identity (d);
-              add_exclusion (&excluded,
-                             g_strdup_printf ("carries the %s of the backup's non-critical disk %s",
-                                              ident, nc->id));
-            }
-          g_autofree char *wk = d->wwn ? lower_key ("wwn:", d->wwn) : NULL;
-          const MachineDisk *ncw = wk ? g_hash_table_lookup (noncritical, wk) : NULL;
-          if (ncw)
-            td->protected_disk = TRUE;
-          if (ncw && ncw != nc)
-            add_exclusion (&excluded,
-                           g_strdup_printf ("has the WWN %s of the backup's non-critical disk %s",
-                                            d->wwn, ncw->id));
+          PlanProtection prot;
+          protection_reasons (noncritical, d, &prot, &excluded);
+          td->holds_backup = prot.holds_backup;
+          td->protected_disk = prot.protected_disk;
+          td->unreadable = prot.unreadable;
+          /* the one exclusion a --map lifts */
+          td->map_only = prot.unreadable && !prot.in_use && !prot.holds_backup
+                         && !prot.protected_disk && d->has_bytes;
           if (!d->has_bytes)
             add_exclusion (&excluded, g_strdup ("its size is not recorded"));
 
@@ -230,6 +277,76 @@ plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
       ctx->sources[s].sector = plan_disk_sector (d);
       ctx->sources[s].target = -1;
       s++;
+    }
+  return TRUE;
+}
+
+gboolean
+plan_recheck_target (const MachineDescriptor *backup, const PlanMapping *mapping,
+                     const MachineDisk *now, const char *path, GError **error)
+{
+  g_autoptr (GHashTable) noncritical = NULL;
+  g_autoptr (GString) why = NULL;
+  PlanProtection prot;
+  gboolean pinned;
+
+  g_return_val_if_fail (backup != NULL && now != NULL && path != NULL, FALSE);
+
+  noncritical = noncritical_index (backup);
+  protection_reasons (noncritical, now, &prot, &why);
+  pinned = mapping && mapping->reason && g_str_has_prefix (mapping->reason, PLAN_PINNED_BY_MAP);
+  if (prot.in_use || prot.holds_backup || prot.protected_disk || (prot.unreadable && !pinned))
+    {
+      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                   "%s has changed since it was planned (%s)%s: refusing to write it", path,
+                   why->str,
+                   prot.unreadable && !pinned ? " (the plan did not name it with --map)" : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* What a disk's layout is, in a few words, to compare and to tell. */
+static char *
+describe_layout (const MachineDisk *d)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autofree char *ident = plan_disk_identity (d);
+
+  if (d->ptable == MACHINE_PTABLE_NONE)
+    g_string_append (s, "no partition table");
+  else
+    g_string_append_printf (s, "%s%s", ident ? ident : machine_ptable_type_to_string (d->ptable),
+                            d->ptable_unreadable ? " (unreadable)" : "");
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      g_string_append_printf (s, "%s p%u %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT,
+                              i ? "," : ";", p->number, p->start, p->sectors);
+    }
+  if (d->incomplete)
+    g_string_append (s, "; marked by an unfinished restore");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+gboolean
+plan_recheck_target_since (const MachineDescriptor *backup, const PlanMapping *mapping,
+                           const MachineDisk *before, const MachineDisk *now, const char *path,
+                           GError **error)
+{
+  if (!plan_recheck_target (backup, mapping, now, path, error))
+    return FALSE;
+  if (before == NULL)
+    return TRUE;
+  g_autofree char *was = describe_layout (before);
+  g_autofree char *is = describe_layout (now);
+  if (g_ascii_strcasecmp (was, is) != 0)
+    {
+      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                   "%s has changed since it was planned: another program wrote it (it was: %s; "
+                   "it is now: %s), so it is in use elsewhere: refusing to write it",
+                   path, was, is);
+      return FALSE;
     }
   return TRUE;
 }
@@ -588,7 +705,7 @@ plan_map_disks (PlanCtx *ctx, GError **error)
           switch (s->pin)
             {
             case PLAN_PIN_MAP:
-              m->reason = g_strdup_printf ("pinned by --map %s", s->map_spec);
+              m->reason = g_strdup_printf (PLAN_PINNED_BY_MAP "%s", s->map_spec);
               break;
             case PLAN_PIN_SIGNATURE:
               {
@@ -632,7 +749,7 @@ check_disk_count (PlanCtx *ctx)
   guint eligible = 0;
 
   for (guint i = 0; i < ctx->n_targets; i++)
-    if (ctx->targets[i].eligible)
+    if (ctx->targets[i].eligible || (ctx->targets[i].map_only && ctx->targets[i].assigned >= 0))
       eligible++;
   if (ctx->n_sources == 0)
     plan_check_add (c, PLAN_STATUS_FAIL, "the backup has no critical disk: there is nothing to restore");
@@ -664,6 +781,19 @@ check_noncritical (PlanCtx *ctx)
   for (guint i = 0; i < ctx->n_targets; i++)
     {
       const PlanTDisk *t = &ctx->targets[i];
+      if (t->unreadable && !t->protected_disk && !t->holds_backup)
+        {
+          if (t->assigned >= 0)
+            plan_check_add (c, PLAN_STATUS_WARN,
+                            "target %s: its partition table cannot be read (%s): --map %s names "
+                            "it, so whatever it holds is overwritten",
+                            t->out->name, t->disk->ptable_unreadable,
+                            ctx->sources[t->assigned].map_spec);
+          else
+            plan_check_add (c, PLAN_STATUS_PASS, "target %s: %s: not written", t->out->name,
+                            t->out->excluded);
+          continue;
+        }
       if (!t->protected_disk && !t->holds_backup)
         continue;
       if (t->assigned >= 0)

@@ -13,6 +13,8 @@ typedef struct {
   gboolean eligible;
   gboolean protected_disk; /* carries a source non-critical disk's identity */
   gboolean holds_backup;   /* in-use reason backup-set */
+  gboolean unreadable;     /* a partition table asr cannot read */
+  gboolean map_only;       /* excluded for that alone: a --map may name it */
   int assigned;            /* source index, -1 when spare */
 } PlanTDisk;
 
@@ -59,6 +61,9 @@ gboolean plan_id_equal (const char *a, const char *b);
 char *plan_disk_identity (const MachineDisk *d);
 /* Logical sector size, 512 when unknown. */
 guint32 plan_disk_sector (const MachineDisk *d);
+
+/* How a mapping pinned by --map begins its reason (plan.xml keeps it). */
+#define PLAN_PINNED_BY_MAP "pinned by --map "
 
 /* plan-map.c */
 gboolean plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error);

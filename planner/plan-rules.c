@@ -410,6 +410,15 @@ plan_rules_volumes (PlanCtx *ctx)
           continue;
         }
       g_autofree char *ident = plan_disk_identity (t->disk);
+      if (t->disk->ptable_unreadable)
+        {
+          plan_check_add (c, PLAN_STATUS_WARN,
+                          "target %s: its partition table%s%s%s cannot be read (%s): what it holds "
+                          "is unknown, and all of it is replaced by the layout of the backup's %s",
+                          t->out->name, ident ? " (" : "", ident ? ident : "", ident ? ")" : "",
+                          t->disk->ptable_unreadable, d->id);
+          continue;
+        }
       plan_check_add (c, PLAN_STATUS_WARN, "target %s: its partition table%s%s%s is replaced by the layout of the backup's %s",
                       t->out->name,
                       ident ? " (" : "", ident ? ident : "", ident ? ")" : "", d->id);

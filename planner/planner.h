@@ -230,6 +230,26 @@ gboolean plan_is_restorable (const Plan *p);
 Plan *plan_compute (const PlanBackup *backup, GPtrArray *targets,
                     const PlanOptions *options, GError **error);
 
+/* Restore's last word, right before its first write: target disk @now,
+ * probed again once restore has locked it, against the rules that keep a
+ * disk from being written, as plan_compute() applies them: in use (mounted,
+ * swap, held, open in qemu, ...), holding the backup set, carrying the
+ * signature/GUID or WWN of one of @backup's non-critical disks, or a
+ * partition table asr cannot read that no --map named (@mapping: the
+ * plan's mapping onto it).  An incomplete marker is no reason: the plan
+ * only warns about it.  @path names the disk in the message.  FALSE with
+ * PLANNER_ERROR_INVALID saying what is wrong now. */
+gboolean plan_recheck_target (const MachineDescriptor *backup, const PlanMapping *mapping,
+                              const MachineDisk *now, const char *path, GError **error);
+/* The same, and also refused: a layout (table type, signature or GUID,
+ * readability, partitions, incomplete marker) other than @before's, the
+ * disk as restore probed it when it started: another program wrote it in
+ * between, e.g. another restore that finished just before this one took
+ * the lock.  @before may be NULL (not known). */
+gboolean plan_recheck_target_since (const MachineDescriptor *backup, const PlanMapping *mapping,
+                                    const MachineDisk *before, const MachineDisk *now,
+                                    const char *path, GError **error);
+
 /* The preference among valid assignments, as the report and the man page
  * state it. */
 #define PLAN_PREFERENCE_TEXT \

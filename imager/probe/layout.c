@@ -299,10 +299,31 @@ asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 di
   if (t == NULL)
     {
       /* A damaged table on a target is a fact to report, not a reason to
-       * refuse the disk (restore overwrites it); a failed read is not. */
+       * refuse the disk; a failed read is not.  It is not a blank disk
+       * either: Linux may still read it, and the signature or GUID it
+       * carries may be that of a disk to keep.  Record what identifies
+       * it and why it could not be read; the planner decides. */
       if (local_error->domain == PTABLE_ERROR && local_error->code != PTABLE_ERROR_IO)
         {
+          g_autoptr (PtableTable) id = NULL;
+          g_autoptr (GError) id_error = NULL;
+
           g_debug ("%s: partition table unreadable: %s", disk->id, local_error->message);
+          id = ptable_read_identity (&pr, &id_error);
+          if (id == NULL)
+            {
+              g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME,
+                           "reading the partition table: %s", id_error->message);
+              return FALSE;
+            }
+          /* Something was found, even if not its type: sector 0 is not
+           * what a blank disk has. */
+          disk->ptable = id->type == PTABLE_TYPE_GPT ? MACHINE_PTABLE_GPT : MACHINE_PTABLE_MBR;
+          if (id->type == PTABLE_TYPE_MBR)
+            disk->signature = g_strdup_printf ("0x%08x", id->mbr_signature);
+          else if (id->type == PTABLE_TYPE_GPT && id->disk_guid[0] != '\0')
+            disk->guid = g_strdup (id->disk_guid);
+          disk->ptable_unreadable = g_strdup (local_error->message);
           return TRUE;
         }
       g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME,

@@ -41,17 +41,48 @@ read_layout (MachineDisk *disk, const AsrImageInfo *info, GError **error)
                                      disk->logical_sector ? disk->logical_sector : 512, error);
 }
 
+/* <in-use reason="locked">: qemu's image locks, another program's flock.
+ * Tested before any qemu child of ours opens @path: those take qemu's
+ * locks while they run. */
+static gboolean
+test_locks (const char *path, GPtrArray *in_use, GError **error)
+{
+  g_autofree char *qemu = NULL;
+  g_autofree char *flocked = asr_probe_flock_holder (path);
+
+  if (!asr_probe_qemu_lock (path, &qemu, error))
+    return FALSE;
+  if (qemu)
+    g_ptr_array_add (in_use, machine_in_use_new ("locked", qemu));
+  if (flocked)
+    g_ptr_array_add (in_use, machine_in_use_new ("locked", flocked));
+  return TRUE;
+}
+
+static void
+take_in_use (MachineDisk *disk, GPtrArray *in_use)
+{
+  for (guint i = 0; i < in_use->len; i++)
+    g_ptr_array_add (disk->in_use, g_steal_pointer (&g_ptr_array_index (in_use, i)));
+  g_ptr_array_set_size (in_use, 0);
+}
+
 static gboolean
 probe_image (MachineDescriptor *m, const char *path, GError **error)
 {
-  g_autoptr (AsrImageInfo) info = asr_image_info_probe (path, NULL, error);
+  g_autoptr (AsrImageInfo) info = NULL;
   g_autofree char *id = g_strdup_printf ("disk%u", m->disks->len);
+  g_autoptr (GPtrArray) locked = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_in_use_free);
   MachineDisk *disk;
 
+  if (!test_locks (path, locked, error))
+    return FALSE;
+  info = asr_image_info_probe (path, NULL, error);
   if (info == NULL)
     return FALSE;
   disk = machine_disk_new (id);
   g_ptr_array_add (m->disks, disk);
+  take_in_use (disk, locked);
   disk->bytes = info->virtual_bytes;
   disk->has_bytes = TRUE;
   disk->logical_sector = 512;
@@ -71,11 +102,16 @@ probe_image (MachineDescriptor *m, const char *path, GError **error)
 static gboolean
 probe_device (MachineDescriptor *m, const char *path, GError **error)
 {
-  g_autoptr (AsrBlockdev) b = asr_blockdev_probe (path, error);
+  g_autoptr (AsrBlockdev) b = NULL;
   g_autoptr (AsrImageInfo) info = NULL;
   g_autofree char *id = g_strdup_printf ("disk%u", m->disks->len);
+  g_autoptr (GPtrArray) locked = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_in_use_free);
   MachineDisk *disk;
 
+  /* qemu locks a device node it opens as it locks a file */
+  if (!test_locks (path, locked, error))
+    return FALSE;
+  b = asr_blockdev_probe (path, error);
   if (b == NULL)
     return FALSE;
   info = asr_image_info_probe (path, "raw", error);
@@ -84,6 +120,7 @@ probe_device (MachineDescriptor *m, const char *path, GError **error)
   disk = machine_disk_new (id);
   g_ptr_array_add (m->disks, disk);
   asr_probe_disk_set_blockdev (disk, b);
+  take_in_use (disk, locked);
   {
     g_autofree char *abs = g_canonicalize_filename (path, NULL);
     asr_probe_add_source (m, id, abs, "raw");

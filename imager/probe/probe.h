@@ -163,6 +163,20 @@ AsrBlockdev *asr_blockdev_probe (const char *path, GError **error);
 AsrBlockdev *asr_blockdev_probe_sysfs (const char *root, const char *name,
                                        GError **error);
 
+/* ---- qemu's image locks ------------------------------------------------ */
+
+/* Whether a process has @path open through qemu (a VM, qemu-nbd, qemu-img,
+ * qemu-storage-daemon), tested on qemu's lock bytes exactly as qemu tests
+ * them before it opens an image.  *detail: NULL when nothing holds them,
+ * else why it is in use (for <in-use reason="locked">).  A missing file is
+ * not locked.  Call it before any qemu child of ours opens the file. */
+gboolean asr_probe_qemu_lock (const char *path, char **detail, GError **error);
+/* Whether another process holds an exclusive flock() on @path, as asr
+ * restore does on every target for the whole restore (and systemd's tools
+ * on a disk they write): who, for <in-use reason="locked">, or NULL.  The
+ * calling process's own locks do not count. */
+char *asr_probe_flock_holder (const char *path);
+
 /* ---- filling a descriptor disk ----------------------------------------- */
 
 /* Copies a block device's facts into @disk (bytes, sectors, bus, model,

@@ -995,6 +995,96 @@ test_gpt_bad_entries_crc (void)
                      "GPT entries CRC mismatch (entries at LBA 2 of the header at LBA 1");
 }
 
+/* ---- what identifies a disk whose table cannot be read ------------- */
+
+static PtableTable *
+disk_identity (Disk *d, guint32 ss)
+{
+  g_autoptr (GError) error = NULL;
+  PtableReader r;
+  PtableTable *t;
+
+  ptable_reader_init_buffer (&r, d->buf, d->len, ss);
+  t = ptable_read_identity (&r, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (t);
+  g_assert_cmpuint (t->partitions->len, ==, 0);
+  return t;
+}
+
+static void
+test_identity_mbr_past_end (void)
+{
+  g_autoptr (Disk) d = disk_new (64, 512);
+  g_autoptr (PtableTable) t = NULL;
+
+  raw_entry (d, 0, 0, 0, 0x83, 2, 100);
+  put32 (sec (d, 0) + 440, 0xdada0001);
+  assert_read_error (d, PTABLE_ERROR_INVALID, "past the disk end");
+  t = disk_identity (d, 512);
+  g_assert_cmpint (t->type, ==, PTABLE_TYPE_MBR);
+  g_assert_cmphex (t->mbr_signature, ==, 0xdada0001);
+  g_assert_cmpstr (t->disk_guid, ==, "");
+}
+
+static void
+test_identity_gpt_bad_entries (void)
+{
+  g_autoptr (Disk) d = gpt_disk ();
+  g_autoptr (PtableTable) t = NULL;
+
+  entry (d, 0, 2)[56] ^= 1;
+  entry (d, 1, 2)[56] ^= 1;
+  assert_read_error (d, PTABLE_ERROR_CORRUPT, "GPT entries CRC mismatch");
+  t = disk_identity (d, 512);
+  g_assert_cmpint (t->type, ==, PTABLE_TYPE_GPT);
+  g_assert_cmpstr (t->disk_guid, ==, DISK_GUID);
+}
+
+static void
+test_identity_gpt_headers_damaged (void)
+{
+  g_autoptr (Disk) d = gpt_disk ();
+  g_autoptr (PtableTable) t = NULL;
+
+  /* both header CRCs wrong, and no protective MBR either: the GUID is
+   * still there to recognise the disk by */
+  sec (d, 1)[16] ^= 1;
+  sec (d, 20479)[16] ^= 1;
+  sec (d, 0)[510] = 0;
+  assert_read_error (d, PTABLE_ERROR_CORRUPT, "no protective MBR");
+  t = disk_identity (d, 512);
+  g_assert_cmpint (t->type, ==, PTABLE_TYPE_GPT);
+  g_assert_cmpstr (t->disk_guid, ==, DISK_GUID);
+
+  /* only the backup header left */
+  memset (sec (d, 1), 0, 512);
+  g_clear_pointer (&t, ptable_table_free);
+  t = disk_identity (d, 512);
+  g_assert_cmpstr (t->disk_guid, ==, DISK_GUID);
+}
+
+static void
+test_identity_gpt_other_sector_size (void)
+{
+  g_autoptr (Disk) d = disk_new (4096, 4096);
+  g_autoptr (PtableTable) g = gpt_table (4096);
+  g_autoptr (PtableTable) t = NULL;
+
+  disk_build (d, g);
+  t = disk_identity (d, 512);
+  g_assert_cmpint (t->type, ==, PTABLE_TYPE_GPT);
+  g_assert_cmpstr (t->disk_guid, ==, DISK_GUID);
+}
+
+static void
+test_identity_blank (void)
+{
+  g_autoptr (Disk) d = disk_new (64, 512);
+  g_autoptr (PtableTable) t = disk_identity (d, 512);
+  g_assert_cmpint (t->type, ==, PTABLE_TYPE_NONE);
+}
+
 static void
 test_gpt_backup_damaged (void)
 {
@@ -1433,5 +1523,10 @@ main (int argc, char **argv)
   g_test_add_func ("/imager/ptable/gpt/tiny-disk", test_gpt_tiny_disk);
   g_test_add_func ("/imager/ptable/gpt/defaults", test_gpt_defaults);
 
+  g_test_add_func ("/imager/ptable/identity/mbr-past-end", test_identity_mbr_past_end);
+  g_test_add_func ("/imager/ptable/identity/gpt-bad-entries", test_identity_gpt_bad_entries);
+  g_test_add_func ("/imager/ptable/identity/gpt-headers-damaged", test_identity_gpt_headers_damaged);
+  g_test_add_func ("/imager/ptable/identity/gpt-other-sector-size", test_identity_gpt_other_sector_size);
+  g_test_add_func ("/imager/ptable/identity/blank", test_identity_blank);
   return g_test_run ();
 }

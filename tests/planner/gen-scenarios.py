@@ -30,10 +30,11 @@ def hw_xml(h):
     return '\n'.join(out) + '\n'
 
 def disk(id, bytes, critical=None, boot=None, sector=512, bus='virtio', serial=None, wwn=None,
-         ptable=None, ident=None, parts=(), bootarea=None, by_id=(), in_use=(), incomplete=False, model=None):
+         ptable=None, ident=None, parts=(), bootarea=None, by_id=(), in_use=(), incomplete=False, model=None,
+         unreadable=None):
     return dict(id=id, bytes=bytes, critical=critical, boot=boot, sector=sector, bus=bus, serial=serial, wwn=wwn,
                 ptable=ptable, ident=ident, parts=list(parts), bootarea=bootarea, by_id=list(by_id),
-                in_use=list(in_use), incomplete=incomplete, model=model)
+                in_use=list(in_use), incomplete=incomplete, model=model, unreadable=unreadable)
 
 def part(num, start, sectors, type, fs=None, uuid=None, label=None, mp=None, critical=None, image=None,
          kind='primary', guid=None, name=None, bootable=None):
@@ -54,8 +55,9 @@ def disk_xml(d, gpt_kind=False):
     for b in d['by_id']: inner.append(f'    <by-id>{b}</by-id>')
     for (r, det) in d['in_use']: inner.append(f'    <in-use reason="{r}" detail="{det}"/>')
     if d['incomplete']: inner.append('    <incomplete/>')
-    if d['ptable'] == 'mbr': inner.append(f'    <partition-table type="mbr" signature="{d["ident"]}"/>')
-    if d['ptable'] == 'gpt': inner.append(f'    <partition-table type="gpt" guid="{d["ident"]}"/>')
+    unr = f' unreadable="{d["unreadable"]}"' if d['unreadable'] else ''
+    if d['ptable'] == 'mbr': inner.append(f'    <partition-table type="mbr" signature="{d["ident"]}"{unr}/>')
+    if d['ptable'] == 'gpt': inner.append(f'    <partition-table type="gpt" guid="{d["ident"]}"{unr}/>')
     if d['bootarea']:
         inner.append(f'    <boot-area bytes="1048576" image="{d["bootarea"]}" checksum="{SUM("b")}"/>')
     for p in d['parts']:
@@ -235,6 +237,22 @@ sc('incomplete-target-disk', SOURCE, [blank('disk0', 20 * GiB, incomplete=True, 
 sc('unknown-sector-size-target', SOURCE, [blank('disk0', 20 * GiB, sector=None)])
 sc('wwn-protects-noncritical-disk', [sys_disk(), data_disk(wwn='0x5000c500deadbeef')],
    [blank('disk0', 30 * GiB, wwn='0x5000C500DEADBEEF'), blank('disk1', 12 * GiB)])
+# A table asr cannot read (Linux may still read it): what probe could read
+# still identifies the disk, and only --map writes it.
+PAST_END = 'partition 1 ends at sector 50331647, past the disk end (41943040 sectors)'
+BAD_CRC = 'GPT header CRC mismatch at LBA 1 (stored 0x00000000, computed 0x1b2c3d4e); backup: no GPT header signature at LBA 41943039'
+def unreadable(id, bytes, ptable='mbr', ident='0x0badc0de', why=PAST_END, **kw):
+    return blank(id, bytes, ptable=ptable, ident=ident, unreadable=why, **kw)
+sc('unreadable-table-only-disk', SOURCE, [unreadable('disk0', 20 * GiB)])
+sc('unreadable-table-spare', SOURCE, [unreadable('disk0', 20 * GiB), blank('disk1', 20 * GiB)])
+sc('unreadable-table-mapped', SOURCE, [unreadable('disk0', 20 * GiB)], args='--map disk0=disk0')
+sc('unreadable-table-noncritical-guid', SOURCE, [unreadable('disk0', 20 * GiB, ptable='gpt', ident=GUID1, why=BAD_CRC)])
+sc('unreadable-table-noncritical-guid-mapped', SOURCE,
+   [unreadable('disk0', 20 * GiB, ptable='gpt', ident=GUID1, why=BAD_CRC)], args='--map disk0=disk0')
+sc('unreadable-table-mounted-mapped', SOURCE,
+   [unreadable('disk0', 20 * GiB, in_use=[('mounted', '/srv on /dev/vda1')])], args='--map disk0=disk0')
+sc('locked-target-disk', SOURCE,
+   [blank('disk0', 20 * GiB, in_use=[('locked', 'qemu&apos;s image lock for &quot;write&quot; is held: a VM, qemu-nbd or qemu-img has it open')])])
 sc('target-size-unknown', SOURCE, [blank('disk0', None), blank('disk1', 11 * GiB)])
 sc('no-critical-disk', [data_disk('disk0')], [blank('disk0', 20 * GiB)])
 sc('multiple-targets', [sys_disk(), var_disk()], [blank('disk0', 40 * GiB)],

@@ -538,6 +538,133 @@ test_target_in_backup_set (void)
   g_rmdir (tmp);
 }
 
+/* Restore's last check, on a target probed again once locked: the rules
+ * of plan_compute, on what the disk is now. */
+static MachineDescriptor *
+recheck_backup (void)
+{
+  MachineDescriptor *b = machine_descriptor_new ();
+  MachineDisk *data = simple_disk ("disk1", FALSE, 1000000);
+
+  g_ptr_array_add (b->disks, simple_disk ("disk0", TRUE, 1000000));
+  data->ptable = MACHINE_PTABLE_MBR;
+  data->signature = g_strdup ("0xdada0001");
+  g_ptr_array_add (b->disks, data);
+  return b;
+}
+
+static void
+assert_recheck (const MachineDisk *now, const char *reason, const char *refusal)
+{
+  g_autoptr (MachineDescriptor) b = recheck_backup ();
+  g_autoptr (PlanMapping) m = plan_mapping_new ("disk0");
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  m->target = g_strdup ("disk0");
+  m->reason = g_strdup (reason);
+  ok = plan_recheck_target (b, m, now, "/srv/t.raw", &error);
+  if (refusal == NULL)
+    {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      return;
+    }
+  g_assert_false (ok);
+  g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "/srv/t.raw has changed since it was planned ("));
+  g_assert_nonnull (strstr (error->message, refusal));
+  g_assert_true (g_str_has_suffix (error->message, ": refusing to write it"));
+}
+
+#define BY_SIZE "smallest free eligible disk of at least 1000000 bytes with 512-byte sectors"
+
+static void
+test_recheck_unchanged (void)
+{
+  g_autoptr (MachineDisk) now = simple_disk ("disk0", FALSE, 2000000);
+  assert_recheck (now, BY_SIZE, NULL);
+  /* left by an interrupted restore: the plan only warns, so does this */
+  now->incomplete = TRUE;
+  assert_recheck (now, BY_SIZE, NULL);
+}
+
+static void
+test_recheck_noncritical_signature (void)
+{
+  g_autoptr (MachineDisk) now = simple_disk ("disk0", FALSE, 2000000);
+  now->ptable = MACHINE_PTABLE_MBR;
+  now->signature = g_strdup ("0xDADA0001");
+  assert_recheck (now, BY_SIZE,
+                  "carries the MBR signature 0xDADA0001 of the backup's non-critical disk disk1");
+  /* --map never overrides it */
+  assert_recheck (now, "pinned by --map disk0=disk0", "non-critical disk disk1");
+  /* nor does an unreadable table hide it */
+  now->ptable_unreadable = g_strdup ("partition 1 ends past the disk end");
+  assert_recheck (now, "pinned by --map disk0=disk0", "non-critical disk disk1");
+}
+
+static void
+test_recheck_in_use (void)
+{
+  g_autoptr (MachineDisk) now = simple_disk ("disk0", FALSE, 2000000);
+  g_ptr_array_add (now->in_use, machine_in_use_new ("locked", "qemu's image lock for \"write\" is held"));
+  assert_recheck (now, BY_SIZE, "locked by another program (qemu's image lock for \"write\" is held)");
+  assert_recheck (now, "pinned by --map disk0=disk0", "locked by another program");
+}
+
+static void
+test_recheck_unreadable (void)
+{
+  g_autoptr (MachineDisk) now = simple_disk ("disk0", FALSE, 2000000);
+  now->ptable = MACHINE_PTABLE_MBR;
+  now->signature = g_strdup ("0x12345678");
+  now->ptable_unreadable = g_strdup ("partition 1 ends past the disk end");
+  assert_recheck (now, BY_SIZE,
+                  "its partition table cannot be read (partition 1 ends past the disk end)");
+  assert_recheck (now, BY_SIZE, "(the plan did not name it with --map)");
+  /* what the user named with --map may go */
+  assert_recheck (now, "pinned by --map disk0=disk0", NULL);
+}
+
+/* Written by someone else between restore's first look and its lock:
+ * another restore that finished just before this one locked the disk. */
+static void
+test_recheck_written_meanwhile (void)
+{
+  g_autoptr (MachineDescriptor) b = recheck_backup ();
+  g_autoptr (MachineDisk) before = simple_disk ("disk0", FALSE, 2000000);
+  g_autoptr (MachineDisk) now = simple_disk ("disk0", FALSE, 2000000);
+  g_autoptr (GError) error = NULL;
+  MachinePartition *p = machine_partition_new (1);
+
+  g_assert_true (plan_recheck_target_since (b, NULL, before, now, "/srv/t.raw", &error));
+  g_assert_no_error (error);
+  g_assert_true (plan_recheck_target_since (b, NULL, NULL, now, "/srv/t.raw", &error));
+  g_assert_no_error (error);
+
+  now->ptable = MACHINE_PTABLE_MBR;
+  now->signature = g_strdup ("0x5a5a0001");
+  p->start = 2048;
+  p->sectors = 4096;
+  g_ptr_array_add (now->partitions, p);
+  g_assert_false (plan_recheck_target_since (b, NULL, before, now, "/srv/t.raw", &error));
+  g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==,
+                   "/srv/t.raw has changed since it was planned: another program wrote it (it was: "
+                   "no partition table; it is now: MBR signature 0x5a5a0001; p1 2048+4096), so it "
+                   "is in use elsewhere: refusing to write it");
+  g_clear_error (&error);
+
+  /* an interrupted restore's mark, appearing meanwhile */
+  g_clear_pointer (&now, machine_disk_free);
+  now = simple_disk ("disk0", FALSE, 2000000);
+  now->incomplete = TRUE;
+  g_assert_false (plan_recheck_target_since (b, NULL, before, now, "/srv/t.raw", &error));
+  g_assert_nonnull (strstr (error->message, "it is now: no partition table; marked by an unfinished restore"));
+}
+
 static void
 test_xml_doctype (void)
 {
@@ -625,6 +752,12 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/options/duplicate-map", test_map_duplicate_option);
   g_test_add_func ("/planner/noncritical-protection/backup-set", test_backup_set_disk);
   g_test_add_func ("/planner/target/in-backup-set", test_target_in_backup_set);
+
+  g_test_add_func ("/planner/recheck/unchanged", test_recheck_unchanged);
+  g_test_add_func ("/planner/recheck/noncritical-signature", test_recheck_noncritical_signature);
+  g_test_add_func ("/planner/recheck/in-use", test_recheck_in_use);
+  g_test_add_func ("/planner/recheck/unreadable-table", test_recheck_unreadable);
+  g_test_add_func ("/planner/recheck/written-meanwhile", test_recheck_written_meanwhile);
   g_test_add_func ("/planner/xml/doctype-refused", test_xml_doctype);
   g_test_add_func ("/planner/xml/invalid", test_xml_invalid);
   g_test_add_func ("/planner/xml/examples", test_xml_examples);

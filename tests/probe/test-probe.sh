@@ -4,15 +4,16 @@
 # qemu-img and sfdisk, `local` on this machine, a libvirt test-driver domain.
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
-plan 18
+plan 23
 
 if ! command -v qemu-img >/dev/null || ! command -v sfdisk >/dev/null; then
-  for i in $(seq 18); do skip "probe $i" "qemu-img or sfdisk not installed"; done
+  for i in $(seq 23); do skip "probe $i" "qemu-img or sfdisk not installed"; done
   exit 0
 fi
 
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+nbd_pid=
+trap '[ -n "$nbd_pid" ] && kill $nbd_pid 2>/dev/null; rm -rf "$dir"' EXIT
 cd "$dir" || exit 1
 
 qemu-img create -q -f raw mbr.raw 64M
@@ -39,6 +40,33 @@ check "several images: disk0.. in order" 0 '<disk id="disk2" bytes="67108864" lo
 check "  empty qcow2: no table" 0 '<disk id="disk0" bytes="1073741824" logical-sector="512" physical-sector="512"/>'
 check "  GPT read through qcow2, with its geometry" 0 '<partition-table type="gpt" guid="01234567-89ab-4cde-8f01-23456789abcd" first-usable="2048" entries-start="2" entries="128" entry-bytes="128"/>'
 if grep -q "<hardware>" <<<"$out"; then fail "  image files: no hardware"; else pass "  image files: no hardware"; fi
+
+# A table asr cannot read, which Linux still reads: a partition past the
+# end (made on a larger disk, then cut), and a GPT with bad entries.
+qemu-img create -q -f raw big.raw 128M
+printf 'label: dos\nlabel-id: 0xdada0001\n2048,,83\n' | sfdisk -q big.raw
+head -c 64M big.raw > cut.raw
+cp gpt.raw badentries.raw
+printf 'X' | dd of=badentries.raw bs=1 seek=1084 conv=notrunc status=none
+printf 'X' | dd of=badentries.raw bs=1 seek=$((64 * 1024 * 1024 - 33 * 512 + 60)) conv=notrunc status=none
+run "$ASR" probe cut.raw badentries.raw
+check "unreadable MBR: its signature and why" 0 '<partition-table type="mbr" signature="0xdada0001" unreadable="partition 1 ends at sector 262143, past the disk end \(131072 sectors\)"/>'
+check "unreadable GPT: its disk GUID and why" 0 '<partition-table type="gpt" guid="01234567-89ab-4cde-8f01-23456789abcd" unreadable="GPT entries CRC mismatch'
+if grep -q "<partition number" <<<"$out"; then fail "  no partitions recorded" "$out"; else pass "  no partitions recorded"; fi
+
+# An image qemu has open: its image locks, tested as qemu tests them.
+if command -v qemu-nbd >/dev/null; then
+  qemu-nbd -f raw -t -k "$dir/nbd.sock" mbr.raw & nbd_pid=$!
+  for _ in $(seq 50); do [ -S nbd.sock ] && break; sleep 0.1; done
+  run "$ASR" probe mbr.raw
+  check "qemu-nbd has it open: in use, locked" 0 '<in-use reason="locked" detail="qemu.s image lock for &quot;consistent read&quot; is held'
+  kill $nbd_pid; wait $nbd_pid 2>/dev/null; nbd_pid=
+  run "$ASR" probe mbr.raw
+  if grep -q "<in-use" <<<"$out"; then fail "  not once qemu-nbd is gone" "$out"; else pass "  not once qemu-nbd is gone"; fi
+else
+  skip "qemu-nbd has it open: in use, locked" "qemu-nbd not installed"
+  skip "  not once qemu-nbd is gone" "qemu-nbd not installed"
+fi
 
 run "$ASR" probe -o out.xml backed.qcow2
 check "backing file refused, named" 2 "" "backing file \(/etc/passwd\)"

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Which targets restore refuses to write, and that it writes nothing then:
+# partition tables asr cannot read (signatures in them still protect the
+# disk; only --map writes one), a --plan gone stale (the target re-checked
+# once locked), image files open in qemu (its OFD image locks), and two
+# restores onto one target at once (image file, and loop device as root).
+# One backup set, captured once, serves every case.
+set -u
+. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+
+asr=${ASR:?}
+for t in qemu-img qemu-io qemu-nbd sfdisk mkfs.ext4; do
+  command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
+done
+export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
+tmp=$(mktemp -d)
+nbd_pids=()
+loops=()
+cleanup() {
+  for p in "${nbd_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp"
+
+plan 40
+
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+# unchanged FILE SUM DESCRIPTION
+unchanged() {
+  [ "$(sum "$1")" = "$2" ] && pass "$3" || fail "$3" "$1 was written"
+}
+# refused DESCRIPTION STATUS OUT-RE ERR-RE FILE [OPTION...]: restore --yes
+# onto FILE is refused so, and FILE is unchanged
+refused() {
+  local desc=$1 want=$2 pout=$3 perr=$4 file=$5 before
+  shift 5
+  before=$(sum "$file")
+  run "$asr" restore --yes "$@" "$tmp/backup" "$tmp/$file"
+  check "$desc" "$want" "$pout" "$perr"
+  unchanged "$file" "$before" "... and $file is unchanged"
+}
+# sfdisk SCRIPT FILE: a table written by sfdisk, as a user would
+table() { printf "$1" | sfdisk -q --no-reread --no-tell-kernel "$2" >/dev/null; }
+SIZE=40M
+
+# --- the backup: disk0 critical (/), disk1 non-critical MBR 0xdada0001,
+# disk2 non-critical GPT; the filesystem made by mkfs -d, no appliance ----
+mkdir -p root/etc root/bin root/sbin
+printf 'ID=debian\nVERSION_ID=12\nNAME=Debian\n' > root/etc/os-release
+printf 'LABEL=root / ext4 defaults 0 1\n' > root/etc/fstab
+truncate -s 39M p1.img
+mkfs.ext4 -q -L root -d root p1.img
+truncate -s $SIZE sys.raw
+table 'label: dos\nlabel-id: 0x5a5a0001\nstart=2048, type=83, bootable\n' sys.raw
+dd if=p1.img of=sys.raw bs=512 seek=2048 conv=notrunc status=none
+truncate -s 16M data1.raw data2.raw
+table 'label: dos\nlabel-id: 0xdada0001\nstart=2048, type=83\n' data1.raw
+GUID2=11111111-2222-4333-8444-555555555555
+table "label: gpt\nlabel-id: $GUID2\nstart=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n" data2.raw
+
+run "$asr" capture -o "$tmp/backup" "$tmp/sys.raw" "$tmp/data1.raw" "$tmp/data2.raw"
+check "capture of the test machine" 0
+[ "$rc" -eq 0 ] || { finish; exit 1; }
+
+# A table whose last partition ends past the disk's end, as the attack did:
+# made on a larger disk, then cut (Linux and sfdisk still read it).
+past_end() { # ID FILE
+  truncate -s 80M big.raw
+  table "label: dos\nlabel-id: $1\nstart=2048, type=83\n" big.raw
+  head -c $SIZE big.raw > "$2"
+  rm -f big.raw
+}
+
+# --- an unreadable table with the non-critical disk's MBR signature ---------
+past_end 0xdada0001 bad.raw
+sfdisk -d bad.raw 2>/dev/null | grep -q 'label-id: 0xdada0001' && pass "sfdisk reads the damaged table" \
+  || fail "sfdisk reads the damaged table"
+run "$asr" probe "$tmp/bad.raw"
+check "probe records the signature and why the table cannot be read" 0 \
+  '<partition-table type="mbr" signature="0xdada0001" unreadable="partition 1 ends at sector 163839, past the disk end \(81920 sectors\)"/>'
+run "$asr" plan "$tmp/backup" "$tmp/bad.raw"
+check "plan: its signature still protects it" 1 \
+  'noncritical-protection +target disk0 carries the MBR signature 0xdada0001 of the backup.s non-critical disk disk1; its partition table cannot be read'
+refused "restore --yes refuses it" 1 'carries the MBR signature 0xdada0001' \
+  'blocked: nothing was written' bad.raw
+run "$asr" plan --map disk0=disk0 "$tmp/backup" "$tmp/bad.raw"
+check "--map does not override the signature" 1 \
+  'fail +noncritical-protection .*non-critical disk disk1.*--map disk0=disk0 would write it'
+
+# --- the same with a GPT: the disk GUID from a header whose entries are bad --
+truncate -s $SIZE gbad.raw
+table "label: gpt\nlabel-id: $GUID2\nstart=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n" gbad.raw
+# a byte of the first entry (primary and backup arrays): both CRCs fail
+printf 'X' | dd of=gbad.raw bs=1 seek=$((2 * 512 + 60)) conv=notrunc status=none
+printf 'X' | dd of=gbad.raw bs=1 seek=$((40 * 1024 * 1024 - 33 * 512 + 60)) conv=notrunc status=none
+run "$asr" probe "$tmp/gbad.raw"
+check "probe records the GUID of a GPT whose entries are bad" 0 \
+  "<partition-table type=\"gpt\" guid=\"$GUID2\" unreadable=\"GPT entries CRC mismatch"
+refused "restore --yes refuses a disk with the non-critical disk's GUID" 1 \
+  "carries the GPT disk GUID $GUID2 of the backup.s non-critical disk disk2" 'nothing was written' gbad.raw
+
+# --- an unreadable table with another signature: only --map writes it -------
+past_end 0x12345678 other.raw
+refused "restore --yes refuses an unreadable table nobody named" 1 \
+  'its partition table cannot be read \(partition 1 ends .*\), so what it holds is unknown: only a --map naming it writes it' \
+  'blocked: nothing was written' other.raw
+run "$asr" plan --map disk0=disk0 -o map.xml "$tmp/backup" "$tmp/other.raw"
+check "plan --map names it: restorable, and the plan says what is lost" 0 \
+  'warn +noncritical-protection +target disk0: its partition table cannot be read .*--map disk0=disk0 names it, so whatever it holds is overwritten'
+run "$asr" restore --yes --plan map.xml "$tmp/backup" "$tmp/other.raw"
+check "restore --plan with that --map writes it" 0 'restored 1 disk'
+sfdisk -d other.raw 2>/dev/null | grep -q 'label-id: 0x5a5a0001' && pass "... with the backup's table" \
+  || fail "... with the backup's table" "$(sfdisk -d other.raw 2>&1)"
+
+# --- a stale --plan: the target is re-checked once locked --------------------
+truncate -s $SIZE t5.raw
+"$asr" plan -o stale.xml "$tmp/backup" "$tmp/t5.raw" >/dev/null
+rm t5.raw
+truncate -s $SIZE t5.raw
+table 'label: dos\nlabel-id: 0xdada0001\nstart=2048, type=83\n' t5.raw
+refused "a stale plan onto a file now carrying the non-critical signature is refused" 2 '' \
+  'nothing was written: .*t5.raw has changed since it was planned \(carries the MBR signature 0xdada0001 of the backup.s non-critical disk disk1\): refusing to write it' \
+  t5.raw --plan stale.xml
+before=$(sum t5.raw)
+"$asr" restore --yes --plan stale.xml --dry-run "$tmp/backup" "$tmp/t5.raw" >/dev/null 2>&1
+unchanged t5.raw "$before" "... a dry run with it writes nothing either"
+
+rm t5.raw
+past_end 0x12345678 t5.raw
+refused "a stale plan onto a file whose table became unreadable is refused" 2 '' \
+  'has changed since it was planned \(its partition table cannot be read .*\) \(the plan did not name it with --map\)' \
+  t5.raw --plan stale.xml
+
+# --- image files open in qemu ------------------------------------------------
+nbd() { # FORMAT FILE [OPTIONS]: export it until the test ends
+  local f=$1 file=$2; shift 2
+  qemu-nbd -f "$f" -t -k "$tmp/$file.sock" "$@" "$tmp/$file" &
+  nbd_pids+=($!)
+  for _ in $(seq 50); do [ -S "$tmp/$file.sock" ] && return 0; sleep 0.1; done
+  return 1
+}
+truncate -s $SIZE q.raw
+"$asr" plan -o q.xml "$tmp/backup" "$tmp/q.raw" >/dev/null
+nbd raw q.raw
+run "$asr" probe "$tmp/q.raw"
+check "probe: a raw file exported by qemu-nbd is in use" 0 \
+  '<in-use reason="locked" detail="qemu.s image lock for &quot;consistent read&quot; is held: a VM, qemu-nbd or qemu-img has it open"/>'
+refused "restore --yes refuses it (the plan is blocked)" 1 \
+  'in-use +target disk0 is locked by another program \(qemu.s image lock' 'blocked: nothing was written' q.raw
+refused "a plan made before qemu opened it is refused at the re-check" 2 '' \
+  'nothing was written: .*q.raw has changed since it was planned \(locked by another program \(qemu.s image lock' \
+  q.raw --plan q.xml
+
+qemu-img create -q -f qcow2 q.qcow2 $SIZE
+nbd qcow2 q.qcow2 --read-only
+refused "a qcow2 file qemu-nbd has open read-only is in use too" 1 'locked by another program' \
+  'blocked: nothing was written' q.qcow2
+
+# --- two restores onto one target at once ------------------------------------
+# The result of one restore alone, to compare with: restore is
+# deterministic, so a loser that wrote anything (even only invalidated the
+# disk, before or after the winner) leaves other bytes.
+truncate -s $SIZE ref.raw
+run "$asr" restore --yes "$tmp/backup" "$tmp/ref.raw"
+check "a restore alone (the reference)" 0 'restored 1 disk'
+ref=$(sum ref.raw)
+
+# race TARGET FILE ROUND: two restores of TARGET started together
+race() {
+  local target=$1 file=$2 round=$3
+  local p1 p2 r1 r2 loser
+  ("$asr" restore --yes "$tmp/backup" "$target" >o1 2>e1; echo $? >r1) &
+  p1=$!
+  ("$asr" restore --yes "$tmp/backup" "$target" >o2 2>e2; echo $? >r2) &
+  p2=$!
+  wait $p1 $p2
+  r1=$(cat r1) r2=$(cat r2)
+  if [ "$r1" -eq 0 ] && [ "$r2" -ne 0 ]; then loser=2
+  elif [ "$r2" -eq 0 ] && [ "$r1" -ne 0 ]; then loser=1
+  else
+    fail "$round: exactly one of two restores runs" "exit statuses $r1 and $r2" \
+      "first: $(tail -2 e1)" "second: $(tail -2 e2)"
+    fail "$round: the other says the target is locked or in use"
+    fail "$round: the disk is what one restore alone writes"
+    return
+  fi
+  pass "$round: exactly one of two restores runs"
+  if grep -qE 'locked|in use' o$loser e$loser && grep -q 'nothing was written' e$loser; then
+    pass "$round: the other says the target is locked or in use, and that nothing was written"
+  else
+    fail "$round: the other says the target is locked or in use" "$(cat e$loser)"
+  fi
+  [ "$(sum "$file")" = "$ref" ] && pass "$round: the disk is what one restore alone writes" \
+    || fail "$round: the disk is what one restore alone writes"
+}
+for i in 1 2; do
+  rm -f c.raw
+  truncate -s $SIZE c.raw
+  race "$tmp/c.raw" c.raw "image file, round $i"
+done
+
+if [ "$(id -u)" -ne 0 ] || ! command -v losetup >/dev/null; then
+  for i in 1 2 3 4 5 6; do skip "loop device race" "needs root and losetup"; done
+else
+  for i in 1 2; do
+    rm -f l.raw
+    truncate -s $SIZE l.raw
+    dev=$(losetup -f --show l.raw) || { fail "losetup"; continue; }
+    loops+=("$dev")
+    race "$dev" l.raw "loop device, round $i"
+    losetup -d "$dev"
+  done
+fi
+
+finish
