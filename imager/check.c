@@ -287,7 +287,8 @@ asr_check_backup_images (const char *backup, const MachineDescriptor *m,
                                                      &p, &runtime);
         if (runtime != NULL)
           {
-            g_propagate_prefixed_error (error, runtime, "%s (%s): ", r->file, r->what);
+            g_autofree char *path = g_build_filename (backup, r->file, NULL);
+            g_propagate_prefixed_error (error, runtime, "%s (%s): ", path, r->what);
             return FALSE;
           }
         if (item->status == ASR_CHECK_OK)

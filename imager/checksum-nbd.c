@@ -62,27 +62,36 @@ format_name_is_valid (const char *format)
   return TRUE;
 }
 
-/* The last few lines qemu-nbd wrote, for error messages; NULL if none. */
+/* What qemu-nbd wrote, for error messages; NULL if nothing.  Each line
+ * once, in the order first written, without qemu-nbd's own prefix: after
+ * an I/O error it repeats "Broken pipe" for every request in flight, and
+ * the first line is the one that says why. */
 static char *
 server_log_tail (const NbdServer *s)
 {
   g_autofree char *text = NULL;
-  gsize len = 0;
-  const char *start;
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-  if (s->log_path == NULL || !g_file_get_contents (s->log_path, &text, &len, NULL))
+  if (s->log_path == NULL || !g_file_get_contents (s->log_path, &text, NULL, NULL))
     return NULL;
-  g_strstrip (text);
-  len = strlen (text);
-  if (len == 0)
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && out->len < LOG_TAIL_BYTES; i++)
+    {
+      char *l = g_strstrip (lines[i]);
+      if (g_str_has_prefix (l, "qemu-nbd: "))
+        l += strlen ("qemu-nbd: ");
+      if (*l == '\0' || !g_hash_table_add (seen, l))
+        continue;
+      if (out->len)
+        g_string_append (out, "; ");
+      g_string_append (out, l);
+    }
+  if (out->len == 0)
     return NULL;
-  start = text;
-  if (len > LOG_TAIL_BYTES) {
-    start = text + len - LOG_TAIL_BYTES;
-    if (strchr (start, '\n') != NULL)
-      start = strchr (start, '\n') + 1;
-  }
-  return g_strdup (start);
+  if (out->len > LOG_TAIL_BYTES)
+    g_string_truncate (out, LOG_TAIL_BYTES);
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 static void
@@ -426,8 +435,7 @@ add_server_log (GError **error, NbdServer *s)
   if (tail == NULL || error == NULL || *error == NULL)
     return;
   /* qemu-nbd prefixes its own messages with its name; say it once */
-  msg = g_strdup_printf ("%s; qemu-nbd: %s", (*error)->message,
-                         g_str_has_prefix (tail, "qemu-nbd: ") ? tail + 10 : tail);
+  msg = g_strdup_printf ("%s; qemu-nbd: %s", (*error)->message, tail);
   g_free ((*error)->message);
   (*error)->message = msg;
 }

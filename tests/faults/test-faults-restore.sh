@@ -31,7 +31,7 @@ cd "$tmp"
 
 kills=20
 steps=(invalidate table volume verify appliance bootarea)
-plan $((1 + 1 + ${#steps[@]} * 3 + 2 + 1 + kills + 3 + 6 + 3 + 9 + 1 + 4))
+plan $((1 + 1 + ${#steps[@]} * 3 + 2 + 1 + kills + 3 + 6 + 3 + 9 + 1 + 4 + 3))
 
 make_machine sys.raw
 run "$asr" capture -o "$tmp/backup" "$tmp/sys.raw"
@@ -132,8 +132,16 @@ off=$(data_offset "$p2")
 fault_export "$tmp/$p2" bk-eio/disk0-p2.qcow2 off "blkdebug=event=read_aio,errno=5,sector=$((off / 512))"
 cp --sparse=always sys.raw e.raw
 before=$(sha256sum <e.raw)
+# By default restore reads every image for its checksum before the first
+# write: the error is found there and the target is not touched.
 run "$asr" restore --yes "$tmp/bk-eio" "$tmp/e.raw"
-check "a read error in a backup image: exit 3, the image and the offset named" 3 '' \
+check "a read error in a backup image, found before writing: exit 3, the image named" 3 '' \
+  'bk-eio/disk0-p2\.qcow2 .*(Input/output error|not connected).*nothing was written'
+[ "$(sha256sum <e.raw)" = "$before" ] && pass "... the target is unchanged" \
+  || fail "... the target is unchanged"
+# Without that read, the error comes while the volume is written.
+run "$asr" restore --yes --no-check-images "$tmp/bk-eio" "$tmp/e.raw"
+check "a read error in a backup image while writing: exit 3, the image and the offset named" 3 '' \
   'bk-eio/disk0-p2\.qcow2.*(at byte|offset) [0-9]+.*Input/output error'
 if is_incomplete e.raw || [ "$(sha256sum <e.raw)" = "$before" ]; then
   pass "... the target is marked incomplete (or was never written)"
@@ -183,7 +191,10 @@ fault_export "$tmp/$p2" bk-both/disk0-p2.qcow2 off read-bps=2097152 \
   "blkdebug=event=read_aio,errno=5,sector=$((off / 512))"
 blank b.raw
 run "$asr" restore --yes "$tmp/bk-both" "$tmp/b.raw"
-check "a backup that stalls, then fails: exit 3, the image and the offset named" 3 '' \
+check "a backup that stalls, then fails, found before writing: exit 3, the image named" 3 '' \
+  'bk-both/disk0-p2\.qcow2 .*(Input/output error|not connected).*nothing was written'
+run "$asr" restore --yes --no-check-images "$tmp/bk-both" "$tmp/b.raw"
+check "a backup that stalls, then fails while writing: exit 3, the image and the offset named" 3 '' \
   'bk-both/disk0-p2\.qcow2.*(at byte|offset) [0-9]+.*Input/output error'
 if is_incomplete b.raw || ! sfdisk -d b.raw >/dev/null 2>&1; then
   pass "... the target is marked incomplete (or was never written)"
