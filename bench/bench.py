@@ -305,20 +305,20 @@ class Run:
         t_err.join()
         self.rc = p.returncode
         # G_MESSAGES_DEBUG=all sends asr's g_debug lines, time-stamped, to
-        # stdout: they become events (seconds from the start), the rest is
-        # the command's own output.
-        text = stdout[0].decode(errors="replace") if stdout else ""
+        # stderr: they become events (seconds from the start), the rest is
+        # the command's own messages.
+        self.stdout = stdout[0].decode(errors="replace") if stdout else ""
         lt = time.localtime(t0_wall)
         sod0 = lt.tm_hour * 3600 + lt.tm_min * 60 + lt.tm_sec + (t0_wall % 1)
         self.events, keep = [], []
-        for line in text.splitlines():
+        for t, line in self.lines:
             m = re.match(r"\*\* \(.*?\): DEBUG: (\d\d):(\d\d):(\d\d\.\d+): (.*)", line)
             if m:
                 sod = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
                 self.events.append((round((sod - sod0) % 86400, 3), m.group(4)))
             else:
-                keep.append(line)
-        self.stdout = "\n".join(keep)
+                keep.append((t, line))
+        self.lines = keep
         with open(self.timefile) as f:
             tv = f.read()
         os.unlink(self.timefile)

@@ -137,6 +137,10 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* GLib writes debug and info lines to stdout by default, where they
+   * would corrupt the XML or JSON a command prints; it takes this
+   * setting only before any thread exists. */
+  g_log_writer_default_set_use_stderr (TRUE);
   /* Before any thread exists: Ctrl-C and SIGTERM remove temporary files
    * and kill the qemu processes asr started. */
   asr_cleanup_install ();

@@ -180,6 +180,10 @@ asr_cleanup_remove_dir (const char *path)
 void
 asr_cleanup_add_pid (pid_t pid)
 {
+  /* kill (0) would hit our whole process group and kill (-1) every
+   * process we may signal: never a child to register. */
+  if (pid <= 0)
+    return;
   g_mutex_lock (&lock);
   if (pids == NULL)
     pids = g_array_new (FALSE, FALSE, sizeof (pid_t));

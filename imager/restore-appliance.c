@@ -250,10 +250,10 @@ restore_appliance_run (GPtrArray *disks, gboolean grow_fs, gboolean uefi,
             goto out;
           if (message)
             {
-              g_autofree char *msg = g_strdup_printf (
-                "%s partition %u: %s recreated empty (UUID %s, label %s)", rd->source->id,
-                p->number, p->volume->fs, p->volume->uuid ? p->volume->uuid : "new",
-                p->volume->label ? p->volume->label : "none");
+              g_autofree char *identity = restore_volume_identity (p->volume);
+              g_autofree char *msg = g_strdup_printf ("%s partition %u: %s recreated empty (%s)",
+                                                      rd->source->id, p->number, p->volume->fs,
+                                                      identity);
               message (msg, opaque);
             }
         }

@@ -392,6 +392,15 @@ describe_writes (const RestoreDisk *rd, const PtableWrites *w, GPtrArray *lines)
     }
 }
 
+char *
+restore_volume_identity (const MachineVolume *v)
+{
+  g_autofree char *uuid = v->uuid ? g_strdup_printf ("UUID %s", v->uuid) : g_strdup ("a new UUID");
+  if (v->label == NULL || *v->label == '\0')
+    return g_strdup_printf ("%s, no label", uuid);
+  return g_strdup_printf ("%s, label %s", uuid, v->label);
+}
+
 void
 restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
 {
@@ -424,9 +433,9 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
   for (guint i = 0; i < rd->recreate->len; i++)
     {
       const MachinePartition *p = g_ptr_array_index (rd->recreate, i);
-      line (lines, "%s: recreate: partition %u: empty %s, UUID %s, label %s", path, p->number,
-            p->volume->fs, p->volume->uuid ? p->volume->uuid : "(new)",
-            p->volume->label ? p->volume->label : "(none)");
+      g_autofree char *identity = restore_volume_identity (p->volume);
+      line (lines, "%s: recreate: partition %u: empty %s, %s", path, p->number, p->volume->fs,
+            identity);
     }
   if (rd->grow_partition)
     {

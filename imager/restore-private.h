@@ -78,6 +78,11 @@ RestoreDisk *restore_disk_prepare (const MachineDescriptor *backup, const char *
                                    const AsrRestoreTarget *target, gboolean grow,
                                    GError **error);
 
+/* "UUID u, label l" of a volume restore recreates empty, for messages:
+ * "no label" when it has none (an empty label, or none recorded), "a new
+ * UUID" when none is recorded. */
+char *restore_volume_identity (const MachineVolume *v);
+
 /* The writes of a prepared disk, one line each, in the order restore makes
  * them, appended to @lines (char*). */
 void restore_disk_describe (const RestoreDisk *d, gboolean verify, GPtrArray *lines);

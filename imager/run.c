@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "cleanup.h"
+#include "run-private.h"
 #include "run.h"
 
 G_DEFINE_QUARK (asr-run-error-quark, asr_run_error)
@@ -29,6 +30,30 @@ tail_lines (const char *text, guint n)
       g_string_append (out, g_strstrip (lines[i]));
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static AsrRunSpawnedHook spawned_hook;
+
+void
+asr_run_set_spawned_hook (AsrRunSpawnedHook hook)
+{
+  spawned_hook = hook;
+}
+
+/* The pid of @proc for the interrupt handler, or 0 when there is none to
+ * kill.  GLib reaps a child in its worker thread as soon as it exits and
+ * from then on has no identifier for it (NULL): on a loaded machine a
+ * short-lived child, qemu-img on a 1 MiB boot area, can be gone before
+ * the spawn returns to us. */
+static pid_t
+child_pid (GSubprocess *proc)
+{
+  const char *id = g_subprocess_get_identifier (proc);
+  guint64 pid = 0;
+
+  if (id == NULL || !g_ascii_string_to_unsigned (id, 10, 1, G_MAXINT32, &pid, NULL))
+    return 0;
+  return (pid_t) pid;
 }
 
 /* qemu-img -p writes "    (12.34/100%)\r" repeatedly. */
@@ -78,8 +103,11 @@ asr_run (const char *const *argv, char **stdout_out, AsrRunProgressFunc progress
                    local->message);
       return FALSE;
     }
-  pid_t pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (proc), NULL, 10);
-  asr_cleanup_add_pid (pid);
+  if (spawned_hook)
+    spawned_hook (proc);
+  pid_t pid = child_pid (proc);
+  if (pid > 0)
+    asr_cleanup_add_pid (pid);
 
   if (progress)
     {

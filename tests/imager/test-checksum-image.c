@@ -63,7 +63,7 @@ count_children (void)
       continue;
     /* pid (comm) state ppid ...; comm may hold spaces and parentheses */
     p = strrchr (stat, ')');
-    if (p != NULL && p[1] == ' ' && p[2] != '\0' &&
+    if (p != NULL && p[1] == ' ' && p[2] != '\0' && p[3] == ' ' &&
         g_ascii_strtoll (p + 4, NULL, 10) == getpid ())
       n++;
   }

@@ -185,6 +185,9 @@ apply_image_changes (const char *dir, const char *spec)
       if (w[0] == NULL || *w[0] == '\0' || *w[0] == '#')
         continue;
       g_assert_nonnull (w[1]);
+      /* size and corrupt take a size in bytes */
+      if (strcmp (w[0], "size") == 0 || strcmp (w[0], "corrupt") == 0)
+        g_assert_nonnull (w[2]);
       g_autofree char *p = g_build_filename (dir, w[1], NULL);
       if (strcmp (w[0], "missing") == 0)
         g_assert_cmpint (g_unlink (p), ==, 0);

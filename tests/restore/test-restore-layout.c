@@ -132,10 +132,10 @@ test_invalidate_ranges (void)
   g_assert_cmpuint (r[1].bytes, ==, 512 * 1024);
 }
 
-static void
-test_describe (void)
+/* The dry run's lines for @m onto a 128 MiB t.raw, one string. */
+static char *
+describe_all (const MachineDescriptor *m)
 {
-  g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_MBR);
   g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
   g_autoptr (GError) error = NULL;
   AsrRestoreTarget *t = asr_restore_target_new ("disk0", "t.raw", "raw");
@@ -146,6 +146,14 @@ test_describe (void)
   g_assert_no_error (error);
   g_ptr_array_add (lines, NULL);
   g_autofree char *all = g_strjoinv ("\n", (char **) lines->pdata);
+  return g_steal_pointer (&all);
+}
+
+static void
+test_describe (void)
+{
+  g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_MBR);
+  g_autofree char *all = describe_all (m);
   const char *want[] = {
     "t.raw: invalidate: zero 1048576 bytes at 0 and 1048576 bytes at 133169152",
     "t.raw: table: MBR",
@@ -162,6 +170,42 @@ test_describe (void)
         g_error ("missing or out of order: %s\nin:\n%s", want[i], all);
       pos = hit;
     }
+}
+
+/* A swap partition restore recreates empty, after partition 1. */
+static void
+add_swap (MachineDescriptor *m, guint number, const char *uuid, const char *label)
+{
+  MachineDisk *d = g_ptr_array_index (m->disks, 0);
+  MachinePartition *p = machine_partition_new (number);
+  p->kind = MACHINE_PARTITION_KIND_PRIMARY;
+  p->type = g_strdup ("0x82");
+  p->start = 2048 + 65536 + 8192 * (number - 2);
+  p->sectors = 8192;
+  p->volume = machine_volume_new ();
+  p->volume->fs = g_strdup ("swap");
+  p->volume->uuid = g_strdup (uuid);
+  p->volume->label = g_strdup (label);
+  g_ptr_array_add (d->partitions, p);
+}
+
+static void
+test_describe_recreate (void)
+{
+  g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_MBR);
+  /* label="" is known to be empty; no label attribute, not recorded */
+  add_swap (m, 2, "aada925f-faf8-4b54-944a-81005177fadb", "");
+  add_swap (m, 3, "11112222-faf8-4b54-944a-81005177fadb", "swap");
+  add_swap (m, 4, NULL, NULL);
+  g_autofree char *all = describe_all (m);
+  const char *want[] = {
+    "t.raw: recreate: partition 2: empty swap, UUID aada925f-faf8-4b54-944a-81005177fadb, no label\n",
+    "t.raw: recreate: partition 3: empty swap, UUID 11112222-faf8-4b54-944a-81005177fadb, label swap\n",
+    "t.raw: recreate: partition 4: empty swap, a new UUID, no label\n",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    if (strstr (all, want[i]) == NULL)
+      g_error ("missing: %s\nin:\n%s", want[i], all);
 }
 
 static void
@@ -194,6 +238,7 @@ main (int argc, char **argv)
   g_test_add_func ("/restore/boot-area/ranges", test_boot_ranges_pure);
   g_test_add_func ("/restore/invalidate/ranges", test_invalidate_ranges);
   g_test_add_func ("/restore/dry-run/writes", test_describe);
+  g_test_add_func ("/restore/dry-run/recreate", test_describe_recreate);
   g_test_add_func ("/restore/dry-run/refusals", test_refusals);
   return g_test_run ();
 }

@@ -8,9 +8,14 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <gio/gio.h>
 
 #include <glib/gstdio.h>
 
+#include "cleanup.h"
 #include "verify.h"
 
 static const char *srcdir;
@@ -211,6 +216,69 @@ test_console_tail (void)
   g_rmdir (dir);
 }
 
+/* ---- leftovers of runs that died ------------------------------------------- */
+
+/* A private directory as a run leaves it, owner file @owner (NULL: none),
+ * last changed @age seconds ago. */
+static char *
+make_leftover (const char *parent, const char *owner, time_t age)
+{
+  g_autofree char *dir = g_build_filename (parent, "asr-verify-XXXXXX", NULL);
+  g_assert_nonnull (g_mkdtemp_full (dir, 0700));
+  if (owner)
+    {
+      g_autofree char *path = g_build_filename (dir, "asr.pid", NULL);
+      g_assert_true (g_file_set_contents (path, owner, -1, NULL));
+    }
+  struct utimbuf t = { time (NULL) - age, time (NULL) - age };
+  g_assert_cmpint (utime (dir, &t), ==, 0);
+  return g_steal_pointer (&dir);
+}
+
+static void
+test_stale_owner (void)
+{
+  g_autofree char *parent = g_dir_make_tmp ("asr-verify-stale-XXXXXX", NULL);
+  /* an owner file cut short or garbled names no process: such a
+   * directory is treated as not yet claimed, kept while young */
+  const char *unreadable[] = { "", "\n", " ", "12", "abc def", "-1 5", "0 0", "12 x", "1 2 3" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (unreadable); i++)
+    {
+      g_autofree char *young = make_leftover (parent, unreadable[i], 0);
+      g_assert_cmpuint (asr_verify_remove_stale (parent), ==, 0);
+      g_assert_true (g_file_test (young, G_FILE_TEST_IS_DIR));
+      g_autofree char *old = make_leftover (parent, unreadable[i], 3600);
+      g_assert_cmpuint (asr_verify_remove_stale (parent), ==, 1);
+      g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+      g_assert_true (g_file_test (young, G_FILE_TEST_IS_DIR));
+      g_assert_true (asr_remove_tree (young));
+    }
+
+  /* a run whose process is gone: stale at once (the child lives until
+   * killed, so that its identifier is there to read) */
+  const char *argv[] = { "sleep", "600", NULL };
+  g_autoptr (GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, NULL);
+  g_assert_nonnull (p);
+  g_autofree char *dead = g_strdup_printf ("%s 12345\n", g_subprocess_get_identifier (p));
+  g_subprocess_force_exit (p);
+  g_assert_true (g_subprocess_wait (p, NULL, NULL));
+  g_autofree char *gone = make_leftover (parent, dead, 0);
+  g_assert_cmpuint (asr_verify_remove_stale (parent), ==, 1);
+  g_assert_false (g_file_test (gone, G_FILE_TEST_EXISTS));
+
+  /* this process, as verify_workdir_new writes it: never stale */
+  g_autofree char *stat = NULL;
+  g_assert_true (g_file_get_contents ("/proc/self/stat", &stat, NULL, NULL));
+  g_auto (GStrv) f = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
+  g_autofree char *self = g_strdup_printf ("%d %s\n", (int) getpid (), f[19]);
+  g_autofree char *mine = make_leftover (parent, self, 3600);
+  g_assert_cmpuint (asr_verify_remove_stale (parent), ==, 0);
+  g_assert_true (g_file_test (mine, G_FILE_TEST_IS_DIR));
+
+  g_assert_true (asr_remove_tree (parent));
+}
+
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -234,6 +302,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verify/console/lines", test_console_lines);
   g_test_add_func ("/verify/console/clean", test_console_clean);
   g_test_add_func ("/verify/console/tail", test_console_tail);
+  g_test_add_func ("/verify/workdir/stale/owner", test_stale_owner);
 
   g_autofree char *consoles = g_build_filename (srcdir, "consoles", NULL);
   g_autoptr (GDir) dir = g_dir_open (consoles, 0, NULL);

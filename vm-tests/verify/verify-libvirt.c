@@ -33,6 +33,27 @@ free_domain (virDomain *d)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, free_domain)
 
+/* What the lifecycle callback sees, shared (a reference count) between
+ * the VerifyVm and libvirt: libvirt may be running the callback in the
+ * event thread while the main thread deregisters it, and frees its
+ * reference (freecb) only once the callback cannot run any more. */
+typedef struct {
+  char *name;
+  gint stopped; /* atomic: set from the event thread */
+} VmWatch;
+
+static void
+vm_watch_clear (gpointer data)
+{
+  g_free (((VmWatch *) data)->name);
+}
+
+static void
+vm_watch_release (void *watch)
+{
+  g_atomic_rc_box_release_full (watch, vm_watch_clear);
+}
+
 struct _VerifyVm {
   virConnect *conn;
   virDomain *dom;
@@ -40,7 +61,7 @@ struct _VerifyVm {
   char *name;
   char *libvirt_root; /* embedded driver only */
   pid_t qemu_pid;
-  gint stopped;       /* atomic: set from the event thread */
+  VmWatch *watch;
 };
 
 static void
@@ -84,13 +105,13 @@ set_libvirt_error (GError **error, AsrVerifyError code, const char *what)
 static int
 lifecycle_cb (virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
-  VerifyVm *vm = opaque;
+  VmWatch *watch = opaque;
 
-  if (g_strcmp0 (virDomainGetName (dom), vm->name) != 0)
+  if (g_strcmp0 (virDomainGetName (dom), watch->name) != 0)
     return 0;
   if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_CRASHED
       || event == VIR_DOMAIN_EVENT_SHUTDOWN)
-    g_atomic_int_set (&vm->stopped, 1);
+    g_atomic_int_set (&watch->stopped, 1);
   return 0;
 }
 
@@ -141,6 +162,8 @@ vm_free (VerifyVm *vm)
     virDomainFree (vm->dom);
   if (vm->conn)
     virConnectClose (vm->conn);
+  if (vm->watch)
+    vm_watch_release (vm->watch);
   g_free (vm->name);
   g_free (vm->libvirt_root);
   g_free (vm);
@@ -157,6 +180,8 @@ verify_vm_start (const VerifyWorkdir *w, const char *uri, const char *xml, char 
 
   vm->callback_id = -1;
   vm->name = g_strdup (w->name);
+  vm->watch = g_atomic_rc_box_new0 (VmWatch);
+  vm->watch->name = g_strdup (w->name);
   if (!GPOINTER_TO_INT (g_once (&once, init_libvirt, NULL)))
     {
       set_libvirt_error (error, ASR_VERIFY_ERROR_NO_VM, "initialising libvirt");
@@ -182,9 +207,12 @@ verify_vm_start (const VerifyWorkdir *w, const char *uri, const char *xml, char 
   vm->callback_id = virConnectDomainEventRegisterAny (vm->conn, NULL,
                                                       VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                       VIR_DOMAIN_EVENT_CALLBACK (lifecycle_cb),
-                                                      vm, NULL);
+                                                      g_atomic_rc_box_acquire (vm->watch),
+                                                      vm_watch_release);
   if (vm->callback_id < 0)
     {
+      /* a failed registration does not call freecb */
+      vm_watch_release (vm->watch);
       set_libvirt_error (error, ASR_VERIFY_ERROR_NO_VM, "watching domain events");
       return NULL;
     }
@@ -217,7 +245,7 @@ verify_vm_stopped (VerifyVm *vm)
 {
   int state = 0, reason = 0;
 
-  if (g_atomic_int_get (&vm->stopped))
+  if (g_atomic_int_get (&vm->watch->stopped))
     return TRUE;
   /* In case an event was missed (a remote connection dropped): the
    * state, and the process when it is ours to see. */

@@ -44,7 +44,7 @@ process_start_time (pid_t pid)
   if (!g_file_get_contents (path, &data, NULL, NULL))
     return 0;
   const char *p = strrchr (data, ')');
-  if (p == NULL)
+  if (p == NULL || p[1] != ' ')
     return 0;
   g_auto (GStrv) f = g_strsplit (p + 2, " ", 0);
   /* after ")": field 3 (state) is f[0], so field 22 is f[19] */
@@ -159,18 +159,20 @@ is_stale (const char *path)
     return FALSE;
   if (g_file_test (kept, G_FILE_TEST_EXISTS))
     return FALSE;
-  if (!g_file_get_contents (owner, &data, NULL, NULL))
-    /* made but not yet claimed, or claimed and half removed: stale only
-     * when old, so that a run starting right now keeps its directory */
+  g_auto (GStrv) f = NULL;
+  guint64 pid = 0, start = 0;
+  if (g_file_get_contents (owner, &data, NULL, NULL))
+    f = g_strsplit (g_strstrip (data), " ", -1);
+  if (f == NULL || g_strv_length (f) != 2
+      || !g_ascii_string_to_unsigned (f[0], 10, 1, G_MAXINT32, &pid, NULL)
+      || !g_ascii_string_to_unsigned (f[1], 10, 0, G_MAXUINT64, &start, NULL))
+    /* made but not yet claimed, claimed and half removed, or an owner
+     * file cut short (a full disk, a crash): stale only when old, so
+     * that a run starting right now keeps its directory */
     return time (NULL) - st.st_mtime > 60;
-  g_auto (GStrv) f = g_strsplit (g_strstrip (data), " ", 2);
-  pid_t pid = (pid_t) g_ascii_strtoll (f[0], NULL, 10);
-  guint64 start = f[1] ? g_ascii_strtoull (f[1], NULL, 10) : 0;
-  if (pid <= 0)
+  if (kill ((pid_t) pid, 0) != 0 && errno == ESRCH)
     return TRUE;
-  if (kill (pid, 0) != 0 && errno == ESRCH)
-    return TRUE;
-  return process_start_time (pid) != start;
+  return process_start_time ((pid_t) pid) != start;
 }
 
 guint
@@ -236,7 +238,8 @@ verify_workdir_new (GError **error)
   g_autofree char *owner = g_build_filename (w->path, OWNER_FILE, NULL);
   g_autofree char *who = g_strdup_printf ("%d %" G_GUINT64_FORMAT "\n", (int) getpid (),
                                           process_start_time (getpid ()));
-  if (!g_file_set_contents_full (owner, who, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
+  /* Written whole or not at all: another run may be reading it. */
+  if (!g_file_set_contents_full (owner, who, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     {
       g_prefix_error (error, "private directory: ");
       verify_workdir_finish (g_steal_pointer (&w), FALSE);
