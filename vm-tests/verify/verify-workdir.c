@@ -21,7 +21,6 @@
 #include "verify-private.h"
 
 #define WORKDIR_PREFIX "asr-verify-"
-#define OWNER_FILE "asr.pid"
 
 G_DEFINE_QUARK (asr-verify-error-quark, asr_verify_error)
 
@@ -30,27 +29,6 @@ asr_verify_parent_dir (void)
 {
   const char *t = g_getenv ("TMPDIR");
   return g_strdup (t && *t ? t : "/var/tmp");
-}
-
-/* Field 22 of /proc/PID/stat: with the pid, it names a process uniquely
- * across pid reuse.  0 if unknown. */
-static guint64
-process_start_time (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *data = NULL;
-  guint64 start = 0;
-
-  if (!g_file_get_contents (path, &data, NULL, NULL))
-    return 0;
-  const char *p = strrchr (data, ')');
-  if (p == NULL)
-    return 0;
-  g_auto (GStrv) f = g_strsplit (p + 2, " ", 0);
-  /* after ")": field 3 (state) is f[0], so field 22 is f[19] */
-  if (g_strv_length (f) > 19)
-    start = g_ascii_strtoull (f[19], NULL, 10);
-  return start;
 }
 
 static char
@@ -150,27 +128,24 @@ static gboolean
 is_stale (const char *path)
 {
   struct stat st;
-  g_autofree char *owner = g_build_filename (path, OWNER_FILE, NULL);
-  g_autofree char *data = NULL;
-
   g_autofree char *kept = g_build_filename (path, "KEPT", NULL);
 
   if (lstat (path, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != geteuid ())
     return FALSE;
   if (g_file_test (kept, G_FILE_TEST_EXISTS))
     return FALSE;
-  if (!g_file_get_contents (owner, &data, NULL, NULL))
-    /* made but not yet claimed, or claimed and half removed: stale only
-     * when old, so that a run starting right now keeps its directory */
-    return time (NULL) - st.st_mtime > 60;
-  g_auto (GStrv) f = g_strsplit (g_strstrip (data), " ", 2);
-  pid_t pid = (pid_t) g_ascii_strtoll (f[0], NULL, 10);
-  guint64 start = f[1] ? g_ascii_strtoull (f[1], NULL, 10) : 0;
-  if (pid <= 0)
-    return TRUE;
-  if (kill (pid, 0) != 0 && errno == ESRCH)
-    return TRUE;
-  return process_start_time (pid) != start;
+  switch (asr_owner_state (path))
+    {
+    case ASR_OWNER_ALIVE:
+      return FALSE;
+    case ASR_OWNER_DEAD:
+      return TRUE;
+    case ASR_OWNER_UNKNOWN:
+      break;
+    }
+  /* made but not yet claimed, or claimed and half removed: stale only
+   * when old, so that a run starting right now keeps its directory */
+  return time (NULL) - st.st_mtime > 60;
 }
 
 guint
@@ -233,10 +208,7 @@ verify_workdir_new (GError **error)
       return NULL;
     }
 
-  g_autofree char *owner = g_build_filename (w->path, OWNER_FILE, NULL);
-  g_autofree char *who = g_strdup_printf ("%d %" G_GUINT64_FORMAT "\n", (int) getpid (),
-                                          process_start_time (getpid ()));
-  if (!g_file_set_contents_full (owner, who, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
+  if (!asr_owner_claim (w->path, error))
     {
       g_prefix_error (error, "private directory: ");
       verify_workdir_finish (g_steal_pointer (&w), FALSE);
@@ -264,7 +236,7 @@ verify_workdir_finish (VerifyWorkdir *w, gboolean keep)
   if (keep)
     {
       /* a kept directory is the user's now: not a leftover */
-      g_autofree char *owner = g_build_filename (w->path, OWNER_FILE, NULL);
+      g_autofree char *owner = g_build_filename (w->path, ASR_OWNER_FILE, NULL);
       g_unlink (owner);
       g_autofree char *kept = g_build_filename (w->path, "KEPT", NULL);
       g_file_set_contents (kept, "kept by asr verify --keep\n", -1, NULL);
