@@ -58,7 +58,8 @@ make_file (Fixture *f, const char *name, gsize bytes)
   g_autofree char *data = g_malloc (bytes);
   GError *error = NULL;
 
-  memset (data, 'x', bytes);
+  if (bytes > 0)
+    memset (data, 'x', bytes);
   g_assert_true (g_file_set_contents (path, data, (gssize) bytes, &error));
   g_assert_no_error (error);
   return path;
