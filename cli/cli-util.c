@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "cleanup.h"
 #include "cli.h"
 #include "imager.h"
 #include "machine.h"
@@ -56,6 +57,8 @@ cli_exit_status_for_error (const GError *error)
         case ASR_IMAGER_ERROR_NO_SPACE:
         case ASR_IMAGER_ERROR_FAILED:
           return ASR_EXIT_RUNTIME;
+        case ASR_IMAGER_ERROR_CHECK_FAILED:
+          return ASR_EXIT_CHECK_FAILED;
         }
     }
   if (error->domain == ASR_PROBE_ERROR)
@@ -97,9 +100,43 @@ cli_exit_status_for_error (const GError *error)
 int
 cli_report_error (const char *command, const GError *error)
 {
-  g_auto (GStrv) lines = g_strsplit (error->message, "\n", -1);
+  g_auto (GStrv) lines = NULL;
+
+  /* "qemu-img failed (killed by signal 9)" after Ctrl-C is the
+   * interruption itself: its handler says so and exits 128+N. */
+  asr_cleanup_wait_if_interrupted ();
+  lines = g_strsplit (error->message, "\n", -1);
   for (char **l = lines; *l; l++)
     if (**l)
       fprintf (stderr, "asr %s: %s\n", command, *l);
   return cli_exit_status_for_error (error);
+}
+
+gboolean
+cli_plan_vet_image (const char *backup_dir, const char *file, const char *format,
+                    guint64 bytes, const char *checksum, gboolean verify_checksum,
+                    PlanImageVerdict *verdict, char **why, void *opaque, GError **error)
+{
+  g_autoptr (AsrCheckItem) item = NULL;
+
+  (void) opaque;
+  item = asr_check_image (backup_dir, file, format, bytes, checksum, verify_checksum, error);
+  if (item == NULL)
+    return FALSE;
+  switch (item->status)
+    {
+    case ASR_CHECK_OK:
+      *verdict = PLAN_IMAGE_OK;
+      return TRUE;
+    case ASR_CHECK_CHECKSUM_MISMATCH:
+      *verdict = PLAN_IMAGE_CHECKSUM_MISMATCH;
+      break;
+    case ASR_CHECK_MISSING:
+    case ASR_CHECK_BAD_IMAGE:
+    case ASR_CHECK_SIZE_MISMATCH:
+      *verdict = PLAN_IMAGE_REFUSED;
+      break;
+    }
+  *why = g_steal_pointer (&item->detail);
+  return TRUE;
 }

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "planner.h"
+
 /* Exit statuses, DESIGN.md "Commands". */
 typedef enum {
   ASR_EXIT_OK = 0,           /* done / plan passes / VM booted / backup checks out */
@@ -47,3 +49,10 @@ int cli_report_error (const char *command, const GError *error);
 
 /* The exit status an error calls for. */
 int cli_exit_status_for_error (const GError *error);
+
+/* The planner's PlanImageFunc, done by the imager's asr_check_image():
+ * plan and restore vet images with the same rules as `asr check`. */
+gboolean cli_plan_vet_image (const char *backup_dir, const char *file, const char *format,
+                             guint64 bytes, const char *checksum, gboolean verify_checksum,
+                             PlanImageVerdict *verdict, char **why, void *opaque,
+                             GError **error);

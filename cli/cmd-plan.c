@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checksum.h"
 #include "cli.h"
 #include "probe.h"
 #include "machine.h"
@@ -30,7 +29,8 @@ static const GOptionEntry plan_options[] = {
   { "map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_maps,
     "Restore source disk SRC onto target disk DST (id, serial, WWN, by-id name or path)", "SRC=DST" },
   { "check-images", 0, 0, G_OPTION_ARG_NONE, &opt_check_images,
-    "Also verify each image's checksum (reads every image)", NULL },
+    "Also verify each image's checksum (reads every image; without it, only the images' "
+    "structure and size are vetted)", NULL },
   { "connect", 0, 0, G_OPTION_ARG_STRING, &opt_connect,
     "libvirt URI for domain:NAME targets", "URI" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the plan as JSON", NULL },
@@ -70,16 +70,6 @@ cmd_plan_load_target (const char *argument, const char *connect_uri, GError **er
   return asr_probe_targets (targets, &popts, error);
 }
 
-/* --check-images: the imager's checksum.  The planner library must not
- * depend on the imager, so the command line passes it. */
-static gboolean
-cmd_plan_checksum (const char *path, const char *format, char **checksum, void *opaque,
-                   GError **error)
-{
-  (void) opaque;
-  return asr_checksum_image (path, format, checksum, error);
-}
-
 static int
 plan_run (int argc, char **argv)
 {
@@ -103,7 +93,7 @@ plan_run (int argc, char **argv)
     if (!plan_options_add_map (options, *m, &error))
       return cli_report_error ("plan", error);
   options->check_images = opt_check_images;
-  options->checksum = cmd_plan_checksum;
+  options->vet_image = cli_plan_vet_image;
 
   backup = plan_backup_load (argv[1], &error);
   if (backup == NULL)
@@ -141,9 +131,12 @@ const AsrCommand asr_command_plan = {
   .description =
     "Checks whether BACKUP (a backup-set directory, or its machine.xml) can be\n"
     "restored onto TARGET (for now: descriptor files written by 'asr probe'),\n"
-    "and maps each critical source disk to a target disk.  Nothing is\n"
-    "written, except PLAN.xml with -o.  Exit 0 restorable, 1 a check failed,\n"
-    "2 bad input.",
+    "and maps each critical source disk to a target disk.  Every image of the\n"
+    "set is vetted as 'asr check' does (qcow2, no backing or data file, the\n"
+    "recorded size, qemu-img check clean); --check-images adds the checksums.\n"
+    "A TARGET that is the backup set or one of its files is refused.  Nothing\n"
+    "is written, except PLAN.xml with -o.  Exit 0 restorable, 1 a check\n"
+    "failed (a checksum mismatch), 2 bad input (a refused image or TARGET).",
   .add_options = plan_add_options,
   .run = plan_run,
 };

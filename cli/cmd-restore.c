@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * asr restore [--plan PLAN.xml] [--create DIR] [--grow] [--no-verify]
- *             [--dry-run] [--yes] BACKUP TARGET...
+ *             [--no-check-images] [--dry-run] [--yes] BACKUP TARGET...
  *
  * Plans first (or reads --plan and refuses a plan made for another backup
  * or other disks), prints what will be overwritten, asks, then hands the
@@ -27,6 +27,7 @@ static char *opt_plan;
 static char *opt_create;
 static gboolean opt_grow;
 static gboolean opt_no_verify;
+static gboolean opt_no_check_images;
 static gboolean opt_dry_run;
 static gboolean opt_yes;
 
@@ -40,6 +41,9 @@ static const GOptionEntry restore_options[] = {
     "Grow the last partition and its filesystem to fill a larger disk", NULL },
   { "no-verify", 0, 0, G_OPTION_ARG_NONE, &opt_no_verify,
     "Do not read back and verify the volumes written", NULL },
+  { "no-check-images", 0, 0, G_OPTION_ARG_NONE, &opt_no_check_images,
+    "Do not verify the images' checksums before writing (their structure is still vetted)",
+    NULL },
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run,
     "Print every write with offsets and sizes; write nothing", NULL },
   { "yes", 'y', 0, G_OPTION_ARG_NONE, &opt_yes,
@@ -293,6 +297,18 @@ restore_run (int argc, char **argv)
     }
   else if (opt_create)
     {
+      g_autofree char *member = NULL;
+      if (!machine_backup_set_find_member (backup->dir, opt_create, &member, &error))
+        return cli_report_error ("restore", error);
+      if (member != NULL)
+        {
+          /* The new disks would be files of the set, written while it is read. */
+          cli_error ("restore", "--create %s: that is the backup set %s%s%s: refused, nothing "
+                     "was written", opt_create, backup->dir,
+                     strcmp (member, ".") == 0 ? "" : " or a file in it: ",
+                     strcmp (member, ".") == 0 ? "" : member);
+          return ASR_EXIT_USAGE;
+        }
       created = asr_restore_create_targets (backup->descriptor, opt_create, &error);
       if (created == NULL)
         return cli_report_error ("restore", error);
@@ -325,9 +341,13 @@ restore_run (int argc, char **argv)
   else
     {
       g_autoptr (PlanOptions) po = plan_options_new ();
+      po->vet_image = cli_plan_vet_image;
       plan = plan_compute (backup, targets, po, &error);
       if (plan == NULL)
-        return cli_report_error ("restore", error);
+        {
+          cli_error ("restore", "%s; nothing was written", error->message);
+          return cli_exit_status_for_error (error);
+        }
     }
 
   {
@@ -348,6 +368,7 @@ restore_run (int argc, char **argv)
   AsrRestoreOptions opts = {
     .grow = opt_grow,
     .no_verify = opt_no_verify,
+    .no_check_images = opt_no_check_images,
     .progress = cli_progress_update,
     .message = cli_progress_message,
     .opaque = progress,
@@ -403,6 +424,9 @@ const AsrCommand asr_command_restore = {
     "writes the partition table with the same signatures and GUIDs, the volume\n"
     "images, verifies them, recreates swap and uncaptured volumes empty, and\n"
     "writes the boot area last.  Disks the plan did not map are never written.\n"
+    "Before the first write every image is vetted as 'asr check' does and its\n"
+    "checksum verified (--no-check-images skips the checksums), and a TARGET\n"
+    "that is the backup set or one of its files is refused.\n"
     "See asr-restore(1) for the order of writes and the safety rules.",
   .add_options = restore_add_options,
   .run = restore_run,

@@ -98,6 +98,17 @@ capture_clear (Capture *c)
   g_clear_pointer (&c->m, machine_descriptor_free);
 }
 
+/* A test-only way to stop a capture at a named step, as an interruption
+ * would: ASR_CAPTURE_FAIL_AT=tmpdir|overlays|appliance|image|descriptor.
+ * The failure takes the same path as any other, so the tests see what
+ * users would: no backup set, the temporary directory gone. */
+static gboolean
+capture_fail_point (const char *step, GError **error)
+{
+  return asr_test_fail_point ("ASR_CAPTURE_FAIL_AT", step, ASR_IMAGER_ERROR,
+                              ASR_IMAGER_ERROR_FAILED, error);
+}
+
 /* --- 1. sources --------------------------------------------------------- */
 
 static gboolean
@@ -463,7 +474,8 @@ write_image (Capture *c, CaptureDisk *d, guint64 offset, guint64 bytes, guint64 
 
   if (!asr_run (convert, NULL, convert_progress, &p, error))
     {
-      g_prefix_error (error, "writing %s: ", file);
+      /* the set's final name: the temporary one means nothing to users */
+      g_prefix_error (error, "writing %s of %s: ", file, c->backup);
       return NULL;
     }
   c->progress_done += used_bytes;
@@ -562,6 +574,8 @@ write_images (Capture *c, GError **error)
       if (img == NULL)
         return FALSE;
       p->volume->image = img;
+      if (!capture_fail_point ("image", error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -684,7 +698,7 @@ finish_backup_set (Capture *c, GError **error)
                    g_strerror (e));
       return FALSE;
     }
-  if (!fsync_dir (c->tmpdir, error))
+  if (!fsync_dir (c->tmpdir, error) || !capture_fail_point ("descriptor", error))
     return FALSE;
 
   if (lstat (c->backup, &st) == 0)
@@ -736,12 +750,14 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
   }
 
   if (!probe_sources (&c, sources, error) || !read_layouts (&c, error)
-      || !make_tmpdir (&c, backup, error) || !make_overlays (&c, error)
+      || !make_tmpdir (&c, backup, error) || !capture_fail_point ("tmpdir", error)
+      || !make_overlays (&c, error) || !capture_fail_point ("overlays", error)
       || !start_appliance (&c, error) || !capture_discover (&c, error)
       || !capture_trim (&c, error) || !asr_appliance_shutdown (c.g, error))
     goto out;
   g_clear_pointer (&c.g, guestfs_close);
-  if (!write_images (&c, error) || !finish_backup_set (&c, error))
+  if (!capture_fail_point ("appliance", error) || !write_images (&c, error)
+      || !finish_backup_set (&c, error))
     goto out;
 
   if (stats)

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * asr check: a backup set against its own descriptor.  Every image is
- * probed with the same safety rules as a capture source (a qcow2 that grew
- * a backing file since is refused), checked by qemu-img, and its
- * checksum recomputed.
+ * The images of a backup set against its own descriptor: `asr check`, and
+ * the vetting plan and restore do before an image is read or written
+ * anywhere.  Every image is probed with the same safety rules as a capture
+ * source (a qcow2 that grew a backing file since is refused), and its
+ * checksum recomputed where asked.  One implementation for all three.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include "checksum.h"
 #include "imager.h"
@@ -62,64 +67,170 @@ checksum_progress (guint64 done, guint64 total, void *opaque)
 }
 
 static AsrCheckItem *
-check_image (const char *backup, const char *file, guint64 bytes, const char *checksum,
-             char *what, CheckProgress *progress)
+item_set (AsrCheckItem *item, AsrCheckStatus status, char *detail)
+{
+  item->status = status;
+  item->detail = detail;
+  return item;
+}
+
+/*
+ * The rules, in order: the descriptor says qcow2 (the format is never
+ * probed: a raw file renamed .qcow2 is refused, not read as raw); the file
+ * is a regular file in the set itself, not a symlink to somewhere else;
+ * then asr_image_info_probe(), the rules a capture source passes (no
+ * backing file, no external data file, looked at before qemu opens it,
+ * qemu-img check clean: a truncated image is refused); the virtual size
+ * the descriptor records; last, with @verify_checksum, the checksum.
+ * *runtime is set when the host failed us rather than the image (qemu-img
+ * or qemu-nbd missing, an I/O error): the item then says so too.
+ */
+static AsrCheckItem *
+check_image (const char *backup, const char *file, const char *format, guint64 bytes,
+             const char *checksum, gboolean verify_checksum, char *what,
+             CheckProgress *progress, GError **runtime)
 {
   AsrCheckItem *item = g_new0 (AsrCheckItem, 1);
   g_autofree char *path = g_build_filename (backup, file, NULL);
   g_autoptr (GError) local = NULL;
   g_autoptr (AsrImageInfo) info = NULL;
+  GStatBuf st;
 
   item->file = g_strdup (file);
   item->what = what;
   item->expected = g_strdup (checksum);
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if (format != NULL && strcmp (format, "qcow2") != 0)
+    return item_set (item, ASR_CHECK_BAD_IMAGE,
+                     g_strdup_printf ("the descriptor says format %s: backup-set images are "
+                                      "qcow2 only", format));
+  if (g_lstat (path, &st) != 0)
     {
-      item->status = ASR_CHECK_MISSING;
-      item->detail = g_strdup_printf ("%s is missing", path);
-      return item;
+      int e = errno;
+      if (e == ENOENT)
+        return item_set (item, ASR_CHECK_MISSING, g_strdup_printf ("%s is missing", path));
+      return item_set (item, ASR_CHECK_BAD_IMAGE,
+                       g_strdup_printf ("%s: %s", path, g_strerror (e)));
     }
+  if (S_ISLNK (st.st_mode))
+    return item_set (item, ASR_CHECK_BAD_IMAGE,
+                     g_strdup_printf ("%s is a symbolic link: the images of a backup set are "
+                                      "regular files inside it", path));
+  if (!S_ISREG (st.st_mode))
+    return item_set (item, ASR_CHECK_BAD_IMAGE,
+                     g_strdup_printf ("%s is %s, not a regular file", path,
+                                      S_ISDIR (st.st_mode) ? "a directory" : "a special file"));
+
   info = asr_image_info_probe (path, "qcow2", &local);
   if (info == NULL)
     {
-      item->status = ASR_CHECK_BAD_IMAGE;
-      item->detail = g_strdup (local->message);
-      return item;
+      if (g_error_matches (local, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME) && runtime)
+        *runtime = g_error_copy (local);
+      return item_set (item, ASR_CHECK_BAD_IMAGE, g_strdup (local->message));
     }
   if (info->virtual_bytes != bytes)
-    {
-      item->status = ASR_CHECK_SIZE_MISMATCH;
-      item->detail = g_strdup_printf ("its size is %" G_GUINT64_FORMAT
+    return item_set (item, ASR_CHECK_SIZE_MISMATCH,
+                     g_strdup_printf ("its size is %" G_GUINT64_FORMAT
                                       " bytes, the descriptor says %" G_GUINT64_FORMAT,
-                                      info->virtual_bytes, bytes);
-      return item;
-    }
-  const char *argv[] = { "qemu-img", "check", "-q", "-f", "qcow2", path, NULL };
-  if (!asr_run (argv, NULL, NULL, NULL, &local))
-    {
-      item->status = ASR_CHECK_BAD_IMAGE;
-      item->detail = g_strdup (local->message);
-      return item;
-    }
+                                      info->virtual_bytes, bytes));
+  if (!verify_checksum)
+    return item_set (item, ASR_CHECK_OK, NULL);
+  if (checksum == NULL)
+    return item_set (item, ASR_CHECK_CHECKSUM_MISMATCH,
+                     g_strdup ("the descriptor records no checksum for it"));
+
   g_autofree char *label = g_strdup_printf ("checksumming %s", file);
   progress->what = label;
   if (!asr_checksum_image_full (path, "qcow2", 0, ASR_CHECKSUM_TO_END, checksum_progress,
                                 progress, NULL, &item->actual, &local))
     {
-      item->status = ASR_CHECK_BAD_IMAGE;
-      item->detail = g_strdup_printf ("cannot read it: %s", local->message);
-      return item;
+      if (runtime)
+        *runtime = g_error_copy (local);
+      return item_set (item, ASR_CHECK_BAD_IMAGE,
+                       g_strdup_printf ("cannot read it: %s", local->message));
     }
   progress->all_done += bytes;
   if (g_ascii_strcasecmp (item->actual, checksum) != 0)
+    return item_set (item, ASR_CHECK_CHECKSUM_MISMATCH,
+                     g_strdup_printf ("its content differs from what was captured (checksum "
+                                      "%s, the descriptor says %s)", item->actual, checksum));
+  return item_set (item, ASR_CHECK_OK, NULL);
+}
+
+AsrCheckItem *
+asr_check_image (const char *backup, const char *file, const char *format, guint64 bytes,
+                 const char *checksum, gboolean verify_checksum, GError **error)
+{
+  CheckProgress p = { 0 };
+  GError *runtime = NULL;
+  AsrCheckItem *item;
+
+  g_return_val_if_fail (backup != NULL && file != NULL, NULL);
+  item = check_image (backup, file, format, bytes, checksum, verify_checksum, g_strdup (file), &p,
+                      &runtime);
+  if (runtime != NULL)
     {
-      item->status = ASR_CHECK_CHECKSUM_MISMATCH;
-      item->detail = g_strdup ("its content differs from what was captured");
-      return item;
+      g_propagate_error (error, runtime);
+      asr_check_item_free (item);
+      return NULL;
     }
-  item->status = ASR_CHECK_OK;
   return item;
+}
+
+/* One image the descriptor names, and what it is. */
+typedef struct {
+  const char *file;
+  const char *format; /* NULL: a boot area, always qcow2 */
+  guint64 bytes;
+  const char *checksum;
+  char *what;
+} ImageRef;
+
+static void
+image_ref_free (ImageRef *r)
+{
+  g_free (r->what);
+  g_free (r);
+}
+
+static GPtrArray *
+list_images (const MachineDescriptor *m, guint64 *total_bytes)
+{
+  GPtrArray *refs = g_ptr_array_new_with_free_func ((GDestroyNotify) image_ref_free);
+
+  *total_bytes = 0;
+  for (guint i = 0; i < m->disks->len; i++)
+    {
+      const MachineDisk *d = g_ptr_array_index (m->disks, i);
+      if (d->boot_area && d->boot_area->image)
+        {
+          ImageRef *r = g_new0 (ImageRef, 1);
+          r->file = d->boot_area->image;
+          r->bytes = d->boot_area->bytes;
+          r->checksum = d->boot_area->checksum;
+          r->what = g_strdup_printf ("%s boot area", d->id);
+          *total_bytes += r->bytes;
+          g_ptr_array_add (refs, r);
+        }
+      for (guint j = 0; j < d->partitions->len; j++)
+        {
+          const MachinePartition *part = g_ptr_array_index (d->partitions, j);
+          const MachineVolume *v = part->volume;
+          if (v == NULL || v->image == NULL)
+            continue;
+          ImageRef *r = g_new0 (ImageRef, 1);
+          r->file = v->image->file;
+          r->format = v->image->format;
+          r->bytes = v->image->bytes;
+          r->checksum = v->image->checksum;
+          r->what = g_strdup_printf ("%s partition %u%s%s%s", d->id, part->number,
+                                     v->mountpoint ? " (" : "", v->mountpoint ? v->mountpoint : "",
+                                     v->mountpoint ? ")" : "");
+          *total_bytes += r->bytes;
+          g_ptr_array_add (refs, r);
+        }
+    }
+  return refs;
 }
 
 GPtrArray *
@@ -129,6 +240,7 @@ asr_check_backup (const char *backup, AsrProgressFunc progress, void *opaque,
   g_autofree char *xml = g_build_filename (backup, MACHINE_DESCRIPTOR_FILENAME, NULL);
   g_autoptr (MachineDescriptor) m = NULL;
   g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_check_item_free);
+  g_autoptr (GPtrArray) refs = NULL;
   CheckProgress p = { progress, opaque, NULL, 0, 0 };
 
   if (!g_file_test (backup, G_FILE_TEST_IS_DIR) || !g_file_test (xml, G_FILE_TEST_EXISTS))
@@ -141,41 +253,51 @@ asr_check_backup (const char *backup, AsrProgressFunc progress, void *opaque,
   if (m == NULL)
     return NULL;
 
-  for (guint i = 0; i < m->disks->len; i++)
+  refs = list_images (m, &p.all_total);
+  for (guint i = 0; i < refs->len; i++)
     {
-      const MachineDisk *d = g_ptr_array_index (m->disks, i);
-      if (d->boot_area && d->boot_area->image)
-        p.all_total += d->boot_area->bytes;
-      for (guint j = 0; j < d->partitions->len; j++)
-        {
-          const MachinePartition *part = g_ptr_array_index (d->partitions, j);
-          if (part->volume && part->volume->image)
-            p.all_total += part->volume->image->bytes;
-        }
-    }
-
-  for (guint i = 0; i < m->disks->len; i++)
-    {
-      const MachineDisk *d = g_ptr_array_index (m->disks, i);
-      if (d->boot_area && d->boot_area->image)
-        g_ptr_array_add (items, check_image (backup, d->boot_area->image, d->boot_area->bytes,
-                                             d->boot_area->checksum,
-                                             g_strdup_printf ("%s boot area", d->id), &p));
-      for (guint j = 0; j < d->partitions->len; j++)
-        {
-          const MachinePartition *part = g_ptr_array_index (d->partitions, j);
-          const MachineVolume *v = part->volume;
-          if (v == NULL || v->image == NULL)
-            continue;
-          char *what = g_strdup_printf ("%s partition %u%s%s%s", d->id, part->number,
-                                        v->mountpoint ? " (" : "",
-                                        v->mountpoint ? v->mountpoint : "",
-                                        v->mountpoint ? ")" : "");
-          g_ptr_array_add (items, check_image (backup, v->image->file, v->image->bytes,
-                                               v->image->checksum, what, &p));
-        }
+      ImageRef *r = g_ptr_array_index (refs, i);
+      g_ptr_array_add (items, check_image (backup, r->file, r->format, r->bytes, r->checksum, TRUE,
+                                           g_steal_pointer (&r->what), &p, NULL));
     }
   if (descriptor_out)
     *descriptor_out = g_steal_pointer (&m);
   return g_steal_pointer (&items);
+}
+
+gboolean
+asr_check_backup_images (const char *backup, const MachineDescriptor *m,
+                         gboolean verify_checksums, AsrProgressFunc progress, void *opaque,
+                         GError **error)
+{
+  g_autoptr (GPtrArray) refs = NULL;
+  CheckProgress p = { progress, opaque, NULL, 0, 0 };
+
+  g_return_val_if_fail (backup != NULL && m != NULL, FALSE);
+  refs = list_images (m, &p.all_total);
+  /* Every image's structure before any checksum: a hostile image is
+   * refused in a second, not after reading the good ones. */
+  for (int pass = 0; pass < (verify_checksums ? 2 : 1); pass++)
+    for (guint i = 0; i < refs->len; i++)
+      {
+        const ImageRef *r = g_ptr_array_index (refs, i);
+        GError *runtime = NULL;
+        g_autoptr (AsrCheckItem) item = check_image (backup, r->file, r->format, r->bytes,
+                                                     r->checksum, pass == 1, g_strdup (r->what),
+                                                     &p, &runtime);
+        if (runtime != NULL)
+          {
+            g_propagate_prefixed_error (error, runtime, "%s (%s): ", r->file, r->what);
+            return FALSE;
+          }
+        if (item->status == ASR_CHECK_OK)
+          continue;
+        g_set_error (error, ASR_IMAGER_ERROR,
+                     item->status == ASR_CHECK_CHECKSUM_MISMATCH ? ASR_IMAGER_ERROR_CHECK_FAILED
+                                                                 : ASR_IMAGER_ERROR_INVALID_INPUT,
+                     "image %s (%s) of the backup set %s is refused: %s", r->file, r->what,
+                     backup, item->detail);
+        return FALSE;
+      }
+  return TRUE;
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "machine.h"
 
 static GMutex lock;
+static gint interrupted; /* set once a signal is being handled */
 static GPtrArray *dirs; /* char* */
 static GArray *pids;    /* pid_t */
 
@@ -85,6 +87,7 @@ signal_thread (gpointer unused)
   signal_set (&set);
   if (sigwait (&set, &sig) != 0)
     return NULL;
+  g_atomic_int_set (&interrupted, 1);
 
   g_mutex_lock (&lock);
   kill_children ();
@@ -118,6 +121,29 @@ asr_cleanup_install (void)
   g_thread_unref (g_thread_new ("asr-signals", signal_thread, NULL));
 }
 
+gboolean
+asr_test_fail_point (const char *variable, const char *step, GQuark domain, gint code,
+                     GError **error)
+{
+  const char *at = g_getenv (variable);
+  if (at && strcmp (at, step) == 0)
+    {
+      g_set_error (error, domain, code, "stopped at step '%s' (%s)", step, variable);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+asr_cleanup_wait_if_interrupted (void)
+{
+  /* The children this thread was waiting for were killed by the signal
+   * thread: their failure is the interruption, not an error to report.
+   * That thread ends the process once the temporary files are gone. */
+  while (g_atomic_int_get (&interrupted))
+    pause ();
+}
+
 void
 asr_cleanup_child_setup (gpointer unused)
 {
@@ -125,6 +151,11 @@ asr_cleanup_child_setup (gpointer unused)
   (void) unused;
   signal_set (&set);
   pthread_sigmask (SIG_UNBLOCK, &set, NULL);
+  /* A kill -9 of asr runs no cleanup: without this, a qemu-img convert
+   * would go on writing a target (or a backup set) after asr is gone,
+   * and beside the next restore of that disk.  Async-signal-safe; it
+   * survives the exec. */
+  (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 void

@@ -47,6 +47,18 @@ AsrOwnerState asr_owner_state (const char *dir);
  * removing leaves a directory the next run can still tell is a leftover. */
 gboolean asr_owner_remove_tree (const char *dir);
 
+/* If a signal is being handled, never returns: the handler ends the
+ * process.  For the command line, before it reports an error, which may
+ * only be a child the handler killed. */
+void asr_cleanup_wait_if_interrupted (void);
+
+/* Tests only: if the environment variable @variable names @step, sets
+ * @error (@domain, @code: "stopped at step '@step' (@variable)") and
+ * returns FALSE, so that a test can stop a capture or a restore at a
+ * named step and see what an interruption there leaves. */
+gboolean asr_test_fail_point (const char *variable, const char *step, GQuark domain, gint code,
+                              GError **error);
+
 /* For GSubprocessLauncher child setup: unblock the signals blocked above. */
 void asr_cleanup_child_setup (gpointer unused);
 

@@ -23,6 +23,7 @@ typedef enum {
   ASR_IMAGER_ERROR_EXISTS,        /* BACKUP exists and no --force: exit 2 */
   ASR_IMAGER_ERROR_NO_SPACE,      /* not enough room for the backup set: exit 3 */
   ASR_IMAGER_ERROR_FAILED,        /* a runtime failure: exit 3 */
+  ASR_IMAGER_ERROR_CHECK_FAILED,  /* an image's checksum does not match: exit 1 */
 } AsrImagerError;
 
 /* Progress of long work: @what names the item ("disk0-p2.qcow2"),
@@ -87,12 +88,35 @@ typedef struct {
 } AsrCheckItem;
 
 void asr_check_item_free (AsrCheckItem *item);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrCheckItem, asr_check_item_free)
 
 /* Checks every image of the backup set @backup.  Returns the items
  * (AsrCheckItem*), or NULL with @error when the set cannot be checked at
  * all (no machine.xml, invalid descriptor). */
 GPtrArray *asr_check_backup (const char *backup, AsrProgressFunc progress, void *opaque,
                              MachineDescriptor **descriptor_out, GError **error);
+
+/* One image of the backup set at @backup (@file, a plain name in it) as
+ * the descriptor records it (@format: NULL for a boot area, which is always
+ * qcow2), vetted by the rules asr_check_backup() applies: qcow2 only (never
+ * probed), a regular file in the set (not a symlink), no backing file, no
+ * external data file, qemu-img check clean, the virtual size @bytes; with
+ * @verify_checksum, its checksum against @checksum.  Returns the item (its
+ * status and detail say what was found), or NULL with @error when the host
+ * failed (qemu-img or qemu-nbd missing, an I/O error). */
+AsrCheckItem *asr_check_image (const char *backup, const char *file, const char *format,
+                               guint64 bytes, const char *checksum, gboolean verify_checksum,
+                               GError **error);
+
+/* Every image @m names in the backup set @backup, as asr_check_image():
+ * the structure of all of them first, then, with @verify_checksums, their
+ * checksums.  Stops at the first bad image: ASR_IMAGER_ERROR_INVALID_INPUT
+ * (missing, refused, wrong size) or ASR_IMAGER_ERROR_CHECK_FAILED (checksum
+ * mismatch), the message naming the image and why; a runtime failure
+ * keeps its own error. */
+gboolean asr_check_backup_images (const char *backup, const MachineDescriptor *m,
+                                  gboolean verify_checksums, AsrProgressFunc progress,
+                                  void *opaque, GError **error);
 
 /* --- asr restore --------------------------------------------------------- */
 
@@ -129,6 +153,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrRestoreTarget, asr_restore_target_free)
 typedef struct {
   gboolean grow;          /* last partition and its filesystem fill the disk */
   gboolean no_verify;     /* skip the read-back checksums */
+  /* skip the images' checksums before the first write (their structure
+   * is vetted all the same) */
+  gboolean no_check_images;
   AsrProgressFunc progress;
   AsrMessageFunc message;
   void *opaque;

@@ -67,14 +67,8 @@ asr_restore_backup_id (const char *sha256_hex)
 gboolean
 restore_fail_point (const char *step, GError **error)
 {
-  const char *at = g_getenv ("ASR_RESTORE_FAIL_AT");
-  if (at && strcmp (at, step) == 0)
-    {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
-                   "stopped at step '%s' (ASR_RESTORE_FAIL_AT)", step);
-      return FALSE;
-    }
-  return TRUE;
+  return asr_test_fail_point ("ASR_RESTORE_FAIL_AT", step, ASR_RESTORE_ERROR,
+                              ASR_RESTORE_ERROR_FAILED, error);
 }
 
 typedef struct {
@@ -161,13 +155,21 @@ step_invalidate (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **erro
   RestoreWrite w[3] = { { 0 } };
   guint n = 0;
 
+  /* Sector 0 first, marker in it: from the first write on, the disk is
+   * marked (a kill while zeroing must not leave a disk that is neither
+   * the old system nor marked), and the rest of the head is zeroed
+   * around it. */
   restore_invalidate_ranges (rd->target_bytes, inv);
-  for (guint i = 0; i < 2; i++)
-    if (inv[i].bytes)
-      w[n++] = (RestoreWrite) { .offset = inv[i].offset, .zero_bytes = inv[i].bytes };
   asr_incomplete_marker_fill (sector0, r->backup_id);
   g_autoptr (GBytes) marker = g_bytes_new (sector0, rd->sector);
   w[n++] = (RestoreWrite) { .offset = 0, .data = marker };
+  for (guint i = 0; i < 2; i++)
+    {
+      guint64 skip = inv[i].offset == 0 ? MIN ((guint64) rd->sector, inv[i].bytes) : 0;
+      if (inv[i].bytes > skip)
+        w[n++] = (RestoreWrite) { .offset = inv[i].offset + skip,
+                                  .zero_bytes = inv[i].bytes - skip };
+    }
   /* The marker must be on the disk before anything that could make it
    * look valid: flushed here, ahead of the table. */
   return restore_target_write (io, w, n, error) && restore_target_flush (io, error);
@@ -414,7 +416,8 @@ run_restore (Restore *r, gboolean uefi, GError **error)
       RestoreDisk *rd = g_ptr_array_index (r->disks, i);
       if (rd->grown_writes
           && (!step_table (g_ptr_array_index (r->ios, i), rd->grown_writes, error)
-              || !restore_target_flush (g_ptr_array_index (r->ios, i), error)))
+              || !restore_target_flush (g_ptr_array_index (r->ios, i), error)
+              || !restore_fail_point ("grow", error)))
         return FALSE;
     }
   if (!restore_appliance_run (r->disks, r->opts->grow, uefi, r->opts->message, r->opts->opaque,
@@ -426,6 +429,55 @@ run_restore (Restore *r, gboolean uefi, GError **error)
     if (!step_boot_area (r, g_ptr_array_index (r->disks, i), g_ptr_array_index (r->ios, i),
                          error))
       return FALSE;
+  return TRUE;
+}
+
+/* No target may be the backup set or one of its files (restore would
+ * destroy what it reads), and every image passes asr_check_image()'s
+ * rules.  Refusals are ASR_RESTORE_ERROR_INVALID (a checksum mismatch
+ * ASR_RESTORE_ERROR_CHECK_FAILED) and say that nothing was written. */
+static gboolean
+vet_backup (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *targets,
+            const AsrRestoreOptions *opts, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const AsrRestoreTarget *t = g_ptr_array_index (targets, i);
+      g_autofree char *member = NULL;
+      if (!machine_backup_set_find_member (backup_dir, t->path, &member, &local))
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
+                       "%s: nothing was written", local->message);
+          return FALSE;
+        }
+      if (member != NULL)
+        {
+          if (strcmp (member, ".") == 0)
+            g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                         "target %s holds the backup set %s itself: restoring onto it would "
+                         "destroy the backup it reads; refused, nothing was written", t->path,
+                         backup_dir);
+          else
+            g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                         "target %s is %s, a file of the backup set %s: restoring onto it "
+                         "would destroy the backup it reads; refused, nothing was written",
+                         t->path, member, backup_dir);
+          return FALSE;
+        }
+    }
+  if (!asr_check_backup_images (backup_dir, backup, !opts->no_check_images, opts->progress,
+                                opts->opaque, &local))
+    {
+      int code = ASR_RESTORE_ERROR_FAILED;
+      if (g_error_matches (local, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT))
+        code = ASR_RESTORE_ERROR_INVALID;
+      else if (g_error_matches (local, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_CHECK_FAILED))
+        code = ASR_RESTORE_ERROR_CHECK_FAILED;
+      g_set_error (error, ASR_RESTORE_ERROR, code, "%s; nothing was written", local->message);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -449,30 +501,12 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
   if (r.disks == NULL)
     return FALSE;
 
-  /* Every image present before any write: a missing one is found now,
-   * not after the first disk has been wiped. */
-  for (guint i = 0; i < r.disks->len; i++)
-    {
-      RestoreDisk *rd = g_ptr_array_index (r.disks, i);
-      for (guint j = 0; j < rd->volumes->len; j++)
-        {
-          const RestoreVolume *v = g_ptr_array_index (rd->volumes, j);
-          if (!g_file_test (v->image_path, G_FILE_TEST_IS_REGULAR))
-            {
-              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                           "%s is missing from the backup set: nothing was written",
-                           v->image_path);
-              goto out;
-            }
-        }
-      if (rd->boot_image_path && !g_file_test (rd->boot_image_path, G_FILE_TEST_IS_REGULAR))
-        {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                       "%s is missing from the backup set: nothing was written",
-                       rd->boot_image_path);
-          goto out;
-        }
-    }
+  /* Every image vetted, and by default checksummed, before any write: a
+   * hostile or damaged image is found now, not after the first disk has
+   * been wiped.  The plan vetted them too, but a plan may be old (--plan)
+   * and the set may have changed since. */
+  if (!vet_backup (backup, backup_dir, targets, r.opts, error))
+    goto out;
 
   /* All targets opened, locked and re-identified before the first write. */
   r.ios = g_ptr_array_new_with_free_func ((GDestroyNotify) restore_target_close);

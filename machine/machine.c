@@ -6,7 +6,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include "machine.h"
 #include "machine-private.h"
@@ -555,4 +559,62 @@ machine_mbr_type_is_extended (const char *type)
 {
   return type != NULL
          && (strcmp (type, "0x05") == 0 || strcmp (type, "0x0f") == 0 || strcmp (type, "0x85") == 0);
+}
+
+/* --- the backup set on disk --------------------------------------------- */
+
+static gboolean
+same_file (const GStatBuf *a, const GStatBuf *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+gboolean
+machine_backup_set_find_member (const char *backup_dir, const char *path, char **member,
+                                GError **error)
+{
+  GStatBuf target, dir;
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GError) local = NULL;
+  const char *name;
+
+  g_return_val_if_fail (backup_dir != NULL && path != NULL && member != NULL, FALSE);
+  *member = NULL;
+
+  if (g_stat (path, &target) != 0)
+    return TRUE;
+  if (g_stat (backup_dir, &dir) != 0)
+    {
+      int e = errno;
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: %s", backup_dir, g_strerror (e));
+      return FALSE;
+    }
+  /* The device the set's file system is on: writing it would overwrite
+   * the set from below. */
+  if (same_file (&target, &dir) || (S_ISBLK (target.st_mode) && target.st_rdev == dir.st_dev))
+    {
+      *member = g_strdup (".");
+      return TRUE;
+    }
+  d = g_dir_open (backup_dir, 0, &local);
+  if (d == NULL)
+    {
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: cannot list the backup set: %s",
+                   backup_dir, local->message);
+      return FALSE;
+    }
+  /* Every entry, not only the files the descriptor names: a stray file
+   * in the set is still the user's. */
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (backup_dir, name, NULL);
+      GStatBuf st;
+      if ((g_stat (p, &st) == 0 && same_file (&st, &target))
+          || (g_lstat (p, &st) == 0 && same_file (&st, &target)))
+        {
+          *member = g_strdup (name);
+          return TRUE;
+        }
+    }
+  return TRUE;
 }

@@ -307,6 +307,23 @@ gboolean machine_descriptor_check (const MachineDescriptor *m,
                                    const char *name,
                                    GError **error);
 
+/* --- the backup set on disk --------------------------------------------- */
+
+/*
+ * Whether @path, followed through symlinks, is the backup-set directory
+ * @backup_dir or one of the files in it (machine.xml, an image, anything
+ * else there), compared by device and inode, so another name, a hard link
+ * or a symlink still matches; a block device also matches when the set
+ * lives on a file system on that very device.  Restore must never write
+ * such a target: it would destroy the backup it reads.
+ * Returns TRUE and *member (NULL when not a member; otherwise the name in
+ * the set, "." for the directory itself or the device under it), FALSE
+ * with @error (MACHINE_ERROR_IO) when the set cannot be listed.  A @path
+ * that does not exist is no member.
+ */
+gboolean machine_backup_set_find_member (const char *backup_dir, const char *path,
+                                         char **member, GError **error);
+
 /* --- writing ------------------------------------------------------------ */
 
 /* Canonical XML: fixed element and attribute order, two-space indent,

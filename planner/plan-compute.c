@@ -2,6 +2,8 @@
 /* plan_compute(): the checks in their fixed order. */
 #include "config.h"
 
+#include <string.h>
+
 #include "plan-private.h"
 
 static void
@@ -11,6 +13,56 @@ ctx_clear (PlanCtx *ctx)
     g_free (ctx->sources[i].map_spec);
   g_free (ctx->sources);
   g_free (ctx->targets);
+}
+
+/* One path of a TARGET against the backup set. */
+static gboolean
+check_not_in_backup (const PlanBackup *backup, const char *argument, const char *path,
+                     GError **error)
+{
+  g_autofree char *member = NULL;
+
+  if (!machine_backup_set_find_member (backup->dir, path, &member, error))
+    return FALSE;
+  if (member == NULL)
+    return TRUE;
+  if (strcmp (member, ".") == 0)
+    g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                 "TARGET %s holds the backup set %s itself: restoring onto it would destroy "
+                 "the backup it reads; refused", argument, backup->dir);
+  else
+    g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                 "TARGET %s is %s, a file of the backup set %s: restoring onto it would "
+                 "destroy the backup it reads; refused", argument, member, backup->dir);
+  return FALSE;
+}
+
+/* A TARGET that is one of the backup's own files (by device and inode:
+ * another name or a link is the same file) would be overwritten while it
+ * is being read.  Only TARGETs probed here count: a descriptor file
+ * (.xml) may describe another machine, whose paths mean nothing on this
+ * one (and restore, which refuses descriptor files, checks again). */
+static gboolean
+check_targets_not_in_backup (const PlanBackup *backup, GPtrArray *targets, GError **error)
+{
+  if (backup->dir == NULL)
+    return TRUE;
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const PlanTarget *t = g_ptr_array_index (targets, i);
+      const MachineOrigin *o = t->descriptor->origin;
+      if (g_str_has_suffix (t->argument, ".xml"))
+        continue;
+      if (!check_not_in_backup (backup, t->argument, t->argument, error))
+        return FALSE;
+      for (guint j = 0; o && j < o->sources->len; j++)
+        {
+          const MachineSource *s = g_ptr_array_index (o->sources, j);
+          if (s->path && !check_not_in_backup (backup, t->argument, s->path, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 Plan *
@@ -24,7 +76,7 @@ plan_compute (const PlanBackup *backup, GPtrArray *targets, const PlanOptions *o
   g_return_val_if_fail (backup != NULL && backup->descriptor != NULL, NULL);
   g_return_val_if_fail (targets != NULL && targets->len > 0, NULL);
   g_return_val_if_fail (options != NULL, NULL);
-  g_return_val_if_fail (!options->check_images || options->checksum != NULL, NULL);
+  g_return_val_if_fail (backup->dir == NULL || options->vet_image != NULL, NULL);
 
   plan->mode = options->mode;
   plan->backup_sha256 = g_strdup (backup->sha256);
@@ -33,6 +85,8 @@ plan_compute (const PlanBackup *backup, GPtrArray *targets, const PlanOptions *o
   ctx.opt = options;
   ctx.plan = plan;
 
+  if (!check_targets_not_in_backup (backup, targets, error))
+    goto out;
   if (!plan_map_targets (&ctx, targets, error))
     goto out;
   plan_rules_hardware (&ctx);

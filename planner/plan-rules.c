@@ -258,104 +258,36 @@ plan_rules_hardware (PlanCtx *ctx)
 
 /* --- images -------------------------------------------------------------- */
 
-/* The guest-visible size of an image file, read without the imager: a raw
- * image is its file, a qcow2 image says it in its header (big-endian u64
- * at offset 24).  FALSE with *why set when it cannot be told. */
-static gboolean
-image_virtual_size (const char *path, const char *format, guint64 *bytes, char **why)
-{
-  GStatBuf st;
-
-  if (g_stat (path, &st) != 0)
-    {
-      *why = g_strdup (g_strerror (errno));
-      return FALSE;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      *why = g_strdup ("not a regular file");
-      return FALSE;
-    }
-  if (g_strcmp0 (format, "raw") == 0)
-    {
-      *bytes = (guint64) st.st_size;
-      return TRUE;
-    }
-  if (g_strcmp0 (format, "qcow2") != 0)
-    {
-      *why = g_strdup_printf ("format %s: size not read", format ? format : "unknown");
-      return FALSE;
-    }
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0)
-    {
-      *why = g_strdup (g_strerror (errno));
-      return FALSE;
-    }
-  guint8 h[32];
-  ssize_t n = pread (fd, h, sizeof h, 0);
-  close (fd);
-  if (n != (ssize_t) sizeof h || memcmp (h, "QFI\xfb", 4) != 0)
-    {
-      *why = g_strdup ("not a qcow2 image (no qcow2 header)");
-      return FALSE;
-    }
-  guint64 v = 0;
-  for (int i = 24; i < 32; i++)
-    v = (v << 8) | h[i];
-  *bytes = v;
-  return TRUE;
-}
-
+/* One image through the caller's vetting: what restore would refuse is
+ * refused here already, with the same words. */
 static gboolean
 check_one_image (PlanCtx *ctx, PlanCheck *c, const char *what, const char *file,
                  const char *format, guint64 bytes, const char *checksum, GError **error)
 {
-  if (strchr (file, '/') || strcmp (file, "..") == 0 || strcmp (file, ".") == 0)
-    {
-      plan_check_add (c, PLAN_STATUS_FAIL, "%s: image name %s is not a plain file name", what, file);
-      return TRUE;
-    }
-  g_autofree char *path = g_build_filename (ctx->backup->dir, file, NULL);
+  PlanImageVerdict verdict = PLAN_IMAGE_OK;
   g_autofree char *why = NULL;
-  guint64 actual = 0;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!ctx->opt->vet_image (ctx->backup->dir, file, format, bytes, checksum,
+                            ctx->opt->check_images, &verdict, &why,
+                            ctx->opt->vet_image_opaque, error))
+    return FALSE;
+  switch (verdict)
     {
-      plan_check_add (c, PLAN_STATUS_FAIL, "%s: %s is missing from the backup set", what, file);
+    case PLAN_IMAGE_REFUSED:
+      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                   "%s: image %s of the backup set %s is refused: %s", what, file,
+                   ctx->backup->dir, why ? why : "no reason given");
+      return FALSE;
+    case PLAN_IMAGE_CHECKSUM_MISMATCH:
+      plan_check_add (c, PLAN_STATUS_FAIL, "%s: %s: %s", what, file,
+                      why ? why : "checksum mismatch");
       return TRUE;
-    }
-  if (!image_virtual_size (path, format, &actual, &why))
-    {
-      plan_check_add (c, PLAN_STATUS_FAIL, "%s: %s: %s", what, file, why);
-      return TRUE;
-    }
-  if (actual != bytes)
-    {
-      plan_check_add (c, PLAN_STATUS_FAIL, "%s: %s holds %" G_GUINT64_FORMAT " bytes, the descriptor says %"
-                      G_GUINT64_FORMAT, what, file, actual, bytes);
-      return TRUE;
-    }
-  if (ctx->opt->check_images && checksum)
-    {
-      g_autofree char *sum = NULL;
-      if (!ctx->opt->checksum (path, format, &sum, ctx->opt->checksum_opaque, error))
-        {
-          g_prefix_error (error, "%s: ", path);
-          return FALSE;
-        }
-      if (g_strcmp0 (sum, checksum) != 0)
-        {
-          plan_check_add (c, PLAN_STATUS_FAIL, "%s: %s: checksum mismatch: the descriptor says %s, the image has %s",
-                          what, file, checksum, sum);
-          return TRUE;
-        }
-      plan_check_add (c, PLAN_STATUS_PASS, "%s: %s, %" G_GUINT64_FORMAT " bytes, checksum verified",
-                      what, file, bytes);
-      return TRUE;
+    case PLAN_IMAGE_OK:
+      break;
     }
   if (ctx->opt->check_images)
-    plan_check_add (c, PLAN_STATUS_FAIL, "%s: %s has no checksum in the descriptor", what, file);
+    plan_check_add (c, PLAN_STATUS_PASS, "%s: %s, %" G_GUINT64_FORMAT " bytes, checksum verified",
+                    what, file, bytes);
   else
     plan_check_add (c, PLAN_STATUS_PASS, "%s: %s, %" G_GUINT64_FORMAT " bytes", what, file, bytes);
   return TRUE;
@@ -367,7 +299,7 @@ plan_rules_images (PlanCtx *ctx, GError **error)
   g_autoptr (PlanCheck) c = plan_check_new ("images");
   guint n = 0;
 
-  g_return_val_if_fail (!ctx->opt->check_images || ctx->opt->checksum != NULL, FALSE);
+  g_return_val_if_fail (ctx->backup->dir == NULL || ctx->opt->vet_image != NULL, FALSE);
 
   if (ctx->backup->dir == NULL)
     {

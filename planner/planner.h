@@ -5,10 +5,10 @@
  *
  * plan_compute() is a function of (backup descriptor, target descriptors,
  * options) → Plan.  It writes nothing and prints nothing; the only things it
- * reads besides its arguments are the backup set's image files (stat and the
- * first bytes of each, or the caller's checksum function with
- * --check-images), so that the `images` check can say what restore would
- * find.  The same inputs always give the same Plan, byte for byte once
+ * reads besides its arguments are the backup set's image files, through the
+ * caller's vetting function (structure always, checksums with
+ * --check-images), and the TARGETs' stat() against the set's files, so
+ * that the plan refuses what restore would refuse.  The same inputs always give the same Plan, byte for byte once
  * formatted: golden tests depend on it.
  *
  * The Plan formats as a readable report, as JSON, and as plan.xml
@@ -90,13 +90,32 @@ PlanTarget *plan_target_new (const char *argument, MachineDescriptor *descriptor
 void plan_target_free (PlanTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlanTarget, plan_target_free)
 
-/* --check-images: the asr-sha256-64k checksum of the guest-visible content
- * of the image at @path (qemu format @format).  The planner does not depend
- * on the imager; the command line passes asr_checksum_image().  An error is
- * a runtime failure and ends planning. */
-typedef gboolean (*PlanChecksumFunc) (const char *path, const char *format,
-                                      char **checksum, void *opaque,
-                                      GError **error);
+/* What vetting one image of the backup set found. */
+typedef enum {
+  PLAN_IMAGE_OK = 0,
+  /* refused by a safety rule (not a qcow2, a backing or data file, the
+   * wrong size, missing, not a regular file, corrupt): the backup set is
+   * invalid input, plan_compute() fails (PLANNER_ERROR_INVALID, exit 2) */
+  PLAN_IMAGE_REFUSED,
+  /* its checksum differs from the descriptor's: the images check fails */
+  PLAN_IMAGE_CHECKSUM_MISMATCH,
+} PlanImageVerdict;
+
+/*
+ * Vets one image of the backup set: @file (a plain name in @backup_dir) as
+ * the descriptor records it (@format, @bytes, @checksum, which may be
+ * NULL).  The same rules as a capture source and `asr check`; with
+ * @verify_checksum (--check-images) its asr-sha256-64k checksum too.  The
+ * planner does not depend on the imager: the command line passes
+ * asr_check_image() through this.  Returns TRUE with *verdict and, unless
+ * PLAN_IMAGE_OK, *why (a sentence); FALSE with @error for a runtime
+ * failure, which ends planning.
+ */
+typedef gboolean (*PlanImageFunc) (const char *backup_dir, const char *file,
+                                   const char *format, guint64 bytes,
+                                   const char *checksum, gboolean verify_checksum,
+                                   PlanImageVerdict *verdict, char **why,
+                                   void *opaque, GError **error);
 
 typedef struct {
   char *source; /* a source disk id */
@@ -106,9 +125,9 @@ typedef struct {
 typedef struct {
   PlanMode mode;
   GPtrArray *maps;            /* PlanMapRequest*, in command-line order */
-  gboolean check_images;      /* verify checksums through @checksum */
-  PlanChecksumFunc checksum;
-  void *checksum_opaque;
+  gboolean check_images;      /* --check-images: @vet_image verifies checksums too */
+  PlanImageFunc vet_image;    /* required when BACKUP is a backup-set directory */
+  void *vet_image_opaque;
 } PlanOptions;
 
 PlanOptions *plan_options_new (void);
@@ -205,8 +224,9 @@ gboolean plan_is_restorable (const Plan *p);
 /* The rules and the mapping.  @targets: PlanTarget*, at least one.  A
  * failed check is not an error: it is in the Plan.  Errors: bad --map
  * (unknown or ambiguous disk, two sources onto one target), several
- * TARGETs describing hardware (PLANNER_ERROR_INVALID); the checksum
- * function's error (--check-images). */
+ * TARGETs describing hardware, an image of the backup set refused by
+ * @vet_image, a TARGET that is the backup set or one of its files
+ * (PLANNER_ERROR_INVALID); the vetting function's runtime error. */
 Plan *plan_compute (const PlanBackup *backup, GPtrArray *targets,
                     const PlanOptions *options, GError **error);
 

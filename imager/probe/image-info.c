@@ -158,41 +158,16 @@ run_qemu_img (const char *path, const char *const *argv, char **out, int *status
   return TRUE;
 }
 
-static gboolean
-probe_file (AsrImageInfo *info, const char *path, const char *format, guint64 file_bytes,
-            GError **error)
+/* What qemu-img info said, checked: everything in it is the image's word. */
+gboolean
+asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
+                          guint64 file_bytes, GError **error)
 {
-  g_autofree char *qemu_img = asr_probe_find_qemu_img (error);
-  g_autofree char *safe = NULL;
-  g_autofree char *out = NULL;
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) json_error = NULL;
   JsonNode *root;
   JsonObject *o;
   const char *s;
-  int status;
-
-  if (qemu_img == NULL)
-    return FALSE;
-  if (!check_qcow2_header (path, format, error))
-    return FALSE;
-
-  safe = asr_probe_qemu_safe_path (path);
-  {
-    /* --force-share: a source may be in use by a running VM; we only read
-     * metadata, and never write (RLIMIT_FSIZE 0).  info never opens a
-     * backing file; an external data file was refused above. */
-    const char *argv[8] = { qemu_img, "info", "--output=json", "--force-share", NULL };
-    int n = 4;
-    if (format)
-      {
-        argv[n++] = "-f";
-        argv[n++] = format;
-      }
-    argv[n] = safe;
-    if (!run_qemu_img (path, argv, &out, &status, error))
-      return FALSE;
-  }
 
   if (out == NULL || strlen (out) > MAX_JSON_BYTES)
     return refuse (error, path, "qemu-img info gave no usable answer");
@@ -263,7 +238,43 @@ probe_file (AsrImageInfo *info, const char *path, const char *format, guint64 fi
                        "disk image", file_bytes);
       info->virtual_bytes = file_bytes;
     }
-  else
+  return TRUE;
+}
+
+static gboolean
+probe_file (AsrImageInfo *info, const char *path, const char *format, guint64 file_bytes,
+            GError **error)
+{
+  g_autofree char *qemu_img = asr_probe_find_qemu_img (error);
+  g_autofree char *safe = NULL;
+  g_autofree char *out = NULL;
+  int status;
+
+  if (qemu_img == NULL)
+    return FALSE;
+  if (!check_qcow2_header (path, format, error))
+    return FALSE;
+
+  safe = asr_probe_qemu_safe_path (path);
+  {
+    /* --force-share: a source may be in use by a running VM; we only read
+     * metadata, and never write (RLIMIT_FSIZE 0).  info never opens a
+     * backing file; an external data file was refused above. */
+    const char *argv[8] = { qemu_img, "info", "--output=json", "--force-share", NULL };
+    int n = 4;
+    if (format)
+      {
+        argv[n++] = "-f";
+        argv[n++] = format;
+      }
+    argv[n] = safe;
+    if (!run_qemu_img (path, argv, &out, &status, error))
+      return FALSE;
+  }
+
+  if (!asr_image_info_read_json (info, path, out, file_bytes, error))
+    return FALSE;
+  if (strcmp (info->format, "raw") != 0)
     {
       /* Metadata that points past the end of the file (a truncated copy)
        * only shows in a check.  Exit 63: the format has no check. */

@@ -37,6 +37,16 @@ char *asr_probe_find_qemu_img (GError **error);
  * pseudo-filename ("nbd:...", "json:{...}"): absolute, or prefixed "./". */
 char *asr_probe_qemu_safe_path (const char *path);
 
+/* ---- qemu-img info's answer (image-info.c) ------------------------------ */
+
+/* Fills @info from @json, qemu-img info --output=json's stdout (a C
+ * string, NULL if there was none), with the rules of
+ * asr_image_info_probe: no backing or external data file, not corrupt, a
+ * size in range; a raw image takes @file_bytes, which must be a multiple
+ * of 512.  Separate from running qemu-img so that it can be fuzzed. */
+gboolean asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *json,
+                                   guint64 file_bytes, GError **error);
+
 /* ---- the host's files under a root (host.c) ----------------------------- */
 
 /* ROOT/rel, with NULL or "/" meaning the real root. */

@@ -23,9 +23,8 @@ skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
 run() {
   local o e
   o=$(mktemp) e=$(mktemp)
-  # `|| rc=$?`: a failing command is what many tests expect, also under set -e.
-  rc=0
-  "$@" >"$o" 2>"$e" || rc=$?
+  # `&& ||`: a failing command is a result to check, also under set -e
+  "$@" >"$o" 2>"$e" && rc=0 || rc=$?
   out=$(cat "$o") err=$(cat "$e")
   rm -f "$o" "$e"
 }

@@ -25,6 +25,7 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -103,15 +104,51 @@ write_image (const char *path, guint64 bytes, const char *checksum)
   g_assert_no_error (error);
 }
 
+/* Stands in for the imager's vetting (asr_check_image(), which runs
+ * qemu-img): an image is a regular file with a qcow2 header giving the
+ * recorded size, and its checksum is what follows the header.  What the
+ * imager's rules refuse is tested where qemu-img runs
+ * (tests/restore/test-restore-hostile.sh); here, what the planner does with
+ * the verdict. */
 static gboolean
-fake_checksum (const char *path, const char *format, char **checksum, void *opaque,
-               GError **error)
+fake_vet_image (const char *backup_dir, const char *file, const char *format, guint64 bytes,
+                const char *checksum, gboolean verify_checksum, PlanImageVerdict *verdict,
+                char **why, void *opaque, GError **error)
 {
+  g_autofree char *path = g_build_filename (backup_dir, file, NULL);
   g_autofree char *data = NULL;
   gsize len = 0;
+  guint64 size = 0;
+
+  *verdict = PLAN_IMAGE_REFUSED;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      *why = g_strdup_printf ("%s is missing", path);
+      return TRUE;
+    }
   if (!g_file_get_contents (path, &data, &len, error))
     return FALSE;
-  *checksum = len > 32 ? g_strndup (data + 32, len - 32) : g_strdup ("");
+  if (len < 32 || memcmp (data, "QFI\xfb", 4) != 0)
+    {
+      *why = g_strdup_printf ("%s: not a readable disk image", path);
+      return TRUE;
+    }
+  for (int i = 24; i < 32; i++)
+    size = (size << 8) | (guint8) data[i];
+  if (size != bytes)
+    {
+      *why = g_strdup_printf ("its size is %" G_GUINT64_FORMAT " bytes, the descriptor says %"
+                              G_GUINT64_FORMAT, size, bytes);
+      return TRUE;
+    }
+  *verdict = PLAN_IMAGE_OK;
+  if (verify_checksum && (checksum == NULL || strcmp (data + 32, checksum) != 0))
+    {
+      *verdict = PLAN_IMAGE_CHECKSUM_MISMATCH;
+      *why = checksum ? g_strdup_printf ("its content differs from what was captured (checksum %s, "
+                                         "the descriptor says %s)", data + 32, checksum)
+                      : g_strdup ("the descriptor records no checksum for it");
+    }
   return TRUE;
 }
 
@@ -250,7 +287,7 @@ run_scenario (gconstpointer data)
       else
         g_error ("%s: unknown argument %s", args_path, *a);
     }
-  options->checksum = fake_checksum;
+  options->vet_image = fake_vet_image;
 
   g_autoptr (PlanBackup) backup = NULL;
   g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
@@ -410,6 +447,97 @@ test_backup_set_disk (void)
   g_assert_false (plan_is_restorable (p2));
 }
 
+/* A TARGET that is the backup set or one of its files, by whatever name:
+ * refused before any check, whatever the descriptor says of the disk. */
+static void
+plan_onto (const char *backup_dir, const char *argument, const char *disk_path,
+           const char *expect_member)
+{
+  g_autofree char *scen = g_build_filename (source_root (), "tests", "planner", "scenarios",
+                                            "identical-target", NULL);
+  g_autofree char *tpath = g_build_filename (scen, "target.xml", NULL);
+  g_autoptr (PlanBackup) b = plan_backup_load (backup_dir, NULL);
+  g_autoptr (PlanOptions) o = plan_options_new ();
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GError) error = NULL;
+  MachineDescriptor *t = machine_descriptor_parse_file (tpath, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (b);
+  MachineSource *src = g_ptr_array_index (t->origin->sources, 0);
+  g_free (src->path);
+  src->path = g_strdup (disk_path);
+  g_ptr_array_add (targets, plan_target_new (argument, t));
+  o->vet_image = fake_vet_image;
+
+  g_autoptr (Plan) p = plan_compute (b, targets, o, &error);
+  if (expect_member == NULL)
+    {
+      g_assert_no_error (error);
+      g_assert_true (plan_is_restorable (p));
+      return;
+    }
+  if (p != NULL)
+    g_error ("TARGET %s (disk %s) was not refused", argument, disk_path);
+  g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
+  g_autofree char *want = strcmp (expect_member, ".") == 0
+    ? g_strdup_printf ("TARGET %s holds the backup set %s itself: restoring onto it would "
+                       "destroy the backup it reads; refused", argument, backup_dir)
+    : g_strdup_printf ("TARGET %s is %s, a file of the backup set %s: restoring onto it would "
+                       "destroy the backup it reads; refused", argument, expect_member,
+                       backup_dir);
+  g_assert_cmpstr (error->message, ==, want);
+}
+
+static void
+test_target_in_backup_set (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("asr-plan-set-XXXXXX", &error);
+  g_autofree char *set = g_build_filename (tmp, "B", NULL);
+  g_autofree char *src = g_build_filename (source_root (), "tests", "planner", "scenarios",
+                                           "identical-target", "source.xml", NULL);
+  g_autofree char *xml = g_build_filename (set, "machine.xml", NULL);
+  g_autofree char *image = g_build_filename (set, "disk0-p2.qcow2", NULL);
+  g_autofree char *sym = g_build_filename (tmp, "link.raw", NULL);
+  g_autofree char *hard = g_build_filename (tmp, "hard.raw", NULL);
+  g_autofree char *other = g_build_filename (tmp, "other.raw", NULL);
+  g_autofree char *xmlsym = g_build_filename (tmp, "descriptor.raw", NULL);
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (set, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+  g_assert_true (g_file_set_contents (xml, bytes, len, NULL));
+  {
+    g_autoptr (PlanBackup) b = plan_backup_load (set, &error);
+    g_assert_no_error (error);
+    make_backup_set (set, b->descriptor);
+  }
+  g_assert_cmpint (symlink (image, sym), ==, 0);
+  g_assert_cmpint (link (image, hard), ==, 0);
+  g_assert_cmpint (symlink (xml, xmlsym), ==, 0);
+  g_assert_true (g_file_set_contents (other, "x", 1, NULL));
+
+  plan_onto (set, other, other, NULL);                    /* the control: restorable */
+  plan_onto (set, image, image, "disk0-p2.qcow2");
+  plan_onto (set, sym, sym, "disk0-p2.qcow2");            /* through a symlink */
+  plan_onto (set, hard, hard, "disk0-p2.qcow2");          /* another name, same inode */
+  plan_onto (set, xmlsym, xmlsym, "machine.xml");
+  plan_onto (set, set, set, ".");
+  /* A descriptor file may come from another machine: its paths are not
+   * this host's, and restore (which takes no descriptor) checks again. */
+  plan_onto (set, "t.xml", image, NULL);
+
+  g_unlink (sym);
+  g_unlink (hard);
+  g_unlink (other);
+  g_unlink (xmlsym);
+  remove_dir (set);
+  g_rmdir (tmp);
+}
+
 static void
 test_xml_doctype (void)
 {
@@ -496,6 +624,7 @@ main (int argc, char **argv)
    * examples this checks. */
   g_test_add_func ("/planner/options/duplicate-map", test_map_duplicate_option);
   g_test_add_func ("/planner/noncritical-protection/backup-set", test_backup_set_disk);
+  g_test_add_func ("/planner/target/in-backup-set", test_target_in_backup_set);
   g_test_add_func ("/planner/xml/doctype-refused", test_xml_doctype);
   g_test_add_func ("/planner/xml/invalid", test_xml_invalid);
   g_test_add_func ("/planner/xml/examples", test_xml_examples);

@@ -4,7 +4,8 @@
 # /boot, boot code in the boot area) beside a non-critical data disk:
 # refusals first (nothing written), then a real restore into --create DIR
 # compared field by field, a re-capture of the restored disk, --grow onto a
-# larger raw disk, and a corrupted image caught by the read-back.
+# larger raw disk, and a corrupted image refused before the first write
+# (and, with --no-check-images, caught by the read-back).
 set -u
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
@@ -17,7 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 28
+plan 30
 
 # --- the machine: one guestfish launch for both disks ---------------------
 truncate -s 256M sys.raw
@@ -142,8 +143,14 @@ fsz=$(guestfish --ro -a big.raw run : tune2fs-l /dev/sda6 2>/dev/null | grep -E 
 cp -r backup bad
 qemu-io -f qcow2 -c 'write -P 0x5a 1048576 1' bad/disk0-p1.qcow2 >/dev/null
 truncate -s 256M target3.raw
+before=$(sum target3.raw)
 run "$asr" restore --yes "$tmp/bad" "$tmp/target3.raw"
-check "a corrupted image is caught by the read-back" 1 '' 'checksum mismatch on .*partition 1'
+check "a corrupted image is refused before the first write" 1 '' \
+  'disk0-p1.qcow2.*its content differs.*nothing was written'
+[ "$(sum target3.raw)" = "$before" ] && pass "... and the target is unchanged" \
+  || fail "... and the target is unchanged"
+run "$asr" restore --yes --no-check-images "$tmp/bad" "$tmp/target3.raw"
+check "with --no-check-images it is caught by the read-back" 1 '' 'checksum mismatch on .*partition 1'
 run "$asr" probe "$tmp/target3.raw"
 grep -q '<incomplete/>' <<<"$out" && pass "the target is reported incomplete" || fail "the target is reported incomplete" "$out"
 
