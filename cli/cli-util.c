@@ -39,6 +39,7 @@ cli_exit_status_for_error (const GError *error)
         case MACHINE_ERROR_MALFORMED:
         case MACHINE_ERROR_SCHEMA:
         case MACHINE_ERROR_INVALID:
+        case MACHINE_ERROR_NOT_FILE:
           return ASR_EXIT_USAGE;
         case MACHINE_ERROR_IO:
         case MACHINE_ERROR_NO_SCHEMA:

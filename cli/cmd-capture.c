@@ -40,7 +40,7 @@ static const GOptionEntry capture_options[] = {
   { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "Capture every volume of every disk", NULL },
   { "include", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_include,
     "Also capture the volume mounted here (repeatable)", "MOUNTPOINT" },
-  { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "Replace an existing BACKUP", NULL },
+  { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "Replace an existing backup set BACKUP (nothing else)", NULL },
   { "format", 0, 0, G_OPTION_ARG_CALLBACK, accept_format,
     "Format of the SOURCEs after it (default: probed safely)", "FMT" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print a JSON summary", NULL },

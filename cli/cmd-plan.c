@@ -53,7 +53,9 @@ cmd_plan_load_target (const char *argument, const char *connect_uri, GError **er
 {
   if (g_str_has_suffix (argument, ".xml"))
     {
-      if (!g_file_test (argument, G_FILE_TEST_IS_REGULAR))
+      /* Anything else that exists (a FIFO, a device) is for the bounded
+       * reader to refuse, with its reason. */
+      if (!g_file_test (argument, G_FILE_TEST_EXISTS))
         {
           g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID, "TARGET %s: no such file",
                        argument);

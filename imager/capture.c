@@ -89,7 +89,7 @@ capture_clear (Capture *c)
   g_clear_pointer (&c->volumes, g_ptr_array_unref);
   if (c->tmpdir)
     {
-      asr_remove_tree (c->tmpdir);
+      asr_owner_remove_tree (c->tmpdir);
       asr_cleanup_remove_dir (c->tmpdir);
       g_clear_pointer (&c->tmpdir, g_free);
     }
@@ -163,7 +163,9 @@ probe_sources (Capture *c, GPtrArray *sources, GError **error)
   return TRUE;
 }
 
-/* The partition tables, read from the sources with asr's parser. */
+/* The partition tables, read from the sources with asr's parser, before
+ * the appliance starts: a table that parser refuses (a looping or endless
+ * EBR chain) would keep the appliance's own tools busy for many minutes. */
 static gboolean
 read_layouts (Capture *c, GError **error)
 {
@@ -188,7 +190,8 @@ read_layouts (Capture *c, GError **error)
 
       reader = asr_disk_reader_open (d->info, &local);
       if (reader == NULL
-          || !asr_probe_disk_read_layout (disk, reader, d->bytes, d->logical_sector, &local))
+          || !asr_probe_disk_read_layout_strict (disk, reader, d->bytes, d->logical_sector,
+                                                 &local))
         {
           g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s (%s): partition table: %s", d->path, id, local->message);
@@ -214,6 +217,108 @@ read_layouts (Capture *c, GError **error)
 
 /* --- 2. overlays and the appliance ------------------------------------- */
 
+/* The name of a capture's temporary directory beside BACKUP, and how to
+ * tell one: ".BASE.asr-capture-" and mkdtemp's six characters. */
+#define TMPDIR_INFIX ".asr-capture-"
+
+static gboolean
+is_tmpdir_name (const char *name, const char *base)
+{
+  gsize blen = strlen (base);
+
+  return name[0] == '.' && strncmp (name + 1, base, blen) == 0
+         && g_str_has_prefix (name + 1 + blen, TMPDIR_INFIX)
+         && strlen (name + 1 + blen + strlen (TMPDIR_INFIX)) == 6;
+}
+
+/* Earlier captures to the same BACKUP that were killed (kill -9, a power
+ * cut) left their temporary directories: remove those whose owner is
+ * provably dead, never one in use nor one without an owner record. */
+static void
+remove_stale_tmpdirs (Capture *c, const char *parent, const char *base)
+{
+  g_autoptr (GDir) dir = g_dir_open (parent, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    {
+      if (!is_tmpdir_name (name, base))
+        continue;
+      g_autofree char *path = g_build_filename (parent, name, NULL);
+      if (asr_owner_state (path) != ASR_OWNER_DEAD)
+        continue;
+      if (asr_owner_remove_tree (path))
+        capture_message (c, "removed %s, left by a capture that did not finish", path);
+      else
+        capture_message (c, "warning: could not remove %s, left by a capture that did not finish",
+                         path);
+    }
+}
+
+/* --force replaces an asr backup set and nothing else: a directory (not a
+ * symlink to one) whose machine.xml is a descriptor and that holds only
+ * the files of a backup set, machine.xml and the images it names. */
+static gboolean
+check_replaceable (const char *backup, GError **error)
+{
+  g_autofree char *xml = g_build_filename (backup, MACHINE_DESCRIPTOR_FILENAME, NULL);
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (MachineDescriptor) m = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+  struct stat st;
+
+  if (lstat (backup, &st) != 0 || !S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
+                   "%s exists and is not a backup set directory: --force replaces a backup "
+                   "set only", backup);
+      return FALSE;
+    }
+  m = machine_descriptor_parse_file (xml, &local);
+  if (m == NULL)
+    {
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
+                   "%s exists and is not a backup set (%s): --force replaces a backup set only",
+                   backup, local->message);
+      return FALSE;
+    }
+  g_hash_table_add (names, (gpointer) MACHINE_DESCRIPTOR_FILENAME);
+  for (guint i = 0; i < m->disks->len; i++)
+    {
+      const MachineDisk *d = g_ptr_array_index (m->disks, i);
+      if (d->boot_area && d->boot_area->image)
+        g_hash_table_add (names, d->boot_area->image);
+      for (guint j = 0; j < d->partitions->len; j++)
+        {
+          const MachinePartition *p = g_ptr_array_index (d->partitions, j);
+          if (p->volume && p->volume->image)
+            g_hash_table_add (names, p->volume->image->file);
+        }
+    }
+
+  dir = g_dir_open (backup, 0, &local);
+  if (dir == NULL)
+    {
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "%s", local->message);
+      return FALSE;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (backup, name, NULL);
+      if (!g_hash_table_contains (names, name) || lstat (path, &st) != 0
+          || !S_ISREG (st.st_mode))
+        {
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
+                       "%s holds %s, which is not part of its backup set: --force replaces a "
+                       "backup set only, nothing else; nothing was removed", backup, name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 make_tmpdir (Capture *c, const char *backup, GError **error)
 {
@@ -221,6 +326,7 @@ make_tmpdir (Capture *c, const char *backup, GError **error)
   g_autofree char *parent = g_path_get_dirname (abs);
   g_autofree char *base = g_path_get_basename (abs);
   g_autofree char *tmpl = NULL;
+  struct stat st;
 
   if (!g_file_test (parent, G_FILE_TEST_IS_DIR))
     {
@@ -228,16 +334,22 @@ make_tmpdir (Capture *c, const char *backup, GError **error)
                    "%s: the directory to hold the backup set does not exist", parent);
       return FALSE;
     }
-  if (g_file_test (abs, G_FILE_TEST_EXISTS) && !c->opts->force)
+  if (lstat (abs, &st) == 0)
     {
-      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_EXISTS,
-                   "%s already exists (use --force to replace it)", backup);
-      return FALSE;
+      if (!c->opts->force)
+        {
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_EXISTS,
+                       "%s already exists (use --force to replace it)", backup);
+          return FALSE;
+        }
+      if (!check_replaceable (abs, error))
+        return FALSE;
     }
+  remove_stale_tmpdirs (c, parent, base);
 
   /* Beside BACKUP, so the final rename stays on one filesystem; a name
    * that does not look like a backup set. */
-  tmpl = g_strdup_printf ("%s/.%s.asr-capture-XXXXXX", parent, base);
+  tmpl = g_strdup_printf ("%s/.%s" TMPDIR_INFIX "XXXXXX", parent, base);
   if (g_mkdtemp_full (tmpl, 0700) == NULL)
     {
       int e = errno;
@@ -247,6 +359,11 @@ make_tmpdir (Capture *c, const char *backup, GError **error)
     }
   c->tmpdir = g_steal_pointer (&tmpl);
   asr_cleanup_add_dir (c->tmpdir);
+  if (!asr_owner_claim (c->tmpdir, error))
+    {
+      g_prefix_error (error, "%s: ", c->tmpdir);
+      return FALSE;
+    }
   c->workdir = g_build_filename (c->tmpdir, ".work", NULL);
   if (g_mkdir (c->workdir, 0700) != 0)
     {
@@ -482,12 +599,86 @@ fsync_dir (const char *path, GError **error)
   return TRUE;
 }
 
+/* After the new set is in place, a failure to flush is no reason to undo
+ * it nor to keep the old one. */
+static void
+sync_parent (Capture *c, const char *parent)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (!fsync_dir (parent, &local))
+    capture_message (c, "warning: %s", local->message);
+}
+
+/* Removes the set that was replaced, now at @path: owner record first, so
+ * that if this run is killed while removing, the next one can tell the
+ * remains are a leftover. */
+static void
+remove_replaced (Capture *c, const char *path)
+{
+  if (!asr_owner_claim (path, NULL) || !asr_owner_remove_tree (path))
+    capture_message (c, "warning: could not remove the replaced backup set, now %s", path);
+}
+
+/* --force: the new set takes the old one's place, and the old one is
+ * removed only then, so a capture that fails never loses it. */
+static gboolean
+replace_backup_set (Capture *c, const char *parent, GError **error)
+{
+  g_autofree char *base = g_path_get_basename (c->backup);
+  g_autofree char *aside = NULL;
+
+  /* One step where the filesystem can: BACKUP is a whole set, old or new,
+   * at every moment.  The old one is then where the new one was. */
+  if (renameat2 (AT_FDCWD, c->tmpdir, AT_FDCWD, c->backup, RENAME_EXCHANGE) == 0)
+    {
+      sync_parent (c, parent);
+      remove_replaced (c, c->tmpdir);
+      asr_cleanup_remove_dir (c->tmpdir);
+      g_clear_pointer (&c->tmpdir, g_free);
+      return TRUE;
+    }
+  if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+    {
+      int e = errno;
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED,
+                   "cannot swap %s and %s: %s", c->tmpdir, c->backup, g_strerror (e));
+      return FALSE;
+    }
+
+  /* Elsewhere in two renames: the old set aside under a temporary name
+   * (onto an empty directory made for it), then the new one into place. */
+  aside = g_strdup_printf ("%s/.%s" TMPDIR_INFIX "XXXXXX", parent, base);
+  if (g_mkdtemp_full (aside, 0700) == NULL || rename (c->backup, aside) != 0)
+    {
+      int e = errno;
+      g_rmdir (aside);
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED,
+                   "cannot move the old %s aside: %s", c->backup, g_strerror (e));
+      return FALSE;
+    }
+  if (renameat2 (AT_FDCWD, c->tmpdir, AT_FDCWD, c->backup, RENAME_NOREPLACE) != 0)
+    {
+      int e = errno;
+      rename (aside, c->backup);
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "cannot rename %s to %s: %s",
+                   c->tmpdir, c->backup, g_strerror (e));
+      return FALSE;
+    }
+  asr_cleanup_remove_dir (c->tmpdir);
+  g_clear_pointer (&c->tmpdir, g_free);
+  sync_parent (c, parent);
+  remove_replaced (c, aside);
+  return TRUE;
+}
+
 static gboolean
 finish_backup_set (Capture *c, GError **error)
 {
   g_autofree char *xml = g_build_filename (c->tmpdir, MACHINE_DESCRIPTOR_FILENAME, NULL);
+  g_autofree char *owner = g_build_filename (c->tmpdir, ASR_OWNER_FILE, NULL);
   g_autofree char *parent = g_path_get_dirname (c->backup);
-  g_autofree char *old = NULL;
+  struct stat st;
 
   if (!asr_remove_tree (c->workdir))
     {
@@ -499,10 +690,18 @@ finish_backup_set (Capture *c, GError **error)
   sync ();
   if (!machine_descriptor_write_file (c->m, xml, 0600, error))
     return FALSE;
+  /* A backup set holds its own files only. */
+  if (g_unlink (owner) != 0)
+    {
+      int e = errno;
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "%s: %s", owner,
+                   g_strerror (e));
+      return FALSE;
+    }
   if (!fsync_dir (c->tmpdir, error) || !capture_fail_point ("descriptor", error))
     return FALSE;
 
-  if (g_file_test (c->backup, G_FILE_TEST_EXISTS))
+  if (lstat (c->backup, &st) == 0)
     {
       if (!c->opts->force)
         {
@@ -510,29 +709,20 @@ finish_backup_set (Capture *c, GError **error)
                        "%s appeared while capturing (use --force to replace it)", c->backup);
           return FALSE;
         }
-      /* The old set stays whole until the new one is in place. */
-      old = g_strdup_printf ("%s.asr-old-%d", c->backup, (int) getpid ());
-      if (rename (c->backup, old) != 0)
-        {
-          int e = errno;
-          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED,
-                       "cannot move the old %s aside: %s", c->backup, g_strerror (e));
-          return FALSE;
-        }
+      /* Checked again: what is there now may not be what was there. */
+      if (!check_replaceable (c->backup, error) || !replace_backup_set (c, parent, error))
+        return FALSE;
+      return TRUE;
     }
   if (renameat2 (AT_FDCWD, c->tmpdir, AT_FDCWD, c->backup, RENAME_NOREPLACE) != 0)
     {
       int e = errno;
-      if (old)
-        rename (old, c->backup);
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "cannot rename %s to %s: %s",
                    c->tmpdir, c->backup, g_strerror (e));
       return FALSE;
     }
   asr_cleanup_remove_dir (c->tmpdir);
   g_clear_pointer (&c->tmpdir, g_free);
-  if (old && !asr_remove_tree (old))
-    capture_message (c, "warning: could not remove the replaced backup set %s", old);
   return fsync_dir (parent, error);
 }
 

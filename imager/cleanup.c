@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "cleanup.h"
+#include "machine.h"
 
 static GMutex lock;
 static gint interrupted; /* set once a signal is being handled */
@@ -202,4 +206,77 @@ asr_cleanup_remove_pid (pid_t pid)
         break;
       }
   g_mutex_unlock (&lock);
+}
+
+/* Field 22 of /proc/PID/stat: with the pid, it names a process uniquely
+ * across pid reuse.  0 if unknown. */
+static guint64
+process_start_time (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *data = NULL;
+  guint64 start = 0;
+
+  if (!g_file_get_contents (path, &data, NULL, NULL))
+    return 0;
+  const char *p = strrchr (data, ')');
+  if (p == NULL || p[1] != ' ')
+    return 0;
+  g_auto (GStrv) f = g_strsplit (p + 2, " ", 0);
+  /* after ")": field 3 (state) is f[0], so field 22 is f[19] */
+  if (g_strv_length (f) > 19)
+    start = g_ascii_strtoull (f[19], NULL, 10);
+  return start;
+}
+
+gboolean
+asr_owner_claim (const char *dir, GError **error)
+{
+  g_autofree char *owner = g_build_filename (dir, ASR_OWNER_FILE, NULL);
+  g_autofree char *who = g_strdup_printf ("%d %" G_GUINT64_FORMAT "\n", (int) getpid (),
+                                          process_start_time (getpid ()));
+
+  /* Written whole or not at all: another run may be reading it. */
+  return g_file_set_contents_full (owner, who, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+AsrOwnerState
+asr_owner_state (const char *dir)
+{
+  struct stat st;
+  g_autofree char *owner = g_build_filename (dir, ASR_OWNER_FILE, NULL);
+  g_autofree char *data = NULL;
+
+  if (lstat (dir, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != geteuid ())
+    return ASR_OWNER_UNKNOWN;
+  /* Bounded: whoever can write into the parent could put anything here. */
+  data = asr_file_read_bounded (owner, 64, NULL, NULL);
+  if (data == NULL)
+    return ASR_OWNER_UNKNOWN;
+  /* Anything but "PID START" names no process: a record cut short (a
+   * full disk, a crash) or garbled is unknown, never a dead owner. */
+  g_auto (GStrv) f = g_strsplit (g_strstrip (data), " ", -1);
+  guint64 pid = 0, start = 0;
+  if (g_strv_length (f) != 2
+      || !g_ascii_string_to_unsigned (f[0], 10, 1, G_MAXINT32, &pid, NULL)
+      || !g_ascii_string_to_unsigned (f[1], 10, 0, G_MAXUINT64, &start, NULL))
+    return ASR_OWNER_UNKNOWN;
+  if (kill ((pid_t) pid, 0) != 0 && errno == ESRCH)
+    return ASR_OWNER_DEAD;
+  return process_start_time ((pid_t) pid) == start ? ASR_OWNER_ALIVE : ASR_OWNER_DEAD;
+}
+
+gboolean
+asr_owner_remove_tree (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    if (strcmp (name, ASR_OWNER_FILE) != 0)
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        asr_remove_tree (path);
+      }
+  return asr_remove_tree (dir);
 }

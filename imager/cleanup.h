@@ -27,6 +27,26 @@ void asr_cleanup_remove_pid (pid_t pid);
 /* rm -rf that never follows symlinks out of @path; TRUE if it is gone. */
 gboolean asr_remove_tree (const char *path);
 
+/* The owner of a private directory, for the run after a `kill -9`: a file
+ * ASR_OWNER_FILE in the directory names this process by pid and start time
+ * (a pid alone may be reused), so a later run removes the directories of
+ * dead runs and never one still in use. */
+#define ASR_OWNER_FILE "asr.pid"
+
+typedef enum {
+  ASR_OWNER_UNKNOWN, /* not a directory of ours, or no readable owner record */
+  ASR_OWNER_ALIVE,   /* its owner process still runs */
+  ASR_OWNER_DEAD,    /* its owner process is gone: a leftover */
+} AsrOwnerState;
+
+/* Writes this process's record into @dir (0600). */
+gboolean asr_owner_claim (const char *dir, GError **error);
+/* What @dir's record says; only a directory of this user (not a symlink). */
+AsrOwnerState asr_owner_state (const char *dir);
+/* asr_remove_tree, with the owner record removed last: a run killed while
+ * removing leaves a directory the next run can still tell is a leftover. */
+gboolean asr_owner_remove_tree (const char *dir);
+
 /* If a signal is being handled, never returns: the handler ends the
  * process.  For the command line, before it reports an error, which may
  * only be a child the handler killed. */

@@ -300,13 +300,18 @@ read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
   raw = g_build_filename (dir, "bootarea.raw", NULL);
   const char *argv[] = { "qemu-img", "convert", "-f", "qcow2", "-O", "raw",
                          rd->boot_image_path, raw, NULL };
-  ok = asr_run (argv, NULL, NULL, NULL, &local) && g_file_get_contents (raw, &data, &len, &local);
+  /* Bounded by the descriptor's size: the image's virtual size is the
+   * backup set's word, and could be anything. */
+  ok = asr_run (argv, NULL, NULL, NULL, &local)
+       && (data = asr_file_read_bounded (raw, rd->boot_bytes, &len, &local)) != NULL;
   asr_remove_tree (dir);
   asr_cleanup_remove_dir (dir);
   if (!ok)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "reading %s: %s",
-                   rd->boot_image_path, local->message);
+      g_set_error (error, ASR_RESTORE_ERROR,
+                   g_error_matches (local, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE)
+                     ? ASR_RESTORE_ERROR_INVALID : ASR_RESTORE_ERROR_FAILED,
+                   "reading %s: %s", rd->boot_image_path, local->message);
       return NULL;
     }
   if (len != rd->boot_bytes)

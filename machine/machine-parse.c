@@ -11,11 +11,7 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -495,90 +491,6 @@ machine_descriptor_parse_data (const char *data, gsize len, const char *name, GE
   return g_steal_pointer (&m);
 }
 
-/* Reads at most MACHINE_DESCRIPTOR_MAX_BYTES + 1 bytes of a regular file:
- * a huge file, a device or a FIFO is refused without reading it all. */
-static char *
-read_bounded (const char *path, gsize *len, GError **error)
-{
-  int fd;
-  struct stat st;
-  g_autofree char *buf = NULL;
-  gsize cap = (gsize) MACHINE_DESCRIPTOR_MAX_BYTES + 1;
-  gsize got = 0;
-
-  /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: cannot open: %s", path,
-                   g_strerror (saved));
-      return NULL;
-    }
-  if (fstat (fd, &st) < 0)
-    {
-      int saved = errno;
-      close (fd);
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: cannot stat: %s", path,
-                   g_strerror (saved));
-      return NULL;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      close (fd);
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: not a regular file", path);
-      return NULL;
-    }
-  if ((guint64) st.st_size > MACHINE_DESCRIPTOR_MAX_BYTES)
-    {
-      close (fd);
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE,
-                   "%s: too large: %" G_GUINT64_FORMAT " bytes, a descriptor has at most %u",
-                   path, (guint64) st.st_size, MACHINE_DESCRIPTOR_MAX_BYTES);
-      return NULL;
-    }
-
-  /* The size can change under us; read to EOF, but never past the cap. */
-  buf = g_malloc (MIN ((gsize) st.st_size + 1, cap));
-  for (;;)
-    {
-      gsize room;
-      ssize_t r;
-
-      if (got == cap)
-        break;
-      room = MIN ((gsize) st.st_size + 1, cap);
-      if (got == room)
-        {
-          room = MIN (got * 2 + 4096, cap);
-          buf = g_realloc (buf, room);
-        }
-      r = read (fd, buf + got, room - got);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        {
-          int saved = errno;
-          close (fd);
-          g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: cannot read: %s", path,
-                       g_strerror (saved));
-          return NULL;
-        }
-      if (r == 0)
-        break;
-      got += (gsize) r;
-    }
-  close (fd);
-  if (got > MACHINE_DESCRIPTOR_MAX_BYTES)
-    {
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE,
-                   "%s: too large: more than %u bytes", path, MACHINE_DESCRIPTOR_MAX_BYTES);
-      return NULL;
-    }
-  *len = got;
-  return g_steal_pointer (&buf);
-}
-
 MachineDescriptor *
 machine_descriptor_parse_file (const char *path, GError **error)
 {
@@ -588,7 +500,7 @@ machine_descriptor_parse_file (const char *path, GError **error)
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  data = read_bounded (path, &len, error);
+  data = asr_file_read_bounded (path, MACHINE_DESCRIPTOR_MAX_BYTES, &len, error);
   if (data == NULL)
     return NULL;
   return machine_descriptor_parse_data (data, len, path, error);

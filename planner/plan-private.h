@@ -51,8 +51,6 @@ typedef struct {
 
 void plan_map_request_free (PlanMapRequest *r);
 void plan_check_add_take (PlanCheck *c, PlanStatus status, char *message);
-gboolean plan_read_bounded (const char *path, gsize max_bytes, char **data, gsize *len,
-                            GError **error);
 
 /* Identifiers are compared without case (DESIGN.md). */
 gboolean plan_id_equal (const char *a, const char *b);

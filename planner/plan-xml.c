@@ -407,7 +407,8 @@ plan_parse_file (const char *path, GError **error)
   g_autofree char *data = NULL;
   gsize len = 0;
 
-  if (!plan_read_bounded (path, PLAN_MAX_BYTES, &data, &len, error))
+  data = asr_file_read_bounded (path, PLAN_MAX_BYTES, &len, error);
+  if (data == NULL)
     return NULL;
   return plan_parse_data (data, len, path, error);
 }

@@ -3,10 +3,7 @@
  * reading the inputs (backup, --map). */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-
-#include <glib/gstdio.h>
 
 #include "planner.h"
 #include "plan-private.h"
@@ -303,7 +300,8 @@ plan_backup_load (const char *path, GError **error)
                    b->path, b->dir ? " (not a backup set?)" : "");
       return NULL;
     }
-  if (!plan_read_bounded (b->path, MACHINE_DESCRIPTOR_MAX_BYTES, &data, &len, error))
+  data = asr_file_read_bounded (b->path, MACHINE_DESCRIPTOR_MAX_BYTES, &len, error);
+  if (data == NULL)
     return NULL;
 
   /* Hash and parse the same bytes: the plan names what was checked. */
@@ -324,40 +322,4 @@ plan_backup_free (PlanBackup *b)
   g_free (b->dir);
   g_free (b->path);
   g_free (b);
-}
-
-gboolean
-plan_read_bounded (const char *path, gsize max_bytes, char **data, gsize *len,
-                   GError **error)
-{
-  GStatBuf st;
-
-  /* Check the size first: a huge file is refused before it is read. */
-  if (g_stat (path, &st) != 0)
-    {
-      int e = errno;
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_IO, "%s: %s", path, g_strerror (e));
-      return FALSE;
-    }
-  if ((guint64) st.st_size > max_bytes)
-    {
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
-                   "%s: %" G_GUINT64_FORMAT " bytes, larger than the %" G_GSIZE_FORMAT
-                   " bytes accepted", path, (guint64) st.st_size, max_bytes);
-      return FALSE;
-    }
-  g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, data, len, &local))
-    {
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_IO, "%s", local->message);
-      return FALSE;
-    }
-  if (*len > max_bytes)
-    {
-      g_clear_pointer (data, g_free);
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
-                   "%s: larger than the %" G_GSIZE_FORMAT " bytes accepted", path, max_bytes);
-      return FALSE;
-    }
-  return TRUE;
 }

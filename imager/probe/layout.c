@@ -270,9 +270,9 @@ reader_pread (void *opaque, void *buf, gsize len, guint64 offset, GError **error
   return asr_disk_reader_pread (opaque, buf, len, offset, error);
 }
 
-gboolean
-asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 disk_bytes,
-                            guint32 logical_sector, GError **error)
+static gboolean
+read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 disk_bytes,
+             guint32 logical_sector, gboolean strict, GError **error)
 {
   g_autoptr (PtableTable) t = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -305,6 +305,12 @@ asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 di
        * it and why it could not be read; the planner decides. */
       if (local_error->domain == PTABLE_ERROR && local_error->code != PTABLE_ERROR_IO)
         {
+          if (strict)
+            {
+              g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT,
+                           "unreadable or hostile: %s", local_error->message);
+              return FALSE;
+            }
           g_autoptr (PtableTable) id = NULL;
           g_autoptr (GError) id_error = NULL;
 
@@ -379,4 +385,18 @@ asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 di
       g_ptr_array_add (disk->partitions, mp);
     }
   return TRUE;
+}
+
+gboolean
+asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 disk_bytes,
+                            guint32 logical_sector, GError **error)
+{
+  return read_layout (disk, reader, disk_bytes, logical_sector, FALSE, error);
+}
+
+gboolean
+asr_probe_disk_read_layout_strict (MachineDisk *disk, AsrDiskReader *reader, guint64 disk_bytes,
+                                   guint32 logical_sector, GError **error)
+{
+  return read_layout (disk, reader, disk_bytes, logical_sector, TRUE, error);
 }

@@ -188,6 +188,13 @@ void asr_probe_disk_set_blockdev (MachineDisk *disk, const AsrBlockdev *b);
 gboolean asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader,
                                      guint64 disk_bytes, guint32 logical_sector,
                                      GError **error);
+/* The same for a disk about to be captured: a table asr's parser refuses
+ * (damaged, or hostile: an EBR chain that loops or runs past the caps) is
+ * ASR_PROBE_ERROR_INVALID_INPUT, not a fact to note, so nothing else (the
+ * appliance's own tools) ever reads it. */
+gboolean asr_probe_disk_read_layout_strict (MachineDisk *disk, AsrDiskReader *reader,
+                                            guint64 disk_bytes, guint32 logical_sector,
+                                            GError **error);
 
 /* ---- local machine and libvirt domains --------------------------------- */
 

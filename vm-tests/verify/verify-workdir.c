@@ -21,7 +21,6 @@
 #include "verify-private.h"
 
 #define WORKDIR_PREFIX "asr-verify-"
-#define OWNER_FILE "asr.pid"
 
 G_DEFINE_QUARK (asr-verify-error-quark, asr_verify_error)
 
@@ -30,27 +29,6 @@ asr_verify_parent_dir (void)
 {
   const char *t = g_getenv ("TMPDIR");
   return g_strdup (t && *t ? t : "/var/tmp");
-}
-
-/* Field 22 of /proc/PID/stat: with the pid, it names a process uniquely
- * across pid reuse.  0 if unknown. */
-static guint64
-process_start_time (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *data = NULL;
-  guint64 start = 0;
-
-  if (!g_file_get_contents (path, &data, NULL, NULL))
-    return 0;
-  const char *p = strrchr (data, ')');
-  if (p == NULL || p[1] != ' ')
-    return 0;
-  g_auto (GStrv) f = g_strsplit (p + 2, " ", 0);
-  /* after ")": field 3 (state) is f[0], so field 22 is f[19] */
-  if (g_strv_length (f) > 19)
-    start = g_ascii_strtoull (f[19], NULL, 10);
-  return start;
 }
 
 static char
@@ -150,29 +128,24 @@ static gboolean
 is_stale (const char *path)
 {
   struct stat st;
-  g_autofree char *owner = g_build_filename (path, OWNER_FILE, NULL);
-  g_autofree char *data = NULL;
-
   g_autofree char *kept = g_build_filename (path, "KEPT", NULL);
 
   if (lstat (path, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != geteuid ())
     return FALSE;
   if (g_file_test (kept, G_FILE_TEST_EXISTS))
     return FALSE;
-  g_auto (GStrv) f = NULL;
-  guint64 pid = 0, start = 0;
-  if (g_file_get_contents (owner, &data, NULL, NULL))
-    f = g_strsplit (g_strstrip (data), " ", -1);
-  if (f == NULL || g_strv_length (f) != 2
-      || !g_ascii_string_to_unsigned (f[0], 10, 1, G_MAXINT32, &pid, NULL)
-      || !g_ascii_string_to_unsigned (f[1], 10, 0, G_MAXUINT64, &start, NULL))
-    /* made but not yet claimed, claimed and half removed, or an owner
-     * file cut short (a full disk, a crash): stale only when old, so
-     * that a run starting right now keeps its directory */
-    return time (NULL) - st.st_mtime > 60;
-  if (kill ((pid_t) pid, 0) != 0 && errno == ESRCH)
-    return TRUE;
-  return process_start_time ((pid_t) pid) != start;
+  switch (asr_owner_state (path))
+    {
+    case ASR_OWNER_ALIVE:
+      return FALSE;
+    case ASR_OWNER_DEAD:
+      return TRUE;
+    case ASR_OWNER_UNKNOWN:
+      break;
+    }
+  /* made but not yet claimed, or claimed and half removed: stale only
+   * when old, so that a run starting right now keeps its directory */
+  return time (NULL) - st.st_mtime > 60;
 }
 
 guint
@@ -235,11 +208,7 @@ verify_workdir_new (GError **error)
       return NULL;
     }
 
-  g_autofree char *owner = g_build_filename (w->path, OWNER_FILE, NULL);
-  g_autofree char *who = g_strdup_printf ("%d %" G_GUINT64_FORMAT "\n", (int) getpid (),
-                                          process_start_time (getpid ()));
-  /* Written whole or not at all: another run may be reading it. */
-  if (!g_file_set_contents_full (owner, who, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+  if (!asr_owner_claim (w->path, error))
     {
       g_prefix_error (error, "private directory: ");
       verify_workdir_finish (g_steal_pointer (&w), FALSE);
@@ -267,7 +236,7 @@ verify_workdir_finish (VerifyWorkdir *w, gboolean keep)
   if (keep)
     {
       /* a kept directory is the user's now: not a leftover */
-      g_autofree char *owner = g_build_filename (w->path, OWNER_FILE, NULL);
+      g_autofree char *owner = g_build_filename (w->path, ASR_OWNER_FILE, NULL);
       g_unlink (owner);
       g_autofree char *kept = g_build_filename (w->path, "KEPT", NULL);
       g_file_set_contents (kept, "kept by asr verify --keep\n", -1, NULL);

@@ -414,7 +414,6 @@ asr_verify_backup (const char *backup, const AsrVerifyOptions *opts, GError **er
   g_autofree char *xml_path = g_build_filename (backup, MACHINE_DESCRIPTOR_FILENAME, NULL);
   g_autofree char *data = NULL;
   gsize len = 0;
-  g_autoptr (GError) e = NULL;
   g_autoptr (MachineDescriptor) m = NULL;
   g_autoptr (GPtrArray) boot_paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (VerifyWorkdir) w = NULL;
@@ -427,11 +426,9 @@ asr_verify_backup (const char *backup, const AsrVerifyOptions *opts, GError **er
                    "%s: not a backup set directory", backup);
       return NULL;
     }
-  if (!g_file_get_contents (xml_path, &data, &len, &e))
-    {
-      g_set_error (error, ASR_VERIFY_ERROR, ASR_VERIFY_ERROR_INVALID_INPUT, "%s", e->message);
-      return NULL;
-    }
+  data = asr_file_read_bounded (xml_path, MACHINE_DESCRIPTOR_MAX_BYTES, &len, error);
+  if (data == NULL)
+    return NULL;
   m = machine_descriptor_parse_data (data, len, xml_path, error);
   if (m == NULL)
     return NULL;
