@@ -271,6 +271,22 @@ finish_run (VerifyWorkdir *w, AsrVerifyResult *r, const AsrVerifyOptions *opts)
   return r;
 }
 
+/* TRUE if the first sector of the image @info describes carries restore's
+ * incomplete marker. */
+static gboolean
+info_has_incomplete_marker (const AsrImageInfo *info)
+{
+  g_autoptr (AsrDiskReader) reader = asr_disk_reader_open (info, NULL);
+  guint8 sector[512];
+
+  if (reader == NULL || !asr_disk_reader_pread (reader, sector, sizeof sector, 0, NULL))
+    return FALSE;
+  return asr_incomplete_marker_parse (sector, sizeof sector, NULL);
+}
+
+static AsrVerifyResult *
+restore_verdict (AsrVerifyVerdict v, const char *detail);
+
 /* ---- --disks ------------------------------------------------------------------ */
 
 AsrVerifyResult *
@@ -301,6 +317,15 @@ asr_verify_disks (const AsrVerifyImage *images, guint n_images, const AsrVerifyO
           return NULL;
         }
       g_ptr_array_add (infos, info);
+      /* A disk an interrupted restore left is known not to be whole:
+       * booting it proves nothing, and could hang on the marker. */
+      if (info_has_incomplete_marker (info))
+        {
+          g_autofree char *detail =
+            g_strdup_printf ("%s carries the incomplete-restore marker: a restore onto it was "
+                             "interrupted; it was not booted", images[i].path);
+          return restore_verdict (ASR_VERIFY_INCOMPLETE_RESTORE, detail);
+        }
     }
 
   w = verify_workdir_new (error);
@@ -330,12 +355,7 @@ static gboolean
 has_incomplete_marker (const char *path)
 {
   g_autoptr (AsrImageInfo) info = asr_image_info_probe (path, "qcow2", NULL);
-  g_autoptr (AsrDiskReader) reader = info ? asr_disk_reader_open (info, NULL) : NULL;
-  guint8 sector[512];
-
-  if (reader == NULL || !asr_disk_reader_pread (reader, sector, sizeof sector, 0, NULL))
-    return FALSE;
-  return asr_incomplete_marker_parse (sector, sizeof sector, NULL);
+  return info != NULL && info_has_incomplete_marker (info);
 }
 
 static AsrVerifyResult *
