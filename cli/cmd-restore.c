@@ -13,7 +13,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -96,135 +95,6 @@ virtual_target (const MachineDisk *src, const char *path)
   return m;
 }
 
-static const MachineSource *
-find_source (const MachineDescriptor *m, const char *disk_id)
-{
-  for (guint i = 0; m->origin && i < m->origin->sources->len; i++)
-    {
-      const MachineSource *s = g_ptr_array_index (m->origin->sources, i);
-      if (g_strcmp0 (s->disk, disk_id) == 0)
-        return s;
-    }
-  return NULL;
-}
-
-/* The target disk a plan's PlanTargetDisk names, among the TARGETs given:
- * by canonical path (what the plan recorded as its identity). */
-static const MachineDisk *
-find_target_disk (GPtrArray *targets, const char *path, const MachineSource **src_out)
-{
-  g_autofree char *want = path ? g_canonicalize_filename (path, NULL) : NULL;
-
-  for (guint i = 0; want && i < targets->len; i++)
-    {
-      const PlanTarget *t = g_ptr_array_index (targets, i);
-      for (guint j = 0; j < t->descriptor->disks->len; j++)
-        {
-          const MachineDisk *d = g_ptr_array_index (t->descriptor->disks, j);
-          const MachineSource *s = find_source (t->descriptor, d->id);
-          g_autofree char *have = s && s->path ? g_canonicalize_filename (s->path, NULL) : NULL;
-          if (have && strcmp (have, want) == 0)
-            {
-              *src_out = s;
-              return d;
-            }
-        }
-    }
-  return NULL;
-}
-
-/*
- * A plan read with --plan binds to its inputs: the SHA-256 of the backup's
- * machine.xml, and each mapped target disk's identity (path, size, serial,
- * WWN).  Anything else is a foreign or stale plan: refused (exit 2) before
- * anything is written.  (This belongs with the planner; it lives here until
- * the planner has it.)
- */
-static gboolean
-check_plan_binding (const Plan *plan, const PlanBackup *backup, GPtrArray *targets,
-                    const char *plan_path, GError **error)
-{
-  if (plan->backup_sha256 == NULL || g_ascii_strcasecmp (plan->backup_sha256, backup->sha256) != 0)
-    {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                   "%s was made for another backup (machine.xml sha256 %s), not %s (sha256 %s): "
-                   "refused, nothing was written", plan_path,
-                   plan->backup_sha256 ? plan->backup_sha256 : "unknown", backup->path,
-                   backup->sha256);
-      return FALSE;
-    }
-  for (guint i = 0; i < plan->targets->len; i++)
-    {
-      const PlanTargetDisk *pt = g_ptr_array_index (plan->targets, i);
-      const MachineSource *src = NULL;
-      const MachineDisk *d;
-
-      if (pt->source == NULL)
-        continue; /* not written: its identity does not matter */
-      d = find_target_disk (targets, pt->path, &src);
-      if (d == NULL)
-        {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                       "%s maps %s onto %s, which is not among the TARGETs given: refused, "
-                       "nothing was written", plan_path, pt->source,
-                       pt->path ? pt->path : pt->name);
-          return FALSE;
-        }
-      if ((pt->has_bytes && (!d->has_bytes || d->bytes != pt->bytes))
-          || (pt->serial && g_strcmp0 (pt->serial, d->serial) != 0)
-          || (pt->wwn && (d->wwn == NULL || g_ascii_strcasecmp (pt->wwn, d->wwn) != 0)))
-        {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                       "%s is stale: %s is now %" G_GUINT64_FORMAT " bytes (serial %s), the "
-                       "plan saw %" G_GUINT64_FORMAT " bytes (serial %s): refused, nothing was "
-                       "written", plan_path, pt->path, d->bytes, d->serial ? d->serial : "none",
-                       pt->bytes, pt->serial ? pt->serial : "none");
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* The mapped disks, as asr_restore takes them. */
-static GPtrArray *
-restore_targets (const Plan *plan, GPtrArray *targets, gboolean created, GError **error)
-{
-  g_autoptr (GPtrArray) out =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
-
-  for (guint i = 0; i < plan->mappings->len; i++)
-    {
-      const PlanMapping *m = g_ptr_array_index (plan->mappings, i);
-      const PlanTargetDisk *pt = NULL;
-      const MachineSource *src = NULL;
-      const MachineDisk *d;
-      struct stat st;
-
-      for (guint j = 0; j < plan->targets->len && m->target; j++)
-        {
-          const PlanTargetDisk *x = g_ptr_array_index (plan->targets, j);
-          if (g_strcmp0 (x->name, m->target) == 0)
-            pt = x;
-        }
-      d = pt ? find_target_disk (targets, pt->path, &src) : NULL;
-      if (d == NULL || src->format == NULL)
-        {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                       "%s: the plan maps it to %s, which is not a TARGET given", m->source,
-                       m->target ? m->target : "nothing");
-          return NULL;
-        }
-      AsrRestoreTarget *t = asr_restore_target_new (m->source, src->path, src->format);
-      t->bytes = d->bytes;
-      t->serial = g_strdup (d->serial);
-      t->wwn = g_strdup (d->wwn);
-      t->is_block_device = stat (src->path, &st) == 0 && S_ISBLK (st.st_mode);
-      t->known_zero = created;
-      g_ptr_array_add (out, t);
-    }
-  return g_steal_pointer (&out);
-}
-
 typedef struct {
   const Plan *plan;
   const MachineDescriptor *backup;
@@ -238,7 +108,7 @@ recheck_target (const AsrRestoreTarget *t, const MachineDisk *now, void *opaque,
 {
   const Recheck *rc = opaque;
   const MachineSource *src = NULL;
-  const MachineDisk *before = find_target_disk (rc->targets, t->path, &src);
+  const MachineDisk *before = plan_find_target_disk (rc->targets, t->path, &src);
   return plan_recheck_target_since (rc->backup, plan_find_mapping (rc->plan, t->source), before,
                                     now, t->path, error);
 }
@@ -253,7 +123,7 @@ confirm (GPtrArray *rts, GPtrArray *targets)
     {
       const AsrRestoreTarget *t = g_ptr_array_index (rts, i);
       const MachineSource *src = NULL;
-      const MachineDisk *d = find_target_disk (targets, t->path, &src);
+      const MachineDisk *d = plan_find_target_disk (targets, t->path, &src);
       g_autofree char *size = g_format_size_full (t->bytes, G_FORMAT_SIZE_IEC_UNITS);
       fprintf (stderr, "  %s  %s, model %s, serial %s  (restoring %s)\n", t->path, size,
                d && d->model ? d->model : "-", d && d->serial ? d->serial : "-", t->source);
@@ -353,7 +223,7 @@ restore_run (int argc, char **argv)
       plan = plan_parse_file (opt_plan, &error);
       if (plan == NULL)
         return cli_report_error ("restore", error);
-      if (!check_plan_binding (plan, backup, targets, opt_plan, &error))
+      if (!plan_check_binding (plan, backup, targets, opt_plan, &error))
         return cli_report_error ("restore", error);
     }
   else
@@ -379,7 +249,7 @@ restore_run (int argc, char **argv)
       return ASR_EXIT_CHECK_FAILED;
     }
 
-  rts = restore_targets (plan, targets, opt_create != NULL, &error);
+  rts = asr_restore_targets_from_plan (plan, targets, opt_create != NULL, &error);
   if (rts == NULL)
     return cli_report_error ("restore", error);
 

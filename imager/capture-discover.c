@@ -13,13 +13,7 @@
 #include "appliance.h"
 #include "capture-private.h"
 
-#define GUID_ESP "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 #define GUID_BIOS_BOOT "21686148-6e6f-7744-6150-6e6f74656564"
-#define MBR_TYPE_ESP "0xef"
-
-static const char *const critical_mountpoints[] = {
-  "/", "/boot", "/boot/efi", "/efi", "/usr", "/var", NULL,
-};
 
 /* Filesystem types that are containers for layouts asr cannot recreate. */
 static const struct {
@@ -44,16 +38,6 @@ part_ref_free (PartRef *r)
 {
   g_free (r->gdev);
   g_free (r);
-}
-
-static gboolean
-is_esp (const MachineDisk *d, const MachinePartition *p)
-{
-  if (p->type == NULL)
-    return FALSE;
-  if (d->ptable == MACHINE_PTABLE_GPT)
-    return g_ascii_strcasecmp (p->type, GUID_ESP) == 0;
-  return g_ascii_strcasecmp (p->type, MBR_TYPE_ESP) == 0;
 }
 
 static gboolean
@@ -148,7 +132,7 @@ map_partitions (Capture *c, GError **error)
 static gboolean
 is_critical_mountpoint (Capture *c, const char *mp)
 {
-  if (g_strv_contains (critical_mountpoints, mp))
+  if (machine_mountpoint_is_critical (mp))
     return TRUE;
   return c->opts->include && g_strv_contains (c->opts->include, mp);
 }
@@ -295,7 +279,7 @@ select_volumes (Capture *c, GHashTable *parts, GError **error)
 
       if (v && v->mountpoint && is_critical_mountpoint (c, v->mountpoint))
         critical = TRUE;
-      if (is_esp (ref->disk->disk, p))
+      if (machine_partition_is_esp (ref->disk->disk, p))
         critical = TRUE;
       if (is_bios_boot (ref->disk->disk, p))
         critical = raw = TRUE;
@@ -435,7 +419,7 @@ boot_facts (Capture *c, GError **error)
           MachinePartition *p = g_ptr_array_index (d->partitions, j);
           if (p->kind != MACHINE_PARTITION_KIND_LOGICAL)
             first = MIN (first, p->start);
-          if (is_esp (d, p) && d->critical == MACHINE_TRISTATE_YES)
+          if (machine_partition_is_esp (d, p) && d->critical == MACHINE_TRISTATE_YES)
             {
               any_esp = TRUE;
               if (esp_disk == NULL)

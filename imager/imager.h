@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "machine.h"
+#include "planner.h"
 
 G_BEGIN_DECLS
 
@@ -149,6 +150,13 @@ AsrRestoreTarget *asr_restore_target_new (const char *source, const char *path,
                                           const char *format);
 void asr_restore_target_free (AsrRestoreTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrRestoreTarget, asr_restore_target_free)
+
+/* The disks @plan maps, as asr_restore takes them (AsrRestoreTarget*), each
+ * found among @targets (PlanTarget*, as probed) by the path the plan
+ * recorded.  @created: asr has just created the targets (--create).  NULL
+ * with ASR_RESTORE_ERROR_INVALID when a mapping names no TARGET given. */
+GPtrArray *asr_restore_targets_from_plan (const Plan *plan, GPtrArray *targets, gboolean created,
+                                          GError **error);
 
 /* Restore's last check of a target: @now is the target probed again (as
  * `asr probe` describes it) after every target was opened and locked,

@@ -261,14 +261,6 @@ prepare_grow (RestoreDisk *rd, GError **error)
   return TRUE;
 }
 
-static gboolean
-is_esp (const MachineDisk *d, const MachinePartition *p)
-{
-  if (d->ptable == MACHINE_PTABLE_GPT)
-    return p->type && g_ascii_strcasecmp (p->type, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b") == 0;
-  return p->type && g_ascii_strcasecmp (p->type, "0xef") == 0;
-}
-
 RestoreDisk *
 restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
                       const AsrRestoreTarget *target, gboolean grow, GError **error)
@@ -322,7 +314,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
       const MachinePartition *p = g_ptr_array_index (d->partitions, i);
       const MachineVolume *v = p->volume;
 
-      if (is_esp (d, p) && rd->esp == NULL)
+      if (machine_partition_is_esp (d, p) && rd->esp == NULL)
         rd->esp = p;
       if (p->kind == MACHINE_PARTITION_KIND_EXTENDED || v == NULL)
         continue;

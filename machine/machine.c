@@ -340,6 +340,48 @@ machine_descriptor_find_disk (const MachineDescriptor *m, const char *id)
   return NULL;
 }
 
+MachineSource *
+machine_descriptor_find_source (const MachineDescriptor *m, const char *disk_id)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+
+  if (disk_id == NULL || m->origin == NULL)
+    return NULL;
+  /* Identifiers are compared without case (DESIGN.md), as disks are. */
+  for (guint i = 0; i < m->origin->sources->len; i++)
+    {
+      MachineSource *s = g_ptr_array_index (m->origin->sources, i);
+      if (s->disk != NULL && g_ascii_strcasecmp (s->disk, disk_id) == 0)
+        return s;
+    }
+  return NULL;
+}
+
+/* An EFI system partition is what the firmware takes for one: the ESP
+ * type of the disk's own table (the GPT type GUID, or MBR type 0xef).
+ * Where it is mounted does not make it one: firmware never sees mounts. */
+gboolean
+machine_partition_is_esp (const MachineDisk *d, const MachinePartition *p)
+{
+  g_return_val_if_fail (d != NULL && p != NULL, FALSE);
+
+  if (p->type == NULL)
+    return FALSE;
+  if (d->ptable == MACHINE_PTABLE_GPT)
+    return g_ascii_strcasecmp (p->type, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b") == 0;
+  return g_ascii_strcasecmp (p->type, "0xef") == 0;
+}
+
+/* The mount points of the critical volumes (DESIGN.md): a disk holding
+ * one is the system's, whether being captured or running. */
+gboolean
+machine_mountpoint_is_critical (const char *mountpoint)
+{
+  static const char *const critical[] = { "/", "/boot", "/boot/efi", "/efi", "/usr", "/var", NULL };
+
+  return mountpoint != NULL && g_strv_contains (critical, mountpoint);
+}
+
 MachinePartition *
 machine_disk_find_partition (const MachineDisk *d, guint32 number)
 {

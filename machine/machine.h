@@ -270,6 +270,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineImage, machine_image_free)
 /* Lookups; NULL when absent. */
 MachineDisk *machine_descriptor_find_disk (const MachineDescriptor *m, const char *id);
 MachinePartition *machine_disk_find_partition (const MachineDisk *d, guint32 number);
+/* The <source> of disk @disk_id in @m's origin: where its image or device is. */
+MachineSource *machine_descriptor_find_source (const MachineDescriptor *m, const char *disk_id);
+
+/* The rules every part of asr applies alike. */
+gboolean machine_partition_is_esp (const MachineDisk *d, const MachinePartition *p);
+gboolean machine_mountpoint_is_critical (const char *mountpoint);
 
 /* The logical sector size, 512 when unknown: what start and sectors count. */
 guint32 machine_disk_sector_size (const MachineDisk *d);

@@ -221,16 +221,9 @@ plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
 
           o->argument = g_strdup (t->argument);
           o->disk_id = g_strdup (d->id);
-          if (m->origin)
-            for (guint s = 0; s < m->origin->sources->len; s++)
-              {
-                const MachineSource *src = g_ptr_array_index (m->origin->sources, s);
-                if (g_strcmp0 (src->disk, d->id) == 0 && src->path)
-                  {
-                    o->path = g_strdup (src->path);
-                    break;
-                  }
-              }
+          const MachineSource *src = machine_descriptor_find_source (m, d->id);
+          if (src)
+            o->path = g_strdup (src->path);
           o->bytes = d->bytes;
           o->has_bytes = d->has_bytes;
           o->logical_sector = d->logical_sector;

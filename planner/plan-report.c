@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include <json-glib/json-glib.h>
+#include "machine-json.h"
 
 #include "plan-private.h"
 
@@ -170,21 +170,6 @@ json_str (JsonBuilder *b, const char *name, const char *value)
     json_builder_add_null_value (b);
 }
 
-static void
-json_u64 (JsonBuilder *b, const char *name, guint64 value)
-{
-  json_builder_set_member_name (b, name);
-  /* JSON readers hold integers as int64 or doubles: beyond that, a decimal
-   * string keeps the exact value (as asr show does). */
-  if (value <= G_MAXINT64)
-    json_builder_add_int_value (b, (gint64) value);
-  else
-    {
-      g_autofree char *s = u64 (value);
-      json_builder_add_string_value (b, s);
-    }
-}
-
 char *
 plan_format_json (const Plan *p)
 {
@@ -193,7 +178,7 @@ plan_format_json (const Plan *p)
   g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
-  json_u64 (b, "version", p->version);
+  machine_json_add_u64 (b, "version", p->version);
   json_str (b, "mode", plan_mode_to_string (p->mode));
   json_str (b, "status", plan_status_to_string (p->status));
   json_builder_set_member_name (b, "restorable");
@@ -231,10 +216,10 @@ plan_format_json (const Plan *p)
       const PlanMapping *m = g_ptr_array_index (p->mappings, i);
       json_builder_begin_object (b);
       json_str (b, "source", m->source);
-      json_u64 (b, "source_bytes", m->source_bytes);
+      machine_json_add_u64 (b, "source_bytes", m->source_bytes);
       json_str (b, "target", m->target);
       if (m->target)
-        json_u64 (b, "target_bytes", m->target_bytes);
+        machine_json_add_u64 (b, "target_bytes", m->target_bytes);
       json_str (b, "reason", m->reason);
       json_builder_end_object (b);
     }
@@ -251,9 +236,9 @@ plan_format_json (const Plan *p)
       json_str (b, "disk_id", d->disk_id);
       json_str (b, "path", d->path);
       if (d->has_bytes)
-        json_u64 (b, "bytes", d->bytes);
+        machine_json_add_u64 (b, "bytes", d->bytes);
       if (d->logical_sector)
-        json_u64 (b, "logical_sector", d->logical_sector);
+        machine_json_add_u64 (b, "logical_sector", d->logical_sector);
       json_str (b, "serial", d->serial);
       json_str (b, "wwn", d->wwn);
       json_builder_set_member_name (b, "by_id");

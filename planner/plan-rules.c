@@ -19,7 +19,6 @@
 
 #include "plan-private.h"
 
-#define ESP_GPT_TYPE "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 
 static PlanStatus
 mismatch_status (const PlanCtx *ctx)
@@ -532,14 +531,6 @@ fallback_loader (const char *arch)
   return "EFI/BOOT/BOOTX64.EFI";
 }
 
-static gboolean
-is_esp (const MachinePartition *p)
-{
-  return plan_id_equal (p->type, ESP_GPT_TYPE) || plan_id_equal (p->type, "0xef")
-         || (p->volume && (g_strcmp0 (p->volume->mountpoint, "/boot/efi") == 0
-                           || g_strcmp0 (p->volume->mountpoint, "/efi") == 0));
-}
-
 void
 plan_rules_boot (PlanCtx *ctx)
 {
@@ -557,7 +548,7 @@ plan_rules_boot (PlanCtx *ctx)
         for (guint p = 0; p < s->disk->partitions->len; p++)
           {
             const MachinePartition *part = g_ptr_array_index (s->disk->partitions, p);
-            if (!is_esp (part))
+            if (!machine_partition_is_esp (s->disk, part))
               continue;
             plan_check_add (c, PLAN_STATUS_WARN,
                             "%s p%u is an EFI system partition, restored onto %s: the target's firmware "

@@ -323,3 +323,71 @@ plan_backup_free (PlanBackup *b)
   g_free (b->path);
   g_free (b);
 }
+
+const MachineDisk *
+plan_find_target_disk (GPtrArray *targets, const char *path, const MachineSource **src_out)
+{
+  g_autofree char *want = path ? g_canonicalize_filename (path, NULL) : NULL;
+
+  for (guint i = 0; want && i < targets->len; i++)
+    {
+      const PlanTarget *t = g_ptr_array_index (targets, i);
+      for (guint j = 0; j < t->descriptor->disks->len; j++)
+        {
+          const MachineDisk *d = g_ptr_array_index (t->descriptor->disks, j);
+          const MachineSource *s = machine_descriptor_find_source (t->descriptor, d->id);
+          g_autofree char *have = s && s->path ? g_canonicalize_filename (s->path, NULL) : NULL;
+          if (have && strcmp (have, want) == 0)
+            {
+              *src_out = s;
+              return d;
+            }
+        }
+    }
+  return NULL;
+}
+
+gboolean
+plan_check_binding (const Plan *plan, const PlanBackup *backup, GPtrArray *targets,
+                    const char *plan_path, GError **error)
+{
+  if (plan->backup_sha256 == NULL || g_ascii_strcasecmp (plan->backup_sha256, backup->sha256) != 0)
+    {
+      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                   "%s was made for another backup (machine.xml sha256 %s), not %s (sha256 %s): "
+                   "refused, nothing was written", plan_path,
+                   plan->backup_sha256 ? plan->backup_sha256 : "unknown", backup->path,
+                   backup->sha256);
+      return FALSE;
+    }
+  for (guint i = 0; i < plan->targets->len; i++)
+    {
+      const PlanTargetDisk *pt = g_ptr_array_index (plan->targets, i);
+      const MachineSource *src = NULL;
+      const MachineDisk *d;
+
+      if (pt->source == NULL)
+        continue; /* not written: its identity does not matter */
+      d = plan_find_target_disk (targets, pt->path, &src);
+      if (d == NULL)
+        {
+          g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                       "%s maps %s onto %s, which is not among the TARGETs given: refused, "
+                       "nothing was written", plan_path, pt->source,
+                       pt->path ? pt->path : pt->name);
+          return FALSE;
+        }
+      if ((pt->has_bytes && (!d->has_bytes || d->bytes != pt->bytes))
+          || (pt->serial && g_strcmp0 (pt->serial, d->serial) != 0)
+          || (pt->wwn && (d->wwn == NULL || g_ascii_strcasecmp (pt->wwn, d->wwn) != 0)))
+        {
+          g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                       "%s is stale: %s is now %" G_GUINT64_FORMAT " bytes (serial %s), the "
+                       "plan saw %" G_GUINT64_FORMAT " bytes (serial %s): refused, nothing was "
+                       "written", plan_path, pt->path, d->bytes, d->serial ? d->serial : "none",
+                       pt->bytes, pt->serial ? pt->serial : "none");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}

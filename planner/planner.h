@@ -250,6 +250,20 @@ gboolean plan_recheck_target_since (const MachineDescriptor *backup, const PlanM
                                     const MachineDisk *before, const MachineDisk *now,
                                     const char *path, GError **error);
 
+/* The target disk a plan's PlanTargetDisk names, among @targets
+ * (PlanTarget*): by canonical path, what the plan recorded as its
+ * identity; its <source> in *@src_out.  NULL when none is. */
+const MachineDisk *plan_find_target_disk (GPtrArray *targets, const char *path,
+                                          const MachineSource **src_out);
+
+/* A plan read from @plan_path binds to its inputs: the SHA-256 of the
+ * backup's machine.xml, and each mapped target disk's identity (path,
+ * size, serial, WWN) among @targets (PlanTarget*).  Anything else is a
+ * foreign or stale plan: FALSE with PLANNER_ERROR_INVALID, to be refused
+ * before anything is written. */
+gboolean plan_check_binding (const Plan *plan, const PlanBackup *backup, GPtrArray *targets,
+                             const char *plan_path, GError **error);
+
 /* The preference among valid assignments, as the report and the man page
  * state it. */
 #define PLAN_PREFERENCE_TEXT \

@@ -321,15 +321,6 @@ add_in_use (AsrBlockdev *b, const char *reason, const char *detail)
     g_ptr_array_add (b->in_use, machine_in_use_new (reason, detail));
 }
 
-/* Mount points whose disks are the running system: the critical volumes
- * of DESIGN.md, as far as a running machine shows them. */
-static gboolean
-is_system_mountpoint (const char *mp)
-{
-  static const char *const system[] = { "/", "/boot", "/boot/efi", "/efi", "/usr", "/var", NULL };
-  return g_strv_contains (system, mp);
-}
-
 static void
 check_mounts (const char *root, AsrBlockdev *b, GPtrArray *nodes)
 {
@@ -372,7 +363,9 @@ check_mounts (const char *root, AsrBlockdev *b, GPtrArray *nodes)
                  ? g_strdup_printf ("%s on /dev/%s", mp, n->name)
                  : g_strdup_printf ("%s on /dev/%s (through /dev/%s)", mp, n->name, n->via);
       add_in_use (b, "mounted", detail);
-      if (is_system_mountpoint (mp))
+      /* Mount points whose disks are the running system: the critical
+       * volumes, as far as a running machine shows them. */
+      if (machine_mountpoint_is_critical (mp))
         add_in_use (b, "running-system", detail);
     }
 }

@@ -581,6 +581,129 @@ assert_recheck (const MachineDisk *now, const char *reason, const char *refusal)
   g_assert_true (g_str_has_suffix (error->message, ": refusing to write it"));
 }
 
+/* An ESP is the partition of ESP type, as restore and capture take it:
+ * one only mounted at /boot/efi is no ESP, and gets no boot warning. */
+static void
+test_boot_esp_by_type (void)
+{
+  g_autoptr (PlanBackup) b = g_new0 (PlanBackup, 1);
+  g_autoptr (PlanOptions) o = plan_options_new ();
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GError) error = NULL;
+  MachineDescriptor *t = machine_descriptor_new ();
+  MachineDisk *d = simple_disk ("disk0", TRUE, 100 * 1024 * 1024);
+  const char *types[] = { "0fc63daf-8483-4772-8e79-3d69d8477de4", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b" };
+  guint esp = 0;
+
+  d->ptable = MACHINE_PTABLE_GPT;
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      MachinePartition *p = machine_partition_new (i + 1);
+      p->type = g_strdup (types[i]);
+      p->start = 2048 + i * 4096;
+      p->sectors = 4096;
+      p->volume = machine_volume_new ();
+      p->volume->mountpoint = g_strdup (i == 0 ? "/boot/efi" : "/efi");
+      g_ptr_array_add (d->partitions, p);
+    }
+  b->descriptor = machine_descriptor_new ();
+  b->sha256 = g_strnfill (64, 'a');
+  g_ptr_array_add (b->descriptor->disks, d);
+  g_ptr_array_add (t->disks, simple_disk ("disk0", FALSE, 200 * 1024 * 1024));
+  g_ptr_array_add (targets, plan_target_new ("t.xml", t));
+
+  g_autoptr (Plan) p = plan_compute (b, targets, o, &error);
+  g_assert_no_error (error);
+  const PlanCheck *c = plan_find_check (p, "boot");
+  for (guint i = 0; i < c->findings->len; i++)
+    {
+      const PlanFinding *f = g_ptr_array_index (c->findings, i);
+      if (strstr (f->message, "is an EFI system partition"))
+        {
+          g_assert_true (g_str_has_prefix (f->message, "disk0 p2 is an EFI system partition"));
+          esp++;
+        }
+    }
+  g_assert_cmpuint (esp, ==, 1);
+}
+
+/* A plan read back binds to the backup it was made for and to the target
+ * disks as they were: the three ways it does not, each refused. */
+static void
+test_check_binding (void)
+{
+  g_autoptr (PlanBackup) b = g_new0 (PlanBackup, 1);
+  g_autoptr (Plan) p = plan_new ();
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  MachineDescriptor *t = machine_descriptor_new ();
+  MachineSource *src = machine_source_new ();
+  PlanTargetDisk *pt = plan_target_disk_new ("disk0");
+  PlanTargetDisk *unmapped = plan_target_disk_new ("disk1");
+  const MachineSource *found = NULL;
+
+  b->sha256 = g_strnfill (64, 'a');
+  b->path = g_strdup ("B/machine.xml");
+  p->backup_sha256 = g_strnfill (64, 'A'); /* hex compares without case */
+  pt->source = g_strdup ("disk0");
+  pt->path = g_strdup ("/images/./t.raw");
+  pt->bytes = 1000000;
+  pt->has_bytes = TRUE;
+  pt->serial = g_strdup ("S1");
+  g_ptr_array_add (p->targets, pt);
+  unmapped->path = g_strdup ("/images/elsewhere.raw"); /* restores nothing: not checked */
+  g_ptr_array_add (p->targets, unmapped);
+  g_ptr_array_add (t->disks, simple_disk ("disk0", FALSE, 1000000));
+  ((MachineDisk *) g_ptr_array_index (t->disks, 0))->serial = g_strdup ("S1");
+  t->origin = machine_origin_new ();
+  src->disk = g_strdup ("disk0");
+  src->path = g_strdup ("/images/t.raw");
+  src->format = g_strdup ("raw");
+  g_ptr_array_add (t->origin->sources, src);
+  g_ptr_array_add (targets, plan_target_new ("/images/t.raw", t));
+
+  g_assert_true (plan_find_target_disk (targets, "/images//t.raw", &found) == g_ptr_array_index (t->disks, 0));
+  g_assert_true (found == src);
+  g_assert_null (plan_find_target_disk (targets, "/images/u.raw", &found));
+  g_assert_null (plan_find_target_disk (targets, NULL, &found));
+
+  {
+    g_autoptr (GError) error = NULL;
+    g_assert_true (plan_check_binding (p, b, targets, "P.xml", &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    ((MachineDisk *) g_ptr_array_index (t->disks, 0))->bytes = 2000000;
+    g_assert_false (plan_check_binding (p, b, targets, "P.xml", &error));
+    g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
+    g_assert_cmpstr (error->message, ==,
+                     "P.xml is stale: /images/./t.raw is now 2000000 bytes (serial S1), the plan "
+                     "saw 1000000 bytes (serial S1): refused, nothing was written");
+    ((MachineDisk *) g_ptr_array_index (t->disks, 0))->bytes = 1000000;
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    g_free (pt->path);
+    pt->path = g_strdup ("/images/u.raw");
+    g_assert_false (plan_check_binding (p, b, targets, "P.xml", &error));
+    g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
+    g_assert_cmpstr (error->message, ==,
+                     "P.xml maps disk0 onto /images/u.raw, which is not among the TARGETs given: "
+                     "refused, nothing was written");
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    g_free (p->backup_sha256);
+    p->backup_sha256 = g_strnfill (64, 'b');
+    g_assert_false (plan_check_binding (p, b, targets, "P.xml", &error));
+    g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
+    g_autofree char *want = g_strdup_printf ("P.xml was made for another backup (machine.xml sha256 "
+                                             "%s), not B/machine.xml (sha256 %s): refused, nothing "
+                                             "was written", p->backup_sha256, b->sha256);
+    g_assert_cmpstr (error->message, ==, want);
+  }
+}
+
 #define BY_SIZE "smallest free eligible disk of at least 1000000 bytes with 512-byte sectors"
 
 static void
@@ -755,6 +878,8 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/options/duplicate-map", test_map_duplicate_option);
   g_test_add_func ("/planner/noncritical-protection/backup-set", test_backup_set_disk);
   g_test_add_func ("/planner/target/in-backup-set", test_target_in_backup_set);
+  g_test_add_func ("/planner/boot/esp-by-type", test_boot_esp_by_type);
+  g_test_add_func ("/planner/binding/checked", test_check_binding);
 
   g_test_add_func ("/planner/recheck/unchanged", test_recheck_unchanged);
   g_test_add_func ("/planner/recheck/noncritical-signature", test_recheck_noncritical_signature);
