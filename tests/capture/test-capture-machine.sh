@@ -9,7 +9,7 @@
 # bios-mbr also: a file written then deleted in / is not captured (used
 # data only), and --all images the data disk.  uefi-gpt also: a backup set
 # on a full filesystem fails with exit 3 and leaves nothing.
-set -u
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}

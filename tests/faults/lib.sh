@@ -2,13 +2,6 @@
 # Shared by the fault tests: a small machine made with host tools only (no
 # appliance launch), and faulty views of files through qemu-storage-daemon.
 
-# need TOOL...: the whole test is skipped (an empty TAP plan) without one.
-need() {
-  for t in "$@"; do
-    command -v "$t" >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
-  done
-}
-
 # make_machine FILE [JOURNAL_MIB]: a 96 MiB raw disk, MBR, /boot (p1) and
 # / (p2) in ext4 with 6 MiB of random data in /, boot code in sector 0 and
 # an "embedded loader" after it; what libguestfs inspection needs to find

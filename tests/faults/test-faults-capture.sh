@@ -11,8 +11,7 @@
 # (appliance, image) end the same way and cost a launch each: set
 # ASR_FAULTS_ALL_STEPS=1 to run them too.
 #
-# Not `set -e`: tap.sh's run keeps a failing command's status for check.
-set -uo pipefail
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 . "$ASR_SOURCE_ROOT/tests/faults/lib.sh"
 

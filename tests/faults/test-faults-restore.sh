@@ -11,8 +11,7 @@
 # here is host-side only (the machine has no swap, so restore needs no
 # appliance).  ASR_FAULTS_SEED replays the kill -9 runs of a given seed.
 #
-# Not `set -e`: tap.sh's run keeps a failing command's status for check.
-set -uo pipefail
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 . "$ASR_SOURCE_ROOT/tests/faults/lib.sh"
 

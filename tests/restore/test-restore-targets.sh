@@ -6,13 +6,11 @@
 # once locked), image files open in qemu (its OFD image locks), and two
 # restores onto one target at once (image file, and loop device as root).
 # One backup set, captured once, serves every case.
-set -u
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
-for t in qemu-img qemu-io qemu-nbd sfdisk mkfs.ext4; do
-  command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
-done
+need qemu-img qemu-io qemu-nbd sfdisk mkfs.ext4
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
 nbd_pids=()

@@ -10,7 +10,7 @@
 # RUNS times beside a CPU hog, as on a busy host, where a
 # helper process can finish and be reaped before asr looks at it: each run
 # boots, none crashes, nothing is left behind.
-set -u
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
