@@ -137,8 +137,7 @@ uefi-gpt)
   done
   sleep 3
   kill -INT "$pid"
-  wait "$pid"
-  rc=$?
+  wait "$pid" && rc=0 || rc=$?
   if [ "$rc" -eq 130 ] && grep -q 'interrupted' "$tmp/int.err"; then
     pass "SIGINT interrupts the capture (exit 130)"
   else

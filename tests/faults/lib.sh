@@ -77,9 +77,9 @@ fault_export() {
 fault_unexport() {
   local mnt=$1 pid
   pid=$(cat "$mnt.qsd-pid" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null
+  kill "$pid" 2>/dev/null || true  # it may have stopped already
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  fusermount3 -u -z "$mnt" 2>/dev/null
+  fusermount3 -u -z "$mnt" 2>/dev/null || true  # gone with the daemon
   rm -f "$mnt.qsd-pid"
 }
 

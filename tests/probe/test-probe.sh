@@ -57,7 +57,7 @@ if command -v qemu-nbd >/dev/null; then
   for _ in $(seq 50); do [ -S nbd.sock ] && break; sleep 0.1; done
   run "$ASR" probe mbr.raw
   check "qemu-nbd has it open: in use, locked" 0 '<in-use reason="locked" detail="qemu.s image lock for &quot;consistent read&quot; is held'
-  kill $nbd_pid; wait $nbd_pid 2>/dev/null; nbd_pid=
+  kill $nbd_pid; wait $nbd_pid 2>/dev/null || true; nbd_pid=
   run "$ASR" probe mbr.raw
   if grep -q "<in-use" <<<"$out"; then fail "  not once qemu-nbd is gone" "$out"; else pass "  not once qemu-nbd is gone"; fi
 else

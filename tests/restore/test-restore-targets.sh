@@ -170,9 +170,9 @@ ref=$(sum ref.raw)
 race() {
   local target=$1 file=$2 round=$3
   local p1 p2 r1 r2 loser
-  ("$asr" restore --yes "$tmp/backup" "$target" >o1 2>e1; echo $? >r1) &
+  ("$asr" restore --yes "$tmp/backup" "$target" >o1 2>e1 && echo 0 >r1 || echo $? >r1) &
   p1=$!
-  ("$asr" restore --yes "$tmp/backup" "$target" >o2 2>e2; echo $? >r2) &
+  ("$asr" restore --yes "$tmp/backup" "$target" >o2 2>e2 && echo 0 >r2 || echo $? >r2) &
   p2=$!
   wait $p1 $p2
   r1=$(cat r1) r2=$(cat r2)

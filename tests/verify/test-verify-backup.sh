@@ -103,8 +103,7 @@ for _ in $(seq 1 1200); do
 done
 sleep 2
 kill -INT "$pid"
-wait "$pid"
-rc=$?
+wait "$pid" && rc=0 || rc=$?
 if [ "$rc" -eq 130 ] && grep -q interrupted "$tmp/int.err"; then
   pass "SIGINT interrupts verify (exit 130)"
 else
