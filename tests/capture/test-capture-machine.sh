@@ -18,7 +18,7 @@ var=ASR_VM_$(tr 'a-z-' 'A-Z_' <<<"$machine")
 record=${!var:?the record of $machine}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
-trap 'umount "$tmp/small" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'umount "$tmp/small" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
 sources=()

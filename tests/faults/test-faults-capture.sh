@@ -19,7 +19,7 @@ asr=${ASR:?}
 need qemu-img sfdisk mke2fs guestfish
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
-trap 'umount "$tmp/small" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'umount "$tmp/small" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cd "$tmp"
 
 early=(tmpdir overlays)

@@ -21,8 +21,9 @@ need qemu-img qemu-storage-daemon fusermount3 sfdisk mke2fs python3 guestfish
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
 cleanup() {
-  for m in "$tmp"/*.qsd-pid "$tmp"/*/*.qsd-pid; do [ -e "$m" ] && fault_unexport "${m%.qsd-pid}"; done
-  umount "$tmp/small" 2>/dev/null
+  # Under set -e: a step that fails here must not skip the next ones.
+  for m in "$tmp"/*.qsd-pid "$tmp"/*/*.qsd-pid; do [ ! -e "$m" ] || fault_unexport "${m%.qsd-pid}"; done
+  umount "$tmp/small" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -10,7 +10,7 @@ need qemu-img sfdisk
 
 dir=$(mktemp -d)
 nbd_pid=
-trap '[ -n "$nbd_pid" ] && kill $nbd_pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap '[ -z "$nbd_pid" ] || kill $nbd_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 cd "$dir" || exit 1
 
 qemu-img create -q -f raw mbr.raw 64M

@@ -16,8 +16,9 @@ tmp=$(mktemp -d)
 nbd_pids=()
 loops=()
 cleanup() {
-  for p in "${nbd_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+  # Under set -e: a step that fails here must not skip the next ones.
+  for p in "${nbd_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT

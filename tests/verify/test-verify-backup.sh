@@ -49,7 +49,7 @@ if [ "$mode" = under-load ]; then
   # timer check and panic: that is the host, not the backup.)
   ( while :; do :; done ) &
   hogs=($!)
-  trap 'kill "${hogs[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
+  trap 'kill "${hogs[@]}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
   trap 'exit 143' TERM
   trap 'exit 130' INT
   for i in $(seq "$runs"); do
