@@ -51,7 +51,7 @@ run "$asr" check "$tmp/backup"
 check "asr check: every image checks out" 0 'all [0-9]+ images check out'
 
 modes=$(stat -c '%a %n' "$tmp/backup" "$tmp/backup"/* | sed "s|$tmp/||")
-if [ "$(stat -c %a "$tmp/backup")" = 700 ] && ! stat -c %a "$tmp/backup"/* | grep -qv '^600$'; then
+if [ "$(stat -c %a "$tmp/backup")" = 700 ] && ! stat -c %a "$tmp/backup"/* | grep -v '^600$' >/dev/null; then
   pass "the backup set is 0700 and its files 0600"
 else
   fail "the backup set is 0700 and its files 0600" "$modes"
