@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A machine whose / is an LVM logical volume is refused, naming the device
 # and what was found, and nothing is written.
-set -u
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
-command -v guestfish >/dev/null || { echo "1..0 # SKIP guestfish missing"; exit 0; }
+need guestfish
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}

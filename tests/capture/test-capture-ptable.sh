@@ -8,8 +8,8 @@ set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
-command -v python3 >/dev/null || { echo "1..0 # SKIP python3 missing"; exit 0; }
-command -v qemu-img >/dev/null || { echo "1..0 # SKIP qemu-img missing"; exit 0; }
+need python3
+need qemu-img
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # asr capture refuses bad sources with exit 2 and a message naming the
 # problem, and leaves nothing behind: no BACKUP, no temporary directory.
-set -u
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
-command -v qemu-img >/dev/null || { echo "1..0 # SKIP qemu-img missing"; exit 0; }
+need qemu-img
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The command line contract: help, version, usage errors and their exit
 # statuses, validate and show on the schema examples.
-set -u
+set -euo pipefail
 . "$(dirname "$0")/tap.sh"
 
 asr=${ASR:?ASR must name the asr binary}
@@ -10,7 +10,11 @@ ex=${ASR_SOURCE_ROOT:?}/xml-schemas/examples
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-plan 24
+# The commands, from cli/asr.c's table, so that a new one is covered too.
+mapfile -t commands < <(sed -n '/^static const AsrCommand \*const commands\[\] = {/,/^};/s/^ *&asr_command_\([a-z_]*\),.*/\1/p' \
+  "$ASR_SOURCE_ROOT/cli/asr.c")
+
+plan $((25 + 2 * ${#commands[@]}))
 
 run "$asr" --version
 check "--version prints the version" 0 '^asr [0-9]+\.[0-9]+\.[0-9]+$'
@@ -78,8 +82,27 @@ mkdir "$tmp/empty"
 run "$asr" show "$tmp/empty"
 check "show: a directory without machine.xml is exit 2" 2 '' 'not a backup set'
 
+run "$asr" --help
+if [ "${#commands[@]}" -ge 8 ] && [ "$rc" -eq 0 ] \
+   && (for c in "${commands[@]}"; do grep -qE "^ +$c " <<<"$out" || exit 1; done); then
+  pass "the command table read from cli/asr.c: ${commands[*]}"
+else
+  fail "the command table read from cli/asr.c: ${commands[*]}" "$(_tap_report)"
+fi
+# Each command, given the option and no arguments, must complain about
+# its arguments: the option itself was accepted.
+for c in "${commands[@]}"; do
+  for o in --verbose --debug; do
+    run "$asr" "$c" "$o"
+    if [ "$rc" -eq 2 ] && grep -q "^asr $c: " <<<"$err" && ! grep -qi 'unknown option' <<<"$err"; then
+      pass "$o is accepted by $c (the error is about its arguments)"
+    else
+      fail "$o is accepted by $c (the error is about its arguments)" "$(_tap_report)"
+    fi
+  done
+done
 run "$asr" validate --verbose "$ex/valid/bios-mbr-server.xml"
-check "--verbose is accepted by every command and changes no result" 0 'valid'
+check "--verbose changes no result" 0 'valid'
 run "$asr" help show
 check "help lists --verbose and --debug" 0 '--debug'
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # `meson install` into a temporary root: the installed asr finds its own
 # schemas (no ASR_SCHEMA_DIR, no build tree) and its man pages are there.
-set -u
+set -euo pipefail
 . "$(dirname "$0")/tap.sh"
 
 build=${ASR_BUILD_ROOT:?}

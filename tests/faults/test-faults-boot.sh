@@ -7,7 +7,7 @@
 # (vm-tests/boot-check, no asr in the way) reaches the machine's "booted"
 # line or a login prompt.  A second restore onto the same disk
 # completes and boots.
-set -uo pipefail
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}

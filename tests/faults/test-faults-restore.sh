@@ -11,8 +11,7 @@
 # here is host-side only (the machine has no swap, so restore needs no
 # appliance).  ASR_FAULTS_SEED replays the kill -9 runs of a given seed.
 #
-# Not `set -e`: tap.sh's run keeps a failing command's status for check.
-set -uo pipefail
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 . "$ASR_SOURCE_ROOT/tests/faults/lib.sh"
 
@@ -22,8 +21,9 @@ need qemu-img qemu-storage-daemon fusermount3 sfdisk mke2fs python3 guestfish
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
 cleanup() {
-  for m in "$tmp"/*.qsd-pid "$tmp"/*/*.qsd-pid; do [ -e "$m" ] && fault_unexport "${m%.qsd-pid}"; done
-  umount "$tmp/small" 2>/dev/null
+  # Under set -e: a step that fails here must not skip the next ones.
+  for m in "$tmp"/*.qsd-pid "$tmp"/*/*.qsd-pid; do [ ! -e "$m" ] || fault_unexport "${m%.qsd-pid}"; done
+  umount "$tmp/small" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -44,7 +44,7 @@ incomplete() {
   if [ "$rc" -eq 0 ] && grep -q '<incomplete/>' <<<"$out"; then pass "$2"
   else fail "$2" "rc=$rc" "$out" "$err"; fi
 }
-is_incomplete() { "$asr" probe "$1" 2>/dev/null | grep -q '<incomplete/>'; }
+is_incomplete() { "$asr" probe "$1" 2>/dev/null | grep '<incomplete/>' >/dev/null; }  # no -q: an early exit would fail the pipe
 blank() { rm -f "$1"; truncate -s 96M "$1"; }
 now() { date +%s.%N; }
 
@@ -56,8 +56,7 @@ cp --sparse=always sys.raw ref.raw
 pid=$!
 started ref.err
 t0=$(now)
-wait "$pid"
-rc=$?
+wait "$pid" && rc=0 || rc=$?
 t1=$(now)
 out='' err=$(cat ref.err)
 restore_s=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
@@ -102,9 +101,8 @@ for i in $(seq 1 $kills); do
   pid=$!
   started k.err
   sleep "$delay"
-  kill -9 "$pid" 2>/dev/null
-  wait "$pid"
-  krc=$?
+  kill -9 "$pid" 2>/dev/null || true  # it may have finished already
+  wait "$pid" && krc=0 || krc=$?
   sleep 0.2
   left=$(helpers_of "$tmp/k.raw")
   state=''
@@ -112,8 +110,7 @@ for i in $(seq 1 $kills); do
   elif same_as_ref k.raw; then state=finished; n_finished=$((n_finished + 1))
   elif cmp -s k.raw sys.raw; then state=untouched; n_untouched=$((n_untouched + 1))
   else state=neither; fi
-  "$asr" restore --yes "$tmp/backup" "$tmp/k.raw" >/dev/null 2>k2.err
-  rc2=$?
+  "$asr" restore --yes "$tmp/backup" "$tmp/k.raw" >/dev/null 2>k2.err && rc2=0 || rc2=$?
   if [ "$state" != neither ] && [ -z "$left" ] && [ "$rc2" -eq 0 ] && same_as_ref k.raw; then
     pass "kill -9 after $delay s (exit $krc): $state, no helper left, a second restore completes"
   else
@@ -163,8 +160,7 @@ pid=$!
 for _ in $(seq 1 200); do pgrep -f "convert.*$tmp/s.raw" >/dev/null && break; sleep 0.05; done
 sleep 0.5
 kill -TERM "$pid"
-wait "$pid"
-rc=$?
+wait "$pid" && rc=0 || rc=$?
 if [ "$rc" -eq 143 ] && grep -q 'interrupted' s.err; then pass "SIGTERM while the backup stalls: exit 143, said"
 else fail "SIGTERM while the backup stalls: exit 143, said" "rc=$rc" "$(cat s.err)"; fi
 incomplete s.raw "... the target is marked incomplete"
@@ -177,7 +173,7 @@ pid=$!
 for _ in $(seq 1 200); do pgrep -f "convert.*$tmp/s.raw" >/dev/null && break; sleep 0.05; done
 sleep 0.5
 kill -9 "$pid"
-wait "$pid"
+wait "$pid" || true  # its status is the kill's
 sleep 0.5
 [ -z "$(helpers_of "$tmp/s.raw")" ] && pass "kill -9 while the backup stalls: no qemu-img is left writing the target" \
   || fail "kill -9 while the backup stalls: no qemu-img is left writing the target" "$(helpers_of "$tmp/s.raw")"

@@ -59,10 +59,7 @@ report() {
 plan 2
 
 # -runs=0: run what is in the corpus directories, nothing more.
-set +e
-"$harness" "${common[@]}" -runs=0 "$work/corpus" "${seeds[@]}" >"$work/seeds.log" 2>&1
-rc=$?
-set -e
+"$harness" "${common[@]}" -runs=0 "$work/corpus" "${seeds[@]}" >"$work/seeds.log" 2>&1 && rc=0 || rc=$?
 n_seeds=$(sed -n 's/^INFO: seed corpus: files: \([0-9]*\).*/\1/p' "$work/seeds.log" | tail -n 1 || :)
 if [ "$rc" -eq 0 ]; then
   pass "/fuzz/$name/seed-corpus (${n_seeds:-?} inputs)"
@@ -70,11 +67,8 @@ else
   fail "/fuzz/$name/seed-corpus" "exit status $rc; log $work/seeds.log" "$(report "$work/seeds.log")"
 fi
 
-set +e
 "$harness" "${common[@]}" -max_total_time="$seconds" "$work/corpus" "${seeds[@]}" \
-  >"$work/fuzz.log" 2>&1
-rc=$?
-set -e
+  >"$work/fuzz.log" 2>&1 && rc=0 || rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1 || :)
 stats=$(grep -E '^#[0-9]+.*cov: ' "$work/fuzz.log" | tail -n 1 \
   | sed -n 's/.*\(cov: [0-9]*\) \(ft: [0-9]*\).*/\1 \2/p' || :)

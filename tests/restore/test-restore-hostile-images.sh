@@ -10,9 +10,7 @@ set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
-for t in qemu-img qemu-io python3 timeout mkfifo; do
-  command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
-done
+need qemu-img qemu-io python3 timeout mkfifo
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"

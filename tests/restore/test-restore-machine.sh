@@ -8,7 +8,7 @@
 # reports its data disk optional-and-absent).  Also: the restored
 # partition table equals the original's, sector for sector of the table
 # (sfdisk --dump), and its boot code is the original's.
-set -u
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
@@ -24,6 +24,7 @@ sources=()
 for d in $(get DISKS); do sources+=("$(get "${d^^}_IMAGE")"); done
 system=${sources[0]}
 firmware=$(get FIRMWARE)
+need sfdisk cmp
 
 plan 7
 
@@ -37,12 +38,14 @@ run "$asr" restore --yes "$tmp/backup" "$tmp/new.raw"
 check "restore onto a blank, larger disk" 0
 
 # The table, as sfdisk dumps it, without the lines that name the file or
-# depend on the disk size (GPT last-lba).
+# depend on the disk size (GPT last-lba).  Into files, not <(...): a
+# failing sfdisk there would leave two empty dumps that compare equal.
 dump() { sfdisk --dump "$1" | grep -v -e '^device:' -e '^last-lba:' | sed "s|^$1|DISK|"; }
-if diff=$(diff <(dump "$system") <(dump "$tmp/new.raw")); then
+if dump "$system" >"$tmp/orig.dump" 2>"$tmp/dump.err" && dump "$tmp/new.raw" >"$tmp/new.dump" 2>>"$tmp/dump.err" \
+   && grep -q '^DISK' "$tmp/orig.dump" && diff=$(diff "$tmp/orig.dump" "$tmp/new.dump"); then
   pass "the restored partition table equals the original"
 else
-  fail "the restored partition table equals the original" "$diff"
+  fail "the restored partition table equals the original" "${diff:-}" "$(cat "$tmp/dump.err")" "$(cat "$tmp/orig.dump")"
 fi
 if cmp -s -n 440 "$system" "$tmp/new.raw"; then pass "the boot code is the original's"
 else fail "the boot code is the original's" "$(cmp -n 440 "$system" "$tmp/new.raw")"; fi

@@ -10,7 +10,7 @@
 # RUNS times beside a CPU hog, as on a busy host, where a
 # helper process can finish and be reaped before asr looks at it: each run
 # boots, none crashes, nothing is left behind.
-set -u
+set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
@@ -49,7 +49,7 @@ if [ "$mode" = under-load ]; then
   # timer check and panic: that is the host, not the backup.)
   ( while :; do :; done ) &
   hogs=($!)
-  trap 'kill "${hogs[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
+  trap 'kill "${hogs[@]}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
   trap 'exit 143' TERM
   trap 'exit 130' INT
   for i in $(seq "$runs"); do
@@ -103,8 +103,7 @@ for _ in $(seq 1 1200); do
 done
 sleep 2
 kill -INT "$pid"
-wait "$pid"
-rc=$?
+wait "$pid" && rc=0 || rc=$?
 if [ "$rc" -eq 130 ] && grep -q interrupted "$tmp/int.err"; then
   pass "SIGINT interrupts verify (exit 130)"
 else

@@ -31,10 +31,9 @@ expect=(--expect "asr-test-machine: booted $MACHINE, fstab ok")
 sums() { sha256sum "${disks[@]}"; }
 before=$(sums)
 
-# run ARGS...: asr verify --json, output in OUT, status in RC.
-run() {
-  OUT=$("$ASR" verify --json "$@" 2>"$TEST_TMP/stderr")
-  RC=$?
+# verify ARGS...: asr verify --json, output in OUT, status in RC.
+verify() {
+  OUT=$("$ASR" verify --json "$@" 2>"$TEST_TMP/stderr") && RC=0 || RC=$?
   diag "asr verify $* -> $RC" "$OUT"
   [ ! -s "$TEST_TMP/stderr" ] || diag "stderr:" "$(cat "$TEST_TMP/stderr")"
 }
@@ -47,10 +46,10 @@ no_private_dirs() {
 check_clean() {
   local name
   name=$(domain_of_run)
-  check "the run named its domain ($name)" [ -n "$name" ]
-  check "no qemu of this run is left" no_qemu_named "${name:-none}"
-  check "no private directory is left" no_private_dirs
-  check "the base images are unchanged" eval '[ "$(sums)" = "$before" ]'
+  assert "the run named its domain ($name)" [ -n "$name" ]
+  assert "no qemu of this run is left" no_qemu_named "${name:-none}"
+  assert "no private directory is left" no_private_dirs
+  assert "the base images are unchanged" eval '[ "$(sums)" = "$before" ]'
 }
 # broken_copy BYTES: a sparse copy of the system disk with its first BYTES zeroed.
 broken_copy() {
@@ -62,68 +61,68 @@ broken_copy() {
 
 case $case_ in
   boots)
-    run "${expect[@]}" --disks "${firmware[@]}" "${disks[@]}"
-    check "exit 0" [ "$RC" -eq 0 ]
-    check "verdict booted" [ "$(field verdict)" = booted ]
-    check "the machine's own success line decided" \
+    verify "${expect[@]}" --disks "${firmware[@]}" "${disks[@]}"
+    assert "exit 0" [ "$RC" -eq 0 ]
+    assert "verdict booted" [ "$(field verdict)" = booted ]
+    assert "the machine's own success line decided" \
       eval '[[ "$(field detail)" == "asr-test-machine: booted $MACHINE, fstab ok" ]]'
-    check "no console log is kept after a success" [ "$(field console_log)" = null ]
+    assert "no console log is kept after a success" [ "$(field console_log)" = null ]
     diag "boot seconds: $(field seconds)"
     check_clean ;;
   no-bootable-device)
     copy=$(broken_copy 512)
-    run --timeout 60 --disks "${firmware[@]}" "$copy"
-    check "exit 1" [ "$RC" -eq 1 ]
-    check "reason no-bootable-device" [ "$(field reason)" = no-bootable-device ]
-    check "decided in under 30 s, not by the timeout" eval '[ "$(field seconds | cut -d. -f1)" -lt 30 ]'
-    check "the console tail is in the report" eval 'jq -e ".console_tail | length > 0" <<<"$OUT" >/dev/null'
-    check "the console log of a failure is kept" test -s "$(field console_log)"
+    verify --timeout 60 --disks "${firmware[@]}" "$copy"
+    assert "exit 1" [ "$RC" -eq 1 ]
+    assert "reason no-bootable-device" [ "$(field reason)" = no-bootable-device ]
+    assert "decided in under 30 s, not by the timeout" eval '[ "$(field seconds | cut -d. -f1)" -lt 30 ]'
+    assert "the console tail is in the report" eval 'jq -e ".console_tail | length > 0" <<<"$OUT" >/dev/null'
+    assert "the console log of a failure is kept" test -s "$(field console_log)"
     check_clean ;;
   zeroed-boot-code)
     copy=$(broken_copy 440)
-    run --timeout 20 --disks "${firmware[@]}" "$copy"
-    check "exit 1" [ "$RC" -eq 1 ]
-    check "reason timeout" [ "$(field reason)" = timeout ]
-    check "SeaBIOS tried the disk" eval 'jq -r ".console_tail[]" <<<"$OUT" | grep -q "^Booting from Hard Disk"'
+    verify --timeout 20 --disks "${firmware[@]}" "$copy"
+    assert "exit 1" [ "$RC" -eq 1 ]
+    assert "reason timeout" [ "$(field reason)" = timeout ]
+    assert "SeaBIOS tried the disk" eval 'jq -r ".console_tail[]" <<<"$OUT" | grep -q "^Booting from Hard Disk"'
     check_clean ;;
   timeout)
-    run --timeout 5 --expect never-printed --disks "${firmware[@]}" "${disks[@]}"
-    check "exit 1" [ "$RC" -eq 1 ]
-    check "verdict did-not-boot" [ "$(field verdict)" = did-not-boot ]
-    check "reason timeout" [ "$(field reason)" = timeout ]
-    check "stopped after about 5 s" eval '[ "$(field seconds | cut -d. -f1)" -lt 15 ]'
+    verify --timeout 5 --expect never-printed --disks "${firmware[@]}" "${disks[@]}"
+    assert "exit 1" [ "$RC" -eq 1 ]
+    assert "verdict did-not-boot" [ "$(field verdict)" = did-not-boot ]
+    assert "reason timeout" [ "$(field reason)" = timeout ]
+    assert "stopped after about 5 s" eval '[ "$(field seconds | cut -d. -f1)" -lt 15 ]'
     check_clean ;;
   keep)
-    run --keep "${expect[@]}" --disks "${firmware[@]}" "${disks[@]}"
+    verify --keep "${expect[@]}" --disks "${firmware[@]}" "${disks[@]}"
     kept=$(field kept)
-    check "exit 0" [ "$RC" -eq 0 ]
-    check "the kept directory is named" [ -d "$kept" ]
-    check "it holds the console log and the overlays" \
+    assert "exit 0" [ "$RC" -eq 0 ]
+    assert "the kept directory is named" [ -d "$kept" ]
+    assert "it holds the console log and the overlays" \
       eval '[ -s "$kept/console.log" ] && [ -f "$kept/disk0.qcow2" ]'
-    check "its qemu is gone" no_qemu_named "$(basename "$kept")"
-    check "the base images are unchanged" eval '[ "$(sums)" = "$before" ]'
+    assert "its qemu is gone" no_qemu_named "$(basename "$kept")"
+    assert "the base images are unchanged" eval '[ "$(sums)" = "$before" ]'
     # a kept directory is the user's: the next run does not remove it
-    run --timeout 2 --expect never-printed --disks "${firmware[@]}" "${disks[@]}"
-    check "a later run leaves a kept directory alone" [ -d "$kept" ]
+    verify --timeout 2 --expect never-printed --disks "${firmware[@]}" "${disks[@]}"
+    assert "a later run leaves a kept directory alone" [ -d "$kept" ]
     rm -rf "$kept" ;;
   killed)
     "$ASR" verify --timeout 120 --disks "${firmware[@]}" "${disks[@]}" >/dev/null 2>&1 &
     pid=$!
     name=
     for _ in $(seq 1 100); do
-      name=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 -type d -name 'asr-verify-*' -printf '%f\n' | head -n1)
+      name=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 -type d -name 'asr-verify-*' -printf '%f\n' -quit)
       [ -n "$name" ] && pgrep -f "guest=$name," >/dev/null && break
       sleep 0.2
     done
-    check "the first run started a qemu ($name)" eval '[ -n "$name" ] && pgrep -f "guest=$name," >/dev/null'
+    assert "the first run started a qemu ($name)" eval '[ -n "$name" ] && pgrep -f "guest=$name," >/dev/null'
     kill -KILL "$pid"
-    wait "$pid" 2>/dev/null
-    check "killed -9, it left its qemu running" eval 'pgrep -f "guest=$name," >/dev/null'
-    run --timeout 2 --expect never-printed --disks "${firmware[@]}" "${disks[@]}"
-    check "the next run ran (exit 1, timeout)" [ "$RC" -eq 1 ]
-    check "the killed run's qemu is gone" no_qemu_named "$name"
-    check "the killed run's directory is gone" [ ! -e "$TMPDIR/$name" ]
+    wait "$pid" 2>/dev/null || true  # its status is the kill's
+    assert "killed -9, it left its qemu running" eval 'pgrep -f "guest=$name," >/dev/null'
+    verify --timeout 2 --expect never-printed --disks "${firmware[@]}" "${disks[@]}"
+    assert "the next run ran (exit 1, timeout)" [ "$RC" -eq 1 ]
+    assert "the killed run's qemu is gone" no_qemu_named "$name"
+    assert "the killed run's directory is gone" [ ! -e "$TMPDIR/$name" ]
     check_clean ;;
   *) bail_out "unknown case $case_" ;;
 esac
-done_testing
+finish

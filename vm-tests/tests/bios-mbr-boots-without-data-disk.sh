@@ -10,9 +10,9 @@ load_machine bios-mbr
 
 BOOT_ARGS=(--firmware bios --timeout 60)
 boot "$SYSTEM_IMAGE"
-check "boot-check says booted (exit 0)" [ "$BOOT_RC" -eq 0 ]
-check "result line: booted bios-mbr, fstab ok" result_is '^boot-check: booted: asr-test-machine: booted bios-mbr, fstab ok'
-check "/data reported optional and absent" \
+assert "boot-check says booted (exit 0)" [ "$BOOT_RC" -eq 0 ]
+assert "result line: booted bios-mbr, fstab ok" result_is '^boot-check: booted: asr-test-machine: booted bios-mbr, fstab ok'
+assert "/data reported optional and absent" \
   console_has "^asr-test-machine: /data \\(UUID=$DATA_P1_UUID\\): optional and absent\$"
-check "no FAILED line" eval '! console_has FAILED'
-done_testing
+assert "no FAILED line" eval '! console_has FAILED'
+finish

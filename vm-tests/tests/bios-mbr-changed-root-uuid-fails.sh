@@ -21,9 +21,9 @@ EOF_GF
 
 BOOT_ARGS=(--firmware bios --timeout 60)
 boot "$disk" "$DATA_IMAGE"
-check "boot-check says not booted (exit 1)" [ "$BOOT_RC" -eq 1 ]
-check "reason: the machine's FAILED line, root UUID not found" \
+assert "boot-check says not booted (exit 1)" [ "$BOOT_RC" -eq 1 ]
+assert "reason: the machine's FAILED line, root UUID not found" \
   result_is "^boot-check: not booted: machine-failed: asr-test-machine: bios-mbr fstab FAILED: root UUID=$SYSTEM_P2_UUID not found\$"
-check "the kernel was booted with the recorded root UUID" console_has "root=UUID=$SYSTEM_P2_UUID"
-check "no result line claims a boot" eval '! console_has "booted bios-mbr"'
-done_testing
+assert "the kernel was booted with the recorded root UUID" console_has "root=UUID=$SYSTEM_P2_UUID"
+assert "no result line claims a boot" eval '! console_has "booted bios-mbr"'
+finish

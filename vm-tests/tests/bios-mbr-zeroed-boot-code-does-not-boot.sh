@@ -13,15 +13,15 @@ load_machine bios-mbr
 
 disk=$(overlay "$SYSTEM_IMAGE" system)
 qemu-io -f qcow2 -c "write -z 0 440" "$disk" >/dev/null || bail_out "qemu-io write failed"
-check "the overlay's boot code is zero" eval 'qemu-io -f qcow2 -c "read -P 0 0 440" "$disk" >/dev/null'
-check "the overlay keeps the MBR signature 55aa" \
+assert "the overlay's boot code is zero" eval 'qemu-io -f qcow2 -c "read -P 0 0 440" "$disk" >/dev/null'
+assert "the overlay keeps the MBR signature 55aa" \
   eval 'qemu-io -f qcow2 -c "read -P 0x55 510 1" -c "read -P 0xaa 511 1" "$disk" | grep -c "^read" | grep -qx 2'
-check "the base image still has syslinux's boot code" cmp -s -n 440 "$SYSTEM_IMAGE" /usr/lib/syslinux/mbr/mbr.bin
+assert "the base image still has syslinux's boot code" cmp -s -n 440 "$SYSTEM_IMAGE" /usr/lib/syslinux/mbr/mbr.bin
 
 BOOT_ARGS=(--firmware bios --timeout 25)
 boot "$disk" "$DATA_IMAGE"
-check "boot-check says not booted (exit 1)" [ "$BOOT_RC" -eq 1 ]
-check "reason: timeout" result_is '^boot-check: not booted: timeout: '
-check "SeaBIOS tried the disk" console_has '^Booting from Hard Disk'
-check "no boot loader ran" eval '! console_has SYSLINUX'
-done_testing
+assert "boot-check says not booted (exit 1)" [ "$BOOT_RC" -eq 1 ]
+assert "reason: timeout" result_is '^boot-check: not booted: timeout: '
+assert "SeaBIOS tried the disk" console_has '^Booting from Hard Disk'
+assert "no boot loader ran" eval '! console_has SYSLINUX'
+finish

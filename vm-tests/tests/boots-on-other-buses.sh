@@ -15,12 +15,12 @@ uefi_system=$SYSTEM_IMAGE
 
 BOOT_ARGS=(--firmware bios --bus nvme --timeout 60)
 boot "$bios_system" "$bios_data"
-check "bios-mbr on NVMe: booted" result_is '^boot-check: booted: asr-test-machine: booted bios-mbr, fstab ok'
-check "bios-mbr on NVMe: the root is an NVMe namespace" console_has '^asr-test-machine: / UUID=.* on /dev/nvme[0-9]n1p2$'
-check "bios-mbr on NVMe: the data disk's files are intact" console_has '^asr-test-machine: /data manifest ok'
+assert "bios-mbr on NVMe: booted" result_is '^boot-check: booted: asr-test-machine: booted bios-mbr, fstab ok'
+assert "bios-mbr on NVMe: the root is an NVMe namespace" console_has '^asr-test-machine: / UUID=.* on /dev/nvme[0-9]n1p2$'
+assert "bios-mbr on NVMe: the data disk's files are intact" console_has '^asr-test-machine: /data manifest ok'
 
 BOOT_ARGS=(--firmware uefi --bus sata --timeout 60)
 boot "$uefi_system"
-check "uefi-gpt on SATA: booted" result_is '^boot-check: booted: asr-test-machine: booted uefi-gpt, fstab ok'
-check "uefi-gpt on SATA: the root is a SCSI disk" console_has '^asr-test-machine: / UUID=.* on /dev/sda2$'
-done_testing
+assert "uefi-gpt on SATA: booted" result_is '^boot-check: booted: asr-test-machine: booted uefi-gpt, fstab ok'
+assert "uefi-gpt on SATA: the root is a SCSI disk" console_has '^asr-test-machine: / UUID=.* on /dev/sda2$'
+finish

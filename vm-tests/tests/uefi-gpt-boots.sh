@@ -11,10 +11,10 @@ load_machine uefi-gpt
 
 BOOT_ARGS=(--firmware uefi --timeout 60)
 boot "$SYSTEM_IMAGE"
-check "boot-check says booted (exit 0)" [ "$BOOT_RC" -eq 0 ]
-check "result line: booted uefi-gpt, fstab ok" result_is '^boot-check: booted: asr-test-machine: booted uefi-gpt, fstab ok'
-check "OVMF started the disk's removable-path loader" console_has 'BdsDxe: starting Boot[0-9A-F]+ "UEFI Misc Device"'
-check "the root was found by its UUID" console_has "^asr-test-machine: / UUID=$SYSTEM_P2_UUID on /dev/vda2\$"
-check "the ESP mounted by its volume id" console_has "^asr-test-machine: /boot/efi UUID=$SYSTEM_P1_UUID on /dev/vda1\$"
-check "/var mounted by UUID" console_has "^asr-test-machine: /var UUID=$SYSTEM_P3_UUID on /dev/vda3\$"
-done_testing
+assert "boot-check says booted (exit 0)" [ "$BOOT_RC" -eq 0 ]
+assert "result line: booted uefi-gpt, fstab ok" result_is '^boot-check: booted: asr-test-machine: booted uefi-gpt, fstab ok'
+assert "OVMF started the disk's removable-path loader" console_has 'BdsDxe: starting Boot[0-9A-F]+ "UEFI Misc Device"'
+assert "the root was found by its UUID" console_has "^asr-test-machine: / UUID=$SYSTEM_P2_UUID on /dev/vda2\$"
+assert "the ESP mounted by its volume id" console_has "^asr-test-machine: /boot/efi UUID=$SYSTEM_P1_UUID on /dev/vda1\$"
+assert "/var mounted by UUID" console_has "^asr-test-machine: /var UUID=$SYSTEM_P3_UUID on /dev/vda3\$"
+finish

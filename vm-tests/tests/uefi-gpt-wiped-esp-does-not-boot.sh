@@ -15,9 +15,9 @@ qemu-io -f qcow2 -c "write -z $((SYSTEM_P1_START * 512)) $((SYSTEM_P1_SECTORS * 
 
 BOOT_ARGS=(--firmware uefi --timeout 60)
 boot "$disk"
-check "boot-check says not booted (exit 1)" [ "$BOOT_RC" -eq 1 ]
-check "reason: OVMF fell back to its shell" result_is '^boot-check: not booted: uefi-shell: '
-check "OVMF could not load the disk's boot option" \
+assert "boot-check says not booted (exit 1)" [ "$BOOT_RC" -eq 1 ]
+assert "reason: OVMF fell back to its shell" result_is '^boot-check: not booted: uefi-shell: '
+assert "OVMF could not load the disk's boot option" \
   result_is 'BdsDxe: failed to load Boot[0-9A-F]+ "UEFI Misc Device" .*: Not Found'
-check "no kernel started" eval '! console_has "Linux version"'
-done_testing
+assert "no kernel started" eval '! console_has "Linux version"'
+finish
