@@ -285,7 +285,14 @@ info_has_incomplete_marker (const AsrImageInfo *info)
 }
 
 static AsrVerifyResult *
-restore_verdict (AsrVerifyVerdict v, const char *detail);
+restore_verdict (AsrVerifyVerdict v, const char *detail)
+{
+  AsrVerifyResult *r = g_new0 (AsrVerifyResult, 1);
+  r->verdict = v;
+  r->reason = g_strdup ("restore");
+  r->detail = g_strdup (detail);
+  return r;
+}
 
 /* ---- --disks ------------------------------------------------------------------ */
 
@@ -356,16 +363,6 @@ has_incomplete_marker (const char *path)
 {
   g_autoptr (AsrImageInfo) info = asr_image_info_probe (path, "qcow2", NULL);
   return info != NULL && info_has_incomplete_marker (info);
-}
-
-static AsrVerifyResult *
-restore_verdict (AsrVerifyVerdict v, const char *detail)
-{
-  AsrVerifyResult *r = g_new0 (AsrVerifyResult, 1);
-  r->verdict = v;
-  r->reason = g_strdup ("restore");
-  r->detail = g_strdup (detail);
-  return r;
 }
 
 /* Restores into @w/disks; returns the disks to boot (boot disk first) in
