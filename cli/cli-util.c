@@ -39,13 +39,14 @@ cli_exit_status_for_error (const GError *error)
         case MACHINE_ERROR_MALFORMED:
         case MACHINE_ERROR_SCHEMA:
         case MACHINE_ERROR_INVALID:
-        case MACHINE_ERROR_NOT_FILE:
           return ASR_EXIT_USAGE;
         case MACHINE_ERROR_IO:
         case MACHINE_ERROR_NO_SCHEMA:
           return ASR_EXIT_RUNTIME;
         }
     }
+  if (error->domain == ASR_FILE_ERROR)
+    return error->code == ASR_FILE_ERROR_IO ? ASR_EXIT_RUNTIME : ASR_EXIT_USAGE;
   if (error->domain == ASR_IMAGER_ERROR)
     {
       switch ((AsrImagerError) error->code)

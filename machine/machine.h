@@ -15,6 +15,8 @@
 
 #include <glib.h>
 
+#include "file.h"
+
 G_BEGIN_DECLS
 
 #define MACHINE_DESCRIPTOR_VERSION 1
@@ -32,7 +34,6 @@ typedef enum {
   MACHINE_ERROR_SCHEMA,    /* does not validate against machine.rng */
   MACHINE_ERROR_INVALID,   /* validates, but means something impossible */
   MACHINE_ERROR_NO_SCHEMA, /* machine.rng not found or unusable */
-  MACHINE_ERROR_NOT_FILE,  /* missing, or not a regular file (directory, FIFO, device) */
 } MachineError;
 
 /* Three states for yes/no attributes: absent means unknown. */
@@ -289,14 +290,6 @@ char *machine_schema_dir (void);
 
 /* --- reading ------------------------------------------------------------ */
 
-/* Reads a whole regular file a user or a backup set hands in, never more
- * than @max_bytes: opens without blocking (a FIFO), refuses anything but a
- * regular file (MACHINE_ERROR_NOT_FILE, also for a missing file), and caps
- * the read itself whatever st_size says (MACHINE_ERROR_TOO_LARGE).  Other
- * failures are MACHINE_ERROR_IO.  The result is NUL-terminated; @len
- * (optional) gets its length without the NUL. */
-char *asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len,
-                             GError **error);
 
 /* Parse, validate against machine.rng, then check meaning.  @name is used
  * in messages ("name:line: ...").  Bounded: data above

@@ -31,7 +31,7 @@ child_setup (gpointer data)
   sigset_t set;
 
   /* The CLI may block these in every thread to handle them in one
-   * (imager/cleanup.h); the child must die of them as usual. */
+   * (util/cleanup.h); the child must die of them as usual. */
   sigemptyset (&set);
   sigaddset (&set, SIGINT);
   sigaddset (&set, SIGTERM);

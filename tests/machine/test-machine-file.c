@@ -78,7 +78,7 @@ make_link (Fixture *f, const char *target)
 
 /* Refused quickly, with @code and a message naming the file and @why. */
 static void
-assert_refused (const char *path, gsize limit, MachineError code, const char *why)
+assert_refused (const char *path, gsize limit, AsrFileError code, const char *why)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *data = NULL;
@@ -92,7 +92,7 @@ assert_refused (const char *path, gsize limit, MachineError code, const char *wh
   g_assert_cmpint (g_get_monotonic_time () - t0, <, QUICK_USEC);
   g_assert_null (data);
   g_assert_cmpuint (len, ==, 12345);
-  g_assert_error (error, MACHINE_ERROR, (int) code);
+  g_assert_error (error, ASR_FILE_ERROR, (int) code);
   g_test_message ("%s", error->message);
   g_assert_true (g_str_has_prefix (error->message, path));
   g_assert_nonnull (strstr (error->message, why));
@@ -100,7 +100,7 @@ assert_refused (const char *path, gsize limit, MachineError code, const char *wh
 
 /* @path itself and a symlink to it are refused alike. */
 static void
-assert_refused_both (Fixture *f, const char *path, MachineError code, const char *why)
+assert_refused_both (Fixture *f, const char *path, AsrFileError code, const char *why)
 {
   g_autofree char *link = make_link (f, path);
 
@@ -148,7 +148,7 @@ test_one_over (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = make_file (f, "over.xml", LIMIT + 1);
 
-  assert_refused_both (f, path, MACHINE_ERROR_TOO_LARGE, "too large");
+  assert_refused_both (f, path, ASR_FILE_ERROR_TOO_LARGE, "too large");
 }
 
 static void
@@ -166,13 +166,13 @@ test_size_lies (Fixture *f, gconstpointer data)
       g_test_skip ("no /proc/self/status with a size of 0");
       return;
     }
-  assert_refused ("/proc/self/status", 100, MACHINE_ERROR_TOO_LARGE, "more than 100 bytes");
+  assert_refused ("/proc/self/status", 100, ASR_FILE_ERROR_TOO_LARGE, "more than 100 bytes");
 }
 
 static void
 test_dev_zero (Fixture *f, gconstpointer data)
 {
-  assert_refused_both (f, "/dev/zero", MACHINE_ERROR_NOT_FILE,
+  assert_refused_both (f, "/dev/zero", ASR_FILE_ERROR_NOT_FILE,
                        "not a regular file (it is a character device)");
 }
 
@@ -183,7 +183,7 @@ test_fifo (Fixture *f, gconstpointer data)
 
   /* No writer: a plain open would wait for one forever. */
   g_assert_cmpint (mkfifo (path, 0600), ==, 0);
-  assert_refused_both (f, path, MACHINE_ERROR_NOT_FILE, "not a regular file (it is a FIFO)");
+  assert_refused_both (f, path, ASR_FILE_ERROR_NOT_FILE, "not a regular file (it is a FIFO)");
 }
 
 static void
@@ -192,7 +192,7 @@ test_directory (Fixture *f, gconstpointer data)
   g_autofree char *path = g_build_filename (f->dir, "dir.xml", NULL);
 
   g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
-  assert_refused_both (f, path, MACHINE_ERROR_NOT_FILE, "not a regular file (it is a directory)");
+  assert_refused_both (f, path, ASR_FILE_ERROR_NOT_FILE, "not a regular file (it is a directory)");
 }
 
 static void
@@ -200,7 +200,7 @@ test_missing (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = g_build_filename (f->dir, "absent.xml", NULL);
 
-  assert_refused_both (f, path, MACHINE_ERROR_NOT_FILE, "cannot open: No such file");
+  assert_refused_both (f, path, ASR_FILE_ERROR_NOT_FILE, "cannot open: No such file");
 }
 
 int

@@ -163,7 +163,7 @@ test_too_large_file (void)
   m = machine_descriptor_parse_file (path, &error);
   g_assert_cmpint (g_get_monotonic_time () - t0, <, QUICK_USEC);
   g_assert_null (m);
-  g_assert_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE);
+  g_assert_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE);
   g_assert_nonnull (strstr (error->message, "too large"));
   g_unlink (path);
   g_rmdir (dir);
@@ -181,7 +181,7 @@ test_fifo (void)
   g_assert_cmpint (mkfifo (path, 0600), ==, 0);
   m = machine_descriptor_parse_file (path, &error);
   g_assert_null (m);
-  g_assert_error (error, MACHINE_ERROR, MACHINE_ERROR_NOT_FILE);
+  g_assert_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_NOT_FILE);
   g_assert_nonnull (strstr (error->message, "not a regular file"));
   g_unlink (path);
   g_rmdir (dir);
@@ -195,7 +195,7 @@ test_directory (void)
   g_autoptr (MachineDescriptor) m = machine_descriptor_parse_file (dir, &error);
 
   g_assert_null (m);
-  g_assert_error (error, MACHINE_ERROR, MACHINE_ERROR_NOT_FILE);
+  g_assert_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_NOT_FILE);
   g_assert_nonnull (strstr (error->message, "not a regular file"));
   g_rmdir (dir);
 }
@@ -207,7 +207,7 @@ test_missing_file (void)
   g_autoptr (MachineDescriptor) m = machine_descriptor_parse_file ("/nonexistent/machine.xml", &error);
 
   g_assert_null (m);
-  g_assert_error (error, MACHINE_ERROR, MACHINE_ERROR_NOT_FILE);
+  g_assert_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_NOT_FILE);
   g_assert_nonnull (strstr (error->message, "/nonexistent/machine.xml: cannot open"));
 }
 

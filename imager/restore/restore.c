@@ -309,7 +309,7 @@ read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
   if (!ok)
     {
       g_set_error (error, ASR_RESTORE_ERROR,
-                   g_error_matches (local, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE)
+                   g_error_matches (local, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE)
                      ? ASR_RESTORE_ERROR_INVALID : ASR_RESTORE_ERROR_FAILED,
                    "reading %s: %s", rd->boot_image_path, local->message);
       return NULL;

@@ -14,7 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "cleanup.h"
-#include "machine.h"
+#include "file.h"
 
 static GMutex lock;
 static gint interrupted; /* set once a signal is being handled */

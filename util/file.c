@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "machine.h"
+#include "file.h"
+
+G_DEFINE_QUARK (asr-file-error-quark, asr_file_error)
 
 static const char *
 file_kind (mode_t mode)
@@ -36,9 +38,9 @@ set_errno_error (GError **error, const char *path, const char *what, int saved)
 {
   /* A path that does not lead to a file is bad input; anything else
    * (permissions, I/O) is the system's. */
-  MachineError code = (saved == ENOENT || saved == ENOTDIR || saved == ELOOP
-                       || saved == ENAMETOOLONG) ? MACHINE_ERROR_NOT_FILE : MACHINE_ERROR_IO;
-  g_set_error (error, MACHINE_ERROR, code, "%s: cannot %s: %s", path, what, g_strerror (saved));
+  AsrFileError code = (saved == ENOENT || saved == ENOTDIR || saved == ELOOP
+                       || saved == ENAMETOOLONG) ? ASR_FILE_ERROR_NOT_FILE : ASR_FILE_ERROR_IO;
+  g_set_error (error, ASR_FILE_ERROR, code, "%s: cannot %s: %s", path, what, g_strerror (saved));
 }
 
 char *
@@ -74,7 +76,7 @@ asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len, GError **e
   if (!S_ISREG (st.st_mode))
     {
       close (fd);
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_NOT_FILE,
+      g_set_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_NOT_FILE,
                    "%s: not a regular file (it is %s)", path, file_kind (st.st_mode));
       return NULL;
     }
@@ -91,7 +93,7 @@ asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len, GError **e
   if (st.st_size < 0 || (guint64) st.st_size > max_bytes)
     {
       close (fd);
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE,
+      g_set_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE,
                    "%s: too large: %" G_GUINT64_FORMAT " bytes, at most %" G_GSIZE_FORMAT
                    " accepted", path, (guint64) st.st_size, max_bytes);
       return NULL;
@@ -129,7 +131,7 @@ asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len, GError **e
   close (fd);
   if (got > max_bytes)
     {
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE,
+      g_set_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE,
                    "%s: too large: more than %" G_GSIZE_FORMAT " bytes accepted", path,
                    max_bytes);
       return NULL;
