@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-glib/json-glib.h>
+#include "machine-json.h"
 
 #include "cli-progress.h"
 #include "cli.h"
@@ -86,7 +86,7 @@ capture_prepare (int argc, char **argv)
     }
 }
 
-static JsonNode *
+static char *
 summary_json (const char *backup, const MachineDescriptor *m, const AsrCaptureStats *st,
               GPtrArray *messages)
 {
@@ -113,13 +113,9 @@ summary_json (const char *backup, const MachineDescriptor *m, const AsrCaptureSt
         json_builder_add_string_value (b, d->id);
     }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "messages");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < messages->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (messages, i));
-  json_builder_end_array (b);
+  machine_json_add_strings (b, "messages", messages);
   json_builder_end_object (b);
-  return json_builder_get_root (b);
+  return machine_json_builder_to_text (b);
 }
 
 static int
@@ -176,12 +172,7 @@ capture_run (int argc, char **argv)
 
   if (opt_json)
     {
-      g_autoptr (JsonNode) root = summary_json (opt_output, m, &stats,
-                                                cli_progress_messages (progress));
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      g_autofree char *s = json_generator_to_data (gen, NULL);
+      g_autofree char *s = summary_json (opt_output, m, &stats, cli_progress_messages (progress));
       printf ("%s\n", s);
     }
   else

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include <json-glib/json-glib.h>
+#include "machine-json.h"
 
 #include "cli-progress.h"
 #include "cli-table.h"
@@ -28,8 +28,6 @@ static void
 print_json (const char *backup, GPtrArray *items, guint bad)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "backup");
@@ -64,10 +62,7 @@ print_json (const char *backup, GPtrArray *items, guint bad)
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  g_autofree char *s = json_generator_to_data (gen, NULL);
+  g_autofree char *s = machine_json_builder_to_text (b);
   printf ("%s\n", s);
 }
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json-glib/json-glib.h>
+#include "machine-json.h"
 
 #include "cli-progress.h"
 #include "cli.h"
@@ -99,18 +99,10 @@ print_json (const AsrVerifyResult *r)
   json_builder_add_string_value (b, r->accel ? r->accel : "");
   json_builder_set_member_name (b, "connect");
   json_builder_add_string_value (b, r->uri ? r->uri : "");
-  json_builder_set_member_name (b, "console_tail");
-  json_builder_begin_array (b);
-  for (guint i = 0; r->tail && i < r->tail->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (r->tail, i));
-  json_builder_end_array (b);
+  machine_json_add_strings (b, "console_tail", r->tail);
   json_builder_end_object (b);
 
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  g_autofree char *s = json_generator_to_data (gen, NULL);
+  g_autofree char *s = machine_json_builder_to_text (b);
   printf ("%s\n", s);
 }
 

@@ -7,13 +7,44 @@
 
 #include "machine-json.h"
 
-static void
-json_str (JsonBuilder *b, const char *name, const char *value)
+void
+machine_json_add_string (JsonBuilder *b, const char *name, const char *value)
 {
   if (value == NULL)
     return; /* absent means unknown: leave it out */
   json_builder_set_member_name (b, name);
   json_builder_add_string_value (b, value);
+}
+
+void
+machine_json_add_string_or_null (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+machine_json_add_strings (JsonBuilder *b, const char *name, const GPtrArray *values)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; values && i < values->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (values, i));
+  json_builder_end_array (b);
+}
+
+char *
+machine_json_builder_to_text (JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
 }
 
 void
@@ -45,10 +76,10 @@ json_image (JsonBuilder *b, const MachineImage *img)
 {
   json_builder_set_member_name (b, "image");
   json_builder_begin_object (b);
-  json_str (b, "file", img->file);
-  json_str (b, "format", img->format);
+  machine_json_add_string (b, "file", img->file);
+  machine_json_add_string (b, "format", img->format);
   machine_json_add_u64 (b, "bytes", img->bytes);
-  json_str (b, "checksum", img->checksum);
+  machine_json_add_string (b, "checksum", img->checksum);
   json_builder_end_object (b);
 }
 
@@ -57,14 +88,14 @@ json_hardware (JsonBuilder *b, const MachineHardware *h)
 {
   json_builder_set_member_name (b, "hardware");
   json_builder_begin_object (b);
-  json_str (b, "architecture", h->architecture);
+  machine_json_add_string (b, "architecture", h->architecture);
   if (h->firmware != MACHINE_FIRMWARE_UNKNOWN)
-    json_str (b, "firmware", machine_firmware_to_string (h->firmware));
-  json_str (b, "system_vendor", h->system_vendor);
-  json_str (b, "system_product", h->system_product);
-  json_str (b, "machine_type", h->machine_type);
-  json_str (b, "cpu_vendor", h->cpu_vendor);
-  json_str (b, "cpu_model", h->cpu_model);
+    machine_json_add_string (b, "firmware", machine_firmware_to_string (h->firmware));
+  machine_json_add_string (b, "system_vendor", h->system_vendor);
+  machine_json_add_string (b, "system_product", h->system_product);
+  machine_json_add_string (b, "machine_type", h->machine_type);
+  machine_json_add_string (b, "cpu_vendor", h->cpu_vendor);
+  machine_json_add_string (b, "cpu_model", h->cpu_model);
   if (h->has_cpu_count)
     machine_json_add_u64 (b, "cpu_count", h->cpu_count);
   if (h->has_memory_bytes)
@@ -75,14 +106,14 @@ json_hardware (JsonBuilder *b, const MachineHardware *h)
     {
       const MachineController *c = g_ptr_array_index (h->controllers, i);
       json_builder_begin_object (b);
-      json_str (b, "class", machine_controller_class_to_string (c->klass));
-      json_str (b, "bus", c->bus);
-      json_str (b, "address", c->address);
-      json_str (b, "vendor_id", c->vendor_id);
-      json_str (b, "device_id", c->device_id);
-      json_str (b, "driver", c->driver);
-      json_str (b, "model", c->model);
-      json_str (b, "mac", c->mac);
+      machine_json_add_string (b, "class", machine_controller_class_to_string (c->klass));
+      machine_json_add_string (b, "bus", c->bus);
+      machine_json_add_string (b, "address", c->address);
+      machine_json_add_string (b, "vendor_id", c->vendor_id);
+      machine_json_add_string (b, "device_id", c->device_id);
+      machine_json_add_string (b, "driver", c->driver);
+      machine_json_add_string (b, "model", c->model);
+      machine_json_add_string (b, "mac", c->mac);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -97,18 +128,18 @@ json_partition (JsonBuilder *b, const MachineDisk *d, const MachinePartition *p)
   json_builder_begin_object (b);
   machine_json_add_u64 (b, "number", p->number);
   if (p->kind != MACHINE_PARTITION_KIND_UNKNOWN)
-    json_str (b, "kind", machine_partition_kind_to_string (p->kind));
+    machine_json_add_string (b, "kind", machine_partition_kind_to_string (p->kind));
   machine_json_add_u64 (b, "start", p->start);
   machine_json_add_u64 (b, "sectors", p->sectors);
   if (g_uint64_checked_mul (&bytes, p->sectors, machine_disk_sector_size (d)))
     machine_json_add_u64 (b, "bytes", bytes);
-  json_str (b, "type", p->type);
-  json_str (b, "guid", p->guid);
-  json_str (b, "name", p->name);
+  machine_json_add_string (b, "type", p->type);
+  machine_json_add_string (b, "guid", p->guid);
+  machine_json_add_string (b, "name", p->name);
   if (p->has_attributes)
     {
       g_autofree char *attrs = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", p->attributes);
-      json_str (b, "attributes", attrs);
+      machine_json_add_string (b, "attributes", attrs);
     }
   json_tristate (b, "bootable", p->bootable);
   if (p->volume)
@@ -116,10 +147,10 @@ json_partition (JsonBuilder *b, const MachineDisk *d, const MachinePartition *p)
       const MachineVolume *v = p->volume;
       json_builder_set_member_name (b, "volume");
       json_builder_begin_object (b);
-      json_str (b, "fs", v->fs);
-      json_str (b, "uuid", v->uuid);
-      json_str (b, "label", v->label);
-      json_str (b, "mountpoint", v->mountpoint);
+      machine_json_add_string (b, "fs", v->fs);
+      machine_json_add_string (b, "uuid", v->uuid);
+      machine_json_add_string (b, "label", v->label);
+      machine_json_add_string (b, "mountpoint", v->mountpoint);
       json_tristate (b, "critical", v->critical);
       if (v->image)
         json_image (b, v->image);
@@ -132,7 +163,7 @@ static void
 json_disk (JsonBuilder *b, const MachineDisk *d)
 {
   json_builder_begin_object (b);
-  json_str (b, "id", d->id);
+  machine_json_add_string (b, "id", d->id);
   json_tristate (b, "critical", d->critical);
   json_tristate (b, "boot", d->boot);
   if (d->has_bytes)
@@ -141,23 +172,19 @@ json_disk (JsonBuilder *b, const MachineDisk *d)
     machine_json_add_u64 (b, "logical_sector", d->logical_sector);
   if (d->physical_sector)
     machine_json_add_u64 (b, "physical_sector", d->physical_sector);
-  json_str (b, "bus", d->bus);
-  json_str (b, "model", d->model);
-  json_str (b, "serial", d->serial);
-  json_str (b, "wwn", d->wwn);
-  json_builder_set_member_name (b, "by_id");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < d->by_id->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (d->by_id, i));
-  json_builder_end_array (b);
+  machine_json_add_string (b, "bus", d->bus);
+  machine_json_add_string (b, "model", d->model);
+  machine_json_add_string (b, "serial", d->serial);
+  machine_json_add_string (b, "wwn", d->wwn);
+  machine_json_add_strings (b, "by_id", d->by_id);
   json_builder_set_member_name (b, "in_use");
   json_builder_begin_array (b);
   for (guint i = 0; i < d->in_use->len; i++)
     {
       const MachineInUse *u = g_ptr_array_index (d->in_use, i);
       json_builder_begin_object (b);
-      json_str (b, "reason", u->reason);
-      json_str (b, "detail", u->detail);
+      machine_json_add_string (b, "reason", u->reason);
+      machine_json_add_string (b, "detail", u->detail);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -165,19 +192,19 @@ json_disk (JsonBuilder *b, const MachineDisk *d)
   json_builder_add_boolean_value (b, d->incomplete);
   json_builder_set_member_name (b, "partition_table");
   json_builder_begin_object (b);
-  json_str (b, "type", d->ptable == MACHINE_PTABLE_NONE ? "none"
+  machine_json_add_string (b, "type", d->ptable == MACHINE_PTABLE_NONE ? "none"
                                                        : machine_ptable_type_to_string (d->ptable));
-  json_str (b, "signature", d->signature);
-  json_str (b, "guid", d->guid);
-  json_str (b, "unreadable", d->ptable_unreadable);
+  machine_json_add_string (b, "signature", d->signature);
+  machine_json_add_string (b, "guid", d->guid);
+  machine_json_add_string (b, "unreadable", d->ptable_unreadable);
   json_builder_end_object (b);
   if (d->boot_area)
     {
       json_builder_set_member_name (b, "boot_area");
       json_builder_begin_object (b);
       machine_json_add_u64 (b, "bytes", d->boot_area->bytes);
-      json_str (b, "image", d->boot_area->image);
-      json_str (b, "checksum", d->boot_area->checksum);
+      machine_json_add_string (b, "image", d->boot_area->image);
+      machine_json_add_string (b, "checksum", d->boot_area->checksum);
       json_builder_end_object (b);
     }
   json_builder_set_member_name (b, "partitions");
@@ -192,8 +219,6 @@ char *
 machine_descriptor_to_json (const MachineDescriptor *m)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
   machine_json_add_u64 (b, "version", m->version);
@@ -201,17 +226,17 @@ machine_descriptor_to_json (const MachineDescriptor *m)
     {
       json_builder_set_member_name (b, "origin");
       json_builder_begin_object (b);
-      json_str (b, "captured", m->origin->captured);
-      json_str (b, "tool", m->origin->tool);
+      machine_json_add_string (b, "captured", m->origin->captured);
+      machine_json_add_string (b, "tool", m->origin->tool);
       json_builder_set_member_name (b, "sources");
       json_builder_begin_array (b);
       for (guint i = 0; i < m->origin->sources->len; i++)
         {
           const MachineSource *s = g_ptr_array_index (m->origin->sources, i);
           json_builder_begin_object (b);
-          json_str (b, "disk", s->disk);
-          json_str (b, "path", s->path);
-          json_str (b, "format", s->format);
+          machine_json_add_string (b, "disk", s->disk);
+          machine_json_add_string (b, "path", s->path);
+          machine_json_add_string (b, "format", s->format);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -221,9 +246,9 @@ machine_descriptor_to_json (const MachineDescriptor *m)
     {
       json_builder_set_member_name (b, "os");
       json_builder_begin_object (b);
-      json_str (b, "name", m->os->name);
-      json_str (b, "version", m->os->version);
-      json_str (b, "hostname", m->os->hostname);
+      machine_json_add_string (b, "name", m->os->name);
+      machine_json_add_string (b, "version", m->os->version);
+      machine_json_add_string (b, "hostname", m->os->hostname);
       json_builder_end_object (b);
     }
   if (m->hardware)
@@ -234,9 +259,5 @@ machine_descriptor_to_json (const MachineDescriptor *m)
     json_disk (b, g_ptr_array_index (m->disks, i));
   json_builder_end_array (b);
   json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  return machine_json_builder_to_text (b);
 }

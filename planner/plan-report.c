@@ -160,31 +160,20 @@ plan_format_text (const Plan *p)
 
 /* --- JSON ---------------------------------------------------------------- */
 
-static void
-json_str (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
 char *
 plan_format_json (const Plan *p)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   machine_json_add_u64 (b, "version", p->version);
-  json_str (b, "mode", plan_mode_to_string (p->mode));
-  json_str (b, "status", plan_status_to_string (p->status));
+  machine_json_add_string_or_null (b, "mode", plan_mode_to_string (p->mode));
+  machine_json_add_string_or_null (b, "status", plan_status_to_string (p->status));
   json_builder_set_member_name (b, "restorable");
   json_builder_add_boolean_value (b, plan_is_restorable (p));
-  json_str (b, "backup_sha256", p->backup_sha256);
-  json_str (b, "preference", PLAN_PREFERENCE_TEXT);
+  machine_json_add_string_or_null (b, "backup_sha256", p->backup_sha256);
+  machine_json_add_string_or_null (b, "preference", PLAN_PREFERENCE_TEXT);
 
   json_builder_set_member_name (b, "checks");
   json_builder_begin_array (b);
@@ -192,16 +181,16 @@ plan_format_json (const Plan *p)
     {
       const PlanCheck *c = g_ptr_array_index (p->checks, i);
       json_builder_begin_object (b);
-      json_str (b, "name", c->name);
-      json_str (b, "status", plan_status_to_string (c->status));
+      machine_json_add_string_or_null (b, "name", c->name);
+      machine_json_add_string_or_null (b, "status", plan_status_to_string (c->status));
       json_builder_set_member_name (b, "findings");
       json_builder_begin_array (b);
       for (guint j = 0; j < c->findings->len; j++)
         {
           const PlanFinding *f = g_ptr_array_index (c->findings, j);
           json_builder_begin_object (b);
-          json_str (b, "status", plan_status_to_string (f->status));
-          json_str (b, "message", f->message);
+          machine_json_add_string_or_null (b, "status", plan_status_to_string (f->status));
+          machine_json_add_string_or_null (b, "message", f->message);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -215,12 +204,12 @@ plan_format_json (const Plan *p)
     {
       const PlanMapping *m = g_ptr_array_index (p->mappings, i);
       json_builder_begin_object (b);
-      json_str (b, "source", m->source);
+      machine_json_add_string_or_null (b, "source", m->source);
       machine_json_add_u64 (b, "source_bytes", m->source_bytes);
-      json_str (b, "target", m->target);
+      machine_json_add_string_or_null (b, "target", m->target);
       if (m->target)
         machine_json_add_u64 (b, "target_bytes", m->target_bytes);
-      json_str (b, "reason", m->reason);
+      machine_json_add_string_or_null (b, "reason", m->reason);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -231,33 +220,26 @@ plan_format_json (const Plan *p)
     {
       const PlanTargetDisk *d = g_ptr_array_index (p->targets, i);
       json_builder_begin_object (b);
-      json_str (b, "name", d->name);
-      json_str (b, "argument", d->argument);
-      json_str (b, "disk_id", d->disk_id);
-      json_str (b, "path", d->path);
+      machine_json_add_string_or_null (b, "name", d->name);
+      machine_json_add_string_or_null (b, "argument", d->argument);
+      machine_json_add_string_or_null (b, "disk_id", d->disk_id);
+      machine_json_add_string_or_null (b, "path", d->path);
       if (d->has_bytes)
         machine_json_add_u64 (b, "bytes", d->bytes);
       if (d->logical_sector)
         machine_json_add_u64 (b, "logical_sector", d->logical_sector);
-      json_str (b, "serial", d->serial);
-      json_str (b, "wwn", d->wwn);
-      json_builder_set_member_name (b, "by_id");
-      json_builder_begin_array (b);
-      for (guint j = 0; j < d->by_id->len; j++)
-        json_builder_add_string_value (b, g_ptr_array_index (d->by_id, j));
-      json_builder_end_array (b);
+      machine_json_add_string_or_null (b, "serial", d->serial);
+      machine_json_add_string_or_null (b, "wwn", d->wwn);
+      machine_json_add_strings (b, "by_id", d->by_id);
       json_builder_set_member_name (b, "eligible");
       json_builder_add_boolean_value (b, d->excluded == NULL);
-      json_str (b, "excluded", d->excluded);
-      json_str (b, "source", d->source);
+      machine_json_add_string_or_null (b, "excluded", d->excluded);
+      machine_json_add_string_or_null (b, "source", d->source);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
 
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
+  text = machine_json_builder_to_text (b);
   return g_strconcat (text, "\n", NULL);
 }
