@@ -299,7 +299,6 @@ asr_run_full (const char *const *argv, const AsrRunOptions *options, AsrRunResul
 {
   static const AsrRunOptions defaults = { 0 };
   const AsrRunOptions *o = options ? options : &defaults;
-  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE;
   g_autoptr (GMainContext) ctx = g_main_context_new ();
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) proc = NULL;
@@ -322,9 +321,8 @@ asr_run_full (const char *const *argv, const AsrRunOptions *options, AsrRunResul
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
   res->exit_status = -1;
 
-  if (o->stdin_empty)
-    flags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
-  launcher = g_subprocess_launcher_new (flags);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   if (o->c_locale)
     g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, (gpointer) &o->limits, NULL);
@@ -345,8 +343,6 @@ asr_run_full (const char *const *argv, const AsrRunOptions *options, AsrRunResul
   pid_t pid = child_pid (proc);
   if (pid > 0)
     asr_cleanup_add_pid (pid);
-  if (o->stdin_empty)
-    g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL);
 
   r.proc = proc;
   run_to_end (&r);

@@ -33,7 +33,7 @@ typedef struct {
 } AsrRunLimits;
 
 /* How to run a child.  All zero is asr_run without standard output: the
- * user's stdin and locale, no timeout, no limits. */
+ * user's locale, no timeout, no limits.  Its stdin is always /dev/null. */
 typedef struct {
   /* Standard output: kept in AsrRunResult.stdout_text (UTF-8 text), or
    * read as qemu-img -p progress when @progress is set, or discarded. */
@@ -50,8 +50,7 @@ typedef struct {
   guint stderr_tail_lines;
   const char *stderr_drop_prefix;
 
-  gboolean stdin_empty; /* an empty stdin, closed at once, not asr's own */
-  gboolean c_locale;    /* LC_ALL=C: messages in English whatever the user's locale */
+  gboolean c_locale; /* LC_ALL=C: messages in English whatever the user's locale */
 } AsrRunOptions;
 
 /* What became of a child, for callers whose message depends on it. */
@@ -77,7 +76,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AsrRunResult, asr_run_result_clear)
 gboolean asr_run_full (const char *const *argv, const AsrRunOptions *options,
                        AsrRunResult *result, GError **error);
 
-/* asr_run_full with the user's stdin and no limits.  @stdout_out
+/* asr_run_full with the user's locale and no limits.  @stdout_out
  * (optional) gets its standard output; with @progress, standard output is
  * read as qemu-img -p progress instead. */
 gboolean asr_run (const char *const *argv, char **stdout_out,

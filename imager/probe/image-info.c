@@ -136,7 +136,6 @@ asr_probe_run_options_image (AsrRunOptions *o)
                 .max_file_bytes = 0 },
     .stderr_tail_lines = 1,
     .stderr_drop_prefix = "qemu-img: ",
-    .stdin_empty = TRUE,
     .c_locale = TRUE,
   };
 }

@@ -10,8 +10,8 @@ G_BEGIN_DECLS
 /* ---- qemu-img on images nobody vouches for (image-info.c) -------------- */
 
 /* How qemu-img runs on an untrusted image (util/run.h): under the probe.h
- * limits, stdin empty, in the C locale (its messages end up in ours and
- * in tests), its stderr tail the last line without "qemu-img: ". */
+ * limits, in the C locale (its messages end up in ours and in tests), its
+ * stderr tail the last line without "qemu-img: ". */
 void asr_probe_run_options_image (AsrRunOptions *o);
 
 /* The qemu-img binary, or NULL with RUNTIME. */

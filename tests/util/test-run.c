@@ -282,14 +282,13 @@ test_stdout_cap_endless (void)
   g_assert_cmpstr (r.killed, ==, "was killed after more than 100000 bytes of output");
 }
 
-/* The child reads an empty stdin, not ours, and runs in the C locale,
- * not ours: here both of ours say something else. */
+/* The child reads nothing from our stdin (it has /dev/null), and runs in
+ * the C locale when asked, not ours: here both of ours say something else. */
 static void
 test_stdin_and_locale (void)
 {
   const char *argv[] = { "sh", "-c", "read x; echo \"[$x] $LC_ALL\"", NULL };
-  AsrRunOptions options = { .capture_stdout = TRUE, .stdin_empty = TRUE, .c_locale = TRUE,
-                            .timeout_seconds = 20 };
+  AsrRunOptions options = { .capture_stdout = TRUE, .c_locale = TRUE, .timeout_seconds = 20 };
   g_auto (AsrRunResult) r = { 0 };
   g_autoptr (GError) error = NULL;
   g_autofree char *old_lc_all = g_strdup (g_getenv ("LC_ALL"));
@@ -364,7 +363,7 @@ main (int argc, char **argv)
   g_test_add_func ("/util/run/stderr-tail/long", test_stderr_tail_long);
   g_test_add_func ("/util/run/stdout-cap/exact-and-over", test_stdout_cap);
   g_test_add_func ("/util/run/stdout-cap/endless", test_stdout_cap_endless);
-  g_test_add_func ("/util/run/stdin-empty-and-c-locale", test_stdin_and_locale);
+  g_test_add_func ("/util/run/stdin-null-and-c-locale", test_stdin_and_locale);
   g_test_add_func ("/util/run/stdout-not-utf8", test_not_utf8);
   g_test_add_func ("/util/run/spawn-failure", test_spawn_failure);
   return g_test_run ();
