@@ -15,8 +15,9 @@ G_BEGIN_DECLS
 
 /* Blocks SIGINT, SIGTERM and SIGHUP in every thread and starts a thread
  * that waits for them: it kills registered processes, removes registered
- * directories, then dies of the same signal.  Call before any thread
- * exists.  Children started through asr_run_* get the signals unblocked. */
+ * directories, calls the interrupt hook, then dies of the same signal.
+ * Call before any thread exists.  Children started through asr_run_full
+ * get the signals unblocked. */
 void asr_cleanup_install (void);
 
 /* Called once the children are killed and the directories removed, just

@@ -4,7 +4,7 @@
  * else touches it.  An image is untrusted input: its header can name host
  * files (backing files, external data files) that qemu would open, and a
  * crafted one can make qemu-img spin or allocate.  So qemu-img runs as a
- * limited child (run.c), the answer is checked against rules shared by
+ * limited child (util/run.h), the answer is checked against rules shared by
  * capture and probe, and afterwards the format is always passed explicitly.
  */
 #include "config.h"
