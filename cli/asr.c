@@ -7,9 +7,11 @@
 #include "config.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cleanup.h"
@@ -133,6 +135,31 @@ run_command (const AsrCommand *cmd, int argc, char **argv)
   return cmd->run (argc, argv);
 }
 
+/* What asr says when a signal ends it, one message per signal, made
+ * before any signal can come: the hook that prints it runs while other
+ * threads may hold stdio's and malloc's locks (util/cleanup.h). */
+static char *interrupt_messages[NSIG];
+
+static void
+say_interrupted (int signo)
+{
+  if (signo > 0 && signo < NSIG && interrupt_messages[signo] != NULL)
+    {
+      ssize_t ignored = write (STDERR_FILENO, interrupt_messages[signo],
+                               strlen (interrupt_messages[signo]));
+      (void) ignored;
+    }
+}
+
+static void
+set_interrupt_messages (void)
+{
+  for (int sig = 1; sig < NSIG; sig++)
+    interrupt_messages[sig] =
+      g_strdup_printf ("asr: interrupted (%s), temporary files removed\n", strsignal (sig));
+  asr_cleanup_set_interrupt_hook (say_interrupted);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -143,6 +170,7 @@ main (int argc, char **argv)
   g_log_writer_default_set_use_stderr (TRUE);
   /* Before any thread exists: Ctrl-C and SIGTERM remove temporary files
    * and kill the qemu processes asr started. */
+  set_interrupt_messages ();
   asr_cleanup_install ();
 
   if (argc < 2)

@@ -20,6 +20,7 @@ static GMutex lock;
 static gint interrupted; /* set once a signal is being handled */
 static GPtrArray *dirs; /* char* */
 static GArray *pids;    /* pid_t */
+static AsrInterruptHook interrupt_hook;
 
 static void
 signal_set (sigset_t *set)
@@ -105,11 +106,19 @@ signal_thread (gpointer unused)
     asr_remove_tree (g_ptr_array_index (dirs, i));
   g_mutex_unlock (&lock);
 
-  fprintf (stderr, "asr: interrupted (%s), temporary files removed\n", strsignal (sig));
+  AsrInterruptHook hook = g_atomic_pointer_get (&interrupt_hook);
+  if (hook)
+    hook (sig);
   signal (sig, SIG_DFL);
   pthread_sigmask (SIG_UNBLOCK, &set, NULL);
   raise (sig);
   _exit (128 + sig);
+}
+
+void
+asr_cleanup_set_interrupt_hook (AsrInterruptHook hook)
+{
+  g_atomic_pointer_set (&interrupt_hook, hook);
 }
 
 void

@@ -15,9 +15,19 @@ G_BEGIN_DECLS
 
 /* Blocks SIGINT, SIGTERM and SIGHUP in every thread and starts a thread
  * that waits for them: it kills registered processes, removes registered
- * directories, then dies of the same signal.  Call before any thread
- * exists.  Children started through asr_run_* get the signals unblocked. */
+ * directories, calls the interrupt hook, then dies of the same signal.
+ * Call before any thread exists.  Children started through asr_run_full
+ * get the signals unblocked. */
 void asr_cleanup_install (void);
+
+/* Called once the children are killed and the directories removed, just
+ * before the process dies of @signo: where the command line says so
+ * (library code does not print).  It runs in the signal thread while the
+ * other threads go on and may hold any lock, malloc's and stdio's
+ * included: only async-signal-safe calls (write(2), not printf or
+ * strsignal), no asr_cleanup_* call, and it must return. */
+typedef void (*AsrInterruptHook) (int signo);
+void asr_cleanup_set_interrupt_hook (AsrInterruptHook hook);
 
 void asr_cleanup_add_dir (const char *path);
 void asr_cleanup_remove_dir (const char *path);

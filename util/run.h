@@ -10,17 +10,75 @@ G_BEGIN_DECLS
 GQuark asr_run_error_quark (void);
 
 typedef enum {
-  ASR_RUN_ERROR_SPAWN,  /* could not start (not installed?) */
-  ASR_RUN_ERROR_FAILED, /* exited non-zero or died of a signal */
+  ASR_RUN_ERROR_SPAWN,   /* could not start (not installed?) */
+  ASR_RUN_ERROR_FAILED,  /* exited non-zero or died of a signal (a limit's included) */
+  ASR_RUN_ERROR_TIMEOUT, /* killed at AsrRunOptions.timeout_seconds */
+  ASR_RUN_ERROR_OUTPUT,  /* killed for more standard output than AsrRunOptions allow */
+  ASR_RUN_ERROR_IO,      /* its output could not be read, or was not UTF-8 */
 } AsrRunError;
 
 /* Called with qemu-img's progress, 0.0 to 100.0. */
 typedef void (*AsrRunProgressFunc) (double percent, void *opaque);
 
-/* Runs argv to completion.  @stdout_out (optional) gets its standard
- * output; with @progress, standard output is read as qemu-img -p progress
- * instead.  A failure's message names the program and ends with the last
- * lines of its standard error. */
+/* The last lines of standard error kept for a failure's message. */
+#define ASR_RUN_STDERR_TAIL_LINES 8
+
+/* Resource limits for a child that reads input nobody vouches for (a
+ * hostile image can make qemu-img allocate, loop or write without end). */
+typedef struct {
+  gboolean enabled;        /* FALSE: the child has asr's own limits */
+  guint64 max_as_bytes;    /* RLIMIT_AS */
+  guint64 max_cpu_seconds; /* RLIMIT_CPU; the child dies of SIGXCPU after it */
+  guint64 max_file_bytes;  /* RLIMIT_FSIZE: 0 = the child may write nothing */
+} AsrRunLimits;
+
+/* How to run a child.  All zero is asr_run without standard output: the
+ * user's locale, no timeout, no limits.  Its stdin is always /dev/null. */
+typedef struct {
+  /* Standard output: kept in AsrRunResult.stdout_text (UTF-8 text), or
+   * read as qemu-img -p progress when @progress is set, or discarded. */
+  gboolean capture_stdout;
+  gsize stdout_max_bytes; /* with capture_stdout: killed past it (0: no cap) */
+  AsrRunProgressFunc progress;
+  void *progress_opaque;
+
+  guint timeout_seconds; /* wall clock; killed after it (0: none) */
+  AsrRunLimits limits;
+
+  /* Standard error's last lines (0: ASR_RUN_STDERR_TAIL_LINES), each
+   * without @stderr_drop_prefix (e.g. "qemu-img: ") when given. */
+  guint stderr_tail_lines;
+  const char *stderr_drop_prefix;
+
+  gboolean c_locale; /* LC_ALL=C: messages in English whatever the user's locale */
+} AsrRunOptions;
+
+/* What became of a child, for callers whose message depends on it. */
+typedef struct {
+  char *stdout_text;  /* with capture_stdout */
+  char *stderr_tail;  /* standard error's last lines, "; "-joined ("" if none) */
+  int exit_status;    /* when it exited by itself; -1 otherwise */
+  char *killed;       /* why it did not exit by itself: "did not finish within
+                       * 30 s", "was killed after its 10 s CPU limit", "was
+                       * killed by signal 11 (Segmentation fault)"; NULL if it
+                       * exited or never ran */
+} AsrRunResult;
+
+void asr_run_result_clear (AsrRunResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AsrRunResult, asr_run_result_clear)
+
+/* Runs argv to completion as @options say.  TRUE only for exit status 0.
+ * A failure's message names the program, says why (exit status, signal,
+ * timeout) and ends with the tail of its standard error.  @result
+ * (optional, zero-initialised) is filled on success and on failure alike.
+ * The child dies with asr (a kill -9 included), and the interrupt handler
+ * (cleanup.h) kills it. */
+gboolean asr_run_full (const char *const *argv, const AsrRunOptions *options,
+                       AsrRunResult *result, GError **error);
+
+/* asr_run_full with the user's locale and no limits.  @stdout_out
+ * (optional) gets its standard output; with @progress, standard output is
+ * read as qemu-img -p progress instead. */
 gboolean asr_run (const char *const *argv, char **stdout_out,
                   AsrRunProgressFunc progress, void *opaque, GError **error);
 

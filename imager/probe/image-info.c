@@ -4,7 +4,7 @@
  * else touches it.  An image is untrusted input: its header can name host
  * files (backing files, external data files) that qemu would open, and a
  * crafted one can make qemu-img spin or allocate.  So qemu-img runs as a
- * limited child (run.c), the answer is checked against rules shared by
+ * limited child (util/run.h), the answer is checked against rules shared by
  * capture and probe, and afterwards the format is always passed explicitly.
  */
 #include "config.h"
@@ -125,36 +125,79 @@ json_get_bool (JsonObject *o, const char *member)
          && json_node_get_value_type (n) == G_TYPE_BOOLEAN && json_node_get_boolean (n);
 }
 
-/* Runs qemu-img with the image limits; a non-zero exit is the image's
- * fault (invalid input), as is being killed by the limits. */
-static gboolean
-run_qemu_img (const char *path, const char *const *argv, char **out, int *status,
-              GError **error)
+void
+asr_probe_run_options_image (AsrRunOptions *o)
 {
-  AsrProbeLimits limits;
-  g_autofree char *err = NULL;
-  g_autofree char *killed = NULL;
+  *o = (AsrRunOptions) {
+    .timeout_seconds = ASR_IMAGE_PROBE_TIMEOUT_SECONDS,
+    .limits = { .enabled = TRUE,
+                .max_as_bytes = ASR_IMAGE_PROBE_MAX_AS_BYTES,
+                .max_cpu_seconds = ASR_IMAGE_PROBE_MAX_CPU_SECONDS,
+                .max_file_bytes = 0 },
+    .stderr_tail_lines = 1,
+    .stderr_drop_prefix = "qemu-img: ",
+    .c_locale = TRUE,
+  };
+}
 
-  asr_probe_limits_init_image (&limits);
-  if (!asr_probe_run_limited (argv, &limits, out, &err, status, &killed, error))
-    return FALSE;
-  if (killed)
-    return refuse (error, path, "qemu-img %s %s (limits: %" G_GUINT64_FORMAT " MiB, %d s CPU): "
-                   "refused as a possibly hostile image",
-                   argv[1], killed, (guint64) (ASR_IMAGE_PROBE_MAX_AS_BYTES >> 20),
-                   ASR_IMAGE_PROBE_MAX_CPU_SECONDS);
+char *
+asr_probe_find_qemu_img (GError **error)
+{
+  char *p = g_find_program_in_path ("qemu-img");
+  if (p == NULL)
+    g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME,
+                 "qemu-img not found in PATH (Debian: apt install qemu-utils)");
+  return p;
+}
+
+char *
+asr_probe_qemu_safe_path (const char *path)
+{
+  if (g_path_is_absolute (path))
+    return g_strdup (path);
+  return g_strconcat ("./", path, NULL);
+}
+
+/* Runs qemu-img with the image limits; a non-zero exit is the image's
+ * fault (invalid input), as is being killed by the limits.  @out
+ * (optional) gets its standard output, at most @out_max_bytes of it. */
+static gboolean
+run_qemu_img (const char *path, const char *const *argv, char **out, gsize out_max_bytes,
+              int *status, GError **error)
+{
+  AsrRunOptions options;
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) local = NULL;
+
+  asr_probe_run_options_image (&options);
+  options.capture_stdout = out != NULL;
+  options.stdout_max_bytes = out_max_bytes;
+  if (!asr_run_full (argv, &options, &r, &local))
+    {
+      if (g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT))
+        return refuse (error, path, "qemu-img %s gave no usable answer", argv[1]);
+      if (r.killed && !g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_IO))
+        return refuse (error, path,
+                       "qemu-img %s %s (limits: %" G_GUINT64_FORMAT " MiB, %d s CPU): "
+                       "refused as a possibly hostile image",
+                       argv[1], r.killed, (guint64) (ASR_IMAGE_PROBE_MAX_AS_BYTES >> 20),
+                       ASR_IMAGE_PROBE_MAX_CPU_SECONDS);
+      if (!g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED))
+        {
+          /* not started, or its output unreadable: not the image's fault */
+          g_set_error_literal (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME, local->message);
+          return FALSE;
+        }
+    }
+  *status = r.exit_status;
+  if (out)
+    *out = g_steal_pointer (&r.stdout_text);
   if (*status != 0 && strcmp (argv[1], "check") != 0)
-    {
-      g_autofree char *tail = asr_probe_stderr_tail (err);
-      return refuse (error, path, "not a readable disk image: %s",
-                     *tail ? tail : "qemu-img failed");
-    }
+    return refuse (error, path, "not a readable disk image: %s",
+                   *r.stderr_tail ? r.stderr_tail : "qemu-img failed");
   if (strcmp (argv[1], "check") == 0 && (*status == 1 || *status == 2))
-    {
-      g_autofree char *tail = asr_probe_stderr_tail (err);
-      return refuse (error, path, "the image is truncated or corrupt (qemu-img check%s%s)",
-                     *tail ? ": " : "", tail);
-    }
+    return refuse (error, path, "the image is truncated or corrupt (qemu-img check%s%s)",
+                   *r.stderr_tail ? ": " : "", r.stderr_tail);
   return TRUE;
 }
 
@@ -268,7 +311,7 @@ probe_file (AsrImageInfo *info, const char *path, const char *format, guint64 fi
         argv[n++] = format;
       }
     argv[n] = safe;
-    if (!run_qemu_img (path, argv, &out, &status, error))
+    if (!run_qemu_img (path, argv, &out, MAX_JSON_BYTES, &status, error))
       return FALSE;
   }
 
@@ -280,7 +323,7 @@ probe_file (AsrImageInfo *info, const char *path, const char *format, guint64 fi
        * only shows in a check.  Exit 63: the format has no check. */
       g_autofree char *check_out = NULL;
       const char *argv[] = { qemu_img, "check", "--force-share", "-f", info->format, safe, NULL };
-      if (!run_qemu_img (path, argv, &check_out, &status, error))
+      if (!run_qemu_img (path, argv, &check_out, 0, &status, error))
         return FALSE;
     }
   return TRUE;

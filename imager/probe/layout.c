@@ -47,20 +47,6 @@ asr_disk_reader_free (AsrDiskReader *r)
   g_free (r);
 }
 
-/* For --image-opts: a comma inside a value is written twice. */
-static char *
-opts_escape (const char *s)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-  for (; *s; s++)
-    {
-      if (*s == ',')
-        g_string_append_c (out, ',');
-      g_string_append_c (out, *s);
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 /* [offset, offset + len) of the guest-visible content through qemu-img
  * convert from a raw window over the image (qemu-img dd's skip= has
  * changed meaning between versions; a raw window has not). */
@@ -73,11 +59,10 @@ child_read (AsrDiskReader *r, void *buf, gsize len, guint64 offset, GError **err
   g_autofree char *esc = NULL;
   g_autofree char *opts = NULL;
   g_autofree char *data = NULL;
-  g_autofree char *err = NULL;
-  g_autofree char *killed = NULL;
-  AsrProbeLimits limits;
+  g_autoptr (GError) local = NULL;
+  g_auto (AsrRunResult) result = { 0 };
+  AsrRunOptions options;
   gsize got = 0;
-  int status;
   gboolean ok;
 
   dir = g_dir_make_tmp ("asr-probe-XXXXXX", NULL);
@@ -89,26 +74,27 @@ child_read (AsrDiskReader *r, void *buf, gsize len, guint64 offset, GError **err
     }
   out = g_build_filename (dir, "sectors.raw", NULL);
   abs = g_canonicalize_filename (r->path, NULL);
-  esc = opts_escape (abs);
+  esc = asr_qemu_opts_escape (abs);
   opts = g_strdup_printf ("driver=raw,offset=%" G_GUINT64_FORMAT ",size=%" G_GSIZE_FORMAT
                           ",file.driver=%s,file.file.driver=file,file.file.filename=%s",
                           offset, len, r->format, esc);
   {
     const char *argv[] = { r->qemu_img, "convert", "-U", "--image-opts", opts, "-O", "raw",
                            out, NULL };
-    asr_probe_limits_init_image (&limits);
-    limits.max_file_bytes = len + 65536;
-    ok = asr_probe_run_limited (argv, &limits, NULL, &err, &status, &killed, error);
+    asr_probe_run_options_image (&options);
+    options.limits.max_file_bytes = len + 65536;
+    ok = asr_run_full (argv, &options, &result, &local);
   }
-  if (ok && (killed || status != 0))
-    {
-      g_autofree char *tail = asr_probe_stderr_tail (err);
-      g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT,
-                   "%s: cannot read %" G_GSIZE_FORMAT " bytes at %" G_GUINT64_FORMAT
-                   " through qemu-img: %s", r->path, len, offset,
-                   killed ? killed : tail);
-      ok = FALSE;
-    }
+  /* killed by the limits or failed: the image's fault; not started or
+   * unreadable output: not */
+  if (!ok && (g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED)
+              || g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_TIMEOUT)))
+    g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT,
+                 "%s: cannot read %" G_GSIZE_FORMAT " bytes at %" G_GUINT64_FORMAT
+                 " through qemu-img: %s", r->path, len, offset,
+                 result.killed ? result.killed : result.stderr_tail);
+  else if (!ok)
+    g_set_error_literal (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME, local->message);
   if (ok && (!g_file_get_contents (out, &data, &got, NULL) || got != len))
     {
       g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME,

@@ -3,32 +3,16 @@
 #pragma once
 
 #include "probe.h"
+#include "run.h"
 
 G_BEGIN_DECLS
 
-/* ---- limited children (run.c) ------------------------------------------ */
+/* ---- qemu-img on images nobody vouches for (image-info.c) -------------- */
 
-typedef struct {
-  guint64 max_as_bytes;     /* RLIMIT_AS */
-  guint64 max_cpu_seconds;  /* RLIMIT_CPU */
-  guint64 max_file_bytes;   /* RLIMIT_FSIZE: 0 = the child may write nothing */
-  guint timeout_seconds;    /* wall clock; the child is killed after it */
-} AsrProbeLimits;
-
-/* The limits for qemu-img on untrusted images (probe.h constants). */
-void asr_probe_limits_init_image (AsrProbeLimits *l);
-
-/* Runs argv with @limits, stdin closed.  TRUE when it ran to an exit (any
- * status): *status is the exit status, or -1 when killed by a signal or
- * the timeout (*killed_reason says which).  FALSE with RUNTIME only when
- * it could not be started. */
-gboolean asr_probe_run_limited (const char *const *argv, const AsrProbeLimits *limits,
-                                char **out_stdout, char **out_stderr,
-                                int *status, char **killed_reason,
-                                GError **error);
-
-/* The last non-empty line of a child's stderr, for messages ("" if none). */
-char *asr_probe_stderr_tail (const char *err);
+/* How qemu-img runs on an untrusted image (util/run.h): under the probe.h
+ * limits, in the C locale (its messages end up in ours and in tests), its
+ * stderr tail the last line without "qemu-img: ". */
+void asr_probe_run_options_image (AsrRunOptions *o);
 
 /* The qemu-img binary, or NULL with RUNTIME. */
 char *asr_probe_find_qemu_img (GError **error);

@@ -298,48 +298,58 @@ test_incomplete_marker (void)
 static void
 test_limits (void)
 {
-  AsrProbeLimits limits;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *killed = NULL;
-  g_autofree char *out = NULL;
+  AsrRunOptions options;
   g_autofree char *target = tmp_path ("written-by-child");
   g_autofree char *script = g_strdup_printf ("echo data > '%s'", target);
-  int status;
   const char *hog[] = { "/bin/sh", "-c", "while :; do :; done", NULL };
   const char *hang[] = { "/bin/sleep", "30", NULL };
   const char *writer[] = { "/bin/sh", "-c", script, NULL };
   const char *echo[] = { "/bin/sh", "-c", "echo hello", NULL };
 
-  asr_probe_limits_init_image (&limits);
-  limits.max_cpu_seconds = 1;
-  limits.timeout_seconds = 20;
-  g_assert_true (asr_probe_run_limited (hog, &limits, NULL, NULL, &status, &killed, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, -1);
-  g_assert_nonnull (strstr (killed, "CPU limit"));
-  g_clear_pointer (&killed, g_free);
-
-  limits.timeout_seconds = 1;
-  g_assert_true (asr_probe_run_limited (hang, &limits, NULL, NULL, &status, &killed, &error));
-  g_assert_cmpint (status, ==, -1);
-  g_assert_nonnull (strstr (killed, "did not finish within 1 s"));
-  g_clear_pointer (&killed, g_free);
-
-  limits.timeout_seconds = 10;
-  g_assert_true (asr_probe_run_limited (writer, &limits, NULL, NULL, &status, &killed, &error));
-  g_assert_true (status != 0 || killed != NULL);
+  asr_probe_run_options_image (&options);
+  options.limits.max_cpu_seconds = 1;
+  options.timeout_seconds = 20;
   {
+    g_auto (AsrRunResult) r = { 0 };
+    g_autoptr (GError) error = NULL;
+    g_assert_false (asr_run_full (hog, &options, &r, &error));
+    g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED);
+    g_assert_cmpint (r.exit_status, ==, -1);
+    g_assert_nonnull (strstr (r.killed, "CPU limit"));
+  }
+
+  options.timeout_seconds = 1;
+  {
+    g_auto (AsrRunResult) r = { 0 };
+    g_autoptr (GError) error = NULL;
+    g_assert_false (asr_run_full (hang, &options, &r, &error));
+    g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_TIMEOUT);
+    g_assert_cmpint (r.exit_status, ==, -1);
+    g_assert_nonnull (strstr (r.killed, "did not finish within 1 s"));
+  }
+
+  options.timeout_seconds = 10;
+  {
+    g_auto (AsrRunResult) r = { 0 };
+    g_autoptr (GError) error = NULL;
+    g_assert_false (asr_run_full (writer, &options, &r, &error));
+    g_assert_true (r.exit_status != 0 || r.killed != NULL);
     /* the shell may create it; it cannot put a byte in it */
     GStatBuf st;
     if (g_stat (target, &st) == 0)
       g_assert_cmpint (st.st_size, ==, 0);
   }
-  g_clear_pointer (&killed, g_free);
 
-  g_assert_true (asr_probe_run_limited (echo, &limits, &out, NULL, &status, &killed, &error));
-  g_assert_cmpint (status, ==, 0);
-  g_assert_null (killed);
-  g_assert_cmpstr (out, ==, "hello\n");
+  options.capture_stdout = TRUE;
+  {
+    g_auto (AsrRunResult) r = { 0 };
+    g_autoptr (GError) error = NULL;
+    g_assert_true (asr_run_full (echo, &options, &r, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (r.exit_status, ==, 0);
+    g_assert_null (r.killed);
+    g_assert_cmpstr (r.stdout_text, ==, "hello\n");
+  }
 }
 
 static void

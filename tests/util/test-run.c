@@ -4,10 +4,16 @@
  * at it: GLib reaps an exited child in its worker thread at once and has
  * no identifier for it from then on, which is what a fast qemu-img on a
  * loaded machine looks like.  The hook makes that happen every time.
+ *
+ * Then asr_run_full's options, each with sh, true or sleep only: the
+ * timeout, the resource limits, the stderr tail, the stdout cap.
  */
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "run-private.h"
 #include "run.h"
@@ -83,6 +89,262 @@ test_running (void)
   g_assert_cmpstr (out, ==, "done\n");
 }
 
+/* Seconds since @start, for a child that must be stopped early. */
+static double
+seconds_since (gint64 start)
+{
+  return (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+}
+
+static void
+test_timeout (void)
+{
+  /* sleep is a grandchild that keeps the pipes open after sh is killed:
+   * the runner must not wait for it */
+  const char *argv[] = { "sh", "-c", "echo started >&2; sleep 6; :", NULL };
+  AsrRunOptions options = { .timeout_seconds = 1 };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_false (asr_run_full (argv, &options, &r, &error));
+  g_assert_cmpfloat (seconds_since (start), <, 4.0);
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_TIMEOUT);
+  g_assert_cmpstr (error->message, ==, "sh failed (did not finish within 1 s): started");
+  g_assert_cmpint (r.exit_status, ==, -1);
+  g_assert_cmpstr (r.killed, ==, "did not finish within 1 s");
+}
+
+static void
+test_timeout_not_reached (void)
+{
+  const char *argv[] = { "true", NULL };
+  AsrRunOptions options = { .timeout_seconds = 5 };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (asr_run_full (argv, &options, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (r.exit_status, ==, 0);
+  g_assert_null (r.killed);
+}
+
+/* The child sees the limits (ulimit prints its own), no core dump. */
+static void
+test_limits_seen (void)
+{
+  const char *argv[] = { "sh", "-c", "ulimit -f; ulimit -t; ulimit -v; ulimit -c", NULL };
+  AsrRunOptions options = { .capture_stdout = TRUE,
+                            .limits = { .enabled = TRUE,
+                                        .max_as_bytes = 512 * 1024 * 1024,
+                                        .max_cpu_seconds = 7,
+                                        .max_file_bytes = 8 * 512 } };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (asr_run_full (argv, &options, &r, &error));
+  g_assert_no_error (error);
+  /* dash counts -f in 512-byte blocks, -v in KiB */
+  g_assert_cmpstr (r.stdout_text, ==, "8\n7\n524288\n0\n");
+}
+
+/* RLIMIT_FSIZE 0: a child writes nothing into a file. */
+static void
+test_limits_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("asr-test-run-XXXXXX", NULL);
+  g_autofree char *target = g_build_filename (dir, "written", NULL);
+  g_autofree char *script = g_strdup_printf ("echo data > '%s'", target);
+  const char *argv[] = { "sh", "-c", script, NULL };
+  AsrRunOptions options = { .limits = { .enabled = TRUE,
+                                        .max_as_bytes = G_GUINT64_CONSTANT (1) << 30,
+                                        .max_cpu_seconds = 10 } };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+  GStatBuf st;
+
+  g_assert_false (asr_run_full (argv, &options, &r, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED);
+  g_assert_cmpstr (r.killed, ==, "was killed by signal 25 (File size limit exceeded)");
+  /* the shell may create it; it cannot put a byte in it */
+  if (g_stat (target, &st) == 0)
+    g_assert_cmpint (st.st_size, ==, 0);
+  g_unlink (target);
+  g_rmdir (dir);
+}
+
+/* A CPU hog under RLIMIT_CPU: killed, and said so. */
+static void
+test_limits_cpu (void)
+{
+  const char *argv[] = { "sh", "-c", "while :; do :; done", NULL };
+  /* a second of CPU can take many more on a loaded machine */
+  AsrRunOptions options = { .timeout_seconds = 40,
+                            .limits = { .enabled = TRUE,
+                                        .max_as_bytes = G_GUINT64_CONSTANT (1) << 30,
+                                        .max_cpu_seconds = 1,
+                                        .max_file_bytes = 0 } };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (asr_run_full (argv, &options, &r, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "sh failed (killed after its 1 s CPU limit)");
+  g_assert_cmpstr (r.killed, ==, "was killed after its 1 s CPU limit");
+}
+
+#define TEN_LINES "for i in 1 2 3 4 5 6 7 8 9 10; do echo \"  line$i  \" >&2; done; "
+
+static void
+test_stderr_tail_default (void)
+{
+  const char *argv[] = { "sh", "-c", TEN_LINES "echo >&2; exit 4", NULL };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (asr_run (argv, NULL, NULL, NULL, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "sh failed (exit status 4): line3; line4; line5; line6; line7; line8; "
+                   "line9; line10");
+}
+
+static void
+test_stderr_tail_options (void)
+{
+  const char *argv[] = { "sh", "-c", TEN_LINES "echo 'qemu-img: the reason' >&2; exit 1", NULL };
+  AsrRunOptions options = { .stderr_tail_lines = 2, .stderr_drop_prefix = "qemu-img: " };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (asr_run_full (argv, &options, &r, &error));
+  g_assert_cmpstr (error->message, ==, "sh failed (exit status 1): line10; the reason");
+  g_assert_cmpstr (r.stderr_tail, ==, "line10; the reason");
+  g_assert_cmpint (r.exit_status, ==, 1);
+  g_assert_null (r.killed);
+}
+
+/* 200 KB of stderr: only its end is kept, and the tail is still right. */
+static void
+test_stderr_tail_long (void)
+{
+  const char *argv[] = { "sh", "-c",
+                         "i=0; while [ $i -lt 2000 ]; do echo "
+                         "0123456789012345678901234567890123456789012345678901234567890123456789"
+                         "0123456789012345678901234567890 >&2; i=$((i+1)); done; "
+                         "echo 'the end' >&2; exit 2", NULL };
+  AsrRunOptions options = { .stderr_tail_lines = 1 };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (asr_run_full (argv, &options, &r, &error));
+  g_assert_cmpstr (error->message, ==, "sh failed (exit status 2): the end");
+}
+
+static void
+test_stdout_cap (void)
+{
+  const char *exact[] = { "sh", "-c", "printf 0123456789", NULL };
+  const char *over[] = { "sh", "-c", "printf 0123456789A", NULL };
+  AsrRunOptions options = { .capture_stdout = TRUE, .stdout_max_bytes = 10 };
+
+  {
+    g_auto (AsrRunResult) r = { 0 };
+    g_autoptr (GError) error = NULL;
+    g_assert_true (asr_run_full (exact, &options, &r, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (r.stdout_text, ==, "0123456789");
+  }
+  {
+    g_auto (AsrRunResult) r = { 0 };
+    g_autoptr (GError) error = NULL;
+    g_assert_false (asr_run_full (over, &options, &r, &error));
+    g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT);
+    g_assert_cmpstr (error->message, ==, "sh failed (more than 10 bytes of output)");
+    g_assert_cmpuint (strlen (r.stdout_text), <=, 10);
+  }
+}
+
+/* A child that writes without end is killed at the cap, not at the
+ * timeout. */
+static void
+test_stdout_cap_endless (void)
+{
+  const char *argv[] = { "sh", "-c", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done", NULL };
+  AsrRunOptions options = { .capture_stdout = TRUE, .stdout_max_bytes = 100000,
+                            .timeout_seconds = 20 };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_false (asr_run_full (argv, &options, &r, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT);
+  g_assert_cmpfloat (seconds_since (start), <, 15.0);
+  g_assert_cmpstr (r.killed, ==, "was killed after more than 100000 bytes of output");
+}
+
+/* The child reads nothing from our stdin (it has /dev/null), and runs in
+ * the C locale when asked, not ours: here both of ours say something else. */
+static void
+test_stdin_and_locale (void)
+{
+  const char *argv[] = { "sh", "-c", "read x; echo \"[$x] $LC_ALL\"", NULL };
+  AsrRunOptions options = { .capture_stdout = TRUE, .c_locale = TRUE, .timeout_seconds = 20 };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *old_lc_all = g_strdup (g_getenv ("LC_ALL"));
+  int fds[2];
+  int saved_stdin = dup (0);
+
+  g_assert_cmpint (saved_stdin, >=, 0);
+  g_assert_cmpint (pipe (fds), ==, 0);
+  g_assert_cmpint (write (fds[1], "ours\n", 5), ==, 5);
+  close (fds[1]);
+  g_assert_cmpint (dup2 (fds[0], 0), ==, 0);
+  close (fds[0]);
+  g_setenv ("LC_ALL", "en_US.UTF-8", TRUE);
+
+  /* read fails at end of file: the status of the echo is what counts */
+  gboolean ok = asr_run_full (argv, &options, &r, &error);
+
+  dup2 (saved_stdin, 0);
+  close (saved_stdin);
+  if (old_lc_all)
+    g_setenv ("LC_ALL", old_lc_all, TRUE);
+  else
+    g_unsetenv ("LC_ALL");
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_cmpstr (r.stdout_text, ==, "[] C\n");
+}
+
+static void
+test_not_utf8 (void)
+{
+  const char *argv[] = { "sh", "-c", "printf 'ok\\377'", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  g_assert_false (asr_run (argv, &out, NULL, NULL, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_IO);
+  g_assert_cmpstr (error->message, ==, "sh: Invalid UTF-8 in child stdout at offset 2");
+  g_assert_null (out);
+}
+
+static void
+test_spawn_failure (void)
+{
+  const char *argv[] = { "/nonexistent/asr-no-such-program", NULL };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (asr_run_full (argv, NULL, &r, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN);
+  g_assert_true (g_str_has_prefix (error->message,
+                                   "cannot run /nonexistent/asr-no-such-program: "));
+  g_assert_cmpint (r.exit_status, ==, -1);
+  g_assert_null (r.killed);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -91,5 +353,18 @@ main (int argc, char **argv)
   g_test_add_func ("/imager/run/reaped-before-registered/failure", test_reaped_failure);
   g_test_add_func ("/imager/run/reaped-before-registered/progress", test_reaped_progress);
   g_test_add_func ("/imager/run/running", test_running);
+  g_test_add_func ("/util/run/timeout/kills", test_timeout);
+  g_test_add_func ("/util/run/timeout/not-reached", test_timeout_not_reached);
+  g_test_add_func ("/util/run/limits/seen-by-child", test_limits_seen);
+  g_test_add_func ("/util/run/limits/no-file-written", test_limits_file);
+  g_test_add_func ("/util/run/limits/cpu", test_limits_cpu);
+  g_test_add_func ("/util/run/stderr-tail/default", test_stderr_tail_default);
+  g_test_add_func ("/util/run/stderr-tail/lines-and-prefix", test_stderr_tail_options);
+  g_test_add_func ("/util/run/stderr-tail/long", test_stderr_tail_long);
+  g_test_add_func ("/util/run/stdout-cap/exact-and-over", test_stdout_cap);
+  g_test_add_func ("/util/run/stdout-cap/endless", test_stdout_cap_endless);
+  g_test_add_func ("/util/run/stdin-null-and-c-locale", test_stdin_and_locale);
+  g_test_add_func ("/util/run/stdout-not-utf8", test_not_utf8);
+  g_test_add_func ("/util/run/spawn-failure", test_spawn_failure);
   return g_test_run ();
 }
