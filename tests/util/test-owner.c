@@ -141,10 +141,10 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   signal (SIGALRM, SIG_DFL);
-  g_test_add_func ("/imager/owner/claimed-is-alive", test_claimed_is_alive);
-  g_test_add_func ("/imager/owner/dead", test_dead_owner);
-  g_test_add_func ("/imager/owner/reused-pid", test_reused_pid);
-  g_test_add_func ("/imager/owner/unknown", test_unknown);
-  g_test_add_func ("/imager/owner/remove-owner-last", test_remove_owner_last);
+  g_test_add_func ("/util/owner/claimed-is-alive", test_claimed_is_alive);
+  g_test_add_func ("/util/owner/dead", test_dead_owner);
+  g_test_add_func ("/util/owner/reused-pid", test_reused_pid);
+  g_test_add_func ("/util/owner/unknown", test_unknown);
+  g_test_add_func ("/util/owner/remove-owner-last", test_remove_owner_last);
   return g_test_run ();
 }

@@ -349,10 +349,10 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/imager/run/reaped-before-registered/success", test_reaped_success);
-  g_test_add_func ("/imager/run/reaped-before-registered/failure", test_reaped_failure);
-  g_test_add_func ("/imager/run/reaped-before-registered/progress", test_reaped_progress);
-  g_test_add_func ("/imager/run/running", test_running);
+  g_test_add_func ("/util/run/reaped-before-registered/success", test_reaped_success);
+  g_test_add_func ("/util/run/reaped-before-registered/failure", test_reaped_failure);
+  g_test_add_func ("/util/run/reaped-before-registered/progress", test_reaped_progress);
+  g_test_add_func ("/util/run/running", test_running);
   g_test_add_func ("/util/run/timeout/kills", test_timeout);
   g_test_add_func ("/util/run/timeout/not-reached", test_timeout_not_reached);
   g_test_add_func ("/util/run/limits/seen-by-child", test_limits_seen);
