@@ -1,132 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Reading machine.xml: bounded, well-formed UTF-8 without a DOCTYPE, then
- * RELAX NG validation, then the C structs, then the meaning checks.
- *
- * libxml2 2.9.14 has no XML_PARSE_NO_XXE.  Entity declarations can only
- * come from a DOCTYPE, so refusing every DOCTYPE the moment the parser
- * meets one (before it reads the internal subset) rules out external
- * entities and entity expansion bombs alike.  XML_PARSE_NOENT, DTDLOAD and
- * HUGE are never set: HUGE would lift the 256-level nesting limit.
+ * Reading machine.xml: util's hardened loader (bounded, UTF-8, no DOCTYPE,
+ * well-formed), then RELAX NG validation, then the C structs, then the
+ * meaning checks.
  */
 #include "config.h"
 
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-
 #include "machine.h"
 #include "machine-private.h"
 
-#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_BIG_LINES)
-
 /* --- well-formedness ----------------------------------------------------- */
 
+/* util's loader says what is wrong with the text; the error says so in
+ * this module's domain, the message unchanged. */
 static void
-refuse_doctype (void *ctx, const xmlChar *name, const xmlChar *external_id,
-                const xmlChar *system_id)
+translate_load_error (GError *local, GError **error)
 {
-  xmlParserCtxtPtr ctxt = ctx;
-  MachineProblems *p = ctxt->_private;
-
-  machine_problems_add (p, (guint) xmlSAX2GetLineNumber (ctxt),
-                        "DOCTYPE is not allowed in a machine descriptor (no DTDs, no entities)");
-  /* Stop before the internal subset is read: no entity is ever declared. */
-  xmlStopParser (ctxt);
-}
-
-static guint
-line_of_offset (const char *data, gsize offset)
-{
-  guint line = 1;
-
-  for (gsize i = 0; i < offset; i++)
-    if (data[i] == '\n')
-      line++;
-  return line;
-}
-
-static xmlDoc *
-read_xml (const char *data, gsize len, const char *name, GError **error)
-{
-  const char *nul;
-  const char *end;
-  xmlParserCtxtPtr ctxt;
-  xmlDoc *doc;
-  g_autoptr (xmlDoc) owned = NULL;
-  MachineProblems problems;
-  MachineXmlQuiet quiet;
-  gboolean well_formed;
-
-  /* The cap comes first, before any byte is looked at, let alone copied. */
-  if (len > MACHINE_DESCRIPTOR_MAX_BYTES)
+  if (local->domain != ASR_XML_ERROR)
     {
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_TOO_LARGE,
-                   "%s: too large: %" G_GSIZE_FORMAT " bytes, a descriptor has at most %u",
-                   name, len, MACHINE_DESCRIPTOR_MAX_BYTES);
-      return NULL;
+      g_propagate_error (error, local);
+      return;
     }
-  if (len == 0)
-    {
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_MALFORMED, "%s: empty document", name);
-      return NULL;
-    }
-  /* libxml2 would take a NUL as the end of the document or a character
-   * error, depending on where it falls; say what it is. */
-  nul = memchr (data, '\0', len);
-  if (nul != NULL)
-    {
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_MALFORMED,
-                   "%s:%u: NUL byte at offset %" G_GSIZE_FORMAT ": not an XML document",
-                   name, line_of_offset (data, (gsize) (nul - data)), (gsize) (nul - data));
-      return NULL;
-    }
-  if (!g_utf8_validate_len (data, len, &end))
-    {
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_MALFORMED,
-                   "%s:%u: not UTF-8 (invalid byte 0x%02x at offset %" G_GSIZE_FORMAT ")",
-                   name, line_of_offset (data, (gsize) (end - data)), (guint) (guchar) *end,
-                   (gsize) (end - data));
-      return NULL;
-    }
-
-  machine_xml_init ();
-  machine_problems_init (&problems, name);
-  machine_xml_quiet_begin (&quiet, &problems);
-  ctxt = xmlNewParserCtxt ();
-  if (ctxt == NULL)
-    {
-      machine_xml_quiet_end (&quiet);
-      machine_problems_clear (&problems);
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_MALFORMED, "%s: out of memory", name);
-      return NULL;
-    }
-  ctxt->_private = &problems;
-  ctxt->sax->internalSubset = refuse_doctype;
-  /* No sax->serror: parser errors then go to the thread-local structured
-   * handler the quiet scope installed, like every other libxml2 report. */
-  doc = xmlCtxtReadMemory (ctxt, data, (int) len, name, NULL, PARSE_OPTIONS);
-  well_formed = ctxt->wellFormed && !ctxt->disableSAX;
-  xmlFreeParserCtxt (ctxt);
-  machine_xml_quiet_end (&quiet);
-  owned = doc;
-
-  if (owned != NULL && owned->intSubset != NULL)
-    machine_problems_add (&problems, 0, "DOCTYPE is not allowed in a machine descriptor");
-  if (owned != NULL && owned->encoding != NULL
-      && g_ascii_strcasecmp ((const char *) owned->encoding, "UTF-8") != 0)
-    machine_problems_add (&problems, 1, "encoding \"%s\" is not allowed: a descriptor is UTF-8",
-                          (const char *) owned->encoding);
-  if (problems.count == 0 && (owned == NULL || !well_formed || xmlDocGetRootElement (owned) == NULL))
-    machine_problems_add (&problems, 0, "not a well-formed XML document");
-  if (!machine_problems_take (&problems, MACHINE_ERROR_MALFORMED, error))
-    {
-      machine_problems_clear (&problems);
-      return NULL;
-    }
-  machine_problems_clear (&problems);
-  return g_steal_pointer (&owned);
+  g_set_error_literal (error, MACHINE_ERROR,
+                       local->code == ASR_XML_ERROR_TOO_LARGE ? MACHINE_ERROR_TOO_LARGE
+                                                              : MACHINE_ERROR_MALFORMED,
+                       local->message);
+  g_error_free (local);
 }
 
 /* --- building the structs ----------------------------------------------- */
@@ -467,20 +368,11 @@ build_descriptor (xmlDoc *doc, const char *name, GError **error)
 
 /* --- entry points -------------------------------------------------------- */
 
-MachineDescriptor *
-machine_descriptor_parse_data (const char *data, gsize len, const char *name, GError **error)
+static MachineDescriptor *
+descriptor_from_doc (xmlDoc *doc, const char *name, GError **error)
 {
-  g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (MachineDescriptor) m = NULL;
 
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (name == NULL)
-    name = "(memory)";
-  doc = read_xml (data ? data : "", len, name, error);
-  if (doc == NULL)
-    return NULL;
   if (!machine_schema_validate (doc, name, error))
     return NULL;
   m = build_descriptor (doc, name, error);
@@ -492,16 +384,39 @@ machine_descriptor_parse_data (const char *data, gsize len, const char *name, GE
 }
 
 MachineDescriptor *
+machine_descriptor_parse_data (const char *data, gsize len, const char *name, GError **error)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  GError *local = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (name == NULL)
+    name = "(memory)";
+  doc = asr_xml_load_data (data, len, name, MACHINE_DESCRIPTOR_MAX_BYTES, &local);
+  if (doc == NULL)
+    {
+      translate_load_error (local, error);
+      return NULL;
+    }
+  return descriptor_from_doc (doc, name, error);
+}
+
+MachineDescriptor *
 machine_descriptor_parse_file (const char *path, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
+  g_autoptr (xmlDoc) doc = NULL;
+  GError *local = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  data = asr_file_read_bounded (path, MACHINE_DESCRIPTOR_MAX_BYTES, &len, error);
-  if (data == NULL)
-    return NULL;
-  return machine_descriptor_parse_data (data, len, path, error);
+  doc = asr_xml_load_file (path, MACHINE_DESCRIPTOR_MAX_BYTES, &local);
+  if (doc == NULL)
+    {
+      translate_load_error (local, error);
+      return NULL;
+    }
+  return descriptor_from_doc (doc, path, error);
 }

@@ -8,22 +8,16 @@
 
 #include "machine.h"
 
-/* At most this many problems are reported for one document: a hostile
- * input must not turn into an unbounded error message. */
-#define MACHINE_MAX_PROBLEMS 50
+#include "problems.h"
 
-/* Collects "name:line: message" lines for one GError. */
-typedef struct {
-  const char *name;
-  GString *text;
-  guint count;
-  guint dropped;
-} MachineProblems;
+#define MACHINE_MAX_PROBLEMS ASR_PROBLEMS_MAX
 
-void machine_problems_init (MachineProblems *p, const char *name);
-void machine_problems_clear (MachineProblems *p);
-void machine_problems_add (MachineProblems *p, guint line, const char *fmt, ...)
-  G_GNUC_PRINTF (3, 4);
+/* Collects "name:line: message" lines for one GError (util/problems.h). */
+typedef AsrProblems MachineProblems;
+
+#define machine_problems_init(p, name) asr_problems_init ((p), (name))
+#define machine_problems_clear(p) asr_problems_clear (p)
+#define machine_problems_add(p, line, ...) asr_problems_add ((p), (line), __VA_ARGS__)
 /* Sets @error from the collected problems (if any) and returns FALSE;
  * returns TRUE when there were none. */
 gboolean machine_problems_take (MachineProblems *p, MachineError code, GError **error);
@@ -44,30 +38,9 @@ const char *machine_file_name_problem (const char *s);
 /* MBR partition types that hold logical partitions. */
 gboolean machine_mbr_type_is_extended (const char *type);
 
-/* --- libxml2 glue (machine-xml.c) ---------------------------------------- */
+/* --- libxml2 glue -------------------------------------------------------- */
 
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
-
-/* Initialises libxml2 once per process. */
-void machine_xml_init (void);
-
-/* While a quiet scope is active, libxml2 reports to @problems on this
- * thread and never prints (its global handlers are thread-local). */
-typedef struct {
-  xmlStructuredErrorFunc serror;
-  void *serror_ctx;
-  xmlGenericErrorFunc gerror;
-  void *gerror_ctx;
-} MachineXmlQuiet;
-
-void machine_xml_quiet_begin (MachineXmlQuiet *q, MachineProblems *problems);
-void machine_xml_quiet_end (MachineXmlQuiet *q);
-
-/* A structured error handler; @data is a MachineProblems. */
-void machine_xml_collect_error (void *data, xmlErrorPtr e);
+#include "xml.h"
 
 /* Schema errors are gathered first, then explained (machine-diagnose.c):
  * libxml2's RELAX NG reports are terse and not always located. */

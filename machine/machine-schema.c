@@ -73,7 +73,7 @@ schema_get_locked (GError **error)
   xmlRelaxNGParserCtxtPtr pctxt;
   xmlRelaxNGPtr schema;
   MachineProblems problems;
-  MachineXmlQuiet quiet;
+  AsrXmlQuiet quiet;
 
   if (schema_cached != NULL)
     return schema_cached;
@@ -88,19 +88,19 @@ schema_get_locked (GError **error)
       return NULL;
     }
 
-  machine_xml_init ();
+  asr_xml_init ();
   machine_problems_init (&problems, path);
-  machine_xml_quiet_begin (&quiet, &problems);
+  asr_xml_quiet_begin (&quiet, asr_xml_collect_error, &problems);
   pctxt = xmlRelaxNGNewParserCtxt (path);
   if (pctxt != NULL)
     {
-      xmlRelaxNGSetParserStructuredErrors (pctxt, machine_xml_collect_error, &problems);
+      xmlRelaxNGSetParserStructuredErrors (pctxt, asr_xml_collect_error, &problems);
       schema = xmlRelaxNGParse (pctxt);
       xmlRelaxNGFreeParserCtxt (pctxt);
     }
   else
     schema = NULL;
-  machine_xml_quiet_end (&quiet);
+  asr_xml_quiet_end (&quiet);
 
   if (schema == NULL)
     {
@@ -124,7 +124,7 @@ machine_schema_validate (xmlDoc *doc, const char *name, GError **error)
   xmlRelaxNGPtr schema;
   xmlRelaxNGValidCtxtPtr vctxt;
   MachineProblems problems;
-  MachineXmlQuiet quiet;
+  AsrXmlQuiet quiet;
   g_autoptr (GArray) errors = NULL;
   int rc;
   gboolean ok;
@@ -135,7 +135,7 @@ machine_schema_validate (xmlDoc *doc, const char *name, GError **error)
 
   machine_problems_init (&problems, name);
   errors = machine_schema_errors_new ();
-  machine_xml_quiet_begin (&quiet, &problems);
+  asr_xml_quiet_begin (&quiet, asr_xml_collect_error, &problems);
   vctxt = xmlRelaxNGNewValidCtxt (schema);
   if (vctxt == NULL)
     rc = -1;
@@ -145,7 +145,7 @@ machine_schema_validate (xmlDoc *doc, const char *name, GError **error)
       rc = xmlRelaxNGValidateDoc (vctxt, doc);
       xmlRelaxNGFreeValidCtxt (vctxt);
     }
-  machine_xml_quiet_end (&quiet);
+  asr_xml_quiet_end (&quiet);
   machine_schema_errors_report (errors, doc, &problems);
 
   if (rc != 0 && problems.count == 0)

@@ -405,57 +405,10 @@ machine_disk_sector_size (const MachineDisk *d)
 
 /* --- problems ------------------------------------------------------------ */
 
-void
-machine_problems_init (MachineProblems *p, const char *name)
-{
-  p->name = name;
-  p->text = g_string_new (NULL);
-  p->count = 0;
-  p->dropped = 0;
-}
-
-void
-machine_problems_clear (MachineProblems *p)
-{
-  if (p->text)
-    g_string_free (p->text, TRUE);
-  p->text = NULL;
-}
-
-void
-machine_problems_add (MachineProblems *p, guint line, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (p->count >= MACHINE_MAX_PROBLEMS)
-    {
-      p->dropped++;
-      return;
-    }
-  if (p->text->len > 0)
-    g_string_append_c (p->text, '\n');
-  if (line > 0)
-    g_string_append_printf (p->text, "%s:%u: ", p->name, line);
-  else
-    g_string_append_printf (p->text, "%s: ", p->name);
-  va_start (ap, fmt);
-  g_string_append_vprintf (p->text, fmt, ap);
-  va_end (ap);
-  /* libxml2 messages end in newlines; one problem is one line. */
-  while (p->text->len > 0 && g_ascii_isspace (p->text->str[p->text->len - 1]))
-    g_string_truncate (p->text, p->text->len - 1);
-  p->count++;
-}
-
 gboolean
 machine_problems_take (MachineProblems *p, MachineError code, GError **error)
 {
-  if (p->count == 0)
-    return TRUE;
-  if (p->dropped > 0)
-    g_string_append_printf (p->text, "\n%s: %u more problems not shown", p->name, p->dropped);
-  g_set_error_literal (error, MACHINE_ERROR, code, p->text->str);
-  return FALSE;
+  return asr_problems_take (p, MACHINE_ERROR, code, error);
 }
 
 /* --- syntax helpers ------------------------------------------------------ */

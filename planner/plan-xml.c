@@ -14,16 +14,9 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-#include <libxml/parser.h>
-#include <libxml/relaxng.h>
-#include <libxml/tree.h>
 
 #include "plan-private.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlRelaxNG, xmlRelaxNGFree)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)
+#include "xml.h"
 
 /* --- writing ------------------------------------------------------------- */
 
@@ -340,47 +333,37 @@ bad:
   return NULL;
 }
 
-Plan *
-plan_parse_data (const char *data, gsize len, const char *name, GError **error)
+/* util's loader refuses the text; the error says so in the planner's
+ * domain.  A plan never has a DOCTYPE, and says so in its own words. */
+static void
+translate_load_error (GError *local, const char *name, GError **error)
+{
+  if (local->domain != ASR_XML_ERROR)
+    g_propagate_error (error, local);
+  else
+    {
+      if (local->code == ASR_XML_ERROR_DOCTYPE)
+        g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_MALFORMED,
+                     "%s: a DOCTYPE is not allowed in a plan", name);
+      else
+        g_set_error_literal (error, PLANNER_ERROR, PLANNER_ERROR_MALFORMED, local->message);
+      g_error_free (local);
+    }
+}
+
+static Plan *
+plan_from_doc (xmlDoc *doc, const char *name, GError **error)
 {
   g_autofree char *dir = machine_schema_dir ();
   g_autofree char *rng = g_build_filename (dir, PLAN_SCHEMA_FILENAME, NULL);
   g_autoptr (GString) messages = g_string_new (NULL);
-  ErrorSink sink = { name, messages };
-  g_autoptr (xmlDoc) doc = NULL;
+  ErrorSink sink = { rng, messages };
+  AsrXmlQuiet quiet;
 
-  if (len > PLAN_MAX_BYTES || len > G_MAXINT)
-    {
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_MALFORMED,
-                   "%s: larger than the %u bytes accepted", name, PLAN_MAX_BYTES);
-      return NULL;
-    }
-  /* libxml2 2.9 has no switch against external entities: a plan never has
-   * a DOCTYPE, so refusing one before parsing closes the door. */
-  if (g_strstr_len (data, len, "<!DOCTYPE") || g_strstr_len (data, len, "<!ENTITY"))
-    {
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_MALFORMED,
-                   "%s: a DOCTYPE is not allowed in a plan", name);
-      return NULL;
-    }
-
-  xmlSetStructuredErrorFunc (&sink, collect_error);
-  doc = xmlReadMemory (data, (int) len, name, NULL,
-                       XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOBLANKS);
-  xmlSetStructuredErrorFunc (NULL, NULL);
-  if (doc == NULL)
-    {
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_MALFORMED, "%s",
-                   messages->len ? messages->str : "not well-formed XML");
-      return NULL;
-    }
-
-  g_string_truncate (messages, 0);
-  sink.name = rng;
-  xmlSetStructuredErrorFunc (&sink, collect_error);
+  asr_xml_quiet_begin (&quiet, collect_error, &sink);
   g_autoptr (xmlRelaxNGParserCtxt) pctxt = xmlRelaxNGNewParserCtxt (rng);
   g_autoptr (xmlRelaxNG) schema = pctxt ? xmlRelaxNGParse (pctxt) : NULL;
-  xmlSetStructuredErrorFunc (NULL, NULL);
+  asr_xml_quiet_end (&quiet);
   if (schema == NULL)
     {
       g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_NO_SCHEMA, "%s: cannot load the plan schema%s%s",
@@ -402,13 +385,31 @@ plan_parse_data (const char *data, gsize len, const char *name, GError **error)
 }
 
 Plan *
+plan_parse_data (const char *data, gsize len, const char *name, GError **error)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  GError *local = NULL;
+
+  doc = asr_xml_load_data (data, len, name, PLAN_MAX_BYTES, &local);
+  if (doc == NULL)
+    {
+      translate_load_error (local, name, error);
+      return NULL;
+    }
+  return plan_from_doc (doc, name, error);
+}
+
+Plan *
 plan_parse_file (const char *path, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
+  g_autoptr (xmlDoc) doc = NULL;
+  GError *local = NULL;
 
-  data = asr_file_read_bounded (path, PLAN_MAX_BYTES, &len, error);
-  if (data == NULL)
-    return NULL;
-  return plan_parse_data (data, len, path, error);
+  doc = asr_xml_load_file (path, PLAN_MAX_BYTES, &local);
+  if (doc == NULL)
+    {
+      translate_load_error (local, path, error);
+      return NULL;
+    }
+  return plan_from_doc (doc, path, error);
 }

@@ -10,38 +10,13 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "probe-private.h"
+#include "virt.h"
+#include "xml.h"
 
 /* Largest domain XML accepted (libvirt's own are a few KiB). */
 #define MAX_DOMAIN_XML_BYTES (4u * 1024u * 1024u)
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlParserCtxt, xmlFreeParserCtxt)
-
-static void
-free_doc (xmlDoc *doc)
-{
-  xmlFreeDoc (doc);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, free_doc)
-
-static void
-unref_connect (virConnect *c)
-{
-  virConnectClose (c);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, unref_connect)
-
-static void
-unref_domain (virDomain *d)
-{
-  virDomainFree (d);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, unref_domain)
 
 /* ---- XML helpers ---------------------------------------------------------- */
 
@@ -436,58 +411,29 @@ parse_devices (MachineDescriptor *m, MachineHardware *h, xmlNode *devices, const
 
 /* ---- parsing ------------------------------------------------------------ */
 
-typedef struct {
-  gboolean doctype;
-} ParseState;
-
-/* DESIGN.md: libxml2 2.9.14 has no XML_PARSE_NO_XXE; a DOCTYPE stops the
- * parser before any entity is declared. */
-static void
-refuse_internal_subset (void *ctx, const xmlChar *name, const xmlChar *external_id,
-                        const xmlChar *system_id)
-{
-  xmlParserCtxt *ctxt = ctx;
-  ParseState *st = ctxt->_private;
-  st->doctype = TRUE;
-  xmlStopParser (ctxt);
-}
-
 MachineDescriptor *
 asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint first_index,
                            AsrDomainDiskSizeFunc size_func, void *opaque,
                            gboolean probe_images, GError **error)
 {
-  g_autoptr (xmlParserCtxt) ctxt = NULL;
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (MachineDescriptor) m = NULL;
-  ParseState st = { FALSE };
+  g_autoptr (GError) local = NULL;
   xmlNode *dom;
 
   g_return_val_if_fail (xml != NULL && name != NULL, NULL);
 
-  if (len > MAX_DOMAIN_XML_BYTES || len > G_MAXINT)
-    {
-      invalid (error, name, "domain XML larger than %u bytes", MAX_DOMAIN_XML_BYTES);
-      return NULL;
-    }
-  ctxt = xmlNewParserCtxt ();
-  if (ctxt == NULL)
-    g_error ("out of memory");
-  ctxt->_private = &st;
-  ctxt->sax->internalSubset = refuse_internal_subset;
-  doc = xmlCtxtReadMemory (ctxt, xml, (int) len, name, NULL,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING
-                             | XML_PARSE_BIG_LINES);
-  if (st.doctype || (doc && (doc->intSubset || doc->extSubset)))
-    {
-      invalid (error, name, "the domain XML has a DOCTYPE; refused");
-      return NULL;
-    }
+  doc = asr_xml_load_data (xml, len, name, MAX_DOMAIN_XML_BYTES, &local);
   if (doc == NULL)
     {
-      const xmlError *e = xmlCtxtGetLastError (ctxt);
-      g_autofree char *msg = g_strstrip (g_strdup (e && e->message ? e->message : "not XML"));
-      invalid (error, name, "line %d: %s", e ? e->line : 0, msg);
+      /* A bad domain XML is bad input, whatever is wrong with it. */
+      if (local->code == ASR_XML_ERROR_TOO_LARGE)
+        invalid (error, name, "domain XML larger than %u bytes", MAX_DOMAIN_XML_BYTES);
+      else if (local->code == ASR_XML_ERROR_DOCTYPE)
+        invalid (error, name, "the domain XML has a DOCTYPE; refused");
+      else
+        g_set_error_literal (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT,
+                             local->message);
       return NULL;
     }
   dom = xmlDocGetRootElement (doc);
@@ -509,32 +455,10 @@ asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint f
 
 /* ---- libvirt ---------------------------------------------------------------- */
 
-static void
-silent_error_func (void *user_data, virErrorPtr err)
-{
-  /* errors come back through virGetLastErrorMessage() */
-}
-
-static gpointer
-init_libvirt (gpointer unused)
-{
-  /* libvirt logs to stderr unless told otherwise (DESIGN.md); only cli/
-   * prints.  A user's own setting wins, for debugging. */
-  if (g_getenv ("LIBVIRT_LOG_OUTPUTS") == NULL)
-    g_setenv ("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", FALSE);
-  virSetErrorFunc (NULL, silent_error_func);
-  if (virInitialize () < 0)
-    return GINT_TO_POINTER (FALSE);
-  /* the embedded driver needs an event loop implementation registered */
-  virEventRegisterDefaultImpl ();
-  return GINT_TO_POINTER (TRUE);
-}
-
 static gboolean
 libvirt_error (GError **error, const char *what)
 {
-  g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME, "%s: %s", what,
-               virGetLastErrorMessage ());
+  asr_virt_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME, what);
   return FALSE;
 }
 
@@ -542,7 +466,7 @@ char *
 asr_probe_default_connect_uri (void)
 {
   g_autofree char *root = g_build_filename (g_get_user_state_dir (), "asr", "libvirt", NULL);
-  return g_strdup_printf ("qemu:///embed?root=%s", root);
+  return asr_virt_embed_uri (root);
 }
 
 /* qemu:///system, qemu+unix:///system, test:///default: this host.  A URI
@@ -581,21 +505,16 @@ libvirt_disk_size (const char *target_dev, guint64 *bytes, void *opaque)
 MachineDescriptor *
 asr_probe_domain (const char *uri, const char *name, guint first_index, GError **error)
 {
-  static GOnce once = G_ONCE_INIT;
   g_autofree char *default_uri = NULL;
   g_autoptr (virConnect) conn = NULL;
   g_autoptr (virDomain) dom = NULL;
   g_autofree char *xml = NULL;
   g_autofree char *label = NULL;
+  g_autoptr (GError) local = NULL;
   SizeCtx sc;
 
   g_return_val_if_fail (name != NULL, NULL);
 
-  if (!GPOINTER_TO_INT (g_once (&once, init_libvirt, NULL)))
-    {
-      libvirt_error (error, "initialising libvirt");
-      return NULL;
-    }
   if (uri == NULL)
     {
       g_autofree char *root = g_build_filename (g_get_user_state_dir (), "asr", "libvirt", NULL);
@@ -607,11 +526,10 @@ asr_probe_domain (const char *uri, const char *name, guint first_index, GError *
         }
       uri = default_uri = asr_probe_default_connect_uri ();
     }
-  conn = virConnectOpenReadOnly (uri);
+  conn = asr_virt_connect (uri, ASR_VIRT_CONNECT_READ_ONLY, &local);
   if (conn == NULL)
     {
-      g_autofree char *what = g_strdup_printf ("cannot connect to libvirt at %s", uri);
-      libvirt_error (error, what);
+      g_set_error_literal (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME, local->message);
       return NULL;
     }
   dom = virDomainLookupByName (conn, name);

@@ -275,7 +275,7 @@ test_refused (void)
                "<domain><name>&x;</name><os/></domain>",
                "DOCTYPE");
   parse_fails ("<domain><os>", "line");
-  parse_fails ("not xml at all", "line 1");
+  parse_fails ("not xml at all", "bad.xml:1: Start tag expected");
   parse_fails ("<network><name>default</name></network>", "not a libvirt domain XML");
   parse_fails ("<domain type='kvm'><name>x</name></domain>", "no <os> element");
   parse_fails ("<domain><os/><vcpu>many</vcpu></domain>", "bad <vcpu>");

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The transient domain through libvirt.  Two libvirt 9.0 details shape
- * this file (DESIGN.md, known limits): qemu runs with -no-shutdown, so
- * seeing the guest stop needs an event loop running (a thread here, for
- * the whole process); and libvirt logs to stderr unless its log outputs
- * are set.
+ * The transient domain through libvirt.  qemu runs with -no-shutdown
+ * (DESIGN.md, known limits), so seeing the guest stop needs an event loop
+ * running: the connection asks util/virt.c for one.
  */
 #include "config.h"
 
@@ -13,25 +11,10 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include "cleanup.h"
 #include "verify-private.h"
-
-static void
-close_connect (virConnect *c)
-{
-  virConnectClose (c);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, close_connect)
-
-static void
-free_domain (virDomain *d)
-{
-  virDomainFree (d);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, free_domain)
+#include "virt.h"
 
 /* What the lifecycle callback sees, shared (a reference count) between
  * the VerifyVm and libvirt: libvirt may be running the callback in the
@@ -65,41 +48,9 @@ struct _VerifyVm {
 };
 
 static void
-silent_error_func (void *user_data, virErrorPtr err)
-{
-  /* errors come back through virGetLastErrorMessage() */
-}
-
-static gpointer
-event_thread (gpointer unused)
-{
-  for (;;)
-    if (virEventRunDefaultImpl () < 0)
-      g_usleep (100 * 1000);
-  return NULL;
-}
-
-static gpointer
-init_libvirt (gpointer unused)
-{
-  /* Only cli/ prints; a user's own setting wins, for debugging. */
-  if (g_getenv ("LIBVIRT_LOG_OUTPUTS") == NULL)
-    g_setenv ("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", FALSE);
-  virSetErrorFunc (NULL, silent_error_func);
-  if (virInitialize () < 0)
-    return GINT_TO_POINTER (FALSE);
-  if (virEventRegisterDefaultImpl () < 0)
-    return GINT_TO_POINTER (FALSE);
-  /* Lives as long as the process: libvirt has no way to wake the default
-   * loop for good, and the embedded driver needs it until the end. */
-  g_thread_unref (g_thread_new ("asr-libvirt-events", event_thread, NULL));
-  return GINT_TO_POINTER (TRUE);
-}
-
-static void
 set_libvirt_error (GError **error, AsrVerifyError code, const char *what)
 {
-  g_set_error (error, ASR_VERIFY_ERROR, code, "%s: %s", what, virGetLastErrorMessage ());
+  asr_virt_set_error (error, ASR_VERIFY_ERROR, code, what);
 }
 
 static int
@@ -174,34 +125,28 @@ VerifyVm *
 verify_vm_start (const VerifyWorkdir *w, const char *uri, const char *xml, char **uri_out,
                  GError **error)
 {
-  static GOnce once = G_ONCE_INIT;
   g_autoptr (VerifyVm) vm = g_new0 (VerifyVm, 1);
   g_autofree char *use_uri = NULL;
+  g_autoptr (GError) local = NULL;
 
   vm->callback_id = -1;
   vm->name = g_strdup (w->name);
   vm->watch = g_atomic_rc_box_new0 (VmWatch);
   vm->watch->name = g_strdup (w->name);
-  if (!GPOINTER_TO_INT (g_once (&once, init_libvirt, NULL)))
-    {
-      set_libvirt_error (error, ASR_VERIFY_ERROR_NO_VM, "initialising libvirt");
-      return NULL;
-    }
   if (uri == NULL)
     {
       if (!write_embedded_config (w->libvirt_root, error))
         return NULL;
       vm->libvirt_root = g_strdup (w->libvirt_root);
-      use_uri = g_strdup_printf ("qemu:///embed?root=%s", w->libvirt_root);
+      use_uri = asr_virt_embed_uri (w->libvirt_root);
     }
   else
     use_uri = g_strdup (uri);
 
-  vm->conn = virConnectOpen (use_uri);
+  vm->conn = asr_virt_connect (use_uri, ASR_VIRT_CONNECT_EVENTS, &local);
   if (vm->conn == NULL)
     {
-      g_autofree char *what = g_strdup_printf ("cannot connect to libvirt at %s", use_uri);
-      set_libvirt_error (error, ASR_VERIFY_ERROR_NO_VM, what);
+      g_set_error_literal (error, ASR_VERIFY_ERROR, ASR_VERIFY_ERROR_NO_VM, local->message);
       return NULL;
     }
   vm->callback_id = virConnectDomainEventRegisterAny (vm->conn, NULL,
