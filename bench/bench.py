@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""asr benchmark harness (issue 8).  Run through bench/run.
+"""asr benchmark harness: asr against the tools users would pick instead.
+Run through bench/run.
 
 Builds the workloads once (cached under $ASR_BENCH_CACHE, keyed by their
 content), then for each repetition runs asr and every baseline one after
@@ -769,7 +770,7 @@ def report_from(path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="asr benchmarks (issue 8); see docs/performance.md")
+    ap = argparse.ArgumentParser(description="asr benchmarks against the tools users would pick instead; see docs/performance.md")
     ap.add_argument("--quick", action="store_true", help="small W1/W2/W3 (2/8/1 GiB)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the cheap measures")
     ap.add_argument("--heavy-reps", type=int, default=None,

@@ -130,10 +130,11 @@ const AsrCommand asr_command_plan = {
   .summary = "Check the ASR rules and map disks before a restore",
   .description =
     "Checks whether BACKUP (a backup-set directory, or its machine.xml) can be\n"
-    "restored onto TARGET (for now: descriptor files written by 'asr probe'),\n"
-    "and maps each critical source disk to a target disk.  Every image of the\n"
-    "set is vetted as 'asr check' does (qcow2, no backing or data file, the\n"
-    "recorded size, qemu-img check clean); --check-images adds the checksums.\n"
+    "restored onto TARGET (a descriptor written by 'asr probe -o', or anything\n"
+    "'asr probe' reads), and maps each critical source disk to a target disk.\n"
+    "Every image of the set is vetted as 'asr check' does (qcow2, no backing or\n"
+    "data file, the recorded size, qemu-img check clean); --check-images adds\n"
+    "the checksums.\n"
     "A TARGET that is the backup set or one of its files is refused.  Nothing\n"
     "is written, except PLAN.xml with -o.  Exit 0 restorable, 1 a check\n"
     "failed (a checksum mismatch), 2 bad input (a refused image or TARGET).",

@@ -136,18 +136,12 @@ confirm (GPtrArray *rts, GPtrArray *targets)
   return strcmp (answer, "yes") == 0;
 }
 
-static int
-restore_run (int argc, char **argv)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PlanBackup) backup = NULL;
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
-  g_autoptr (GPtrArray) created = NULL;
-  g_autoptr (GPtrArray) rts = NULL;
-  g_autoptr (Plan) plan = NULL;
-  g_autoptr (CliProgress) progress = cli_progress_new ("restore");
-  g_autofree char *backup_id = NULL;
+/* The helpers below each do one step of restore_run() and return the exit
+ * status it ends with, ASR_EXIT_OK to go on. */
 
+static int
+check_arguments (int argc)
+{
   if (argc < 2 || (argc < 3 && opt_create == NULL))
     {
       cli_error ("restore", "expects a BACKUP and at least one TARGET, or --create DIR "
@@ -159,64 +153,101 @@ restore_run (int argc, char **argv)
       cli_error ("restore", "--create DIR makes the targets: no TARGET goes with it");
       return ASR_EXIT_USAGE;
     }
+  return ASR_EXIT_OK;
+}
 
-  backup = plan_backup_load (argv[1], &error);
+static int
+load_backup (const char *argument, PlanBackup **out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlanBackup) backup = plan_backup_load (argument, &error);
+
   if (backup == NULL)
     return cli_report_error ("restore", error);
   if (backup->dir == NULL)
     {
       cli_error ("restore", "%s: BACKUP is a backup-set directory (its images are needed)",
-                 argv[1]);
+                 argument);
       return ASR_EXIT_USAGE;
     }
+  *out = g_steal_pointer (&backup);
+  return ASR_EXIT_OK;
+}
 
-  if (opt_create && opt_dry_run)
+/* --create --dry-run: says which disks would be created and plans on
+ * their description alone. */
+static void
+describe_created_targets (const PlanBackup *backup, GPtrArray *targets)
+{
+  for (guint i = 0; i < backup->descriptor->disks->len; i++)
     {
-      for (guint i = 0; i < backup->descriptor->disks->len; i++)
-        {
-          const MachineDisk *d = g_ptr_array_index (backup->descriptor->disks, i);
-          if (d->critical != MACHINE_TRISTATE_YES)
-            continue;
-          g_autofree char *name = g_strdup_printf ("%s.qcow2", d->id);
-          g_autofree char *path = g_build_filename (opt_create, name, NULL);
-          printf ("would create %s (qcow2, %" G_GUINT64_FORMAT " bytes)\n", path, d->bytes);
-          g_ptr_array_add (targets, plan_target_new (path, virtual_target (d, path)));
-        }
+      const MachineDisk *d = g_ptr_array_index (backup->descriptor->disks, i);
+      if (d->critical != MACHINE_TRISTATE_YES)
+        continue;
+      g_autofree char *name = g_strdup_printf ("%s.qcow2", d->id);
+      g_autofree char *path = g_build_filename (opt_create, name, NULL);
+      printf ("would create %s (qcow2, %" G_GUINT64_FORMAT " bytes)\n", path, d->bytes);
+      g_ptr_array_add (targets, plan_target_new (path, virtual_target (d, path)));
     }
-  else if (opt_create)
+}
+
+/* --create: makes the blank targets, never inside the backup set, and
+ * probes them. */
+static int
+create_targets (const PlanBackup *backup, GPtrArray *targets)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) created = NULL;
+  g_autofree char *member = NULL;
+
+  if (!machine_backup_set_find_member (backup->dir, opt_create, &member, &error))
+    return cli_report_error ("restore", error);
+  if (member != NULL)
     {
-      g_autofree char *member = NULL;
-      if (!machine_backup_set_find_member (backup->dir, opt_create, &member, &error))
-        return cli_report_error ("restore", error);
-      if (member != NULL)
-        {
-          /* The new disks would be files of the set, written while it is read. */
-          cli_error ("restore", "--create %s: that is the backup set %s%s%s: refused, nothing "
-                     "was written", opt_create, backup->dir,
-                     strcmp (member, ".") == 0 ? "" : " or a file in it: ",
-                     strcmp (member, ".") == 0 ? "" : member);
-          return ASR_EXIT_USAGE;
-        }
-      created = asr_restore_create_targets (backup->descriptor, opt_create, &error);
-      if (created == NULL)
-        return cli_report_error ("restore", error);
-      for (guint i = 0; i < created->len; i++)
-        {
-          const char *path = g_ptr_array_index (created, i);
-          MachineDescriptor *m = load_target (path, &error);
-          if (m == NULL)
-            return cli_report_error ("restore", error);
-          g_ptr_array_add (targets, plan_target_new (path, m));
-        }
+      /* The new disks would be files of the set, written while it is read. */
+      cli_error ("restore", "--create %s: that is the backup set %s%s%s: refused, nothing "
+                 "was written", opt_create, backup->dir,
+                 strcmp (member, ".") == 0 ? "" : " or a file in it: ",
+                 strcmp (member, ".") == 0 ? "" : member);
+      return ASR_EXIT_USAGE;
     }
-  else
-    for (int i = 2; i < argc; i++)
-      {
-        MachineDescriptor *m = load_target (argv[i], &error);
-        if (m == NULL)
-          return cli_report_error ("restore", error);
-        g_ptr_array_add (targets, plan_target_new (argv[i], m));
-      }
+  created = asr_restore_create_targets (backup->descriptor, opt_create, &error);
+  if (created == NULL)
+    return cli_report_error ("restore", error);
+  for (guint i = 0; i < created->len; i++)
+    {
+      const char *path = g_ptr_array_index (created, i);
+      MachineDescriptor *m = load_target (path, &error);
+      if (m == NULL)
+        return cli_report_error ("restore", error);
+      g_ptr_array_add (targets, plan_target_new (path, m));
+    }
+  return ASR_EXIT_OK;
+}
+
+/* The TARGETs of the command line, probed. */
+static int
+probe_targets (int argc, char **argv, GPtrArray *targets)
+{
+  g_autoptr (GError) error = NULL;
+
+  for (int i = 2; i < argc; i++)
+    {
+      MachineDescriptor *m = load_target (argv[i], &error);
+      if (m == NULL)
+        return cli_report_error ("restore", error);
+      g_ptr_array_add (targets, plan_target_new (argv[i], m));
+    }
+  return ASR_EXIT_OK;
+}
+
+/* The plan of --plan, refused if made for another backup or other disks,
+ * else one computed now. */
+static int
+obtain_plan (const PlanBackup *backup, GPtrArray *targets, Plan **out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Plan) plan = NULL;
 
   if (opt_plan)
     {
@@ -237,17 +268,107 @@ restore_run (int argc, char **argv)
           return cli_exit_status_for_error (error);
         }
     }
+  *out = g_steal_pointer (&plan);
+  return ASR_EXIT_OK;
+}
 
-  {
-    g_autofree char *text = plan_format_text (plan);
-    fputs (text, stdout);
-    fflush (stdout);
-  }
+/* The plan as `asr plan` prints it; a blocked plan ends here. */
+static int
+print_plan (const Plan *plan)
+{
+  g_autofree char *text = plan_format_text (plan);
+
+  fputs (text, stdout);
+  fflush (stdout);
   if (!plan_is_restorable (plan))
     {
       cli_error ("restore", "the plan is blocked: nothing was written");
       return ASR_EXIT_CHECK_FAILED;
     }
+  return ASR_EXIT_OK;
+}
+
+static int
+print_dry_run (const PlanBackup *backup, GPtrArray *rts, const AsrRestoreOptions *opts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) lines =
+    asr_restore_describe (backup->descriptor, backup->dir, rts, opts, &error);
+
+  if (lines == NULL)
+    return cli_report_error ("restore", error);
+  printf ("\nDry run: these writes would be made, in this order (nothing was written):\n");
+  for (guint i = 0; i < lines->len; i++)
+    printf ("  %s\n", (const char *) g_ptr_array_index (lines, i));
+  return ASR_EXIT_OK;
+}
+
+/* --yes, or 'yes' typed on a terminal: nobody overwrites a disk by
+ * accident, and a script must say so. */
+static int
+ask_to_overwrite (GPtrArray *rts, GPtrArray *targets)
+{
+  if (opt_yes)
+    return ASR_EXIT_OK;
+  if (!isatty (STDIN_FILENO) || !isatty (STDERR_FILENO))
+    {
+      cli_error ("restore", "not on a terminal: pass --yes to overwrite the target disks "
+                            "(nothing was written)");
+      return ASR_EXIT_USAGE;
+    }
+  if (!confirm (rts, targets))
+    {
+      cli_error ("restore", "not confirmed: nothing was written");
+      return ASR_EXIT_USAGE;
+    }
+  return ASR_EXIT_OK;
+}
+
+static int
+write_targets (const PlanBackup *backup, GPtrArray *rts, const AsrRestoreOptions *opts,
+               CliProgress *progress)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *backup_id = asr_restore_backup_id (backup->sha256);
+  AsrRestoreStats stats = { 0 };
+  gboolean ok = asr_restore (backup->descriptor, backup->dir, backup_id, rts, opts, &stats,
+                             &error);
+
+  cli_progress_done (progress);
+  g_free (stats.accel);
+  if (!ok)
+    return cli_report_error ("restore", error);
+  printf ("restored %" G_GUINT64_FORMAT " disk%s: %" G_GUINT64_FORMAT " volumes, %"
+          G_GUINT64_FORMAT " verified, %.1f s\n", stats.disks, stats.disks == 1 ? "" : "s",
+          stats.volumes, stats.verified, stats.seconds);
+  return ASR_EXIT_OK;
+}
+
+static int
+restore_run (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlanBackup) backup = NULL;
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) rts = NULL;
+  g_autoptr (Plan) plan = NULL;
+  g_autoptr (CliProgress) progress = cli_progress_new ("restore");
+  int status;
+
+  if ((status = check_arguments (argc)) != ASR_EXIT_OK
+      || (status = load_backup (argv[1], &backup)) != ASR_EXIT_OK)
+    return status;
+
+  if (opt_create && opt_dry_run)
+    describe_created_targets (backup, targets);
+  else if (opt_create)
+    status = create_targets (backup, targets);
+  else
+    status = probe_targets (argc, argv, targets);
+  if (status != ASR_EXIT_OK
+      || (status = obtain_plan (backup, targets, &plan)) != ASR_EXIT_OK
+      || (status = print_plan (plan)) != ASR_EXIT_OK)
+    return status;
 
   rts = asr_restore_targets_from_plan (plan, targets, opt_create != NULL, &error);
   if (rts == NULL)
@@ -266,44 +387,10 @@ restore_run (int argc, char **argv)
   };
 
   if (opt_dry_run)
-    {
-      g_autoptr (GPtrArray) lines =
-        asr_restore_describe (backup->descriptor, backup->dir, rts, &opts, &error);
-      if (lines == NULL)
-        return cli_report_error ("restore", error);
-      printf ("\nDry run: these writes would be made, in this order (nothing was written):\n");
-      for (guint i = 0; i < lines->len; i++)
-        printf ("  %s\n", (const char *) g_ptr_array_index (lines, i));
-      return ASR_EXIT_OK;
-    }
-
-  if (!opt_yes)
-    {
-      if (!isatty (STDIN_FILENO) || !isatty (STDERR_FILENO))
-        {
-          cli_error ("restore", "not on a terminal: pass --yes to overwrite the target disks "
-                                "(nothing was written)");
-          return ASR_EXIT_USAGE;
-        }
-      if (!confirm (rts, targets))
-        {
-          cli_error ("restore", "not confirmed: nothing was written");
-          return ASR_EXIT_USAGE;
-        }
-    }
-
-  backup_id = asr_restore_backup_id (backup->sha256);
-  AsrRestoreStats stats = { 0 };
-  gboolean ok = asr_restore (backup->descriptor, backup->dir, backup_id, rts, &opts, &stats,
-                             &error);
-  cli_progress_done (progress);
-  g_free (stats.accel);
-  if (!ok)
-    return cli_report_error ("restore", error);
-  printf ("restored %" G_GUINT64_FORMAT " disk%s: %" G_GUINT64_FORMAT " volumes, %"
-          G_GUINT64_FORMAT " verified, %.1f s\n", stats.disks, stats.disks == 1 ? "" : "s",
-          stats.volumes, stats.verified, stats.seconds);
-  return ASR_EXIT_OK;
+    return print_dry_run (backup, rts, &opts);
+  if ((status = ask_to_overwrite (rts, targets)) != ASR_EXIT_OK)
+    return status;
+  return write_targets (backup, rts, &opts, progress);
 }
 
 const AsrCommand asr_command_restore = {

@@ -87,7 +87,7 @@ plan_compute (const PlanBackup *backup, GPtrArray *targets, const PlanOptions *o
 
   if (!check_targets_not_in_backup (backup, targets, error))
     goto out;
-  if (!plan_map_targets (&ctx, targets, error))
+  if (!plan_gather_disks (&ctx, targets, error))
     goto out;
   plan_rules_hardware (&ctx);
   if (!plan_map_disks (&ctx, error))

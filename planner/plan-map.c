@@ -177,32 +177,83 @@ protection_reasons (GHashTable *noncritical, const MachineDisk *d, PlanProtectio
     }
 }
 
-gboolean
-plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
+/* The target's hardware: a plan restores onto one machine, so at most one
+ * TARGET may describe it. */
+static gboolean
+take_target_hardware (PlanCtx *ctx, GPtrArray *targets, GError **error)
 {
   const PlanTarget *hw_from = NULL;
-  guint n = 0;
 
   for (guint i = 0; i < targets->len; i++)
     {
       const PlanTarget *t = g_ptr_array_index (targets, i);
-      if (t->descriptor->hardware)
+      if (!t->descriptor->hardware)
+        continue;
+      if (hw_from)
         {
-          if (hw_from)
-            {
-              g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
-                           "TARGETs %s and %s both describe a machine's hardware: "
-                           "a plan restores onto one machine", hw_from->argument, t->argument);
-              return FALSE;
-            }
-          hw_from = t;
-          ctx->thw = t->descriptor->hardware;
+          g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
+                       "TARGETs %s and %s both describe a machine's hardware: "
+                       "a plan restores onto one machine", hw_from->argument, t->argument);
+          return FALSE;
         }
-      n += t->descriptor->disks->len;
+      hw_from = t;
+      ctx->thw = t->descriptor->hardware;
     }
+  return TRUE;
+}
 
+/* Target disk @d of TARGET @t as the plan shows it, named @name. */
+static PlanTargetDisk *
+target_disk_describe (const PlanTarget *t, const MachineDisk *d, const char *name)
+{
+  PlanTargetDisk *o = plan_target_disk_new (name);
+  const MachineSource *src = machine_descriptor_find_source (t->descriptor, d->id);
+
+  o->argument = g_strdup (t->argument);
+  o->disk_id = g_strdup (d->id);
+  if (src)
+    o->path = g_strdup (src->path);
+  o->bytes = d->bytes;
+  o->has_bytes = d->has_bytes;
+  o->logical_sector = d->logical_sector;
+  o->serial = g_strdup (d->serial);
+  o->wwn = g_strdup (d->wwn);
+  for (guint b = 0; b < d->by_id->len; b++)
+    g_ptr_array_add (o->by_id, g_strdup (g_ptr_array_index (d->by_id, b)));
+  return o;
+}
+
+/* Whether @td may be written, and if not why, in td->out->excluded. */
+static void
+target_disk_judge (GHashTable *noncritical, PlanTDisk *td)
+{
+  const MachineDisk *d = td->disk;
+  g_autoptr (GString) excluded = NULL;
+  PlanProtection prot;
+
+  protection_reasons (noncritical, d, &prot, &excluded);
+  td->holds_backup = prot.holds_backup;
+  td->protected_disk = prot.protected_disk;
+  td->unreadable = prot.unreadable;
+  /* the one exclusion a --map lifts */
+  td->map_only = prot.unreadable && !prot.in_use && !prot.holds_backup
+                 && !prot.protected_disk && d->has_bytes;
+  if (!d->has_bytes)
+    add_exclusion (&excluded, g_strdup ("its size is not recorded"));
+
+  td->out->excluded = excluded ? g_string_free (g_steal_pointer (&excluded), FALSE) : NULL;
+  td->eligible = td->out->excluded == NULL;
+}
+
+/* Every disk of every TARGET, in order, each judged writable or not. */
+static void
+gather_target_disks (PlanCtx *ctx, GPtrArray *targets)
+{
   g_autoptr (GHashTable) noncritical = noncritical_index (ctx->src);
+  guint n = 0;
 
+  for (guint i = 0; i < targets->len; i++)
+    n += ((const PlanTarget *) g_ptr_array_index (targets, i))->descriptor->disks->len;
   ctx->targets = g_new0 (PlanTDisk, n);
   ctx->n_targets = n;
   guint k = 0;
@@ -216,44 +267,22 @@ plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
           PlanTDisk *td = &ctx->targets[k];
           /* Several TARGETs are numbered as `asr probe` numbers them. */
           g_autofree char *name = targets->len == 1 ? g_strdup (d->id) : g_strdup_printf ("disk%u", k);
-          PlanTargetDisk *o = plan_target_disk_new (name);
-          g_autoptr (GString) excluded = NULL;
 
-          o->argument = g_strdup (t->argument);
-          o->disk_id = g_strdup (d->id);
-          const MachineSource *src = machine_descriptor_find_source (m, d->id);
-          if (src)
-            o->path = g_strdup (src->path);
-          o->bytes = d->bytes;
-          o->has_bytes = d->has_bytes;
-          o->logical_sector = d->logical_sector;
-          o->serial = g_strdup (d->serial);
-          o->wwn = g_strdup (d->wwn);
-          for (guint b = 0; b < d->by_id->len; b++)
-            g_ptr_array_add (o->by_id, g_strdup (g_ptr_array_index (d->by_id, b)));
-
-          PlanProtection prot;
-          protection_reasons (noncritical, d, &prot, &excluded);
-          td->holds_backup = prot.holds_backup;
-          td->protected_disk = prot.protected_disk;
-          td->unreadable = prot.unreadable;
-          /* the one exclusion a --map lifts */
-          td->map_only = prot.unreadable && !prot.in_use && !prot.holds_backup
-                         && !prot.protected_disk && d->has_bytes;
-          if (!d->has_bytes)
-            add_exclusion (&excluded, g_strdup ("its size is not recorded"));
-
-          o->excluded = excluded ? g_string_free (g_steal_pointer (&excluded), FALSE) : NULL;
           td->disk = d;
-          td->out = o;
+          td->out = target_disk_describe (t, d, name);
           td->index = k;
           td->sector = plan_disk_sector (d);
-          td->eligible = o->excluded == NULL;
           td->assigned = -1;
-          g_ptr_array_add (ctx->plan->targets, o);
+          target_disk_judge (noncritical, td);
+          g_ptr_array_add (ctx->plan->targets, td->out);
         }
     }
+}
 
+/* The backup's critical disks, the ones the plan must place. */
+static void
+gather_source_disks (PlanCtx *ctx)
+{
   guint n_crit = 0;
   for (guint i = 0; i < ctx->src->disks->len; i++)
     if (((MachineDisk *) g_ptr_array_index (ctx->src->disks, i))->critical == MACHINE_TRISTATE_YES)
@@ -271,6 +300,15 @@ plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error)
       ctx->sources[s].target = -1;
       s++;
     }
+}
+
+gboolean
+plan_gather_disks (PlanCtx *ctx, GPtrArray *targets, GError **error)
+{
+  if (!take_target_hardware (ctx, targets, error))
+    return FALSE;
+  gather_target_disks (ctx, targets);
+  gather_source_disks (ctx);
   return TRUE;
 }
 

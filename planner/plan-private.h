@@ -64,7 +64,9 @@ guint32 plan_disk_sector (const MachineDisk *d);
 #define PLAN_PINNED_BY_MAP "pinned by --map "
 
 /* plan-map.c */
-gboolean plan_map_targets (PlanCtx *ctx, GPtrArray *targets, GError **error);
+/* Fills ctx->thw, ctx->targets (each disk judged writable or not, and
+ * added to the plan's targets) and ctx->sources (the critical disks). */
+gboolean plan_gather_disks (PlanCtx *ctx, GPtrArray *targets, GError **error);
 gboolean plan_map_disks (PlanCtx *ctx, GError **error);
 void plan_map_checks (PlanCtx *ctx);
 

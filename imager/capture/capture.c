@@ -35,8 +35,6 @@
 #include "probe.h"
 #include "run.h"
 
-G_DEFINE_QUARK (asr-imager-error-quark, asr_imager_error)
-
 void
 asr_capture_source_free (AsrCaptureSource *s)
 {

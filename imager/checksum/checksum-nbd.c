@@ -440,6 +440,69 @@ add_server_log (GError **error, NbdServer *s)
   (*error)->message = msg;
 }
 
+/* The image file's absolute path, once its format name is vetted and the
+ * file is there. */
+static char *
+image_check_path (const char *path, const char *format, GError **error)
+{
+  g_autofree char *abs_path = NULL;
+  GStatBuf sb;
+
+  if (!format_name_is_valid (format)) {
+    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_INVALID,
+                 "invalid image format name “%s”", format);
+    return NULL;
+  }
+  /* An absolute path is never parsed by qemu as a protocol ("nbd:...",
+   * "json:{...}"): a file name is only ever a file name. */
+  abs_path = g_canonicalize_filename (path, NULL);
+  if (g_stat (abs_path, &sb) < 0) {
+    int e = errno;
+    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
+                 "%s: %s", path, g_strerror (e));
+    return NULL;
+  }
+  return g_steal_pointer (&abs_path);
+}
+
+/* A libnbd handle connected to @server, and the size of its export. */
+static NbdHandle *
+server_connect (NbdServer *server, const char *path, const char *format, guint64 *size,
+                GError **error)
+{
+  g_autoptr(NbdHandle) nbd = nbd_create ();
+  int64_t n;
+
+  if (nbd == NULL) {
+    set_nbd_error (error, "cannot create an NBD handle");
+    return NULL;
+  }
+  /* The buffers are only used once a read has succeeded in full (libnbd
+   * checks the reply's length), so clearing them first is wasted work. */
+  if (nbd_set_pread_initialize (nbd, false) < 0) {
+    set_nbd_error (error, "nbd_set_pread_initialize");
+    return NULL;
+  }
+  if (nbd_add_meta_context (nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
+      nbd_connect_unix (nbd, server->socket_path) < 0) {
+    set_nbd_error (error, "cannot open %s (%s) through qemu-nbd", path, format);
+    goto out_log;
+  }
+  n = nbd_get_size (nbd);
+  if (n < 0) {
+    set_nbd_error (error, "%s: cannot get the size", path);
+    goto out_log;
+  }
+  *size = (guint64) n;
+  return g_steal_pointer (&nbd);
+
+out_log:
+  /* The handle goes first: qemu-nbd may be waiting on it. */
+  g_clear_pointer (&nbd, nbd_close);
+  add_server_log (error, server);
+  return NULL;
+}
+
 gboolean
 asr_checksum_image_full (const char *path, const char *format,
                          guint64 offset, guint64 length,
@@ -453,69 +516,22 @@ asr_checksum_image_full (const char *path, const char *format,
   AsrChecksumProgress prog;
   NbdServer server = { 0 };
   Pipeline p = { 0 };
-  GStatBuf sb;
   gboolean ok = FALSE;
-  int64_t size;
-  guint64 end;
+  guint64 size;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (format != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!format_name_is_valid (format)) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_INVALID,
-                 "invalid image format name “%s”", format);
+  abs_path = image_check_path (path, format, error);
+  if (abs_path == NULL)
     return FALSE;
-  }
-  /* An absolute path is never parsed by qemu as a protocol ("nbd:...",
-   * "json:{...}"): a file name is only ever a file name. */
-  abs_path = g_canonicalize_filename (path, NULL);
-  if (g_stat (abs_path, &sb) < 0) {
-    int e = errno;
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
-                 "%s: %s", path, g_strerror (e));
-    return FALSE;
-  }
-
   if (!server_start (&server, abs_path, format, error))
     goto out;
-
-  nbd = nbd_create ();
-  if (nbd == NULL) {
-    set_nbd_error (error, "cannot create an NBD handle");
+  nbd = server_connect (&server, path, format, &size, error);
+  if (nbd == NULL || !asr_checksum_check_range (path, size, offset, &length, error))
     goto out;
-  }
-  /* The buffers are only used once a read has succeeded in full (libnbd
-   * checks the reply's length), so clearing them first is wasted work. */
-  if (nbd_set_pread_initialize (nbd, false) < 0) {
-    set_nbd_error (error, "nbd_set_pread_initialize");
-    goto out;
-  }
-  if (nbd_add_meta_context (nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
-      nbd_connect_unix (nbd, server.socket_path) < 0) {
-    set_nbd_error (error, "cannot open %s (%s) through qemu-nbd", path, format);
-    goto out_log;
-  }
-  size = nbd_get_size (nbd);
-  if (size < 0) {
-    set_nbd_error (error, "%s: cannot get the size", path);
-    goto out_log;
-  }
-  if (offset > (guint64) size) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
-                 "%s: offset %" G_GUINT64_FORMAT " is past the end (%" G_GINT64_FORMAT
-                 " bytes)", path, offset, size);
-    goto out;
-  }
-  if (length == ASR_CHECKSUM_TO_END)
-    length = (guint64) size - offset;
-  if (!g_uint64_checked_add (&end, offset, length) || end > (guint64) size) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
-                 "%s: range of %" G_GUINT64_FORMAT " bytes at offset %" G_GUINT64_FORMAT
-                 " is past the end (%" G_GINT64_FORMAT " bytes)", path, length, offset, size);
-    goto out;
-  }
 
   p.nbd = nbd;
   p.have_status = nbd_can_meta_context (nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) > 0;
@@ -523,7 +539,7 @@ asr_checksum_image_full (const char *path, const char *format,
   c = asr_checksum_new ();
   p.worker = asr_checksum_worker_new (c, NBD_BUFFERS, NBD_CHUNK_BYTES, 64);
   asr_checksum_progress_init (&prog, progress, opaque, length);
-  if (!pipeline_run (&p, offset, end, &prog, &st, error))
+  if (!pipeline_run (&p, offset, offset + length, &prog, &st, error))
     goto out_log;
   g_clear_pointer (&p.worker, asr_checksum_worker_finish);
   asr_checksum_progress_update (&prog, length);

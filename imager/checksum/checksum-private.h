@@ -4,6 +4,12 @@
 
 #include "checksum.h"
 
+/* Checks that [offset, offset + *length) lies inside @size bytes,
+ * *length ASR_CHECKSUM_TO_END meaning up to the end; @name (may be NULL)
+ * starts the message. */
+gboolean asr_checksum_check_range (const char *name, guint64 size, guint64 offset,
+                                   guint64 *length, GError **error);
+
 /* Rate-limits the caller's progress callback (a terminal redraws a few
  * times a second; calling it per 2 MiB read would cost more than it shows). */
 typedef struct {

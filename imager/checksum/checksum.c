@@ -371,6 +371,142 @@ fd_is_seek_unsupported (int e)
 }
 
 gboolean
+asr_checksum_check_range (const char *name, guint64 size, guint64 offset, guint64 *length,
+                          GError **error)
+{
+  const char *sep = name ? ": " : "";
+  guint64 end;
+
+  if (name == NULL)
+    name = "";
+  if (offset > size) {
+    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
+                 "%s%soffset %" G_GUINT64_FORMAT " is past the end (%" G_GUINT64_FORMAT
+                 " bytes)", name, sep, offset, size);
+    return FALSE;
+  }
+  if (*length == ASR_CHECKSUM_TO_END)
+    *length = size - offset;
+  if (!g_uint64_checked_add (&end, offset, *length) || end > size) {
+    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
+                 "%s%srange of %" G_GUINT64_FORMAT " bytes at offset %" G_GUINT64_FORMAT
+                 " is past the end (%" G_GUINT64_FORMAT " bytes)", name, sep, *length, offset,
+                 size);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Checks that [offset, offset + *length) lies inside @fd, a regular file
+ * or a block device, as asr_checksum_check_range() does; *sector: the
+ * device's logical sector size, 0 when it does not say. */
+static gboolean
+fd_check_range (int fd, guint64 offset, guint64 *length, gsize *sector, GError **error)
+{
+  struct stat sb;
+  guint64 size;
+
+  if (fstat (fd, &sb) < 0) {
+    int e = errno;
+    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
+                 "fstat: %s", g_strerror (e));
+    return FALSE;
+  }
+  return fd_get_size (fd, &sb, &size, sector, error)
+         && asr_checksum_check_range (NULL, size, offset, length, error);
+}
+
+/* The extent of @fd that starts at @pos: a hole (*is_hole) or data, up to
+ * *extent_end (at most @end).  Where the file system has no hole
+ * information *use_seek turns FALSE and the rest counts as data. */
+static gboolean
+fd_next_extent (int fd, guint64 pos, guint64 end, gboolean *use_seek, gboolean *is_hole,
+                guint64 *extent_end, GError **error)
+{
+  guint64 data_start = pos;
+
+  *is_hole = FALSE;
+  *extent_end = end;
+  if (!*use_seek)
+    return TRUE;
+
+  off_t d = lseek (fd, (off_t) pos, SEEK_DATA);
+  if (d < 0 && errno == ENXIO) {
+    data_start = end;              /* a hole up to the end of the file */
+  } else if (d < 0 && fd_is_seek_unsupported (errno)) {
+    *use_seek = FALSE;             /* no hole information: all data */
+    return TRUE;
+  } else if (d < 0) {
+    int e = errno;
+    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
+                 "lseek(SEEK_DATA) at offset %" G_GUINT64_FORMAT ": %s",
+                 pos, g_strerror (e));
+    return FALSE;
+  } else {
+    data_start = (guint64) d;
+  }
+  if (data_start > pos) {
+    *is_hole = TRUE;
+    *extent_end = MIN (data_start, end);
+    return TRUE;
+  }
+
+  off_t h = lseek (fd, (off_t) pos, SEEK_HOLE);
+  /* A hole at or before pos means the file changed under us; read
+   * rather than guess, the read reports a truncation. */
+  if (h > 0 && (guint64) h > pos)
+    *extent_end = MIN ((guint64) h, end);
+  return TRUE;
+}
+
+/* Reads [pos, data_end) in chunks and hands each to the worker. */
+static gboolean
+fd_hash_data (FdReader *r, AsrChecksumWorker *w, AsrChecksumProgress *prog,
+              AsrChecksumStats *st, guint64 pos, guint64 data_end, GError **error)
+{
+  while (pos < data_end) {
+    gsize len = (gsize) MIN (data_end - pos, (guint64) FD_CHUNK_BYTES);
+    AsrChecksumBuffer *b = asr_checksum_worker_get_buffer (w, TRUE);
+
+    /* Keep later O_DIRECT reads aligned: end this one on a boundary. */
+    if (r->direct && len == FD_CHUNK_BYTES)
+      len -= (gsize) (pos % r->align);
+    if (!fd_read_range (r, b, pos, len, error))
+      return FALSE;
+    asr_checksum_worker_submit (w, b);
+    st->bytes_read += len;
+    pos += len;
+    asr_checksum_progress_update (prog, asr_checksum_worker_get_done (w));
+  }
+  return TRUE;
+}
+
+/* Hashes [offset, end): holes as zero blocks without reading them, data
+ * as read. */
+static gboolean
+fd_hash_extents (FdReader *r, AsrChecksumWorker *w, AsrChecksumProgress *prog,
+                 AsrChecksumStats *st, guint64 offset, guint64 end, GError **error)
+{
+  gboolean use_seek = TRUE;
+  guint64 extent_end;
+
+  for (guint64 pos = offset; pos < end; pos = extent_end) {
+    gboolean is_hole;
+
+    if (!fd_next_extent (r->fd, pos, end, &use_seek, &is_hole, &extent_end, error))
+      return FALSE;
+    if (is_hole) {
+      asr_checksum_worker_submit_zeros (w, extent_end - pos);
+      st->bytes_skipped += extent_end - pos;
+      asr_checksum_progress_update (prog, asr_checksum_worker_get_done (w));
+    } else if (!fd_hash_data (r, w, prog, st, pos, extent_end, error)) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
 asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
                       AsrChecksumProgressFunc progress, void *opaque,
                       AsrChecksumStats *stats, char **out, GError **error)
@@ -380,10 +516,8 @@ asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
   AsrChecksumProgress prog;
   AsrChecksumStats st = { 0 };
   FdReader r = { .fd = fd };
-  struct stat sb;
-  guint64 size, end, pos;
   gsize sector;
-  gboolean use_seek = TRUE, ok = FALSE;
+  gboolean ok = FALSE;
   off_t saved_pos;
   int flags;
 
@@ -391,28 +525,8 @@ asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (fstat (fd, &sb) < 0) {
-    int e = errno;
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
-                 "fstat: %s", g_strerror (e));
+  if (!fd_check_range (fd, offset, &length, &sector, error))
     return FALSE;
-  }
-  if (!fd_get_size (fd, &sb, &size, &sector, error))
-    return FALSE;
-  if (offset > size) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
-                 "offset %" G_GUINT64_FORMAT " is past the end (%" G_GUINT64_FORMAT
-                 " bytes)", offset, size);
-    return FALSE;
-  }
-  if (length == ASR_CHECKSUM_TO_END)
-    length = size - offset;
-  if (!g_uint64_checked_add (&end, offset, length) || end > size) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
-                 "range of %" G_GUINT64_FORMAT " bytes at offset %" G_GUINT64_FORMAT
-                 " is past the end (%" G_GUINT64_FORMAT " bytes)", length, offset, size);
-    return FALSE;
-  }
 
   flags = fcntl (fd, F_GETFL);
   r.direct = flags >= 0 && (flags & O_DIRECT) != 0;
@@ -426,68 +540,13 @@ asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
   w = asr_checksum_worker_new (c, FD_BUFFERS, FD_CHUNK_BYTES + 2 * r.align, r.align);
   asr_checksum_progress_init (&prog, progress, opaque, length);
 
-  for (pos = offset; pos < end;) {
-    guint64 data_end = end;
-
-    if (use_seek) {
-      off_t d = lseek (fd, (off_t) pos, SEEK_DATA);
-      guint64 data_start;
-
-      if (d < 0 && errno == ENXIO) {
-        data_start = end;              /* a hole up to the end of the file */
-      } else if (d < 0 && fd_is_seek_unsupported (errno)) {
-        use_seek = FALSE;              /* no hole information: all data */
-        data_start = pos;
-      } else if (d < 0) {
-        int e = errno;
-        g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
-                     "lseek(SEEK_DATA) at offset %" G_GUINT64_FORMAT ": %s",
-                     pos, g_strerror (e));
-        goto out;
-      } else {
-        data_start = (guint64) d;
-      }
-      if (data_start > pos) {
-        guint64 zero = MIN (data_start, end) - pos;
-
-        asr_checksum_worker_submit_zeros (w, zero);
-        st.bytes_skipped += zero;
-        pos += zero;
-        asr_checksum_progress_update (&prog, asr_checksum_worker_get_done (w));
-        continue;
-      }
-      if (use_seek) {
-        off_t h = lseek (fd, (off_t) pos, SEEK_HOLE);
-
-        /* A hole at or before pos means the file changed under us; read
-         * rather than guess, the read reports a truncation. */
-        if (h > 0 && (guint64) h > pos)
-          data_end = MIN ((guint64) h, end);
-      }
-    }
-
-    while (pos < data_end) {
-      gsize len = (gsize) MIN (data_end - pos, (guint64) FD_CHUNK_BYTES);
-      AsrChecksumBuffer *b = asr_checksum_worker_get_buffer (w, TRUE);
-
-      /* Keep later O_DIRECT reads aligned: end this one on a boundary. */
-      if (r.direct && len == FD_CHUNK_BYTES)
-        len -= (gsize) (pos % r.align);
-      if (!fd_read_range (&r, b, pos, len, error))
-        goto out;
-      asr_checksum_worker_submit (w, b);
-      st.bytes_read += len;
-      pos += len;
-      asr_checksum_progress_update (&prog, asr_checksum_worker_get_done (w));
-    }
+  if (fd_hash_extents (&r, w, &prog, &st, offset, offset + length, error)) {
+    g_clear_pointer (&w, asr_checksum_worker_finish);
+    asr_checksum_progress_update (&prog, length);
+    *out = asr_checksum_finish (c);
+    ok = TRUE;
   }
 
-  g_clear_pointer (&w, asr_checksum_worker_finish);
-  asr_checksum_progress_update (&prog, length);
-  *out = asr_checksum_finish (c);
-  ok = TRUE;
-
-out:
   g_clear_pointer (&w, asr_checksum_worker_finish);
   if (saved_pos >= 0)
     (void) lseek (fd, saved_pos, SEEK_SET);

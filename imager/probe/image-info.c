@@ -21,8 +21,6 @@
 
 #include "probe-private.h"
 
-G_DEFINE_QUARK (asr-probe-error-quark, asr_probe_error)
-
 /* Largest qemu-img JSON answer we parse (it is a few hundred bytes; a vmdk
  * with many extents is still far below this). */
 #define MAX_JSON_BYTES (1024u * 1024u)

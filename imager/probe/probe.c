@@ -15,6 +15,8 @@
 #define LOCAL_TARGET "local"
 #define DOMAIN_PREFIX "domain:"
 
+G_DEFINE_QUARK (asr-probe-error-quark, asr_probe_error)
+
 void
 asr_probe_add_source (MachineDescriptor *m, const char *disk_id, const char *path,
                       const char *format)

@@ -456,39 +456,30 @@ make_header (const PtableTable *t, const guint8 disk_guid[16], guint64 lba,
   return g_bytes_new_take (s, t->sector_size);
 }
 
-gboolean
-ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
-                  GError **error)
+/* The sectors the table takes on a disk of @disk_sectors: the entries
+ * (*entries_sectors, between the primary header and @t's first usable
+ * LBA, and again before the backup header) and the last usable LBA. */
+static gboolean
+gpt_fit_disk (const PtableTable *t, guint64 disk_sectors, guint64 *entries_sectors,
+              guint64 *last_usable, GError **error)
 {
-  const guint32 ss = t->sector_size;
-  guint8 disk_guid[16];
-  guint64 entries_sectors, need, last_lba, backup_entries_lba, last_usable;
-  g_autofree guint8 *entries = NULL;
-  g_autofree guint8 *mbr = NULL;
-  guint32 entries_crc;
-  PtableTable target;
+  guint64 need;
 
-  if (!ptable_guid_from_string (t->disk_guid, disk_guid))
-    {
-      g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                   "disk GUID \"%s\" is not a GUID", t->disk_guid);
-      return FALSE;
-    }
-  if (!check_entry_geometry (t->entry_count, t->entry_size, ss, "the table",
-                             &entries_sectors, error))
+  if (!check_entry_geometry (t->entry_count, t->entry_size, t->sector_size, "the table",
+                             entries_sectors, error))
     return FALSE;
-  if (t->entries_lba < 2 || t->first_usable_lba < t->entries_lba + entries_sectors)
+  if (t->entries_lba < 2 || t->first_usable_lba < t->entries_lba + *entries_sectors)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "GPT entries at LBA %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
                    " sectors) do not fit between the header and the first usable "
-                   "LBA %" G_GUINT64_FORMAT, t->entries_lba, entries_sectors,
+                   "LBA %" G_GUINT64_FORMAT, t->entries_lba, *entries_sectors,
                    t->first_usable_lba);
       return FALSE;
     }
   /* first usable .. last usable (at least one sector), backup entries,
    * backup header */
-  need = t->first_usable_lba + 1 + entries_sectors + 1;
+  need = t->first_usable_lba + 1 + *entries_sectors + 1;
   if (disk_sectors < need)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_TOO_SMALL,
@@ -497,9 +488,17 @@ ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
                    disk_sectors, need);
       return FALSE;
     }
-  last_lba = disk_sectors - 1;
-  backup_entries_lba = last_lba - entries_sectors;
-  last_usable = backup_entries_lba - 1;
+  *last_usable = disk_sectors - 1 - *entries_sectors - 1;
+  return TRUE;
+}
+
+/* Checks that each partition has an entry of its own and ends by
+ * @last_usable, then the layout rules every table shares. */
+static gboolean
+gpt_check_partitions (const PtableTable *t, guint64 disk_sectors, guint64 last_usable,
+                      GError **error)
+{
+  PtableTable target;
 
   for (guint i = 0; i < t->partitions->len; i++)
     {
@@ -525,10 +524,17 @@ ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
     }
   target = *t;
   target.last_usable_lba = last_usable;
-  if (!ptable_check_layout (&target, disk_sectors, NULL, error))
-    return FALSE;
+  return ptable_check_layout (&target, disk_sectors, NULL, error);
+}
 
-  entries = g_malloc0 (entries_sectors * ss);
+/* The partition entry array, @entries_sectors long (NULL when that is
+ * none), in *out; FALSE when a GUID or a name cannot be encoded. */
+static gboolean
+gpt_encode_entries (const PtableTable *t, guint64 entries_sectors, guint8 **out,
+                    GError **error)
+{
+  g_autofree guint8 *entries = g_malloc0 (entries_sectors * t->sector_size);
+
   for (guint i = 0; i < t->partitions->len; i++)
     {
       const PtablePartition *p = g_ptr_array_index (t->partitions, i);
@@ -557,10 +563,18 @@ ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
                           e + GPT_NAME_OFFSET, error))
         return FALSE;
     }
-  entries_crc = ptable_crc32 (entries, (gsize) t->entry_count * t->entry_size);
+  *out = g_steal_pointer (&entries);
+  return TRUE;
+}
 
-  /* protective MBR: bytes 440-511 of sector 0 */
-  mbr = g_malloc0 (512);
+/* The protective MBR, bytes 440-511 of sector 0: one 0xEE entry over the
+ * disk so MBR-only tools see it in use.  The boot code before them is the
+ * boot area's. */
+static void
+gpt_write_protective_mbr (const PtableTable *t, guint64 disk_sectors, PtableWrites *w)
+{
+  g_autofree guint8 *mbr = g_malloc0 (512);
+
   ptable_put_le32 (mbr + PTABLE_MBR_SIGNATURE_OFFSET, t->mbr_signature);
   ptable_mbr_put_entry (mbr + PTABLE_MBR_ENTRIES_OFFSET, FALSE, PTABLE_MBR_TYPE_GPT, 1,
                         (guint32) MIN (disk_sectors - 1, G_MAXUINT32));
@@ -573,6 +587,34 @@ ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
                      g_bytes_new (mbr + PTABLE_MBR_SIGNATURE_OFFSET,
                                   512 - PTABLE_MBR_SIGNATURE_OFFSET),
                      "protective MBR");
+}
+
+gboolean
+ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
+                  GError **error)
+{
+  const guint32 ss = t->sector_size;
+  guint8 disk_guid[16];
+  guint64 entries_sectors, last_lba, backup_entries_lba, last_usable;
+  g_autofree guint8 *entries = NULL;
+  guint32 entries_crc;
+
+  if (!ptable_guid_from_string (t->disk_guid, disk_guid))
+    {
+      g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
+                   "disk GUID \"%s\" is not a GUID", t->disk_guid);
+      return FALSE;
+    }
+  if (!gpt_fit_disk (t, disk_sectors, &entries_sectors, &last_usable, error)
+      || !gpt_check_partitions (t, disk_sectors, last_usable, error))
+    return FALSE;
+  if (!gpt_encode_entries (t, entries_sectors, &entries, error))
+    return FALSE;
+  entries_crc = ptable_crc32 (entries, (gsize) t->entry_count * t->entry_size);
+  last_lba = disk_sectors - 1;
+  backup_entries_lba = last_lba - entries_sectors;
+
+  gpt_write_protective_mbr (t, disk_sectors, w);
   ptable_writes_add (w, ss, make_header (t, disk_guid, 1, last_lba, last_usable,
                                          t->entries_lba, entries_crc),
                      "primary GPT header");

@@ -262,24 +262,13 @@ fits32 (guint64 v, guint32 number, const char *what, GError **error)
   return FALSE;
 }
 
-gboolean
-ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
-                  GError **error)
+/* Checks that each partition of @t is a valid MBR entry that fits
+ * @disk_sectors, and collects the logical partitions, in order, and the
+ * extended one. */
+static gboolean
+mbr_check_entries (const PtableTable *t, guint64 disk_sectors, GPtrArray *logicals,
+                   const PtablePartition **ext, GError **error)
 {
-  const guint32 ss = t->sector_size;
-  g_autofree guint8 *mbr = g_malloc0 (512);
-  g_autoptr (GPtrArray) logicals = g_ptr_array_new ();
-  g_autofree guint64 *ebr = NULL;
-  const PtablePartition *ext = NULL;
-
-  if (disk_sectors < 2)
-    {
-      g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_TOO_SMALL,
-                   "the target disk (%" G_GUINT64_FORMAT " sectors) is too small "
-                   "for an MBR", disk_sectors);
-      return FALSE;
-    }
-
   for (guint i = 0; i < t->partitions->len; i++)
     {
       const PtablePartition *p = g_ptr_array_index (t->partitions, i);
@@ -310,7 +299,7 @@ ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
           return FALSE;
         }
       if (is_ext)
-        ext = p;
+        *ext = p;
       if (p->kind == PTABLE_KIND_LOGICAL)
         {
           if (p->number != 5 + logicals->len)
@@ -323,13 +312,66 @@ ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
           g_ptr_array_add (logicals, (gpointer) p);
         }
     }
-  if (!ptable_check_layout (t, disk_sectors, NULL, error))
-    return FALSE;
+  return TRUE;
+}
 
-  /* Where each EBR goes: as recorded, else the extended partition's first
-   * sector for the first one and the sector before the partition for the
-   * others. */
-  ebr = g_new0 (guint64, logicals->len + 1);
+/* Checks that sector @e can hold the EBR of the @i-th logical partition @p:
+ * the first at the extended partition's start, each inside the extended
+ * partition, before its own partition, in no partition, not shared, and
+ * every offset it implies within 32 bits.  @placed: the EBRs placed so far. */
+static gboolean
+mbr_check_ebr_sector (guint64 e, guint i, const PtablePartition *p, const PtablePartition *ext,
+                      GPtrArray *logicals, const guint64 *placed, GError **error)
+{
+  if (i == 0 && e != ext->start_sector)
+    {
+      g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
+                   "the EBR of partition %u is at sector %" G_GUINT64_FORMAT
+                   ", not at the start of the extended partition (%"
+                   G_GUINT64_FORMAT ")", p->number, e, ext->start_sector);
+      return FALSE;
+    }
+  if (e < ext->start_sector || e >= p->start_sector)
+    {
+      g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
+                   "the EBR of partition %u (sector %" G_GUINT64_FORMAT
+                   ") must be inside the extended partition and before the "
+                   "partition", p->number, e);
+      return FALSE;
+    }
+  for (guint j = 0; j < logicals->len; j++)
+    {
+      const PtablePartition *q = g_ptr_array_index (logicals, j);
+      if (e >= q->start_sector && e - q->start_sector < q->sectors)
+        {
+          g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
+                       "the EBR of partition %u (sector %" G_GUINT64_FORMAT
+                       ") is inside partition %u", p->number, e, q->number);
+          return FALSE;
+        }
+    }
+  for (guint j = 0; j < i; j++)
+    if (placed[j] == e)
+      {
+        g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
+                     "partitions %u and %u have their EBR at the same sector %"
+                     G_GUINT64_FORMAT, 5 + j, p->number, e);
+        return FALSE;
+      }
+  return fits32 (p->start_sector - e, p->number, "start relative to its EBR", error)
+         && fits32 (e - ext->start_sector, p->number,
+                    "EBR offset in the extended partition", error)
+         && fits32 (p->start_sector + p->sectors - e, p->number, "size with its EBR", error);
+}
+
+/* Where each EBR goes: as recorded, else the extended partition's first
+ * sector for the first one and the sector before the partition for the
+ * others.  Returns one sector per logical partition, NULL on error. */
+static guint64 *
+mbr_place_ebrs (GPtrArray *logicals, const PtablePartition *ext, GError **error)
+{
+  g_autofree guint64 *ebr = g_new0 (guint64, logicals->len + 1);
+
   for (guint i = 0; i < logicals->len; i++)
     {
       const PtablePartition *p = g_ptr_array_index (logicals, i);
@@ -337,51 +379,20 @@ ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
 
       if (e == 0)
         e = i == 0 ? ext->start_sector : p->start_sector - 1;
-      if (i == 0 && e != ext->start_sector)
-        {
-          g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "the EBR of partition %u is at sector %" G_GUINT64_FORMAT
-                       ", not at the start of the extended partition (%"
-                       G_GUINT64_FORMAT ")", p->number, e, ext->start_sector);
-          return FALSE;
-        }
-      if (e < ext->start_sector || e >= p->start_sector)
-        {
-          g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "the EBR of partition %u (sector %" G_GUINT64_FORMAT
-                       ") must be inside the extended partition and before the "
-                       "partition", p->number, e);
-          return FALSE;
-        }
-      for (guint j = 0; j < logicals->len; j++)
-        {
-          const PtablePartition *q = g_ptr_array_index (logicals, j);
-          if (e >= q->start_sector && e - q->start_sector < q->sectors)
-            {
-              g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                           "the EBR of partition %u (sector %" G_GUINT64_FORMAT
-                           ") is inside partition %u", p->number, e, q->number);
-              return FALSE;
-            }
-        }
-      for (guint j = 0; j < i; j++)
-        if (ebr[j] == e)
-          {
-            g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                         "partitions %u and %u have their EBR at the same sector %"
-                         G_GUINT64_FORMAT, 5 + j, p->number, e);
-            return FALSE;
-          }
-      if (!fits32 (p->start_sector - e, p->number, "start relative to its EBR", error)
-          || !fits32 (e - ext->start_sector, p->number,
-                      "EBR offset in the extended partition", error)
-          || !fits32 (p->start_sector + p->sectors - e, p->number,
-                      "size with its EBR", error))
-        return FALSE;
+      if (!mbr_check_ebr_sector (e, i, p, ext, logicals, ebr, error))
+        return NULL;
       ebr[i] = e;
     }
+  return g_steal_pointer (&ebr);
+}
 
-  /* sector 0, bytes 440-511 */
+/* Sector 0, bytes 440-511: disk signature, primary entries, 0x55AA.  The
+ * boot code before them is the boot area's, not the table's. */
+static void
+mbr_write_sector0 (const PtableTable *t, PtableWrites *w)
+{
+  g_autofree guint8 *mbr = g_malloc0 (512);
+
   ptable_put_le32 (mbr + PTABLE_MBR_SIGNATURE_OFFSET, t->mbr_signature);
   for (guint i = 0; i < t->partitions->len; i++)
     {
@@ -398,7 +409,15 @@ ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
                      g_bytes_new (mbr + PTABLE_MBR_SIGNATURE_OFFSET,
                                   512 - PTABLE_MBR_SIGNATURE_OFFSET),
                      "MBR (disk signature, partition entries)");
+}
 
+/* One EBR per logical partition at the sectors @ebr, each linking to the
+ * next; an extended partition without logicals gets an empty one, so no
+ * stale chain is read there. */
+static void
+mbr_write_ebrs (const PtablePartition *ext, GPtrArray *logicals, const guint64 *ebr,
+                guint32 ss, PtableWrites *w)
+{
   if (ext != NULL && logicals->len == 0)
     ptable_writes_add (w, ext->start_sector * ss, g_bytes_new_take (g_malloc0 (ss), ss),
                        "empty EBR of extended partition %u", ext->number);
@@ -427,5 +446,31 @@ ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
       ptable_writes_add (w, ebr[i] * ss, g_bytes_new_take (s, ss),
                          "EBR of partition %u", p->number);
     }
+}
+
+gboolean
+ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
+                  GError **error)
+{
+  g_autoptr (GPtrArray) logicals = g_ptr_array_new ();
+  g_autofree guint64 *ebr = NULL;
+  const PtablePartition *ext = NULL;
+
+  if (disk_sectors < 2)
+    {
+      g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_TOO_SMALL,
+                   "the target disk (%" G_GUINT64_FORMAT " sectors) is too small "
+                   "for an MBR", disk_sectors);
+      return FALSE;
+    }
+  if (!mbr_check_entries (t, disk_sectors, logicals, &ext, error)
+      || !ptable_check_layout (t, disk_sectors, NULL, error))
+    return FALSE;
+  ebr = mbr_place_ebrs (logicals, ext, error);
+  if (ebr == NULL)
+    return FALSE;
+
+  mbr_write_sector0 (t, w);
+  mbr_write_ebrs (ext, logicals, ebr, t->sector_size, w);
   return TRUE;
 }

@@ -2,7 +2,7 @@
 /*
  * asr restore: a backup set → the target disks the plan mapped.
  *
- * The order of writes is the safety argument (DESIGN.md, issue 6):
+ * The order of writes is the safety argument (DESIGN.md, asr-restore(1)):
  *   1. per disk, invalidate first: the first and last MiB zeroed (old
  *      tables and signatures gone) and the incomplete marker in sector 0;
  *   2. the partition table, from the descriptor;

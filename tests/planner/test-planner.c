@@ -413,8 +413,8 @@ simple_disk (const char *id, gboolean critical, guint64 bytes)
   return d;
 }
 
-/* The machine schema has no in-use reason "backup-set" yet: probe sets it
- * in C, so this case is built in C. */
+/* A target disk that holds the backup set (in-use reason "backup-set",
+ * which probe records) is never mapped, and pinning it with --map fails. */
 static void
 test_backup_set_disk (void)
 {

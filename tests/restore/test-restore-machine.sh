@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# test-restore-machine.sh MACHINE: the whole first milestone on a real
-# bootable machine.  Capture it (system and data disk), restore the backup
+# test-restore-machine.sh MACHINE: capture, restore and boot, end to end,
+# on a real bootable machine.  Capture it (system and data disk), restore the backup
 # onto a blank raw disk a little larger than the original, and boot the
 # restored disk alone: it must reach "booted MACHINE, fstab ok" (bios-mbr
 # reports its data disk optional-and-absent).  Also: the restored

@@ -22,8 +22,6 @@
 
 #define WORKDIR_PREFIX "asr-verify-"
 
-G_DEFINE_QUARK (asr-verify-error-quark, asr_verify_error)
-
 char *
 asr_verify_parent_dir (void)
 {

@@ -17,6 +17,8 @@
 /* A console line longer than this is judged by its start. */
 #define MAX_LINE_BYTES 4096
 
+G_DEFINE_QUARK (asr-verify-error-quark, asr_verify_error)
+
 static const char *const verdict_names[] = {
   [ASR_VERIFY_BOOTED] = "booted",
   [ASR_VERIFY_DID_NOT_BOOT] = "did-not-boot",
