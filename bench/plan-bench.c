@@ -41,7 +41,8 @@ main (int argc, char **argv)
   double budget = argc > 2 ? g_ascii_strtod (argv[2], NULL) : 1.0;
   g_autoptr (GRand) rand = g_rand_new_with_seed (20261125);
   g_autoptr (PlanBackup) backup = g_new0 (PlanBackup, 1);
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   g_autoptr (PlanOptions) options = plan_options_new ();
   g_autoptr (GError) error = NULL;
   MachineDescriptor *t = machine_descriptor_new ();
@@ -100,7 +101,8 @@ main (int argc, char **argv)
   double total = (t4 - t0) / 1e6;
   printf ("plan-bench: %u source x %u target disks: %u mapped, status %s\n", n, n, mapped,
           plan_status_to_string (plan->status));
-  printf ("  plan_compute %.3f s, text %.3f s, json %.3f s, xml %.3f s, total %.3f s (budget %.3f s)\n",
+  printf ("  plan_compute %.3f s, text %.3f s, json %.3f s, xml %.3f s, total %.3f s (budget %.3f "
+          "s)\n",
           (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, total, budget);
   return total <= budget ? 0 : 1;
 }

@@ -17,6 +17,8 @@
 #include "cleanup.h"
 #include "machine.h"
 
+/* One command a line, in the order help lists them. */
+/* clang-format off */
 static const AsrCommand *const commands[] = {
   &asr_command_capture,
   &asr_command_check,
@@ -27,6 +29,7 @@ static const AsrCommand *const commands[] = {
   &asr_command_validate,
   &asr_command_verify,
 };
+/* clang-format on */
 
 static const AsrCommand *
 find_command (const char *name)
@@ -40,14 +43,13 @@ find_command (const char *name)
 static void
 print_usage (FILE *fp)
 {
-  fprintf (fp,
-           "Usage: asr COMMAND [OPTION...] [ARG...]\n"
-           "       asr help [COMMAND]\n"
-           "       asr --version\n"
-           "\n"
-           "Automated System Recovery for Linux machines on QEMU block formats.\n"
-           "\n"
-           "Commands:\n");
+  fprintf (fp, "Usage: asr COMMAND [OPTION...] [ARG...]\n"
+               "       asr help [COMMAND]\n"
+               "       asr --version\n"
+               "\n"
+               "Automated System Recovery for Linux machines on QEMU block formats.\n"
+               "\n"
+               "Commands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
   fprintf (fp,
@@ -65,8 +67,7 @@ static gboolean opt_debug;
 static const GOptionEntry common_options[] = {
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     "Say what asr does, step by step (each helper program it runs)", NULL },
-  { "debug", 0, 0, G_OPTION_ARG_NONE, &opt_debug,
-    "As --verbose, and trace libguestfs too", NULL },
+  { "debug", 0, 0, G_OPTION_ARG_NONE, &opt_debug, "As --verbose, and trace libguestfs too", NULL },
   { NULL },
 };
 
@@ -87,8 +88,8 @@ static GOptionContext *
 command_context (const AsrCommand *cmd)
 {
   g_autofree char *summary = g_strdup_printf ("%s", cmd->summary);
-  g_autofree char *description = g_strdup_printf ("%s\n\nSee asr-%s(1) for details.",
-                                                  cmd->description, cmd->name);
+  g_autofree char *description
+    = g_strdup_printf ("%s\n\nSee asr-%s(1) for details.", cmd->description, cmd->name);
   GOptionContext *ctx = g_option_context_new (cmd->parameters);
   g_option_context_set_summary (ctx, summary);
   g_option_context_set_description (ctx, description);
@@ -145,8 +146,8 @@ say_interrupted (int signo)
 {
   if (signo > 0 && signo < NSIG && interrupt_messages[signo] != NULL)
     {
-      ssize_t ignored = write (STDERR_FILENO, interrupt_messages[signo],
-                               strlen (interrupt_messages[signo]));
+      ssize_t ignored
+        = write (STDERR_FILENO, interrupt_messages[signo], strlen (interrupt_messages[signo]));
       (void) ignored;
     }
 }
@@ -155,8 +156,8 @@ static void
 set_interrupt_messages (void)
 {
   for (int sig = 1; sig < NSIG; sig++)
-    interrupt_messages[sig] =
-      g_strdup_printf ("asr: interrupted (%s), temporary files removed\n", strsignal (sig));
+    interrupt_messages[sig]
+      = g_strdup_printf ("asr: interrupted (%s), temporary files removed\n", strsignal (sig));
   asr_cleanup_set_interrupt_hook (say_interrupted);
 }
 

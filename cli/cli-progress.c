@@ -71,12 +71,11 @@ cli_progress_update (const char *what, guint64 done, guint64 total, guint64 all_
   double secs = (now - p->start) / (double) G_USEC_PER_SEC;
   g_autofree char *d = g_format_size_full (done, G_FORMAT_SIZE_IEC_UNITS);
   g_autofree char *t = g_format_size_full (total, G_FORMAT_SIZE_IEC_UNITS);
-  g_autofree char *rate = g_format_size_full (secs > 0 ? (guint64) (all_done / secs) : 0,
-                                              G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *rate
+    = g_format_size_full (secs > 0 ? (guint64) (all_done / secs) : 0, G_FORMAT_SIZE_IEC_UNITS);
   int all_pct = all_total ? (int) (100.0 * all_done / all_total) : 0;
 
-  fprintf (stderr, "\r\033[K%s: %s / %s, %d%% overall, %s/s", what, d, t, MIN (all_pct, 100),
-           rate);
+  fprintf (stderr, "\r\033[K%s: %s / %s, %d%% overall, %s/s", what, d, t, MIN (all_pct, 100), rate);
   fflush (stderr);
   p->line_shown = TRUE;
 }

@@ -114,9 +114,9 @@ cli_report_error (const char *command, const GError *error)
 }
 
 gboolean
-cli_plan_vet_image (const char *backup_dir, const char *file, const char *format,
-                    guint64 bytes, const char *checksum, gboolean verify_checksum,
-                    PlanImageVerdict *verdict, char **why, void *opaque, GError **error)
+cli_plan_vet_image (const char *backup_dir, const char *file, const char *format, guint64 bytes,
+                    const char *checksum, gboolean verify_checksum, PlanImageVerdict *verdict,
+                    char **why, void *opaque, GError **error)
 {
   g_autoptr (AsrCheckItem) item = NULL;
 

@@ -54,5 +54,4 @@ int cli_exit_status_for_error (const GError *error);
  * plan and restore vet images with the same rules as `asr check`. */
 gboolean cli_plan_vet_image (const char *backup_dir, const char *file, const char *format,
                              guint64 bytes, const char *checksum, gboolean verify_checksum,
-                             PlanImageVerdict *verdict, char **why, void *opaque,
-                             GError **error);
+                             PlanImageVerdict *verdict, char **why, void *opaque, GError **error);

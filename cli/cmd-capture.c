@@ -40,7 +40,8 @@ static const GOptionEntry capture_options[] = {
   { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "Capture every volume of every disk", NULL },
   { "include", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_include,
     "Also capture the volume mounted here (repeatable)", "MOUNTPOINT" },
-  { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "Replace an existing backup set BACKUP (nothing else)", NULL },
+  { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force,
+    "Replace an existing backup set BACKUP (nothing else)", NULL },
   { "format", 0, 0, G_OPTION_ARG_CALLBACK, accept_format,
     "Format of the SOURCEs after it (default: probed safely)", "FMT" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print a JSON summary", NULL },
@@ -56,8 +57,8 @@ capture_add_options (GOptionContext *ctx)
 static gboolean
 takes_value (const char *arg)
 {
-  return strcmp (arg, "-o") == 0 || strcmp (arg, "--output") == 0
-         || strcmp (arg, "--include") == 0 || strcmp (arg, "--format") == 0;
+  return strcmp (arg, "-o") == 0 || strcmp (arg, "--output") == 0 || strcmp (arg, "--include") == 0
+         || strcmp (arg, "--format") == 0;
 }
 
 static void
@@ -81,8 +82,8 @@ capture_prepare (int argc, char **argv)
       else if (!only_sources && a[0] == '-' && a[1] != '\0')
         ; /* a flag, or -oVALUE / --opt=VALUE */
       else
-        g_ptr_array_add (source_formats, format && strcmp (format, "auto") != 0
-                                           ? g_strdup (format) : NULL);
+        g_ptr_array_add (source_formats,
+                         format && strcmp (format, "auto") != 0 ? g_strdup (format) : NULL);
     }
 }
 
@@ -121,7 +122,8 @@ summary_json (const char *backup, const MachineDescriptor *m, const AsrCaptureSt
 static int
 capture_run (int argc, char **argv)
 {
-  g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_capture_source_free);
+  g_autoptr (GPtrArray) sources
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_capture_source_free);
   g_autoptr (CliProgress) progress = cli_progress_new ("capture");
   g_autoptr (GError) error = NULL;
   g_autoptr (MachineDescriptor) m = NULL;
@@ -190,12 +192,11 @@ const AsrCommand asr_command_capture = {
   .name = "capture",
   .parameters = "-o BACKUP [--format FMT] SOURCE...",
   .summary = "Capture the critical volumes of a machine into a backup set",
-  .description =
-    "Reads the SOURCE disks (image files or block devices, disk0 first) without\n"
-    "writing them, finds the OS and its critical volumes (ESP, BIOS boot\n"
-    "partition, /boot, /, /usr, /var, and --include), and writes BACKUP: one\n"
-    "sparse qcow2 per captured volume holding used data only, the boot area of\n"
-    "each critical disk, and machine.xml.  BACKUP appears only when complete.",
+  .description = "Reads the SOURCE disks (image files or block devices, disk0 first) without\n"
+                 "writing them, finds the OS and its critical volumes (ESP, BIOS boot\n"
+                 "partition, /boot, /, /usr, /var, and --include), and writes BACKUP: one\n"
+                 "sparse qcow2 per captured volume holding used data only, the boot area of\n"
+                 "each critical disk, and machine.xml.  BACKUP appears only when complete.",
   .add_options = capture_add_options,
   .prepare = capture_prepare,
   .run = capture_run,

@@ -113,12 +113,11 @@ const AsrCommand asr_command_check = {
   .name = "check",
   .parameters = "BACKUP",
   .summary = "Check a backup set's images against its descriptor",
-  .description =
-    "Validates BACKUP/machine.xml, then for every image: a regular file in the\n"
-    "set, a qcow2 (never probed) with no backing or external data file, the\n"
-    "size the descriptor says, clean under qemu-img check,\n"
-    "and its asr-sha256-64k checksum recomputed.  Exit status 1 if any image\n"
-    "fails: the nightly job for a shelf of backups.",
+  .description = "Validates BACKUP/machine.xml, then for every image: a regular file in the\n"
+                 "set, a qcow2 (never probed) with no backing or external data file, the\n"
+                 "size the descriptor says, clean under qemu-img check,\n"
+                 "and its asr-sha256-64k checksum recomputed.  Exit status 1 if any image\n"
+                 "fails: the nightly job for a shelf of backups.",
   .add_options = check_add_options,
   .run = check_run,
 };

@@ -27,12 +27,14 @@ static const GOptionEntry plan_options[] = {
   { "mode", 0, 0, G_OPTION_ARG_STRING, &opt_mode,
     "strict (default: hardware identical but disks, video, NICs) or migrate", "MODE" },
   { "map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_maps,
-    "Restore source disk SRC onto target disk DST (id, serial, WWN, by-id name or path)", "SRC=DST" },
+    "Restore source disk SRC onto target disk DST (id, serial, WWN, by-id name or path)",
+    "SRC=DST" },
   { "check-images", 0, 0, G_OPTION_ARG_NONE, &opt_check_images,
     "Also verify each image's checksum (reads every image; without it, only the images' "
-    "structure and size are vetted)", NULL },
-  { "connect", 0, 0, G_OPTION_ARG_STRING, &opt_connect,
-    "libvirt URI for domain:NAME targets", "URI" },
+    "structure and size are vetted)",
+    NULL },
+  { "connect", 0, 0, G_OPTION_ARG_STRING, &opt_connect, "libvirt URI for domain:NAME targets",
+    "URI" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the plan as JSON", NULL },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     "Write the plan to PLAN.xml (only when restorable)", "PLAN.xml" },
@@ -76,7 +78,8 @@ plan_run (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (PlanOptions) options = plan_options_new ();
   g_autoptr (PlanBackup) backup = NULL;
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   g_autoptr (Plan) plan = NULL;
 
   if (argc < 3)
@@ -128,16 +131,15 @@ const AsrCommand asr_command_plan = {
   .name = "plan",
   .parameters = "BACKUP TARGET...",
   .summary = "Check the ASR rules and map disks before a restore",
-  .description =
-    "Checks whether BACKUP (a backup-set directory, or its machine.xml) can be\n"
-    "restored onto TARGET (a descriptor written by 'asr probe -o', or anything\n"
-    "'asr probe' reads), and maps each critical source disk to a target disk.\n"
-    "Every image of the set is vetted as 'asr check' does (qcow2, no backing or\n"
-    "data file, the recorded size, qemu-img check clean); --check-images adds\n"
-    "the checksums.\n"
-    "A TARGET that is the backup set or one of its files is refused.  Nothing\n"
-    "is written, except PLAN.xml with -o.  Exit 0 restorable, 1 a check\n"
-    "failed (a checksum mismatch), 2 bad input (a refused image or TARGET).",
+  .description = "Checks whether BACKUP (a backup-set directory, or its machine.xml) can be\n"
+                 "restored onto TARGET (a descriptor written by 'asr probe -o', or anything\n"
+                 "'asr probe' reads), and maps each critical source disk to a target disk.\n"
+                 "Every image of the set is vetted as 'asr check' does (qcow2, no backing or\n"
+                 "data file, the recorded size, qemu-img check clean); --check-images adds\n"
+                 "the checksums.\n"
+                 "A TARGET that is the backup set or one of its files is refused.  Nothing\n"
+                 "is written, except PLAN.xml with -o.  Exit 0 restorable, 1 a check\n"
+                 "failed (a checksum mismatch), 2 bad input (a refused image or TARGET).",
   .add_options = plan_add_options,
   .run = plan_run,
 };

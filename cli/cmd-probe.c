@@ -80,11 +80,10 @@ const AsrCommand asr_command_probe = {
   .name = "probe",
   .parameters = "[--connect URI] [-o FILE.xml] TARGET...",
   .summary = "Describe a target machine (image files, devices, local, domain:NAME)",
-  .description =
-    "Writes a machine descriptor (no images) for the TARGETs: disk image files, "
-    "block devices, 'local' (this machine) or 'domain:NAME' (a libvirt domain). "
-    "Disks are disk0, disk1, ... in target order. Nothing is written to any "
-    "target.",
+  .description = "Writes a machine descriptor (no images) for the TARGETs: disk image files, "
+                 "block devices, 'local' (this machine) or 'domain:NAME' (a libvirt domain). "
+                 "Disks are disk0, disk1, ... in target order. Nothing is written to any "
+                 "target.",
   .add_options = probe_add_options,
   .run = probe_run,
 };

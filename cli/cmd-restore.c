@@ -41,8 +41,7 @@ static const GOptionEntry restore_options[] = {
   { "no-verify", 0, 0, G_OPTION_ARG_NONE, &opt_no_verify,
     "Do not read back and verify the volumes written", NULL },
   { "no-check-images", 0, 0, G_OPTION_ARG_NONE, &opt_no_check_images,
-    "Do not verify the images' checksums before writing (their structure is still vetted)",
-    NULL },
+    "Do not verify the images' checksums before writing (their structure is still vetted)", NULL },
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run,
     "Print every write with offsets and sizes; write nothing", NULL },
   { "yes", 'y', 0, G_OPTION_ARG_NONE, &opt_yes,
@@ -205,9 +204,10 @@ create_targets (const PlanBackup *backup, GPtrArray *targets)
   if (member != NULL)
     {
       /* The new disks would be files of the set, written while it is read. */
-      cli_error ("restore", "--create %s: that is the backup set %s%s%s: refused, nothing "
-                 "was written", opt_create, backup->dir,
-                 strcmp (member, ".") == 0 ? "" : " or a file in it: ",
+      cli_error ("restore",
+                 "--create %s: that is the backup set %s%s%s: refused, nothing "
+                 "was written",
+                 opt_create, backup->dir, strcmp (member, ".") == 0 ? "" : " or a file in it: ",
                  strcmp (member, ".") == 0 ? "" : member);
       return ASR_EXIT_USAGE;
     }
@@ -292,8 +292,8 @@ static int
 print_dry_run (const PlanBackup *backup, GPtrArray *rts, const AsrRestoreOptions *opts)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) lines =
-    asr_restore_describe (backup->descriptor, backup->dir, rts, opts, &error);
+  g_autoptr (GPtrArray) lines
+    = asr_restore_describe (backup->descriptor, backup->dir, rts, opts, &error);
 
   if (lines == NULL)
     return cli_report_error ("restore", error);
@@ -331,16 +331,15 @@ write_targets (const PlanBackup *backup, GPtrArray *rts, const AsrRestoreOptions
   g_autoptr (GError) error = NULL;
   g_autofree char *backup_id = asr_restore_backup_id (backup->sha256);
   AsrRestoreStats stats = { 0 };
-  gboolean ok = asr_restore (backup->descriptor, backup->dir, backup_id, rts, opts, &stats,
-                             &error);
+  gboolean ok = asr_restore (backup->descriptor, backup->dir, backup_id, rts, opts, &stats, &error);
 
   cli_progress_done (progress);
   g_free (stats.accel);
   if (!ok)
     return cli_report_error ("restore", error);
-  printf ("restored %" G_GUINT64_FORMAT " disk%s: %" G_GUINT64_FORMAT " volumes, %"
-          G_GUINT64_FORMAT " verified, %.1f s\n", stats.disks, stats.disks == 1 ? "" : "s",
-          stats.volumes, stats.verified, stats.seconds);
+  printf ("restored %" G_GUINT64_FORMAT " disk%s: %" G_GUINT64_FORMAT " volumes, %" G_GUINT64_FORMAT
+          " verified, %.1f s\n",
+          stats.disks, stats.disks == 1 ? "" : "s", stats.volumes, stats.verified, stats.seconds);
   return ASR_EXIT_OK;
 }
 
@@ -349,7 +348,8 @@ restore_run (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PlanBackup) backup = NULL;
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   g_autoptr (GPtrArray) rts = NULL;
   g_autoptr (Plan) plan = NULL;
   g_autoptr (CliProgress) progress = cli_progress_new ("restore");
@@ -365,8 +365,7 @@ restore_run (int argc, char **argv)
     status = create_targets (backup, targets);
   else
     status = probe_targets (argc, argv, targets);
-  if (status != ASR_EXIT_OK
-      || (status = obtain_plan (backup, targets, &plan)) != ASR_EXIT_OK
+  if (status != ASR_EXIT_OK || (status = obtain_plan (backup, targets, &plan)) != ASR_EXIT_OK
       || (status = print_plan (plan)) != ASR_EXIT_OK)
     return status;
 
@@ -397,15 +396,14 @@ const AsrCommand asr_command_restore = {
   .name = "restore",
   .parameters = "BACKUP TARGET...",
   .summary = "Recreate the critical disks of a backup on target disks",
-  .description =
-    "Plans (or reads --plan), then for each mapped target disk: invalidates it,\n"
-    "writes the partition table with the same signatures and GUIDs, the volume\n"
-    "images, verifies them, recreates swap and uncaptured volumes empty, and\n"
-    "writes the boot area last.  Disks the plan did not map are never written.\n"
-    "Before the first write every image is vetted as 'asr check' does and its\n"
-    "checksum verified (--no-check-images skips the checksums), and a TARGET\n"
-    "that is the backup set or one of its files is refused.\n"
-    "See asr-restore(1) for the order of writes and the safety rules.",
+  .description = "Plans (or reads --plan), then for each mapped target disk: invalidates it,\n"
+                 "writes the partition table with the same signatures and GUIDs, the volume\n"
+                 "images, verifies them, recreates swap and uncaptured volumes empty, and\n"
+                 "writes the boot area last.  Disks the plan did not map are never written.\n"
+                 "Before the first write every image is vetted as 'asr check' does and its\n"
+                 "checksum verified (--no-check-images skips the checksums), and a TARGET\n"
+                 "that is the backup set or one of its files is refused.\n"
+                 "See asr-restore(1) for the order of writes and the safety rules.",
   .add_options = restore_add_options,
   .run = restore_run,
 };

@@ -52,8 +52,8 @@ print_machine (const MachineDescriptor *m)
     {
       g_autofree char *os = g_strjoin (" ", m->os->name ? m->os->name : "unknown OS",
                                        m->os->version ? m->os->version : "", NULL);
-      g_autofree char *host = m->os->hostname ? g_strdup_printf (" (host %s)", m->os->hostname)
-                                              : g_strdup ("");
+      g_autofree char *host
+        = m->os->hostname ? g_strdup_printf (" (host %s)", m->os->hostname) : g_strdup ("");
       printf ("Machine: %s%s\n", g_strstrip (os), host);
     }
   else
@@ -61,19 +61,16 @@ print_machine (const MachineDescriptor *m)
 
   if (m->origin)
     {
-      g_autofree char *captured = g_strdup_printf ("%s%s%s",
-                                                   m->origin->captured ? m->origin->captured : "",
-                                                   m->origin->tool ? " by " : "",
-                                                   m->origin->tool ? m->origin->tool : "");
+      g_autofree char *captured
+        = g_strdup_printf ("%s%s%s", m->origin->captured ? m->origin->captured : "",
+                           m->origin->tool ? " by " : "", m->origin->tool ? m->origin->tool : "");
       print_field ("captured", g_strstrip (captured));
       for (guint i = 0; i < m->origin->sources->len; i++)
         {
           const MachineSource *s = g_ptr_array_index (m->origin->sources, i);
           g_autofree char *v = g_strdup_printf ("%s: %s%s%s%s", s->disk ? s->disk : "?",
-                                                s->path ? s->path : "?",
-                                                s->format ? " (" : "",
-                                                s->format ? s->format : "",
-                                                s->format ? ")" : "");
+                                                s->path ? s->path : "?", s->format ? " (" : "",
+                                                s->format ? s->format : "", s->format ? ")" : "");
           print_field ("source", v);
         }
     }
@@ -90,17 +87,16 @@ print_machine (const MachineDescriptor *m)
   print_field ("arch", h->architecture);
   if (h->system_vendor || h->system_product || h->machine_type)
     {
-      g_autofree char *v = g_strdup_printf ("%s %s%s%s%s", h->system_vendor ? h->system_vendor : "",
-                                            h->system_product ? h->system_product : "",
-                                            h->machine_type ? " [" : "",
-                                            h->machine_type ? h->machine_type : "",
-                                            h->machine_type ? "]" : "");
+      g_autofree char *v
+        = g_strdup_printf ("%s %s%s%s%s", h->system_vendor ? h->system_vendor : "",
+                           h->system_product ? h->system_product : "", h->machine_type ? " [" : "",
+                           h->machine_type ? h->machine_type : "", h->machine_type ? "]" : "");
       print_field ("system", g_strstrip (v));
     }
   if (h->cpu_vendor || h->cpu_model || h->has_cpu_count)
     {
-      g_autofree char *count = h->has_cpu_count ? g_strdup_printf (" x %u", h->cpu_count)
-                                                : g_strdup ("");
+      g_autofree char *count
+        = h->has_cpu_count ? g_strdup_printf (" x %u", h->cpu_count) : g_strdup ("");
       g_autofree char *v = g_strdup_printf ("%s %s%s", h->cpu_vendor ? h->cpu_vendor : "",
                                             h->cpu_model ? h->cpu_model : "", count);
       print_field ("cpu", g_strstrip (v));
@@ -112,7 +108,8 @@ print_machine (const MachineDescriptor *m)
     }
   if (h->controllers->len > 0)
     {
-      const char *headers[] = { "CLASS", "BUS", "ADDRESS", "VENDOR:DEVICE", "DRIVER", "MODEL", "MAC", NULL };
+      const char *headers[]
+        = { "CLASS", "BUS", "ADDRESS", "VENDOR:DEVICE", "DRIVER", "MODEL", "MAC", NULL };
       g_autoptr (CliTable) t = cli_table_new (headers);
       for (guint i = 0; i < h->controllers->len; i++)
         {
@@ -121,8 +118,8 @@ print_machine (const MachineDescriptor *m)
                                    ? g_strdup_printf ("%s:%s", c->vendor_id ? c->vendor_id : "?",
                                                       c->device_id ? c->device_id : "?")
                                    : NULL;
-          cli_table_add_row (t, machine_controller_class_to_string (c->klass), c->bus,
-                             c->address, ids, c->driver, c->model, c->mac);
+          cli_table_add_row (t, machine_controller_class_to_string (c->klass), c->bus, c->address,
+                             ids, c->driver, c->model, c->mac);
         }
       printf ("  controllers:\n");
       cli_table_print (t, "    ", stdout);
@@ -132,26 +129,27 @@ print_machine (const MachineDescriptor *m)
 static void
 print_disks (const MachineDescriptor *m)
 {
-  const char *headers[] = { "DISK", "CRITICAL", "BOOT", "SIZE", "SECTOR", "TABLE",
-                            "SIGNATURE/GUID", "BUS", "MODEL", "SERIAL", NULL };
+  const char *headers[] = { "DISK",           "CRITICAL", "BOOT",  "SIZE",   "SECTOR", "TABLE",
+                            "SIGNATURE/GUID", "BUS",      "MODEL", "SERIAL", NULL };
   g_autoptr (CliTable) t = cli_table_new (headers);
 
   for (guint i = 0; i < m->disks->len; i++)
     {
       const MachineDisk *d = g_ptr_array_index (m->disks, i);
       g_autofree char *size = d->has_bytes ? human_bytes (d->bytes) : NULL;
-      g_autofree char *sector = d->logical_sector
-                                  ? g_strdup_printf ("%u/%u", d->logical_sector,
-                                                     d->physical_sector ? d->physical_sector
-                                                                        : d->logical_sector)
-                                  : NULL;
-      g_autofree char *table = g_strdup_printf ("%s%s", d->ptable == MACHINE_PTABLE_NONE
-                                                           ? "none"
-                                                           : machine_ptable_type_to_string (d->ptable),
-                                                 d->ptable_unreadable ? " (unreadable)" : "");
+      g_autofree char *sector
+        = d->logical_sector
+            ? g_strdup_printf ("%u/%u", d->logical_sector,
+                               d->physical_sector ? d->physical_sector : d->logical_sector)
+            : NULL;
+      g_autofree char *table = g_strdup_printf ("%s%s",
+                                                d->ptable == MACHINE_PTABLE_NONE
+                                                  ? "none"
+                                                  : machine_ptable_type_to_string (d->ptable),
+                                                d->ptable_unreadable ? " (unreadable)" : "");
       const char *ident = d->ptable == MACHINE_PTABLE_MBR ? d->signature : d->guid;
-      cli_table_add_row (t, d->id, tristate (d->critical), tristate (d->boot), size, sector,
-                         table, ident, d->bus, d->model, d->serial);
+      cli_table_add_row (t, d->id, tristate (d->critical), tristate (d->boot), size, sector, table,
+                         ident, d->bus, d->model, d->serial);
     }
   printf ("\nDisks:\n");
   cli_table_print (t, "  ", stdout);
@@ -159,7 +157,7 @@ print_disks (const MachineDescriptor *m)
   for (guint i = 0; i < m->disks->len; i++)
     {
       const MachineDisk *d = g_ptr_array_index (m->disks, i);
-      const char *pheaders[] = { "#", "KIND", "START", "SECTORS", "SIZE", "TYPE", "FS",
+      const char *pheaders[] = { "#",     "KIND", "START",      "SECTORS",  "SIZE",  "TYPE", "FS",
                                  "LABEL", "UUID", "MOUNTPOINT", "CRITICAL", "IMAGE", NULL };
       g_autoptr (CliTable) pt = cli_table_new (pheaders);
 
@@ -178,7 +176,8 @@ print_disks (const MachineDescriptor *m)
       if (d->boot_area)
         {
           g_autofree char *size = human_bytes (d->boot_area->bytes);
-          printf ("  boot area: %s%s%s\n", size, d->boot_area->image ? ", image " : ", not captured",
+          printf ("  boot area: %s%s%s\n", size,
+                  d->boot_area->image ? ", image " : ", not captured",
                   d->boot_area->image ? d->boot_area->image : "");
         }
 
@@ -197,14 +196,15 @@ print_disks (const MachineDescriptor *m)
             size = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
           if (v && v->image)
             {
-              g_autofree char *isize = g_format_size_full (v->image->bytes, G_FORMAT_SIZE_IEC_UNITS);
+              g_autofree char *isize
+                = g_format_size_full (v->image->bytes, G_FORMAT_SIZE_IEC_UNITS);
               image = g_strdup_printf ("%s (%s)", v->image->file, isize);
             }
           cli_table_add_row (pt, num,
                              part->kind ? machine_partition_kind_to_string (part->kind) : NULL,
-                             start, sectors, size, part->type,
-                             v ? v->fs : NULL, v ? v->label : NULL, v ? v->uuid : NULL,
-                             v ? v->mountpoint : NULL, v ? tristate (v->critical) : NULL, image);
+                             start, sectors, size, part->type, v ? v->fs : NULL,
+                             v ? v->label : NULL, v ? v->uuid : NULL, v ? v->mountpoint : NULL,
+                             v ? tristate (v->critical) : NULL, image);
         }
       if (d->partitions->len > 0)
         cli_table_print (pt, "  ", stdout);
@@ -257,11 +257,10 @@ const AsrCommand asr_command_show = {
   .name = "show",
   .parameters = "BACKUP|FILE.xml",
   .summary = "Summarise a backup set or a machine descriptor",
-  .description =
-    "Prints the machine (OS, firmware, hardware), a table of its disks\n"
-    "(critical or not, size, partition table, signature or GUID) and each\n"
-    "disk's partitions and volumes (mountpoint, filesystem, size, image).\n"
-    "The descriptor is validated first.  Absent facts print as '-'.",
+  .description = "Prints the machine (OS, firmware, hardware), a table of its disks\n"
+                 "(critical or not, size, partition table, signature or GUID) and each\n"
+                 "disk's partitions and volumes (mountpoint, filesystem, size, image).\n"
+                 "The descriptor is validated first.  Absent facts print as '-'.",
   .add_options = show_add_options,
   .run = show_run,
 };

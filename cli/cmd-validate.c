@@ -46,12 +46,11 @@ const AsrCommand asr_command_validate = {
   .name = "validate",
   .parameters = "FILE.xml...",
   .summary = "Check machine descriptors against the schema and for meaning",
-  .description =
-    "Validates each FILE.xml against machine.rng, then checks what the schema\n"
-    "cannot: duplicate disk ids, overlapping partitions, partitions past the\n"
-    "end of their disk, logical partitions outside their extended partition,\n"
-    "integer overflow, image names that are not plain file names.  Prints\n"
-    "'FILE: valid' or one 'FILE:LINE: message' line per problem.",
+  .description = "Validates each FILE.xml against machine.rng, then checks what the schema\n"
+                 "cannot: duplicate disk ids, overlapping partitions, partitions past the\n"
+                 "end of their disk, logical partitions outside their extended partition,\n"
+                 "integer overflow, image names that are not plain file names.  Prints\n"
+                 "'FILE: valid' or one 'FILE:LINE: message' line per problem.",
   .add_options = NULL,
   .run = validate_run,
 };

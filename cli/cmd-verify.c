@@ -38,8 +38,8 @@ static const GOptionEntry verify_options[] = {
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the result as JSON", NULL },
   { "disks", 0, 0, G_OPTION_ARG_NONE, &opt_disks,
     "Boot the IMAGEs (through overlays) instead of restoring a BACKUP", NULL },
-  { "firmware", 0, 0, G_OPTION_ARG_STRING, &opt_firmware,
-    "With --disks: bios (default) or uefi", "bios|uefi" },
+  { "firmware", 0, 0, G_OPTION_ARG_STRING, &opt_firmware, "With --disks: bios (default) or uefi",
+    "bios|uefi" },
   { "bus", 0, 0, G_OPTION_ARG_STRING, &opt_bus,
     "With --disks: virtio (default), sata, scsi or nvme", "BUS" },
   { NULL },
@@ -160,14 +160,16 @@ verify_run (int argc, char **argv)
       cli_error ("verify", "--firmware and --bus go with --disks (a BACKUP says these itself)");
       return ASR_EXIT_USAGE;
     }
-  if (opt_firmware && (!machine_firmware_from_string (opt_firmware, &opts.firmware)
-                       || opts.firmware == MACHINE_FIRMWARE_UNKNOWN))
+  if (opt_firmware
+      && (!machine_firmware_from_string (opt_firmware, &opts.firmware)
+          || opts.firmware == MACHINE_FIRMWARE_UNKNOWN))
     {
       cli_error ("verify", "--firmware: '%s' is not bios or uefi", opt_firmware);
       return ASR_EXIT_USAGE;
     }
-  if (opt_bus && (!asr_verify_bus_from_string (opt_bus, &opts.bus)
-                  || g_ascii_strcasecmp (opt_bus, asr_verify_bus_to_string (opts.bus)) != 0))
+  if (opt_bus
+      && (!asr_verify_bus_from_string (opt_bus, &opts.bus)
+          || g_ascii_strcasecmp (opt_bus, asr_verify_bus_to_string (opts.bus)) != 0))
     {
       cli_error ("verify", "--bus: '%s' is not virtio, sata, scsi or nvme", opt_bus);
       return ASR_EXIT_USAGE;
@@ -219,15 +221,14 @@ const AsrCommand asr_command_verify = {
   .name = "verify",
   .parameters = "BACKUP | --disks IMAGE...",
   .summary = "Test-restore a backup into a throwaway VM and boot it",
-  .description =
-    "Restores BACKUP into temporary qcow2 disks (or, with --disks, puts qcow2\n"
-    "overlays over the IMAGEs so they are never written), boots them in a\n"
-    "transient libvirt domain without network, and watches the serial console:\n"
-    "a line matching --expect means booted; a kernel panic, an emergency shell,\n"
-    "firmware finding nothing to boot, the VM stopping or the timeout mean it\n"
-    "did not.  Everything temporary is removed afterwards unless --keep.\n"
-    "Exit status: 0 booted, 1 did not boot or a checksum mismatch, 2 bad input,\n"
-    "3 no VM could be started.",
+  .description = "Restores BACKUP into temporary qcow2 disks (or, with --disks, puts qcow2\n"
+                 "overlays over the IMAGEs so they are never written), boots them in a\n"
+                 "transient libvirt domain without network, and watches the serial console:\n"
+                 "a line matching --expect means booted; a kernel panic, an emergency shell,\n"
+                 "firmware finding nothing to boot, the VM stopping or the timeout mean it\n"
+                 "did not.  Everything temporary is removed afterwards unless --keep.\n"
+                 "Exit status: 0 booted, 1 did not boot or a checksum mismatch, 2 bad input,\n"
+                 "3 no VM could be started.",
   .add_options = verify_add_options,
   .prepare = verify_prepare,
   .run = verify_run,

@@ -7,7 +7,9 @@
 #include "appliance.h"
 #include "cleanup.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-appliance-error-quark, asr_appliance_error)
+/* clang-format on */
 
 void
 asr_appliance_set_error (guestfs_h *g, GError **error, const char *what, ...)
@@ -76,8 +78,8 @@ asr_appliance_add_drive (guestfs_h *g, const char *path, const char *format, gbo
                                 GUESTFS_ADD_DRIVE_OPTS_READONLY, 1, -1);
   else
     r = guestfs_add_drive_opts (g, path, GUESTFS_ADD_DRIVE_OPTS_FORMAT, format,
-                                GUESTFS_ADD_DRIVE_OPTS_READONLY, 0,
-                                GUESTFS_ADD_DRIVE_OPTS_DISCARD, "besteffort", -1);
+                                GUESTFS_ADD_DRIVE_OPTS_READONLY, 0, GUESTFS_ADD_DRIVE_OPTS_DISCARD,
+                                "besteffort", -1);
   if (r == -1)
     {
       asr_appliance_set_error (g, error, "adding %s", path);

@@ -87,8 +87,8 @@ item_set (AsrCheckItem *item, AsrCheckStatus status, char *detail)
  */
 static AsrCheckItem *
 check_image (const char *backup, const char *file, const char *format, guint64 bytes,
-             const char *checksum, gboolean verify_checksum, char *what,
-             CheckProgress *progress, GError **runtime)
+             const char *checksum, gboolean verify_checksum, char *what, CheckProgress *progress,
+             GError **runtime)
 {
   AsrCheckItem *item = g_new0 (AsrCheckItem, 1);
   g_autofree char *path = g_build_filename (backup, file, NULL);
@@ -103,19 +103,20 @@ check_image (const char *backup, const char *file, const char *format, guint64 b
   if (format != NULL && strcmp (format, "qcow2") != 0)
     return item_set (item, ASR_CHECK_BAD_IMAGE,
                      g_strdup_printf ("the descriptor says format %s: backup-set images are "
-                                      "qcow2 only", format));
+                                      "qcow2 only",
+                                      format));
   if (g_lstat (path, &st) != 0)
     {
       int e = errno;
       if (e == ENOENT)
         return item_set (item, ASR_CHECK_MISSING, g_strdup_printf ("%s is missing", path));
-      return item_set (item, ASR_CHECK_BAD_IMAGE,
-                       g_strdup_printf ("%s: %s", path, g_strerror (e)));
+      return item_set (item, ASR_CHECK_BAD_IMAGE, g_strdup_printf ("%s: %s", path, g_strerror (e)));
     }
   if (S_ISLNK (st.st_mode))
     return item_set (item, ASR_CHECK_BAD_IMAGE,
                      g_strdup_printf ("%s is a symbolic link: the images of a backup set are "
-                                      "regular files inside it", path));
+                                      "regular files inside it",
+                                      path));
   if (!S_ISREG (st.st_mode))
     return item_set (item, ASR_CHECK_BAD_IMAGE,
                      g_strdup_printf ("%s is %s, not a regular file", path,
@@ -141,8 +142,8 @@ check_image (const char *backup, const char *file, const char *format, guint64 b
 
   g_autofree char *label = g_strdup_printf ("checksumming %s", file);
   progress->what = label;
-  if (!asr_checksum_image_full (path, "qcow2", 0, ASR_CHECKSUM_TO_END, checksum_progress,
-                                progress, NULL, &item->actual, &local))
+  if (!asr_checksum_image_full (path, "qcow2", 0, ASR_CHECKSUM_TO_END, checksum_progress, progress,
+                                NULL, &item->actual, &local))
     {
       if (runtime)
         *runtime = g_error_copy (local);
@@ -153,7 +154,8 @@ check_image (const char *backup, const char *file, const char *format, guint64 b
   if (g_ascii_strcasecmp (item->actual, checksum) != 0)
     return item_set (item, ASR_CHECK_CHECKSUM_MISMATCH,
                      g_strdup_printf ("its content differs from what was captured (checksum "
-                                      "%s, the descriptor says %s)", item->actual, checksum));
+                                      "%s, the descriptor says %s)",
+                                      item->actual, checksum));
   return item_set (item, ASR_CHECK_OK, NULL);
 }
 
@@ -239,7 +241,8 @@ asr_check_backup (const char *backup, AsrProgressFunc progress, void *opaque,
 {
   g_autofree char *xml = g_build_filename (backup, MACHINE_DESCRIPTOR_FILENAME, NULL);
   g_autoptr (MachineDescriptor) m = NULL;
-  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_check_item_free);
+  g_autoptr (GPtrArray) items
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_check_item_free);
   g_autoptr (GPtrArray) refs = NULL;
   CheckProgress p = { progress, opaque, NULL, 0, 0 };
 
@@ -266,9 +269,8 @@ asr_check_backup (const char *backup, AsrProgressFunc progress, void *opaque,
 }
 
 gboolean
-asr_check_backup_images (const char *backup, const MachineDescriptor *m,
-                         gboolean verify_checksums, AsrProgressFunc progress, void *opaque,
-                         GError **error)
+asr_check_backup_images (const char *backup, const MachineDescriptor *m, gboolean verify_checksums,
+                         AsrProgressFunc progress, void *opaque, GError **error)
 {
   g_autoptr (GPtrArray) refs = NULL;
   CheckProgress p = { progress, opaque, NULL, 0, 0 };
@@ -282,9 +284,9 @@ asr_check_backup_images (const char *backup, const MachineDescriptor *m,
       {
         const ImageRef *r = g_ptr_array_index (refs, i);
         GError *runtime = NULL;
-        g_autoptr (AsrCheckItem) item = check_image (backup, r->file, r->format, r->bytes,
-                                                     r->checksum, pass == 1, g_strdup (r->what),
-                                                     &p, &runtime);
+        g_autoptr (AsrCheckItem) item
+          = check_image (backup, r->file, r->format, r->bytes, r->checksum, pass == 1,
+                         g_strdup (r->what), &p, &runtime);
         if (runtime != NULL)
           {
             g_autofree char *path = g_build_filename (backup, r->file, NULL);
@@ -296,8 +298,8 @@ asr_check_backup_images (const char *backup, const MachineDescriptor *m,
         g_set_error (error, ASR_IMAGER_ERROR,
                      item->status == ASR_CHECK_CHECKSUM_MISMATCH ? ASR_IMAGER_ERROR_CHECK_FAILED
                                                                  : ASR_IMAGER_ERROR_INVALID_INPUT,
-                     "image %s (%s) of the backup set %s is refused: %s", r->file, r->what,
-                     backup, item->detail);
+                     "image %s (%s) of the backup set %s is refused: %s", r->file, r->what, backup,
+                     item->detail);
         return FALSE;
       }
   return TRUE;

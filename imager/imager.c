@@ -7,4 +7,6 @@
 
 #include "imager.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-imager-error-quark, asr_imager_error)
+/* clang-format on */

@@ -29,8 +29,8 @@ typedef enum {
 
 /* Progress of long work: @what names the item ("disk0-p2.qcow2"),
  * @done/@total in bytes of that item, @all_done/@all_total overall. */
-typedef void (*AsrProgressFunc) (const char *what, guint64 done, guint64 total,
-                                 guint64 all_done, guint64 all_total, void *opaque);
+typedef void (*AsrProgressFunc) (const char *what, guint64 done, guint64 total, guint64 all_done,
+                                 guint64 all_total, void *opaque);
 /* A warning or a notice the user must see ("/home on disk0 is not
  * captured: restore recreates it empty"). */
 typedef void (*AsrMessageFunc) (const char *message, void *opaque);
@@ -50,11 +50,11 @@ typedef struct {
 } AsrCaptureOptions;
 
 typedef struct {
-  guint64 images;        /* images written */
-  guint64 image_bytes;   /* their size on the host */
-  guint64 used_bytes;    /* used data in the captured volumes */
+  guint64 images;      /* images written */
+  guint64 image_bytes; /* their size on the host */
+  guint64 used_bytes;  /* used data in the captured volumes */
   double seconds;
-  char *accel;           /* how the appliance ran, and why */
+  char *accel; /* how the appliance ran, and why */
 } AsrCaptureStats;
 
 void asr_capture_source_free (AsrCaptureSource *s);
@@ -80,12 +80,12 @@ typedef enum {
 const char *asr_check_status_to_string (AsrCheckStatus s);
 
 typedef struct {
-  char *file;       /* image name in the backup set */
-  char *what;       /* "disk0 boot area", "disk0 partition 2 (/)" */
+  char *file; /* image name in the backup set */
+  char *what; /* "disk0 boot area", "disk0 partition 2 (/)" */
   AsrCheckStatus status;
-  char *detail;     /* why, for anything but OK */
-  char *expected;   /* checksum in the descriptor */
-  char *actual;     /* checksum computed, NULL if not computed */
+  char *detail;   /* why, for anything but OK */
+  char *expected; /* checksum in the descriptor */
+  char *actual;   /* checksum computed, NULL if not computed */
 } AsrCheckItem;
 
 void asr_check_item_free (AsrCheckItem *item);
@@ -116,8 +116,8 @@ AsrCheckItem *asr_check_image (const char *backup, const char *file, const char 
  * mismatch), the message naming the image and why; a runtime failure
  * keeps its own error. */
 gboolean asr_check_backup_images (const char *backup, const MachineDescriptor *m,
-                                  gboolean verify_checksums, AsrProgressFunc progress,
-                                  void *opaque, GError **error);
+                                  gboolean verify_checksums, AsrProgressFunc progress, void *opaque,
+                                  GError **error);
 
 /* --- asr restore --------------------------------------------------------- */
 
@@ -134,20 +134,19 @@ typedef enum {
  * what the plan saw; restore re-checks them right before the first write
  * and refuses a disk that changed. */
 typedef struct {
-  char *source;           /* source disk id in the backup's descriptor */
-  char *path;             /* the target: an image file or a block device */
-  char *format;           /* "raw" or "qcow2", as probed: never probed again */
+  char *source; /* source disk id in the backup's descriptor */
+  char *path;   /* the target: an image file or a block device */
+  char *format; /* "raw" or "qcow2", as probed: never probed again */
   gboolean is_block_device;
-  guint64 bytes;          /* size the plan saw */
-  char *serial;           /* block devices: as the plan saw them, NULL = unknown */
+  guint64 bytes; /* size the plan saw */
+  char *serial;  /* block devices: as the plan saw them, NULL = unknown */
   char *wwn;
   /* asr has just created it (--create): it reads as zeroes, so qemu-img
    * may skip writing zeroes (--target-is-zero) */
   gboolean known_zero;
 } AsrRestoreTarget;
 
-AsrRestoreTarget *asr_restore_target_new (const char *source, const char *path,
-                                          const char *format);
+AsrRestoreTarget *asr_restore_target_new (const char *source, const char *path, const char *format);
 void asr_restore_target_free (AsrRestoreTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrRestoreTarget, asr_restore_target_free)
 
@@ -165,8 +164,8 @@ typedef gboolean (*AsrRestoreRecheckFunc) (const AsrRestoreTarget *t, const Mach
                                            void *opaque, GError **error);
 
 typedef struct {
-  gboolean grow;          /* last partition and its filesystem fill the disk */
-  gboolean no_verify;     /* skip the read-back checksums */
+  gboolean grow;      /* last partition and its filesystem fill the disk */
+  gboolean no_verify; /* skip the read-back checksums */
   /* skip the images' checksums before the first write (their structure
    * is vetted all the same) */
   gboolean no_check_images;
@@ -182,11 +181,11 @@ typedef struct {
 
 typedef struct {
   guint64 disks;
-  guint64 volumes;        /* images written */
-  guint64 image_bytes;    /* their guest-visible bytes */
-  guint64 verified;       /* volumes read back and matched */
+  guint64 volumes;     /* images written */
+  guint64 image_bytes; /* their guest-visible bytes */
+  guint64 verified;    /* volumes read back and matched */
   double seconds;
-  char *accel;            /* how the appliance ran, NULL if not started */
+  char *accel; /* how the appliance ran, NULL if not started */
 } AsrRestoreStats;
 
 /* The restore's id, written into the incomplete marker: the first 16
@@ -202,8 +201,7 @@ char *asr_restore_backup_id (const char *sha256_hex);
  * a sector-size mismatch, a layout ptable_build cannot write.
  */
 GPtrArray *asr_restore_describe (const MachineDescriptor *backup, const char *backup_dir,
-                                 GPtrArray *targets, const AsrRestoreOptions *opts,
-                                 GError **error);
+                                 GPtrArray *targets, const AsrRestoreOptions *opts, GError **error);
 
 /*
  * Restores the critical disks of @backup (the backup set at @backup_dir,
@@ -218,9 +216,8 @@ GPtrArray *asr_restore_describe (const MachineDescriptor *backup, const char *ba
  * never looks restored when it is not.
  */
 gboolean asr_restore (const MachineDescriptor *backup, const char *backup_dir,
-                      const char *backup_id, GPtrArray *targets,
-                      const AsrRestoreOptions *opts, AsrRestoreStats *stats,
-                      GError **error);
+                      const char *backup_id, GPtrArray *targets, const AsrRestoreOptions *opts,
+                      AsrRestoreStats *stats, GError **error);
 
 /* --create DIR: one blank qcow2 per critical source disk, DIR/<disk id>.qcow2,
  * sized like it.  DIR is created if missing; an existing file is refused

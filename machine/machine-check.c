@@ -96,8 +96,8 @@ check_image_name (Checker *ck, guint line, const char *where, const char *file)
   key = g_ascii_strdown (file, -1);
   first = g_hash_table_lookup (ck->image_names, key);
   if (first != NULL)
-    machine_problems_add (ck->p, line, "%s: duplicate image file name '%s' (also used by %s)", where,
-                          file, first);
+    machine_problems_add (ck->p, line, "%s: duplicate image file name '%s' (also used by %s)",
+                          where, file, first);
   else
     g_hash_table_insert (ck->image_names, g_steal_pointer (&key), g_strdup (where));
 }
@@ -106,7 +106,8 @@ static void
 check_checksum (Checker *ck, guint line, const char *where, const char *checksum)
 {
   if (checksum != NULL && !machine_is_checksum (checksum))
-    machine_problems_add (ck->p, line, "%s: checksum '%s' is not asr-sha256-64k: and 64 lowercase hex digits",
+    machine_problems_add (ck->p, line,
+                          "%s: checksum '%s' is not asr-sha256-64k: and 64 lowercase hex digits",
                           where, checksum);
 }
 
@@ -121,8 +122,8 @@ check_volume (Checker *ck, const MachineDisk *d, const MachinePartition *p, cons
 
   /* A critical disk is one that holds a critical volume (DESIGN.md). */
   if (v->critical == MACHINE_TRISTATE_YES && d->critical == MACHINE_TRISTATE_NO)
-    machine_problems_add (ck->p, line, "%s/volume: a critical volume on a disk marked critical=\"no\"",
-                          ppath);
+    machine_problems_add (ck->p, line,
+                          "%s/volume: a critical volume on a disk marked critical=\"no\"", ppath);
   if (v->mountpoint != NULL && v->mountpoint[0] != '/')
     machine_problems_add (ck->p, line, "%s/volume: mountpoint '%s' is not an absolute path", ppath,
                           v->mountpoint);
@@ -139,8 +140,9 @@ check_volume (Checker *ck, const MachineDisk *d, const MachinePartition *p, cons
       machine_problems_add (ck->p, line, "%s: image without a format", where);
     if (g_uint64_checked_mul (&part_bytes, p->sectors, sector) && i->bytes > part_bytes)
       machine_problems_add (ck->p, line,
-                            "%s: image of %" G_GUINT64_FORMAT " bytes is larger than its partition (%"
-                            G_GUINT64_FORMAT " bytes)", where, i->bytes, part_bytes);
+                            "%s: image of %" G_GUINT64_FORMAT
+                            " bytes is larger than its partition (%" G_GUINT64_FORMAT " bytes)",
+                            where, i->bytes, part_bytes);
   }
 }
 
@@ -172,49 +174,61 @@ check_partition (Checker *ck, const MachineDisk *d, const MachinePartition *p,
       if (kind == MACHINE_PARTITION_KIND_LOGICAL && p->number < 5)
         machine_problems_add (ck->p, line, "%s: logical partitions are numbered from 5", ppath);
       if (p->type != NULL && !machine_is_mbr_type (p->type))
-        machine_problems_add (ck->p, line, "%s: type '%s' is not an MBR partition type (0x and 2 hex digits)",
+        machine_problems_add (ck->p, line,
+                              "%s: type '%s' is not an MBR partition type (0x and 2 hex digits)",
                               ppath, p->type);
       else if (kind == MACHINE_PARTITION_KIND_EXTENDED && p->type != NULL
                && !machine_mbr_type_is_extended (p->type))
-        machine_problems_add (ck->p, line, "%s: an extended partition of type %s (0x05, 0x0f or 0x85 expected)",
+        machine_problems_add (ck->p, line,
+                              "%s: an extended partition of type %s (0x05, 0x0f or 0x85 expected)",
                               ppath, p->type);
       else if (kind != MACHINE_PARTITION_KIND_EXTENDED && machine_mbr_type_is_extended (p->type))
-        machine_problems_add (ck->p, line, "%s: type %s is an extended partition type, but the partition is %s",
+        machine_problems_add (ck->p, line,
+                              "%s: type %s is an extended partition type, but the partition is %s",
                               ppath, p->type, machine_partition_kind_to_string (kind));
       if (p->guid != NULL)
-        machine_problems_add (ck->p, line, "%s: guid is for GPT partitions; this disk is MBR", ppath);
+        machine_problems_add (ck->p, line, "%s: guid is for GPT partitions; this disk is MBR",
+                              ppath);
       if (p->name != NULL)
-        machine_problems_add (ck->p, line, "%s: name is for GPT partitions; this disk is MBR", ppath);
+        machine_problems_add (ck->p, line, "%s: name is for GPT partitions; this disk is MBR",
+                              ppath);
       if (p->has_attributes)
-        machine_problems_add (ck->p, line, "%s: attributes are for GPT partitions; this disk is MBR", ppath);
+        machine_problems_add (ck->p, line,
+                              "%s: attributes are for GPT partitions; this disk is MBR", ppath);
       if (kind != MACHINE_PARTITION_KIND_LOGICAL
           && (p->start > MBR_MAX_SECTORS || p->sectors > MBR_MAX_SECTORS))
-        machine_problems_add (ck->p, line, "%s: start or size does not fit the MBR's 32-bit fields", ppath);
+        machine_problems_add (ck->p, line, "%s: start or size does not fit the MBR's 32-bit fields",
+                              ppath);
       if (p->start < g->first_usable)
-        machine_problems_add (ck->p, line, "%s: overlaps the partition table (MBR, sector 0)", ppath);
+        machine_problems_add (ck->p, line, "%s: overlaps the partition table (MBR, sector 0)",
+                              ppath);
       if (kind == MACHINE_PARTITION_KIND_LOGICAL)
         {
           if (ext == NULL)
-            machine_problems_add (ck->p, line, "%s: a logical partition without an extended partition",
-                                  ppath);
+            machine_problems_add (ck->p, line,
+                                  "%s: a logical partition without an extended partition", ppath);
           /* The first sector of the extended range holds the EBR: a logical
            * partition starts after it. */
           else if (end_ok && (p->start <= ext->start || end > ext->start + ext->sectors))
             machine_problems_add (ck->p, line,
-                                  "%s: logical partition outside its extended partition %u (sectors %"
-                                  G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ")", ppath, ext->number,
-                                  ext->start, ext->start + ext->sectors - 1);
+                                  "%s: logical partition outside its extended partition %u "
+                                  "(sectors %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ")",
+                                  ppath, ext->number, ext->start, ext->start + ext->sectors - 1);
         }
     }
   else if (d->ptable == MACHINE_PTABLE_GPT)
     {
       if (p->kind != MACHINE_PARTITION_KIND_UNKNOWN)
-        machine_problems_add (ck->p, line, "%s: kind is for MBR partitions; this disk is GPT", ppath);
+        machine_problems_add (ck->p, line, "%s: kind is for MBR partitions; this disk is GPT",
+                              ppath);
       if (p->bootable != MACHINE_TRISTATE_UNKNOWN)
-        machine_problems_add (ck->p, line, "%s: bootable (the MBR active flag) is for MBR partitions; this disk is GPT",
+        machine_problems_add (ck->p, line,
+                              "%s: bootable (the MBR active flag) is for MBR partitions; this disk "
+                              "is GPT",
                               ppath);
       if (p->type != NULL && !machine_is_guid (p->type))
-        machine_problems_add (ck->p, line, "%s: type '%s' is not a GPT partition type GUID", ppath, p->type);
+        machine_problems_add (ck->p, line, "%s: type '%s' is not a GPT partition type GUID", ppath,
+                              p->type);
       if (p->guid != NULL && !machine_is_guid (p->guid))
         machine_problems_add (ck->p, line, "%s: guid '%s' is not a GUID", ppath, p->guid);
       if (p->name != NULL)
@@ -223,25 +237,30 @@ check_partition (Checker *ck, const MachineDisk *d, const MachinePartition *p,
           g_autofree gunichar2 *utf16 = g_utf8_to_utf16 (p->name, -1, NULL, &units, NULL);
 
           if (utf16 == NULL || units > GPT_NAME_MAX_UNITS)
-            machine_problems_add (ck->p, line, "%s: name is longer than a GPT name (%d UTF-16 code units)",
+            machine_problems_add (ck->p, line,
+                                  "%s: name is longer than a GPT name (%d UTF-16 code units)",
                                   ppath, GPT_NAME_MAX_UNITS);
         }
       if (p->number > GPT_ENTRIES)
-        machine_problems_add (ck->p, line, "%s: GPT partitions are numbered 1 to %u", ppath, GPT_ENTRIES);
+        machine_problems_add (ck->p, line, "%s: GPT partitions are numbered 1 to %u", ppath,
+                              GPT_ENTRIES);
       if (p->start < g->first_usable)
         machine_problems_add (ck->p, line,
-                              "%s: overlaps the GPT header and partition entries (sectors 0-%" G_GUINT64_FORMAT ")",
+                              "%s: overlaps the GPT header and partition entries (sectors "
+                              "0-%" G_GUINT64_FORMAT ")",
                               ppath, g->first_usable - 1);
       else if (g->has_total && end_ok && end <= g->total && end > g->last_usable + 1)
         machine_problems_add (ck->p, line,
-                              "%s: overlaps the backup GPT (the last %" G_GUINT64_FORMAT " sectors of the disk)",
+                              "%s: overlaps the backup GPT (the last %" G_GUINT64_FORMAT
+                              " sectors of the disk)",
                               ppath, g->table_sectors);
     }
 
   if (g->has_total && end_ok && end > g->total)
     machine_problems_add (ck->p, line,
-                          "%s: ends at sector %" G_GUINT64_FORMAT ", past the end of the disk (%"
-                          G_GUINT64_FORMAT " sectors of %u bytes)", ppath, end - 1, g->total, g->sector);
+                          "%s: ends at sector %" G_GUINT64_FORMAT
+                          ", past the end of the disk (%" G_GUINT64_FORMAT " sectors of %u bytes)",
+                          ppath, end - 1, g->total, g->sector);
 
   if (p->volume != NULL)
     check_volume (ck, d, p, ppath, g->sector);
@@ -293,7 +312,8 @@ check_overlaps (Checker *ck, const MachineDisk *d, const MachinePartition *ext)
         {
           g_autofree char *ppath = partition_path (d, p);
           machine_problems_add (ck->p, pick_line (p->line, d->line),
-                                "%s: overlaps partition %u (sectors %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ")",
+                                "%s: overlaps partition %u (sectors %" G_GUINT64_FORMAT
+                                "-%" G_GUINT64_FORMAT ")",
                                 ppath, furthest->number, furthest->start,
                                 furthest->start + furthest->sectors - 1);
         }
@@ -313,9 +333,9 @@ check_overlaps (Checker *ck, const MachineDisk *d, const MachinePartition *ext)
         {
           g_autofree char *ppath = partition_path (d, p);
           machine_problems_add (ck->p, pick_line (p->line, d->line),
-                                "%s: overlaps extended partition %u (sectors %" G_GUINT64_FORMAT "-%"
-                                G_GUINT64_FORMAT ")", ppath, ext->number, ext->start,
-                                ext->start + ext->sectors - 1);
+                                "%s: overlaps extended partition %u (sectors %" G_GUINT64_FORMAT
+                                "-%" G_GUINT64_FORMAT ")",
+                                ppath, ext->number, ext->start, ext->start + ext->sectors - 1);
         }
     }
 }
@@ -341,7 +361,8 @@ disk_geometry (Checker *ck, const MachineDisk *d, const char *dpath, DiskGeometr
       if (g->has_total && g->total < 2 * g->table_sectors + 2)
         {
           machine_problems_add (ck->p, pick_line (d->ptable_line, d->line),
-                                "%s: too small for a GPT (%" G_GUINT64_FORMAT " sectors)", dpath, g->total);
+                                "%s: too small for a GPT (%" G_GUINT64_FORMAT " sectors)", dpath,
+                                g->total);
           g->has_total = FALSE;
         }
       g->last_usable = g->has_total ? g->total - 1 - g->table_sectors : 0;
@@ -363,14 +384,17 @@ check_disk (Checker *ck, const MachineDisk *d)
   DiskGeometry g;
 
   if (d->logical_sector != 0 && !sector_size_ok (d->logical_sector))
-    machine_problems_add (ck->p, d->line, "%s: logical sector size %u is not a power of two from 512 to 65536",
+    machine_problems_add (ck->p, d->line,
+                          "%s: logical sector size %u is not a power of two from 512 to 65536",
                           dpath, d->logical_sector);
   if (d->physical_sector != 0 && !sector_size_ok (d->physical_sector))
-    machine_problems_add (ck->p, d->line, "%s: physical sector size %u is not a power of two from 512 to 65536",
+    machine_problems_add (ck->p, d->line,
+                          "%s: physical sector size %u is not a power of two from 512 to 65536",
                           dpath, d->physical_sector);
   if (d->physical_sector != 0 && d->physical_sector < machine_disk_sector_size (d))
-    machine_problems_add (ck->p, d->line, "%s: physical sector size %u is smaller than the logical %u",
-                          dpath, d->physical_sector, machine_disk_sector_size (d));
+    machine_problems_add (ck->p, d->line,
+                          "%s: physical sector size %u is smaller than the logical %u", dpath,
+                          d->physical_sector, machine_disk_sector_size (d));
   for (guint i = 0; i < d->in_use->len; i++)
     {
       const MachineInUse *u = g_ptr_array_index (d->in_use, i);
@@ -382,24 +406,31 @@ check_disk (Checker *ck, const MachineDisk *d)
     {
     case MACHINE_PTABLE_NONE:
       if (d->signature != NULL || d->guid != NULL)
-        machine_problems_add (ck->p, d->line, "%s: a disk signature or GUID without a partition table", dpath);
+        machine_problems_add (ck->p, d->line,
+                              "%s: a disk signature or GUID without a partition table", dpath);
       if (d->partitions->len > 0)
         machine_problems_add (ck->p, d->line, "%s: partitions without a partition-table", dpath);
       if (d->ptable_unreadable != NULL)
-        machine_problems_add (ck->p, d->line, "%s: an unreadable partition table without its type", dpath);
+        machine_problems_add (ck->p, d->line, "%s: an unreadable partition table without its type",
+                              dpath);
       break;
     case MACHINE_PTABLE_MBR:
       if (d->guid != NULL)
-        machine_problems_add (ck->p, ptline, "%s/partition-table: a GPT disk GUID on an MBR disk", dpath);
+        machine_problems_add (ck->p, ptline, "%s/partition-table: a GPT disk GUID on an MBR disk",
+                              dpath);
       if (d->signature != NULL && !machine_is_mbr_signature (d->signature))
-        machine_problems_add (ck->p, ptline, "%s/partition-table: signature '%s' is not 0x and 8 lowercase hex digits",
+        machine_problems_add (ck->p, ptline,
+                              "%s/partition-table: signature '%s' is not 0x and 8 lowercase hex "
+                              "digits",
                               dpath, d->signature);
       break;
     case MACHINE_PTABLE_GPT:
       if (d->signature != NULL)
-        machine_problems_add (ck->p, ptline, "%s/partition-table: an MBR signature on a GPT disk", dpath);
+        machine_problems_add (ck->p, ptline, "%s/partition-table: an MBR signature on a GPT disk",
+                              dpath);
       if (d->guid != NULL && !machine_is_guid (d->guid))
-        machine_problems_add (ck->p, ptline, "%s/partition-table: guid '%s' is not a GUID", dpath, d->guid);
+        machine_problems_add (ck->p, ptline, "%s/partition-table: guid '%s' is not a GUID", dpath,
+                              d->guid);
       break;
     default:
       break;
@@ -407,7 +438,9 @@ check_disk (Checker *ck, const MachineDisk *d)
   /* What probe could not read, it does not describe: a restore cannot
    * recreate partitions nobody could read. */
   if (d->ptable_unreadable != NULL && d->partitions->len > 0)
-    machine_problems_add (ck->p, ptline, "%s/partition-table: partitions recorded on an unreadable partition table",
+    machine_problems_add (ck->p, ptline,
+                          "%s/partition-table: partitions recorded on an unreadable partition "
+                          "table",
                           dpath);
 
   disk_geometry (ck, d, dpath, &g);
@@ -454,12 +487,15 @@ check_disk (Checker *ck, const MachineDisk *d)
       guint64 first_bytes;
 
       if (d->has_bytes && ba->bytes > d->bytes)
-        machine_problems_add (ck->p, line, "%s: %" G_GUINT64_FORMAT " bytes, larger than the disk", where,
-                              ba->bytes);
+        machine_problems_add (ck->p, line, "%s: %" G_GUINT64_FORMAT " bytes, larger than the disk",
+                              where, ba->bytes);
       else if (first != NULL && g_uint64_checked_mul (&first_bytes, first->start, g.sector)
                && ba->bytes > first_bytes)
-        machine_problems_add (ck->p, line, "%s: %" G_GUINT64_FORMAT " bytes overlap partition %u (which starts at byte %"
-                              G_GUINT64_FORMAT ")", where, ba->bytes, first->number, first_bytes);
+        machine_problems_add (ck->p, line,
+                              "%s: %" G_GUINT64_FORMAT
+                              " bytes overlap partition %u (which starts at byte %" G_GUINT64_FORMAT
+                              ")",
+                              where, ba->bytes, first->number, first_bytes);
       if (ba->image != NULL)
         check_image_name (ck, line, where, ba->image);
       check_checksum (ck, line, where, ba->checksum);
@@ -485,7 +521,8 @@ machine_descriptor_check (const MachineDescriptor *m, const char *name, GError *
   ck.image_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (m->version != MACHINE_DESCRIPTOR_VERSION)
-    machine_problems_add (&problems, 0, "machine: version %u is not supported (this asr reads version %d)",
+    machine_problems_add (&problems, 0,
+                          "machine: version %u is not supported (this asr reads version %d)",
                           m->version, MACHINE_DESCRIPTOR_VERSION);
   if (m->disks->len == 0)
     machine_problems_add (&problems, 0, "machine: no disks");
@@ -499,7 +536,8 @@ machine_descriptor_check (const MachineDescriptor *m, const char *name, GError *
 
       if (!machine_is_disk_id (d->id))
         {
-          machine_problems_add (&problems, d->line, "disk[id=%s]: not a disk id (letters, digits, '_', '.', '-')",
+          machine_problems_add (&problems, d->line,
+                                "disk[id=%s]: not a disk id (letters, digits, '_', '.', '-')",
                                 d->id ? d->id : "");
           continue;
         }
@@ -509,8 +547,9 @@ machine_descriptor_check (const MachineDescriptor *m, const char *name, GError *
       if (dup != NULL)
         {
           if (dup->line > 0)
-            machine_problems_add (&problems, d->line, "disk[id=%s]: duplicate disk id (first on line %u)",
-                                  d->id, dup->line);
+            machine_problems_add (&problems, d->line,
+                                  "disk[id=%s]: duplicate disk id (first on line %u)", d->id,
+                                  dup->line);
           else
             machine_problems_add (&problems, d->line, "disk[id=%s]: duplicate disk id", d->id);
         }
@@ -531,8 +570,8 @@ machine_descriptor_check (const MachineDescriptor *m, const char *name, GError *
             machine_problems_add (&problems, s->line, "origin/source[disk=%s]: no disk has this id",
                                   s->disk ? s->disk : "");
           else if (g_hash_table_contains (seen, key))
-            machine_problems_add (&problems, s->line, "origin/source[disk=%s]: a second source for this disk",
-                                  s->disk);
+            machine_problems_add (&problems, s->line,
+                                  "origin/source[disk=%s]: a second source for this disk", s->disk);
           else
             g_hash_table_add (seen, g_steal_pointer (&key));
         }
@@ -548,7 +587,8 @@ machine_descriptor_check (const MachineDescriptor *m, const char *name, GError *
         {
           const MachineController *c = g_ptr_array_index (h->controllers, i);
           if (c->mac != NULL && c->klass != MACHINE_CONTROLLER_NETWORK)
-            machine_problems_add (&problems, c->line, "hardware/controller[%u]: a MAC address on a %s controller",
+            machine_problems_add (&problems, c->line,
+                                  "hardware/controller[%u]: a MAC address on a %s controller",
                                   i + 1, machine_controller_class_to_string (c->klass));
         }
     }

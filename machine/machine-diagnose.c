@@ -51,7 +51,8 @@ is_yes_no (const char *element, const char *v)
 static gboolean
 is_sector_size (const char *element, const char *v)
 {
-  static const char *const l[] = { "512", "1024", "2048", "4096", "8192", "16384", "32768", "65536", NULL };
+  static const char *const l[]
+    = { "512", "1024", "2048", "4096", "8192", "16384", "32768", "65536", NULL };
   return in_list (v, l);
 }
 
@@ -150,7 +151,8 @@ is_hex_shape (const char *v, const char *shape)
   if (strlen (v) != strlen (shape))
     return FALSE;
   for (gsize i = 0; shape[i]; i++)
-    if (shape[i] == 'h' ? !(g_ascii_isdigit (v[i]) || (v[i] >= 'a' && v[i] <= 'f')) : v[i] != shape[i])
+    if (shape[i] == 'h' ? !(g_ascii_isdigit (v[i]) || (v[i] >= 'a' && v[i] <= 'f'))
+                        : v[i] != shape[i])
       return FALSE;
   return TRUE;
 }
@@ -216,7 +218,8 @@ static const struct {
   { "controller", "vendor-id", is_hex16, "0x and 4 lowercase hex digits" },
   { "controller", "device-id", is_hex16, "0x and 4 lowercase hex digits" },
   { NULL, "mountpoint", is_absolute, "an absolute path" },
-  { "partition", "attributes", is_gpt_attributes, "0x and 1 to 16 lowercase hex digits, no leading zeros" },
+  { "partition", "attributes", is_gpt_attributes,
+    "0x and 1 to 16 lowercase hex digits, no leading zeros" },
 };
 
 /* machine.rng's attributes, required ones marked with '!'. */
@@ -232,12 +235,16 @@ static const struct {
   { "system", { "vendor", "product", "machine-type" } },
   { "cpu", { "vendor", "model", "count" } },
   { "memory", { "!bytes" } },
-  { "controller", { "!class", "bus", "address", "vendor-id", "device-id", "driver", "model", "mac" } },
-  { "disk", { "!id", "critical", "boot", "bytes", "logical-sector", "physical-sector", "bus", "model", "serial", "wwn" } },
+  { "controller",
+    { "!class", "bus", "address", "vendor-id", "device-id", "driver", "model", "mac" } },
+  { "disk",
+    { "!id", "critical", "boot", "bytes", "logical-sector", "physical-sector", "bus", "model",
+      "serial", "wwn" } },
   { "in-use", { "!reason", "detail" } },
   { "partition-table", { "!type", "signature", "guid", "unreadable" } },
   { "boot-area", { "!bytes", "image", "checksum" } },
-  { "partition", { "!number", "kind", "!start", "!sectors", "type", "guid", "name", "attributes", "bootable" } },
+  { "partition",
+    { "!number", "kind", "!start", "!sectors", "type", "guid", "name", "attributes", "bootable" } },
   { "volume", { "fs", "uuid", "label", "mountpoint", "critical" } },
   { "image", { "!file", "!format", "!bytes", "checksum" } },
 };
@@ -415,16 +422,18 @@ machine_schema_errors_report (GArray *errors, xmlDoc *doc, MachineProblems *p)
               if (r >= 0 && value_rules[r].ok (element, v))
                 /* Well formed, but the schema does not allow it in this
                  * combination (a signature on a GPT partition table). */
-                machine_problems_add (p, se->line, "element %s: %s '%s': not allowed with the other attributes here",
+                machine_problems_add (p, se->line,
+                                      "element %s: %s '%s': not allowed with the other attributes "
+                                      "here",
                                       element, se->message, v);
               else if (r >= 0)
-                machine_problems_add (p, se->line, "element %s: %s '%s': expected %s", element, se->message,
-                                      v, value_rules[r].expected);
+                machine_problems_add (p, se->line, "element %s: %s '%s': expected %s", element,
+                                      se->message, v, value_rules[r].expected);
               else
                 {
                   g_autofree char *why = diagnose_node (se->node);
-                  machine_problems_add (p, se->line, "element %s: %s '%s'%s%s", element, se->message, v,
-                                        why ? ": " : "", why ? why : "");
+                  machine_problems_add (p, se->line, "element %s: %s '%s'%s%s", element,
+                                        se->message, v, why ? ": " : "", why ? why : "");
                 }
               xmlFree (value);
             }

@@ -64,9 +64,15 @@ escape (Writer *w, const char *name, const char *s, gboolean attribute)
     {
       switch (*c)
         {
-        case '&': g_string_append (w->out, "&amp;"); break;
-        case '<': g_string_append (w->out, "&lt;"); break;
-        case '>': g_string_append (w->out, "&gt;"); break;
+        case '&':
+          g_string_append (w->out, "&amp;");
+          break;
+        case '<':
+          g_string_append (w->out, "&lt;");
+          break;
+        case '>':
+          g_string_append (w->out, "&gt;");
+          break;
         case '"':
           if (attribute)
             g_string_append (w->out, "&quot;");
@@ -85,8 +91,12 @@ escape (Writer *w, const char *name, const char *s, gboolean attribute)
           else
             g_string_append_c (w->out, '\n');
           break;
-        case '\r': g_string_append (w->out, "&#13;"); break;
-        default: g_string_append_c (w->out, *c); break;
+        case '\r':
+          g_string_append (w->out, "&#13;");
+          break;
+        default:
+          g_string_append_c (w->out, *c);
+          break;
         }
     }
 }
@@ -392,7 +402,8 @@ fsync_dir (const char *dir)
 }
 
 gboolean
-machine_descriptor_write_file (const MachineDescriptor *m, const char *path, int mode, GError **error)
+machine_descriptor_write_file (const MachineDescriptor *m, const char *path, int mode,
+                               GError **error)
 {
   g_autofree char *text = NULL;
   g_autofree char *dir = NULL;
@@ -439,8 +450,8 @@ machine_descriptor_write_file (const MachineDescriptor *m, const char *path, int
   if (fd < 0)
     {
       saved = errno;
-      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: cannot create a temporary file in %s: %s",
-                   path, dir, g_strerror (saved));
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO,
+                   "%s: cannot create a temporary file in %s: %s", path, dir, g_strerror (saved));
       return FALSE;
     }
 
@@ -480,6 +491,7 @@ fail_fd:
   if (fd >= 0)
     close (fd);
   unlink (tmp);
-  g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: %s: %s", path, step, g_strerror (saved));
+  g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: %s: %s", path, step,
+               g_strerror (saved));
   return FALSE;
 }

@@ -192,8 +192,10 @@ json_disk (JsonBuilder *b, const MachineDisk *d)
   json_builder_add_boolean_value (b, d->incomplete);
   json_builder_set_member_name (b, "partition_table");
   json_builder_begin_object (b);
-  machine_json_add_string (b, "type", d->ptable == MACHINE_PTABLE_NONE ? "none"
-                                                       : machine_ptable_type_to_string (d->ptable));
+  machine_json_add_string (b, "type",
+                           d->ptable == MACHINE_PTABLE_NONE
+                             ? "none"
+                             : machine_ptable_type_to_string (d->ptable));
   machine_json_add_string (b, "signature", d->signature);
   machine_json_add_string (b, "guid", d->guid);
   machine_json_add_string (b, "unreadable", d->ptable_unreadable);

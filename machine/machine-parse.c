@@ -104,8 +104,9 @@ get_tristate (Builder *b, xmlNode *n, const char *name, MachineTristate *out)
 
   *out = MACHINE_TRISTATE_UNKNOWN;
   if (s != NULL && !machine_tristate_from_string (s, out))
-    machine_problems_add (&b->problems, node_line (n), "element %s: attribute %s: '%s' is not yes or no",
-                          (const char *) n->name, name, s);
+    machine_problems_add (&b->problems, node_line (n),
+                          "element %s: attribute %s: '%s' is not yes or no", (const char *) n->name,
+                          name, s);
 }
 
 static MachineOrigin *
@@ -177,8 +178,8 @@ build_hardware (Builder *b, xmlNode *n)
         {
           g_autofree char *type = get_attr (c, "type");
           if (!machine_firmware_from_string (type, &h->firmware))
-            machine_problems_add (&b->problems, node_line (c), "element firmware: unknown type '%s'",
-                                  type ? type : "");
+            machine_problems_add (&b->problems, node_line (c),
+                                  "element firmware: unknown type '%s'", type ? type : "");
         }
       else if (is_element (c, "system"))
         {
@@ -243,7 +244,8 @@ build_partition (Builder *b, xmlNode *n)
   get_uint (b, n, "number", G_MAXUINT32, &number, NULL);
   p = machine_partition_new ((guint32) number);
   if (kind != NULL && !machine_partition_kind_from_string (kind, &p->kind))
-    machine_problems_add (&b->problems, node_line (n), "element partition: unknown kind '%s'", kind);
+    machine_problems_add (&b->problems, node_line (n), "element partition: unknown kind '%s'",
+                          kind);
   get_uint (b, n, "start", G_MAXUINT64, &p->start, NULL);
   get_uint (b, n, "sectors", G_MAXUINT64, &p->sectors, NULL);
   p->type = get_attr (n, "type");
@@ -257,7 +259,8 @@ build_partition (Builder *b, xmlNode *n)
         p->has_attributes = TRUE;
       else
         machine_problems_add (&b->problems, node_line (n),
-                              "element partition: attribute attributes: '%s' is not 0x and hex digits",
+                              "element partition: attribute attributes: '%s' is not 0x and hex "
+                              "digits",
                               attributes);
     }
   get_tristate (b, n, "bootable", &p->bootable);

@@ -83,8 +83,8 @@ schema_get_locked (GError **error)
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_NO_SCHEMA,
-                   "%s: schema not found (set ASR_SCHEMA_DIR to the directory holding %s)",
-                   path, SCHEMA_FILE);
+                   "%s: schema not found (set ASR_SCHEMA_DIR to the directory holding %s)", path,
+                   SCHEMA_FILE);
       return NULL;
     }
 

@@ -15,7 +15,9 @@
 #include "machine.h"
 #include "machine-private.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (machine-error-quark, machine_error)
+/* clang-format on */
 
 /* --- enum string tables ------------------------------------------------- */
 
@@ -49,19 +51,19 @@ enum_from_string (const char *const *names, guint n, const char *s, int *out)
   return FALSE;
 }
 
-#define ENUM_FUNCS(prefix, Type, table)                                       \
-  const char *prefix##_to_string (Type v)                                     \
-  {                                                                           \
-    return enum_to_string (table, G_N_ELEMENTS (table), (int) v);             \
-  }                                                                           \
-  gboolean prefix##_from_string (const char *s, Type *out)                    \
-  {                                                                           \
-    int v;                                                                    \
-    g_return_val_if_fail (out != NULL, FALSE);                                \
-    if (!enum_from_string (table, G_N_ELEMENTS (table), s, &v))               \
-      return FALSE;                                                           \
-    *out = (Type) v;                                                          \
-    return TRUE;                                                              \
+#define ENUM_FUNCS(prefix, Type, table)                           \
+  const char *prefix##_to_string (Type v)                         \
+  {                                                               \
+    return enum_to_string (table, G_N_ELEMENTS (table), (int) v); \
+  }                                                               \
+  gboolean prefix##_from_string (const char *s, Type *out)        \
+  {                                                               \
+    int v;                                                        \
+    g_return_val_if_fail (out != NULL, FALSE);                    \
+    if (!enum_from_string (table, G_N_ELEMENTS (table), s, &v))   \
+      return FALSE;                                               \
+    *out = (Type) v;                                              \
+    return TRUE;                                                  \
   }
 
 ENUM_FUNCS (machine_tristate, MachineTristate, tristate_names)
@@ -554,7 +556,8 @@ gboolean
 machine_mbr_type_is_extended (const char *type)
 {
   return type != NULL
-         && (strcmp (type, "0x05") == 0 || strcmp (type, "0x0f") == 0 || strcmp (type, "0x85") == 0);
+         && (strcmp (type, "0x05") == 0 || strcmp (type, "0x0f") == 0
+             || strcmp (type, "0x85") == 0);
 }
 
 /* --- the backup set on disk --------------------------------------------- */

@@ -83,7 +83,7 @@ gboolean machine_controller_class_from_string (const char *s, MachineControllerC
 
 /* <origin><source disk= path= format=/> */
 typedef struct {
-  char *disk;   /* disk id, e.g. "disk0" */
+  char *disk; /* disk id, e.g. "disk0" */
   char *path;
   char *format; /* qemu format name */
   guint line;   /* line in the file read, 0 if built in C */
@@ -91,9 +91,9 @@ typedef struct {
 
 /* <origin captured= tool=> */
 typedef struct {
-  char *captured;      /* ISO 8601 UTC, e.g. 2026-11-25T15:00:00Z */
-  char *tool;          /* "asr 0.1.0" */
-  GPtrArray *sources;  /* MachineSource* */
+  char *captured;     /* ISO 8601 UTC, e.g. 2026-11-25T15:00:00Z */
+  char *tool;         /* "asr 0.1.0" */
+  GPtrArray *sources; /* MachineSource* */
 } MachineOrigin;
 
 /* <os name= version= hostname=/> */
@@ -118,32 +118,32 @@ typedef struct {
 
 /* <hardware> */
 typedef struct {
-  char *architecture;          /* x86_64, aarch64 */
+  char *architecture; /* x86_64, aarch64 */
   MachineFirmware firmware;
-  char *system_vendor;         /* <system vendor= product=/> */
+  char *system_vendor; /* <system vendor= product=/> */
   char *system_product;
-  char *machine_type;          /* <system machine-type=/>: libvirt machine type, e.g. pc-i440fx-7.2 */
-  char *cpu_vendor;            /* <cpu vendor= model= count=/> */
+  char *machine_type; /* <system machine-type=/>: libvirt machine type, e.g. pc-i440fx-7.2 */
+  char *cpu_vendor;   /* <cpu vendor= model= count=/> */
   char *cpu_model;
   guint32 cpu_count;
   gboolean has_cpu_count;
-  guint64 memory_bytes;        /* <memory bytes=/> */
+  guint64 memory_bytes; /* <memory bytes=/> */
   gboolean has_memory_bytes;
-  GPtrArray *controllers;      /* MachineController* */
+  GPtrArray *controllers; /* MachineController* */
 } MachineHardware;
 
 /* <image file= format= bytes= checksum=/>: a volume image in the backup set */
 typedef struct {
-  char *file;      /* plain name inside the backup directory */
-  char *format;    /* "qcow2" */
-  guint64 bytes;   /* guest-visible size */
-  char *checksum;  /* "asr-sha256-64k:<hex>" */
+  char *file;     /* plain name inside the backup directory */
+  char *format;   /* "qcow2" */
+  guint64 bytes;  /* guest-visible size */
+  char *checksum; /* "asr-sha256-64k:<hex>" */
   guint line;
 } MachineImage;
 
 /* <volume fs= uuid= label= mountpoint= critical=> */
 typedef struct {
-  char *fs;          /* ext4, xfs, vfat, swap, ...; NULL = none found */
+  char *fs; /* ext4, xfs, vfat, swap, ...; NULL = none found */
   char *uuid;
   char *label;
   char *mountpoint;
@@ -156,29 +156,29 @@ typedef struct {
 typedef struct {
   guint32 number;
   MachinePartitionKind kind;
-  guint64 start;       /* in logical sectors */
+  guint64 start; /* in logical sectors */
   guint64 sectors;
-  char *type;          /* MBR: "0x83"; GPT: type GUID */
-  char *guid;          /* GPT partition GUID */
-  char *name;          /* GPT partition name */
-  guint64 attributes;  /* GPT attribute bits */
+  char *type;         /* MBR: "0x83"; GPT: type GUID */
+  char *guid;         /* GPT partition GUID */
+  char *name;         /* GPT partition name */
+  guint64 attributes; /* GPT attribute bits */
   gboolean has_attributes;
   MachineTristate bootable; /* MBR active flag */
-  MachineVolume *volume; /* NULL: nothing recorded on it */
+  MachineVolume *volume;    /* NULL: nothing recorded on it */
   guint line;
 } MachinePartition;
 
 /* <boot-area bytes= image= checksum=/> */
 typedef struct {
   guint64 bytes;
-  char *image;     /* plain name inside the backup directory, NULL if not captured */
+  char *image; /* plain name inside the backup directory, NULL if not captured */
   char *checksum;
   guint line;
 } MachineBootArea;
 
 /* <in-use reason= detail=/> (probe only) */
 typedef struct {
-  char *reason;   /* mounted | swap | held | running-system | backup-set | locked */
+  char *reason; /* mounted | swap | held | running-system | backup-set | locked */
   char *detail;
 } MachineInUse;
 
@@ -189,18 +189,18 @@ typedef struct {
   MachineTristate boot;
   guint64 bytes;
   gboolean has_bytes;
-  guint32 logical_sector;      /* 0 = unknown */
-  guint32 physical_sector;     /* 0 = unknown */
+  guint32 logical_sector;  /* 0 = unknown */
+  guint32 physical_sector; /* 0 = unknown */
   char *bus;
   char *model;
   char *serial;
   char *wwn;
-  GPtrArray *by_id;            /* char*: <by-id> names */
-  GPtrArray *in_use;           /* MachineInUse* */
-  gboolean incomplete;         /* <incomplete/>: an interrupted restore */
+  GPtrArray *by_id;    /* char*: <by-id> names */
+  GPtrArray *in_use;   /* MachineInUse* */
+  gboolean incomplete; /* <incomplete/>: an interrupted restore */
   MachinePtableType ptable;
-  char *signature;             /* MBR disk signature, "0x1234abcd" */
-  char *guid;                  /* GPT disk GUID */
+  char *signature; /* MBR disk signature, "0x1234abcd" */
+  char *guid;      /* GPT disk GUID */
   /* <partition-table unreadable=>: probe found a table it could not read
    * (why, for the user); type, signature and GUID are what it could still
    * read, and no partitions are recorded.  NULL: read, or none found. */
@@ -208,23 +208,23 @@ typedef struct {
   /* GPT geometry, from <partition-table first-usable= entries-start=
    * entries= entry-bytes=>; 0 = unknown.  Restore needs them to write the
    * header the source had (sfdisk's first usable LBA is 2048, not 34). */
-  guint64 gpt_first_usable;    /* LBA */
-  guint64 gpt_entries_start;   /* LBA of the primary entry array */
-  guint32 gpt_entries;         /* number of entries */
-  guint32 gpt_entry_bytes;     /* size of one entry */
+  guint64 gpt_first_usable;  /* LBA */
+  guint64 gpt_entries_start; /* LBA of the primary entry array */
+  guint32 gpt_entries;       /* number of entries */
+  guint32 gpt_entry_bytes;   /* size of one entry */
   MachineBootArea *boot_area;
-  GPtrArray *partitions;       /* MachinePartition*, in document order */
-  guint line;                  /* of <disk>; of <partition-table> below */
+  GPtrArray *partitions; /* MachinePartition*, in document order */
+  guint line;            /* of <disk>; of <partition-table> below */
   guint ptable_line;
 } MachineDisk;
 
 /* <machine version=> */
 typedef struct {
   guint32 version;
-  MachineOrigin *origin;       /* NULL: absent */
-  MachineOs *os;               /* NULL: absent */
-  MachineHardware *hardware;   /* NULL: absent */
-  GPtrArray *disks;            /* MachineDisk* */
+  MachineOrigin *origin;     /* NULL: absent */
+  MachineOs *os;             /* NULL: absent */
+  MachineHardware *hardware; /* NULL: absent */
+  GPtrArray *disks;          /* MachineDisk* */
 } MachineDescriptor;
 
 /* Constructors return zeroed structs with their arrays allocated.  Every
@@ -290,25 +290,20 @@ char *machine_schema_dir (void);
 
 /* --- reading ------------------------------------------------------------ */
 
-
 /* Parse, validate against machine.rng, then check meaning.  @name is used
  * in messages ("name:line: ...").  Bounded: data above
  * MACHINE_DESCRIPTOR_MAX_BYTES, any DOCTYPE, entities, non-canonical
  * integers are refused.  Errors are MACHINE_ERROR; a message may hold
  * several lines, one per problem, each "name:line: message". */
-MachineDescriptor *machine_descriptor_parse_data (const char *data, gsize len,
-                                                  const char *name,
+MachineDescriptor *machine_descriptor_parse_data (const char *data, gsize len, const char *name,
                                                   GError **error);
-MachineDescriptor *machine_descriptor_parse_file (const char *path,
-                                                  GError **error);
+MachineDescriptor *machine_descriptor_parse_file (const char *path, GError **error);
 
 /* Meaning checks only (duplicate ids, overlaps, ...): run by the parser,
  * and by writers before they write.  @name as above.  Problems name the
  * element (disk[id=disk0]/partition[number=2]) and, for structs that came
  * from a file (line != 0), its line: "name:line: disk[id=disk0]/...: ...". */
-gboolean machine_descriptor_check (const MachineDescriptor *m,
-                                   const char *name,
-                                   GError **error);
+gboolean machine_descriptor_check (const MachineDescriptor *m, const char *name, GError **error);
 
 /* --- the backup set on disk --------------------------------------------- */
 
@@ -324,8 +319,8 @@ gboolean machine_descriptor_check (const MachineDescriptor *m,
  * with @error (MACHINE_ERROR_IO) when the set cannot be listed.  A @path
  * that does not exist is no member.
  */
-gboolean machine_backup_set_find_member (const char *backup_dir, const char *path,
-                                         char **member, GError **error);
+gboolean machine_backup_set_find_member (const char *backup_dir, const char *path, char **member,
+                                         GError **error);
 
 /* --- writing ------------------------------------------------------------ */
 
@@ -336,8 +331,7 @@ char *machine_descriptor_format (const MachineDescriptor *m, GError **error);
 
 /* Format, check, and write atomically (temporary file, fsync, rename)
  * with the given mode (0600 for backup sets). */
-gboolean machine_descriptor_write_file (const MachineDescriptor *m,
-                                        const char *path, int mode,
+gboolean machine_descriptor_write_file (const MachineDescriptor *m, const char *path, int mode,
                                         GError **error);
 
 G_END_DECLS

@@ -29,11 +29,13 @@ check_not_in_backup (const PlanBackup *backup, const char *argument, const char 
   if (strcmp (member, ".") == 0)
     g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                  "TARGET %s holds the backup set %s itself: restoring onto it would destroy "
-                 "the backup it reads; refused", argument, backup->dir);
+                 "the backup it reads; refused",
+                 argument, backup->dir);
   else
     g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                  "TARGET %s is %s, a file of the backup set %s: restoring onto it would "
-                 "destroy the backup it reads; refused", argument, member, backup->dir);
+                 "destroy the backup it reads; refused",
+                 argument, member, backup->dir);
   return FALSE;
 }
 

@@ -123,7 +123,7 @@ noncritical_index (const MachineDescriptor *src)
  * in use, the identity of a non-critical disk, an unreadable partition
  * table.  The rules plan and restore's last check before writing share. */
 typedef struct {
-  gboolean in_use;         /* any in-use reason but backup-set */
+  gboolean in_use; /* any in-use reason but backup-set */
   gboolean holds_backup;
   gboolean protected_disk;
   gboolean unreadable;
@@ -141,10 +141,10 @@ protection_reasons (GHashTable *noncritical, const MachineDisk *d, PlanProtectio
         p->holds_backup = TRUE;
       else
         p->in_use = TRUE;
-      add_exclusion (excluded, g_strdup_printf ("%s%s%s%s", in_use_phrase (iu->reason),
-                                                iu->detail ? " (" : "",
-                                                iu->detail ? iu->detail : "",
-                                                iu->detail ? ")" : ""));
+      add_exclusion (excluded,
+                     g_strdup_printf ("%s%s%s%s", in_use_phrase (iu->reason),
+                                      iu->detail ? " (" : "", iu->detail ? iu->detail : "",
+                                      iu->detail ? ")" : ""));
     }
   g_autofree char *ik = lower_identity_key (d);
   const MachineDisk *nc = ik ? g_hash_table_lookup (noncritical, ik) : NULL;
@@ -153,17 +153,16 @@ protection_reasons (GHashTable *noncritical, const MachineDisk *d, PlanProtectio
       p->protected_disk = TRUE;
       g_autofree char *ident = plan_disk_identity (d);
       add_exclusion (excluded,
-                     g_strdup_printf ("carries the %s of the backup's non-critical disk %s",
-                                      ident, nc->id));
+                     g_strdup_printf ("carries the %s of the backup's non-critical disk %s", ident,
+                                      nc->id));
     }
   g_autofree char *wk = d->wwn ? lower_key ("wwn:", d->wwn) : NULL;
   const MachineDisk *ncw = wk ? g_hash_table_lookup (noncritical, wk) : NULL;
   if (ncw)
     p->protected_disk = TRUE;
   if (ncw && ncw != nc)
-    add_exclusion (excluded,
-                   g_strdup_printf ("has the WWN %s of the backup's non-critical disk %s",
-                                    d->wwn, ncw->id));
+    add_exclusion (excluded, g_strdup_printf ("has the WWN %s of the backup's non-critical disk %s",
+                                              d->wwn, ncw->id));
   /* A table asr cannot read is not a blank disk: Linux may read it, and
    * what it holds is unknown.  Only the user can say it may go. */
   if (d->ptable_unreadable)
@@ -171,9 +170,11 @@ protection_reasons (GHashTable *noncritical, const MachineDisk *d, PlanProtectio
       p->unreadable = TRUE;
       add_exclusion (excluded,
                      g_strdup_printf ("its partition table cannot be read (%s), so what it "
-                                      "holds is unknown%s", d->ptable_unreadable,
+                                      "holds is unknown%s",
+                                      d->ptable_unreadable,
                                       p->protected_disk || p->holds_backup || p->in_use
-                                        ? "" : ": only a --map naming it writes it"));
+                                        ? ""
+                                        : ": only a --map naming it writes it"));
     }
 }
 
@@ -193,7 +194,8 @@ take_target_hardware (PlanCtx *ctx, GPtrArray *targets, GError **error)
         {
           g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                        "TARGETs %s and %s both describe a machine's hardware: "
-                       "a plan restores onto one machine", hw_from->argument, t->argument);
+                       "a plan restores onto one machine",
+                       hw_from->argument, t->argument);
           return FALSE;
         }
       hw_from = t;
@@ -236,8 +238,8 @@ target_disk_judge (GHashTable *noncritical, PlanTDisk *td)
   td->protected_disk = prot.protected_disk;
   td->unreadable = prot.unreadable;
   /* the one exclusion a --map lifts */
-  td->map_only = prot.unreadable && !prot.in_use && !prot.holds_backup
-                 && !prot.protected_disk && d->has_bytes;
+  td->map_only
+    = prot.unreadable && !prot.in_use && !prot.holds_backup && !prot.protected_disk && d->has_bytes;
   if (!d->has_bytes)
     add_exclusion (&excluded, g_strdup ("its size is not recorded"));
 
@@ -266,7 +268,8 @@ gather_target_disks (PlanCtx *ctx, GPtrArray *targets)
           const MachineDisk *d = g_ptr_array_index (m->disks, j);
           PlanTDisk *td = &ctx->targets[k];
           /* Several TARGETs are numbered as `asr probe` numbers them. */
-          g_autofree char *name = targets->len == 1 ? g_strdup (d->id) : g_strdup_printf ("disk%u", k);
+          g_autofree char *name
+            = targets->len == 1 ? g_strdup (d->id) : g_strdup_printf ("disk%u", k);
 
           td->disk = d;
           td->out = target_disk_describe (t, d, name);
@@ -352,8 +355,8 @@ describe_layout (const MachineDisk *d)
   for (guint i = 0; i < d->partitions->len; i++)
     {
       const MachinePartition *p = g_ptr_array_index (d->partitions, i);
-      g_string_append_printf (s, "%s p%u %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT,
-                              i ? "," : ";", p->number, p->start, p->sectors);
+      g_string_append_printf (s, "%s p%u %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT, i ? "," : ";",
+                              p->number, p->start, p->sectors);
     }
   if (d->incomplete)
     g_string_append (s, "; marked by an unfinished restore");
@@ -388,10 +391,11 @@ static gboolean
 target_matches (const PlanTDisk *t, const char *spec)
 {
   const PlanTargetDisk *o = t->out;
-  const char *byid = g_str_has_prefix (spec, "/dev/disk/by-id/") ? spec + strlen ("/dev/disk/by-id/")
-                                                                 : spec;
+  const char *byid
+    = g_str_has_prefix (spec, "/dev/disk/by-id/") ? spec + strlen ("/dev/disk/by-id/") : spec;
 
-  if (plan_id_equal (o->name, spec) || plan_id_equal (o->serial, spec) || plan_id_equal (o->wwn, spec))
+  if (plan_id_equal (o->name, spec) || plan_id_equal (o->serial, spec)
+      || plan_id_equal (o->wwn, spec))
     return TRUE;
   /* Paths are file names: compared exactly. */
   if (g_strcmp0 (o->path, spec) == 0)
@@ -439,8 +443,8 @@ resolve_maps (PlanCtx *ctx, GError **error)
                          r->source, r->target, r->source);
           else
             g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
-                         "--map %s=%s: the backup has no disk %s (its disks: %s)",
-                         r->source, r->target, r->source, names);
+                         "--map %s=%s: the backup has no disk %s (its disks: %s)", r->source,
+                         r->target, r->source, names);
           return FALSE;
         }
       for (guint j = 0; j < ctx->n_targets; j++)
@@ -450,8 +454,9 @@ resolve_maps (PlanCtx *ctx, GError **error)
               {
                 g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                              "--map %s=%s: %s matches several target disks (%s and %s): "
-                             "name one by its id", r->source, r->target, r->target,
-                             ctx->targets[found].out->name, ctx->targets[j].out->name);
+                             "name one by its id",
+                             r->source, r->target, r->target, ctx->targets[found].out->name,
+                             ctx->targets[j].out->name);
                 return FALSE;
               }
             found = (int) j;
@@ -461,15 +466,16 @@ resolve_maps (PlanCtx *ctx, GError **error)
           g_autofree char *names = list_names (ctx, FALSE);
           g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                        "--map %s=%s: no target disk has the id, serial, WWN, by-id name or "
-                       "path %s (target disks: %s)", r->source, r->target, r->target, names);
+                       "path %s (target disks: %s)",
+                       r->source, r->target, r->target, names);
           return FALSE;
         }
       if (ctx->targets[found].assigned >= 0)
         {
           const PlanSDisk *other = &ctx->sources[ctx->targets[found].assigned];
           g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
-                       "--map %s=%s: target disk %s is already the target of --map %s",
-                       r->source, r->target, ctx->targets[found].out->name, other->map_spec);
+                       "--map %s=%s: target disk %s is already the target of --map %s", r->source,
+                       r->target, ctx->targets[found].out->name, other->map_spec);
           return FALSE;
         }
       s->target = found;
@@ -563,10 +569,10 @@ search (PlanCtx *ctx, gboolean identity)
 
   if (identity)
     {
-      g_autoptr (GHashTable) sig = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                          (GDestroyNotify) g_array_unref);
-      g_autoptr (GHashTable) ser = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                          (GDestroyNotify) g_array_unref);
+      g_autoptr (GHashTable) sig
+        = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+      g_autoptr (GHashTable) ser
+        = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
       for (guint i = 0; i < ctx->n_targets; i++)
         {
           const MachineDisk *d = ctx->targets[i].disk;
@@ -589,8 +595,10 @@ search (PlanCtx *ctx, gboolean identity)
           PlanSDisk *s = &ctx->sources[i];
           if (s->target >= 0)
             continue;
-          g_autofree char *ks = s->disk->serial && *s->disk->serial ? lower_key ("serial:", s->disk->serial) : NULL;
-          g_autofree char *kw = s->disk->wwn && *s->disk->wwn ? lower_key ("wwn:", s->disk->wwn) : NULL;
+          g_autofree char *ks
+            = s->disk->serial && *s->disk->serial ? lower_key ("serial:", s->disk->serial) : NULL;
+          g_autofree char *kw
+            = s->disk->wwn && *s->disk->wwn ? lower_key ("wwn:", s->disk->wwn) : NULL;
           pin_by_key (ctx, ser, s, kw, PLAN_PIN_SERIAL);
           pin_by_key (ctx, ser, s, ks, PLAN_PIN_SERIAL);
         }
@@ -648,7 +656,8 @@ explain_unmapped (const PlanCtx *ctx, const PlanSDisk *s)
       if (!t->eligible)
         {
           if (big && excluded->len < 400)
-            g_string_append_printf (excluded, "; target %s (%" G_GUINT64_FORMAT " bytes) would fit but %s",
+            g_string_append_printf (excluded,
+                                    "; target %s (%" G_GUINT64_FORMAT " bytes) would fit but %s",
                                     t->out->name, t->disk->bytes, t->out->excluded);
           continue;
         }
@@ -667,16 +676,19 @@ explain_unmapped (const PlanCtx *ctx, const PlanSDisk *s)
     }
 
   if (taken->len)
-    g_string_append_printf (r, "every eligible target disk of at least %" G_GUINT64_FORMAT
-                            " bytes is taken: %s", s->disk->bytes, taken->str);
+    g_string_append_printf (r,
+                            "every eligible target disk of at least %" G_GUINT64_FORMAT
+                            " bytes is taken: %s",
+                            s->disk->bytes, taken->str);
   else if (largest)
     {
       guint64 short_by = s->disk->bytes - largest->disk->bytes;
-      g_string_append_printf (r, "no eligible target disk has %" G_GUINT64_FORMAT
+      g_string_append_printf (r,
+                              "no eligible target disk has %" G_GUINT64_FORMAT
                               " bytes: the largest, target %s, has %" G_GUINT64_FORMAT
                               " (%" G_GUINT64_FORMAT " byte%s too small)",
-                              s->disk->bytes, largest->out->name, largest->disk->bytes,
-                              short_by, short_by == 1 ? "" : "s");
+                              s->disk->bytes, largest->out->name, largest->disk->bytes, short_by,
+                              short_by == 1 ? "" : "s");
     }
   else
     g_string_append_printf (r, "no eligible target disk with %u-byte sectors", s->sector);
@@ -709,7 +721,8 @@ plan_map_disks (PlanCtx *ctx, GError **error)
       else
         {
           for (guint i = 0; i < ctx->n_targets; i++)
-            if (ctx->targets[i].assigned >= 0 && ctx->sources[ctx->targets[i].assigned].pin != PLAN_PIN_MAP)
+            if (ctx->targets[i].assigned >= 0
+                && ctx->sources[ctx->targets[i].assigned].pin != PLAN_PIN_MAP)
               ctx->targets[i].assigned = -1;
           for (guint i = 0; i < ctx->n_sources; i++)
             {
@@ -752,9 +765,10 @@ plan_map_disks (PlanCtx *ctx, GError **error)
               break;
             case PLAN_PIN_CAPACITY:
             case PLAN_PIN_NONE:
-              m->reason = g_strdup_printf ("smallest free eligible disk of at least %" G_GUINT64_FORMAT
-                                           " bytes with %u-byte sectors",
-                                           s->disk->bytes, s->sector);
+              m->reason
+                = g_strdup_printf ("smallest free eligible disk of at least %" G_GUINT64_FORMAT
+                                   " bytes with %u-byte sectors",
+                                   s->disk->bytes, s->sector);
               break;
             }
         }
@@ -783,20 +797,23 @@ check_disk_count (PlanCtx *ctx)
     if (ctx->targets[i].eligible || (ctx->targets[i].map_only && ctx->targets[i].assigned >= 0))
       eligible++;
   if (ctx->n_sources == 0)
-    plan_check_add (c, PLAN_STATUS_FAIL, "the backup has no critical disk: there is nothing to restore");
+    plan_check_add (c, PLAN_STATUS_FAIL,
+                    "the backup has no critical disk: there is nothing to restore");
   else if (ctx->n_targets == 0)
-    plan_check_add (c, PLAN_STATUS_FAIL, "the target has no disks; the backup has %u critical disk%s",
-                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s");
+    plan_check_add (c, PLAN_STATUS_FAIL,
+                    "the target has no disks; the backup has %u critical disk%s", ctx->n_sources,
+                    ctx->n_sources == 1 ? "" : "s");
   else if (eligible < ctx->n_sources)
     plan_check_add (c, PLAN_STATUS_FAIL,
-                    "%u critical disk%s need%s %u distinct target disk%s; only %u of the %u target disks %s eligible",
+                    "%u critical disk%s need%s %u distinct target disk%s; only %u of the %u target "
+                    "disks %s eligible",
                     ctx->n_sources, ctx->n_sources == 1 ? "" : "s", ctx->n_sources == 1 ? "s" : "",
-                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s",
-                    eligible, ctx->n_targets, eligible == 1 ? "is" : "are");
+                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s", eligible, ctx->n_targets,
+                    eligible == 1 ? "is" : "are");
   else
     plan_check_add (c, PLAN_STATUS_PASS, "%u critical disk%s, %u eligible target disk%s of %u",
-                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s",
-                    eligible, eligible == 1 ? "" : "s", ctx->n_targets);
+                    ctx->n_sources, ctx->n_sources == 1 ? "" : "s", eligible,
+                    eligible == 1 ? "" : "s", ctx->n_targets);
   g_ptr_array_add (ctx->plan->checks, c);
 }
 
@@ -828,18 +845,22 @@ check_noncritical (PlanCtx *ctx)
       if (!t->protected_disk && !t->holds_backup)
         continue;
       if (t->assigned >= 0)
-        plan_check_add (c, PLAN_STATUS_FAIL, "target %s %s: --map %s would write it",
-                        t->out->name, t->out->excluded, ctx->sources[t->assigned].map_spec);
+        plan_check_add (c, PLAN_STATUS_FAIL, "target %s %s: --map %s would write it", t->out->name,
+                        t->out->excluded, ctx->sources[t->assigned].map_spec);
       else
-        plan_check_add (c, PLAN_STATUS_PASS, "target %s %s: never written", t->out->name, t->out->excluded);
+        plan_check_add (c, PLAN_STATUS_PASS, "target %s %s: never written", t->out->name,
+                        t->out->excluded);
     }
   if (c->findings->len == 0)
     {
       if (n_nc == 0)
-        plan_check_add (c, PLAN_STATUS_PASS, "the backup has no non-critical disks, and no target disk holds the backup set");
+        plan_check_add (c, PLAN_STATUS_PASS,
+                        "the backup has no non-critical disks, and no target disk holds the backup "
+                        "set");
       else
         plan_check_add (c, PLAN_STATUS_PASS,
-                        "no target disk carries the signature/GUID or WWN of the backup's %u non-critical disk%s or holds the backup set",
+                        "no target disk carries the signature/GUID or WWN of the backup's %u "
+                        "non-critical disk%s or holds the backup set",
                         n_nc, n_nc == 1 ? "" : "s");
     }
   g_ptr_array_add (ctx->plan->checks, c);
@@ -870,7 +891,8 @@ check_in_use (PlanCtx *ctx)
         }
       if (t->disk->incomplete && t->assigned >= 0)
         plan_check_add (c, PLAN_STATUS_WARN,
-                        "target %s was left by an interrupted restore: it will be rewritten from the start",
+                        "target %s was left by an interrupted restore: it will be rewritten from "
+                        "the start",
                         t->out->name);
       else if (t->disk->incomplete)
         plan_check_add (c, PLAN_STATUS_WARN,
@@ -879,7 +901,8 @@ check_in_use (PlanCtx *ctx)
     }
   if (c->findings->len == 0)
     plan_check_add (c, PLAN_STATUS_PASS,
-                    "no target disk is recorded as mounted, swap, held or holding the running system");
+                    "no target disk is recorded as mounted, swap, held or holding the running "
+                    "system");
   g_ptr_array_add (ctx->plan->checks, c);
 }
 
@@ -894,35 +917,39 @@ check_capacity (PlanCtx *ctx)
       const PlanMapping *m = g_ptr_array_index (ctx->plan->mappings, i);
       if (s->target < 0)
         {
-          plan_check_add (c, PLAN_STATUS_FAIL, "%s (%" G_GUINT64_FORMAT " bytes): %s",
-                          s->disk->id, s->disk->bytes, m->reason);
+          plan_check_add (c, PLAN_STATUS_FAIL, "%s (%" G_GUINT64_FORMAT " bytes): %s", s->disk->id,
+                          s->disk->bytes, m->reason);
           continue;
         }
       const PlanTDisk *t = &ctx->targets[s->target];
       if (!s->disk->has_bytes)
-        plan_check_add (c, PLAN_STATUS_FAIL, "%s → target %s: the size of %s is not recorded in the backup",
-                        s->disk->id, tname (ctx, s->target), s->disk->id);
+        plan_check_add (c, PLAN_STATUS_FAIL,
+                        "%s → target %s: the size of %s is not recorded in the backup", s->disk->id,
+                        tname (ctx, s->target), s->disk->id);
       else if (!t->disk->has_bytes)
-        plan_check_add (c, PLAN_STATUS_FAIL, "%s → target %s: the size of target %s is not recorded",
-                        s->disk->id, tname (ctx, s->target), tname (ctx, s->target));
+        plan_check_add (c, PLAN_STATUS_FAIL,
+                        "%s → target %s: the size of target %s is not recorded", s->disk->id,
+                        tname (ctx, s->target), tname (ctx, s->target));
       else if (t->disk->bytes < s->disk->bytes)
         {
           guint64 d = s->disk->bytes - t->disk->bytes;
           plan_check_add (c, PLAN_STATUS_FAIL,
-                          "%s → target %s: target %s has %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT
-                          " byte%s fewer than %s's %" G_GUINT64_FORMAT,
+                          "%s → target %s: target %s has %" G_GUINT64_FORMAT
+                          " bytes, %" G_GUINT64_FORMAT " byte%s fewer than %s's %" G_GUINT64_FORMAT,
                           s->disk->id, t->out->name, t->out->name, t->disk->bytes, d,
                           d == 1 ? "" : "s", s->disk->id, s->disk->bytes);
         }
       else
-        plan_check_add (c, PLAN_STATUS_PASS, "%s (%" G_GUINT64_FORMAT " bytes) → target %s (%" G_GUINT64_FORMAT
+        plan_check_add (c, PLAN_STATUS_PASS,
+                        "%s (%" G_GUINT64_FORMAT " bytes) → target %s (%" G_GUINT64_FORMAT
                         " bytes): %" G_GUINT64_FORMAT " bytes spare",
                         s->disk->id, s->disk->bytes, t->out->name, t->disk->bytes,
                         t->disk->bytes - s->disk->bytes);
     }
   if (ctx->identity_dropped)
     plan_check_add (c, PLAN_STATUS_WARN,
-                    "keeping every signature/GUID and serial/WWN match left a disk without a target; "
+                    "keeping every signature/GUID and serial/WWN match left a disk without a "
+                    "target; "
                     "this mapping ignores those matches so that every disk has one");
   if (c->findings->len == 0)
     plan_check_add (c, PLAN_STATUS_FAIL, "no critical disk to compare");
@@ -943,14 +970,16 @@ check_sector_size (PlanCtx *ctx)
       if (s->sector != t->sector)
         plan_check_add (c, PLAN_STATUS_FAIL,
                         s->sector < t->sector
-                          ? "%s → target %s: a %u-byte-sector layout cannot go to a disk with %u-byte logical sectors as is"
-                          : "%s → target %s: a %u-byte-sector layout is recreated in its own sector units, not converted to %u-byte sectors",
+                          ? "%s → target %s: a %u-byte-sector layout cannot go to a disk with "
+                            "%u-byte logical sectors as is"
+                          : "%s → target %s: a %u-byte-sector layout is recreated in its own "
+                            "sector units, not converted to %u-byte sectors",
                         s->disk->id, t->out->name, s->sector, t->sector);
       else if (s->disk->logical_sector == 0 || t->disk->logical_sector == 0)
         plan_check_add (c, PLAN_STATUS_WARN,
-                        "%s → target %s: not compared: the logical sector size of %s%s is not recorded (taken as 512)",
-                        s->disk->id, t->out->name,
-                        s->disk->logical_sector == 0 ? "" : "target ",
+                        "%s → target %s: not compared: the logical sector size of %s%s is not "
+                        "recorded (taken as 512)",
+                        s->disk->id, t->out->name, s->disk->logical_sector == 0 ? "" : "target ",
                         s->disk->logical_sector == 0 ? s->disk->id : t->out->name);
       else
         plan_check_add (c, PLAN_STATUS_PASS, "%s → target %s: %u-byte logical sectors on both",

@@ -7,9 +7,9 @@
 /* A target disk while planning. */
 typedef struct {
   const MachineDisk *disk;
-  PlanTargetDisk *out;     /* owned by plan->targets */
-  guint index;             /* target order */
-  guint32 sector;          /* effective logical sector: unknown counts as 512 */
+  PlanTargetDisk *out; /* owned by plan->targets */
+  guint index;         /* target order */
+  guint32 sector;      /* effective logical sector: unknown counts as 512 */
   gboolean eligible;
   gboolean protected_disk; /* carries a source non-critical disk's identity */
   gboolean holds_backup;   /* in-use reason backup-set */
@@ -20,26 +20,26 @@ typedef struct {
 
 typedef enum {
   PLAN_PIN_NONE = 0,
-  PLAN_PIN_MAP,            /* --map */
-  PLAN_PIN_SIGNATURE,      /* signature/GUID match */
-  PLAN_PIN_SERIAL,         /* serial/WWN match */
-  PLAN_PIN_CAPACITY,       /* smallest sufficient eligible disk */
+  PLAN_PIN_MAP,       /* --map */
+  PLAN_PIN_SIGNATURE, /* signature/GUID match */
+  PLAN_PIN_SERIAL,    /* serial/WWN match */
+  PLAN_PIN_CAPACITY,  /* smallest sufficient eligible disk */
 } PlanPin;
 
 /* A source critical disk while planning. */
 typedef struct {
   const MachineDisk *disk;
-  guint index;             /* among the critical disks */
+  guint index; /* among the critical disks */
   guint32 sector;
-  int target;              /* PlanTDisk index, -1 when unmapped */
+  int target; /* PlanTDisk index, -1 when unmapped */
   PlanPin pin;
-  char *map_spec;          /* the --map that pinned it */
+  char *map_spec; /* the --map that pinned it */
 } PlanSDisk;
 
 typedef struct {
   const PlanBackup *backup;
   const MachineDescriptor *src;
-  const MachineHardware *thw;   /* the target's hardware, NULL unknown */
+  const MachineHardware *thw; /* the target's hardware, NULL unknown */
   const PlanOptions *opt;
   PlanSDisk *sources;
   guint n_sources;

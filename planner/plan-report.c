@@ -110,7 +110,8 @@ plan_format_text (const Plan *p)
       for (guint j = 0; j < c->findings->len; j++)
         {
           const PlanFinding *f = g_ptr_array_index (c->findings, j);
-          g_string_append_printf (s, "        %s  %s\n", plan_status_to_string (f->status), f->message);
+          g_string_append_printf (s, "        %s  %s\n", plan_status_to_string (f->status),
+                                  f->message);
         }
     }
 
@@ -146,7 +147,7 @@ plan_format_text (const Plan *p)
           g_autofree char *from = g_strcmp0 (d->name, d->disk_id) == 0
                                     ? g_strdup (d->argument)
                                     : g_strdup_printf ("%s %s", d->argument, d->disk_id);
-          g_autofree char *use = d->source ? g_strdup_printf ("restore %s%s%s", d->source,
+          g_autofree char *use = d->source     ? g_strdup_printf ("restore %s%s%s", d->source,
                                                               d->excluded ? " despite: " : "",
                                                               d->excluded ? d->excluded : "")
                                  : d->excluded ? g_strdup_printf ("excluded: %s", d->excluded)

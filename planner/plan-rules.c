@@ -19,7 +19,6 @@
 
 #include "plan-private.h"
 
-
 static PlanStatus
 mismatch_status (const PlanCtx *ctx)
 {
@@ -49,7 +48,8 @@ check_architecture (PlanCtx *ctx)
   else
     plan_check_add (c, PLAN_STATUS_FAIL,
                     "the backup is %s, the target %s: a restored system does not run on "
-                    "another architecture (in either mode)", a, b);
+                    "another architecture (in either mode)",
+                    a, b);
   g_ptr_array_add (ctx->plan->checks, c);
 }
 
@@ -174,7 +174,8 @@ check_hardware (PlanCtx *ctx)
   if (!ca || !cb)
     plan_check_add (c, PLAN_STATUS_WARN, "CPU: not compared: %s its vendor and model",
                     unknown_side (ca, cb));
-  else if (plan_id_equal (a->cpu_vendor, b->cpu_vendor) && plan_id_equal (a->cpu_model, b->cpu_model))
+  else if (plan_id_equal (a->cpu_vendor, b->cpu_vendor)
+           && plan_id_equal (a->cpu_model, b->cpu_model))
     plan_check_add (c, PLAN_STATUS_PASS, "CPU: %s on both", cpu_a);
   else
     plan_check_add (c, bad, "CPU differs: backup %s, target %s", cpu_a, cpu_b);
@@ -184,12 +185,15 @@ check_hardware (PlanCtx *ctx)
     plan_check_add (c, PLAN_STATUS_WARN, "memory: not compared: %s its size",
                     unknown_side (a->has_memory_bytes, b->has_memory_bytes));
   else if (b->memory_bytes < a->memory_bytes)
-    plan_check_add (c, bad, "memory: the target has %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT
+    plan_check_add (c, bad,
+                    "memory: the target has %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT
                     " fewer than the backup's %" G_GUINT64_FORMAT,
                     b->memory_bytes, a->memory_bytes - b->memory_bytes, a->memory_bytes);
   else
-    plan_check_add (c, PLAN_STATUS_PASS, "memory: the target has %" G_GUINT64_FORMAT
-                    " bytes, the backup %" G_GUINT64_FORMAT, b->memory_bytes, a->memory_bytes);
+    plan_check_add (c, PLAN_STATUS_PASS,
+                    "memory: the target has %" G_GUINT64_FORMAT
+                    " bytes, the backup %" G_GUINT64_FORMAT,
+                    b->memory_bytes, a->memory_bytes);
 
   /* storage controllers */
   g_autoptr (GPtrArray) ka = storage_keys (a);
@@ -206,10 +210,12 @@ check_hardware (PlanCtx *ctx)
       else
         {
           if (only_b)
-            plan_check_add (c, bad, "storage controllers: the target has %s, which the backup has not",
+            plan_check_add (c, bad,
+                            "storage controllers: the target has %s, which the backup has not",
                             only_b);
           if (only_a)
-            plan_check_add (c, bad, "storage controllers: the backup has %s, which the target has not",
+            plan_check_add (c, bad,
+                            "storage controllers: the backup has %s, which the target has not",
                             only_a);
         }
       if (ctx->opt->mode == PLAN_MODE_MIGRATE)
@@ -233,17 +239,22 @@ check_hardware (PlanCtx *ctx)
               g_autofree char *k = controller_key (ctl);
               if (ctl->driver == NULL)
                 plan_check_add (c, PLAN_STATUS_WARN,
-                                "storage controller %s: its driver is not recorded: whether the backup's OS can use it is not known", k);
+                                "storage controller %s: its driver is not recorded: whether the "
+                                "backup's OS can use it is not known",
+                                k);
               else if (!g_hash_table_contains (drivers, ctl->driver))
                 plan_check_add (c, PLAN_STATUS_WARN,
                                 "storage controller %s: driver %s is not known to the backup's OS "
-                                "(judged only by the drivers of the backup's own storage controllers); "
-                                "its initramfs may not load it", k, ctl->driver);
+                                "(judged only by the drivers of the backup's own storage "
+                                "controllers); "
+                                "its initramfs may not load it",
+                                k, ctl->driver);
             }
         }
     }
 
-  plan_check_add (c, PLAN_STATUS_PASS, "video and network adapters are not compared: they may differ");
+  plan_check_add (c, PLAN_STATUS_PASS,
+                  "video and network adapters are not compared: they may differ");
   g_ptr_array_add (ctx->plan->checks, c);
 }
 
@@ -260,22 +271,21 @@ plan_rules_hardware (PlanCtx *ctx)
 /* One image through the caller's vetting: what restore would refuse is
  * refused here already, with the same words. */
 static gboolean
-check_one_image (PlanCtx *ctx, PlanCheck *c, const char *what, const char *file,
-                 const char *format, guint64 bytes, const char *checksum, GError **error)
+check_one_image (PlanCtx *ctx, PlanCheck *c, const char *what, const char *file, const char *format,
+                 guint64 bytes, const char *checksum, GError **error)
 {
   PlanImageVerdict verdict = PLAN_IMAGE_OK;
   g_autofree char *why = NULL;
 
-  if (!ctx->opt->vet_image (ctx->backup->dir, file, format, bytes, checksum,
-                            ctx->opt->check_images, &verdict, &why,
-                            ctx->opt->vet_image_opaque, error))
+  if (!ctx->opt->vet_image (ctx->backup->dir, file, format, bytes, checksum, ctx->opt->check_images,
+                            &verdict, &why, ctx->opt->vet_image_opaque, error))
     return FALSE;
   switch (verdict)
     {
     case PLAN_IMAGE_REFUSED:
       g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
-                   "%s: image %s of the backup set %s is refused: %s", what, file,
-                   ctx->backup->dir, why ? why : "no reason given");
+                   "%s: image %s of the backup set %s is refused: %s", what, file, ctx->backup->dir,
+                   why ? why : "no reason given");
       return FALSE;
     case PLAN_IMAGE_CHECKSUM_MISMATCH:
       plan_check_add (c, PLAN_STATUS_FAIL, "%s: %s: %s", what, file,
@@ -322,16 +332,17 @@ plan_rules_images (PlanCtx *ctx, GError **error)
         {
           const MachinePartition *part = g_ptr_array_index (d->partitions, p);
           const MachineVolume *v = part->volume;
-          g_autofree char *what = g_strdup_printf ("%s p%u%s%s%s", d->id, part->number,
-                                                   v && v->mountpoint ? " (" : "",
-                                                   v && v->mountpoint ? v->mountpoint : "",
-                                                   v && v->mountpoint ? ")" : "");
+          g_autofree char *what
+            = g_strdup_printf ("%s p%u%s%s%s", d->id, part->number, v && v->mountpoint ? " (" : "",
+                               v && v->mountpoint ? v->mountpoint : "",
+                               v && v->mountpoint ? ")" : "");
           if (v == NULL)
             continue;
           if (v->image == NULL)
             {
               if (v->critical == MACHINE_TRISTATE_YES)
-                plan_check_add (c, PLAN_STATUS_FAIL, "%s: a critical volume without an image", what);
+                plan_check_add (c, PLAN_STATUS_FAIL, "%s: a critical volume without an image",
+                                what);
               continue;
             }
           n++;
@@ -373,8 +384,9 @@ plan_rules_volumes (PlanCtx *ctx)
     {
       const PlanSDisk *s = &ctx->sources[i];
       const MachineDisk *d = s->disk;
-      g_autofree char *to = s->target >= 0 ? g_strdup_printf ("target %s", ctx->targets[s->target].out->name)
-                                            : g_strdup ("its target");
+      g_autofree char *to = s->target >= 0
+                              ? g_strdup_printf ("target %s", ctx->targets[s->target].out->name)
+                              : g_strdup ("its target");
 
       for (guint p = 0; p < d->partitions->len; p++)
         {
@@ -384,18 +396,20 @@ plan_rules_volumes (PlanCtx *ctx)
           if (part->kind == MACHINE_PARTITION_KIND_EXTENDED)
             continue;
           if (v && v->image)
-            plan_check_add (c, PLAN_STATUS_PASS, "%s p%u (%s): restored onto %s from %s",
-                            d->id, part->number, desc, to, v->image->file);
+            plan_check_add (c, PLAN_STATUS_PASS, "%s p%u (%s): restored onto %s from %s", d->id,
+                            part->number, desc, to, v->image->file);
           else if (v && g_strcmp0 (v->fs, "swap") == 0)
             plan_check_add (c, PLAN_STATUS_PASS, "%s p%u (%s): recreated on %s with the same UUID",
                             d->id, part->number, desc, to);
           else if (v && v->fs)
             plan_check_add (c, PLAN_STATUS_WARN,
-                            "%s p%u (%s): not captured: recreated empty on %s (same UUID and label, so fstab still mounts it); its data is not in the backup",
+                            "%s p%u (%s): not captured: recreated empty on %s (same UUID and "
+                            "label, so fstab still mounts it); its data is not in the backup",
                             d->id, part->number, desc, to);
           else
             plan_check_add (c, PLAN_STATUS_WARN,
-                            "%s p%u (%s): not captured: the partition is recreated on %s, its contents are not",
+                            "%s p%u (%s): not captured: the partition is recreated on %s, its "
+                            "contents are not",
                             d->id, part->number, desc, to);
         }
 
@@ -404,7 +418,9 @@ plan_rules_volumes (PlanCtx *ctx)
       const PlanTDisk *t = &ctx->targets[s->target];
       if (t->disk->ptable == MACHINE_PTABLE_NONE && t->disk->partitions->len == 0)
         {
-          plan_check_add (c, PLAN_STATUS_PASS, "target %s: no partition table recorded: nothing on it is known to be lost",
+          plan_check_add (c, PLAN_STATUS_PASS,
+                          "target %s: no partition table recorded: nothing on it is known to be "
+                          "lost",
                           t->out->name);
           continue;
         }
@@ -418,16 +434,18 @@ plan_rules_volumes (PlanCtx *ctx)
                           t->disk->ptable_unreadable, d->id);
           continue;
         }
-      plan_check_add (c, PLAN_STATUS_WARN, "target %s: its partition table%s%s%s is replaced by the layout of the backup's %s",
-                      t->out->name,
-                      ident ? " (" : "", ident ? ident : "", ident ? ")" : "", d->id);
+      plan_check_add (c, PLAN_STATUS_WARN,
+                      "target %s: its partition table%s%s%s is replaced by the layout of the "
+                      "backup's %s",
+                      t->out->name, ident ? " (" : "", ident ? ident : "", ident ? ")" : "", d->id);
       for (guint p = 0; p < t->disk->partitions->len; p++)
         {
           const MachinePartition *part = g_ptr_array_index (t->disk->partitions, p);
           g_autofree char *desc = describe_volume (part->volume);
           if (part->kind == MACHINE_PARTITION_KIND_EXTENDED)
             continue;
-          plan_check_add (c, PLAN_STATUS_WARN, "target %s p%u (%s, %" G_GUINT64_FORMAT " sectors): overwritten",
+          plan_check_add (c, PLAN_STATUS_WARN,
+                          "target %s p%u (%s, %" G_GUINT64_FORMAT " sectors): overwritten",
                           t->out->name, part->number, desc, part->sectors);
         }
     }
@@ -491,14 +509,16 @@ plan_rules_fstab (PlanCtx *ctx)
             plan_check_add (c, PLAN_STATUS_PASS, "%s p%u (%s): on target %s, which is kept", d->id,
                             part->number, desc, kept->out->name);
           else if (target_has_uuid (ctx, v->uuid))
-            plan_check_add (c, PLAN_STATUS_PASS, "%s p%u (%s): a volume with UUID %s is on the target",
-                            d->id, part->number, desc, v->uuid);
+            plan_check_add (c, PLAN_STATUS_PASS,
+                            "%s p%u (%s): a volume with UUID %s is on the target", d->id,
+                            part->number, desc, v->uuid);
           else
-            plan_check_add (c, PLAN_STATUS_WARN,
-                            "%s p%u (%s) is on the non-critical disk %s, which the target does not have: "
-                            "the restored system waits for it at boot unless its fstab entry has nofail "
-                            "(the descriptor does not record mount options)",
-                            d->id, part->number, desc, d->id);
+            plan_check_add (
+              c, PLAN_STATUS_WARN,
+              "%s p%u (%s) is on the non-critical disk %s, which the target does not have: "
+              "the restored system waits for it at boot unless its fstab entry has nofail "
+              "(the descriptor does not record mount options)",
+              d->id, part->number, desc, d->id);
         }
     }
   for (guint i = 0; i < ctx->n_sources; i++)
@@ -508,14 +528,17 @@ plan_rules_fstab (PlanCtx *ctx)
         continue;
       const MachineDisk *t = ctx->targets[s->target].disk;
       if (s->disk->bus && t->bus && !plan_id_equal (s->disk->bus, t->bus))
-        plan_check_add (c, PLAN_STATUS_WARN,
-                        "%s moves from bus %s to %s (target %s): fstab entries naming /dev/sdX-style devices, "
-                        "rather than UUID= or LABEL=, will not match (the descriptor does not record "
-                        "fstab's device names)",
-                        s->disk->id, s->disk->bus, t->bus, ctx->targets[s->target].out->name);
+        plan_check_add (
+          c, PLAN_STATUS_WARN,
+          "%s moves from bus %s to %s (target %s): fstab entries naming /dev/sdX-style devices, "
+          "rather than UUID= or LABEL=, will not match (the descriptor does not record "
+          "fstab's device names)",
+          s->disk->id, s->disk->bus, t->bus, ctx->targets[s->target].out->name);
     }
   if (c->findings->len == 0)
-    plan_check_add (c, PLAN_STATUS_PASS, "every recorded mountpoint is on a critical disk, restored; no disk changes bus");
+    plan_check_add (c, PLAN_STATUS_PASS,
+                    "every recorded mountpoint is on a critical disk, restored; no disk changes "
+                    "bus");
   g_ptr_array_add (ctx->plan->checks, c);
 }
 
@@ -541,8 +564,9 @@ plan_rules_boot (PlanCtx *ctx)
   for (guint i = 0; i < ctx->n_sources; i++)
     {
       const PlanSDisk *s = &ctx->sources[i];
-      g_autofree char *to = s->target >= 0 ? g_strdup_printf ("target %s", ctx->targets[s->target].out->name)
-                                            : g_strdup ("no target (unmapped)");
+      g_autofree char *to = s->target >= 0
+                              ? g_strdup_printf ("target %s", ctx->targets[s->target].out->name)
+                              : g_strdup ("no target (unmapped)");
 
       if (fw != MACHINE_FIRMWARE_BIOS)
         for (guint p = 0; p < s->disk->partitions->len; p++)
@@ -550,28 +574,35 @@ plan_rules_boot (PlanCtx *ctx)
             const MachinePartition *part = g_ptr_array_index (s->disk->partitions, p);
             if (!machine_partition_is_esp (s->disk, part))
               continue;
-            plan_check_add (c, PLAN_STATUS_WARN,
-                            "%s p%u is an EFI system partition, restored onto %s: the target's firmware "
-                            "needs a boot entry for it or the fallback path %s on it; the descriptor "
-                            "does not record which the ESP has, and restore does not create boot entries",
-                            s->disk->id, part->number, to, fallback_loader (arch));
+            plan_check_add (
+              c, PLAN_STATUS_WARN,
+              "%s p%u is an EFI system partition, restored onto %s: the target's firmware "
+              "needs a boot entry for it or the fallback path %s on it; the descriptor "
+              "does not record which the ESP has, and restore does not create boot entries",
+              s->disk->id, part->number, to, fallback_loader (arch));
           }
       if (fw != MACHINE_FIRMWARE_UEFI && s->disk->boot == MACHINE_TRISTATE_YES)
         {
           if (s->disk->boot_area && s->disk->boot_area->image)
             plan_check_add (c, PLAN_STATUS_PASS,
-                            "%s is the boot disk: its boot code is restored onto %s from %s; the target "
-                            "must boot from %s", s->disk->id, to, s->disk->boot_area->image, to);
+                            "%s is the boot disk: its boot code is restored onto %s from %s; the "
+                            "target "
+                            "must boot from %s",
+                            s->disk->id, to, s->disk->boot_area->image, to);
           else
             plan_check_add (c, PLAN_STATUS_WARN,
-                            "%s is the boot disk but its boot area was not captured: %s gets no boot code",
+                            "%s is the boot disk but its boot area was not captured: %s gets no "
+                            "boot code",
                             s->disk->id, to);
         }
     }
   if (fw == MACHINE_FIRMWARE_UEFI && c->findings->len == 0)
-    plan_check_add (c, PLAN_STATUS_WARN, "the backup boots with UEFI but no critical disk has an EFI system partition");
+    plan_check_add (c, PLAN_STATUS_WARN,
+                    "the backup boots with UEFI but no critical disk has an EFI system partition");
   if (fw == MACHINE_FIRMWARE_UNKNOWN)
-    plan_check_add (c, PLAN_STATUS_WARN, "not compared: the backup does not record its firmware type, so its boot path is not known");
+    plan_check_add (c, PLAN_STATUS_WARN,
+                    "not compared: the backup does not record its firmware type, so its boot path "
+                    "is not known");
   else if (c->findings->len == 0)
     plan_check_add (c, PLAN_STATUS_WARN, "no critical disk is marked as the boot disk");
   g_ptr_array_add (ctx->plan->checks, c);

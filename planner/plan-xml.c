@@ -316,7 +316,8 @@ plan_from_tree (xmlNode *root, const char *name, GError **error)
       if (found == NULL || found->source != NULL)
         {
           g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_SCHEMA,
-                       found ? "%s: target %s is mapped twice" : "%s: map names an unknown target %s",
+                       found ? "%s: target %s is mapped twice"
+                             : "%s: map names an unknown target %s",
                        name, m->target);
           return NULL;
         }
@@ -366,8 +367,9 @@ plan_from_doc (xmlDoc *doc, const char *name, GError **error)
   asr_xml_quiet_end (&quiet);
   if (schema == NULL)
     {
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_NO_SCHEMA, "%s: cannot load the plan schema%s%s",
-                   rng, messages->len ? ": " : "", messages->str);
+      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_NO_SCHEMA,
+                   "%s: cannot load the plan schema%s%s", rng, messages->len ? ": " : "",
+                   messages->str);
       return NULL;
     }
 

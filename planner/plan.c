@@ -8,7 +8,9 @@
 #include "planner.h"
 #include "plan-private.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (planner-error-quark, planner_error)
+/* clang-format on */
 
 static const char *const mode_names[] = { "strict", "migrate" };
 static const char *const status_names[] = { "pass", "warn", "fail" };
@@ -257,7 +259,8 @@ plan_options_add_map (PlanOptions *o, const char *spec, GError **error)
     {
       g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                    "--map %s: expected SRC=DST (a source disk id, then a target disk's "
-                   "id, serial, WWN, by-id name or path)", spec);
+                   "id, serial, WWN, by-id name or path)",
+                   spec);
       return FALSE;
     }
   g_autofree char *src = g_strndup (spec, eq - spec);
@@ -267,8 +270,8 @@ plan_options_add_map (PlanOptions *o, const char *spec, GError **error)
       if (g_ascii_strcasecmp (r->source, src) == 0)
         {
           g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
-                       "--map %s: source disk %s is already mapped (--map %s=%s)",
-                       spec, src, r->source, r->target);
+                       "--map %s: source disk %s is already mapped (--map %s=%s)", spec, src,
+                       r->source, r->target);
           return FALSE;
         }
     }
@@ -296,8 +299,8 @@ plan_backup_load (const char *path, GError **error)
 
   if (!g_file_test (b->path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID, "%s: no such file%s",
-                   b->path, b->dir ? " (not a backup set?)" : "");
+      g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID, "%s: no such file%s", b->path,
+                   b->dir ? " (not a backup set?)" : "");
       return NULL;
     }
   data = asr_file_read_bounded (b->path, MACHINE_DESCRIPTOR_MAX_BYTES, &len, error);
@@ -355,8 +358,8 @@ plan_check_binding (const Plan *plan, const PlanBackup *backup, GPtrArray *targe
     {
       g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                    "%s was made for another backup (machine.xml sha256 %s), not %s (sha256 %s): "
-                   "refused, nothing was written", plan_path,
-                   plan->backup_sha256 ? plan->backup_sha256 : "unknown", backup->path,
+                   "refused, nothing was written",
+                   plan_path, plan->backup_sha256 ? plan->backup_sha256 : "unknown", backup->path,
                    backup->sha256);
       return FALSE;
     }
@@ -373,8 +376,8 @@ plan_check_binding (const Plan *plan, const PlanBackup *backup, GPtrArray *targe
         {
           g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                        "%s maps %s onto %s, which is not among the TARGETs given: refused, "
-                       "nothing was written", plan_path, pt->source,
-                       pt->path ? pt->path : pt->name);
+                       "nothing was written",
+                       plan_path, pt->source, pt->path ? pt->path : pt->name);
           return FALSE;
         }
       if ((pt->has_bytes && (!d->has_bytes || d->bytes != pt->bytes))
@@ -384,8 +387,9 @@ plan_check_binding (const Plan *plan, const PlanBackup *backup, GPtrArray *targe
           g_set_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID,
                        "%s is stale: %s is now %" G_GUINT64_FORMAT " bytes (serial %s), the "
                        "plan saw %" G_GUINT64_FORMAT " bytes (serial %s): refused, nothing was "
-                       "written", plan_path, pt->path, d->bytes, d->serial ? d->serial : "none",
-                       pt->bytes, pt->serial ? pt->serial : "none");
+                       "written",
+                       plan_path, pt->path, d->bytes, d->serial ? d->serial : "none", pt->bytes,
+                       pt->serial ? pt->serial : "none");
           return FALSE;
         }
     }

@@ -111,11 +111,10 @@ typedef enum {
  * PLAN_IMAGE_OK, *why (a sentence); FALSE with @error for a runtime
  * failure, which ends planning.
  */
-typedef gboolean (*PlanImageFunc) (const char *backup_dir, const char *file,
-                                   const char *format, guint64 bytes,
-                                   const char *checksum, gboolean verify_checksum,
-                                   PlanImageVerdict *verdict, char **why,
-                                   void *opaque, GError **error);
+typedef gboolean (*PlanImageFunc) (const char *backup_dir, const char *file, const char *format,
+                                   guint64 bytes, const char *checksum, gboolean verify_checksum,
+                                   PlanImageVerdict *verdict, char **why, void *opaque,
+                                   GError **error);
 
 typedef struct {
   char *source; /* a source disk id */
@@ -124,9 +123,9 @@ typedef struct {
 
 typedef struct {
   PlanMode mode;
-  GPtrArray *maps;            /* PlanMapRequest*, in command-line order */
-  gboolean check_images;      /* --check-images: @vet_image verifies checksums too */
-  PlanImageFunc vet_image;    /* required when BACKUP is a backup-set directory */
+  GPtrArray *maps;         /* PlanMapRequest*, in command-line order */
+  gboolean check_images;   /* --check-images: @vet_image verifies checksums too */
+  PlanImageFunc vet_image; /* required when BACKUP is a backup-set directory */
   void *vet_image_opaque;
 } PlanOptions;
 
@@ -163,37 +162,37 @@ typedef struct {
  * disk1, ... in argument order, as `asr probe` numbers several TARGETs. */
 typedef struct {
   char *name;
-  char *argument;       /* the TARGET it came from */
-  char *disk_id;        /* its id in that TARGET's descriptor */
+  char *argument; /* the TARGET it came from */
+  char *disk_id;  /* its id in that TARGET's descriptor */
   /* Identity, recorded so restore can refuse a plan made for other disks. */
-  char *path;           /* origin/source path of the disk, NULL if unknown */
+  char *path; /* origin/source path of the disk, NULL if unknown */
   guint64 bytes;
   gboolean has_bytes;
   guint32 logical_sector; /* 0 = unknown */
   char *serial;
   char *wwn;
-  GPtrArray *by_id;     /* char* */
-  char *excluded;       /* NULL: eligible; else why it is never written */
-  char *source;         /* the source disk restored onto it, or NULL */
+  GPtrArray *by_id; /* char* */
+  char *excluded;   /* NULL: eligible; else why it is never written */
+  char *source;     /* the source disk restored onto it, or NULL */
 } PlanTargetDisk;
 
 /* One source critical disk and where it goes. */
 typedef struct {
   char *source;
   guint64 source_bytes;
-  char *target;         /* NULL: no target disk found */
+  char *target; /* NULL: no target disk found */
   guint64 target_bytes;
-  char *reason;         /* why this target, or why none */
+  char *reason; /* why this target, or why none */
 } PlanMapping;
 
 typedef struct {
   guint32 version;
   PlanMode mode;
-  PlanStatus status;    /* worst check status */
+  PlanStatus status; /* worst check status */
   char *backup_sha256;
-  GPtrArray *checks;    /* PlanCheck*, in the fixed order above */
-  GPtrArray *mappings;  /* PlanMapping*, in source disk order */
-  GPtrArray *targets;   /* PlanTargetDisk*, in target order */
+  GPtrArray *checks;   /* PlanCheck*, in the fixed order above */
+  GPtrArray *mappings; /* PlanMapping*, in source disk order */
+  GPtrArray *targets;  /* PlanTargetDisk*, in target order */
 } Plan;
 
 Plan *plan_new (void);
@@ -211,8 +210,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlanTargetDisk, plan_target_disk_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlanMapping, plan_mapping_free)
 
 /* Appends a finding and raises the check's status to it if worse. */
-void plan_check_add (PlanCheck *c, PlanStatus status, const char *format, ...)
-  G_GNUC_PRINTF (3, 4);
+void plan_check_add (PlanCheck *c, PlanStatus status, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 /* NULL when absent. */
 const PlanCheck *plan_find_check (const Plan *p, const char *name);
@@ -227,8 +225,8 @@ gboolean plan_is_restorable (const Plan *p);
  * TARGETs describing hardware, an image of the backup set refused by
  * @vet_image, a TARGET that is the backup set or one of its files
  * (PLANNER_ERROR_INVALID); the vetting function's runtime error. */
-Plan *plan_compute (const PlanBackup *backup, GPtrArray *targets,
-                    const PlanOptions *options, GError **error);
+Plan *plan_compute (const PlanBackup *backup, GPtrArray *targets, const PlanOptions *options,
+                    GError **error);
 
 /* Restore's last word, right before its first write: target disk @now,
  * probed again once restore has locked it, against the rules that keep a
@@ -266,7 +264,7 @@ gboolean plan_check_binding (const Plan *plan, const PlanBackup *backup, GPtrArr
 
 /* The preference among valid assignments, as the report and the man page
  * state it. */
-#define PLAN_PREFERENCE_TEXT \
+#define PLAN_PREFERENCE_TEXT                                    \
   "most signature/GUID matches, then most serial/WWN matches, " \
   "then least total target bytes, then target order"
 

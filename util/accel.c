@@ -72,17 +72,32 @@ cache_path (void)
 static gboolean
 kvm_boots_kernel (const char *qemu, const char *kernel)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE
-                               | G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  g_autoptr (GSubprocessLauncher) launcher
+    = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE
+                                 | G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GString) console = g_string_new (NULL);
   gboolean seen = FALSE;
   gint64 deadline = g_get_monotonic_time () + KVM_PROBE_TIMEOUT_SECONDS * G_USEC_PER_SEC;
   const char *argv[] = {
-    qemu, "-machine", "accel=kvm", "-cpu", "host", "-m", "256", "-nodefaults", "-display", "none",
-    "-no-reboot", "-serial", "stdio", "-kernel", kernel,
-    "-append", "console=ttyS0 panic=-1 loglevel=4", NULL,
+    qemu,
+    "-machine",
+    "accel=kvm",
+    "-cpu",
+    "host",
+    "-m",
+    "256",
+    "-nodefaults",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-serial",
+    "stdio",
+    "-kernel",
+    kernel,
+    "-append",
+    "console=ttyS0 panic=-1 loglevel=4",
+    NULL,
   };
 
   proc = g_subprocess_launcher_spawnv (launcher, argv, NULL);
@@ -164,7 +179,8 @@ decide (char **why)
   *why = accel == ASR_ACCEL_KVM
            ? g_strdup ("KVM boots a kernel: using KVM")
            : g_strdup_printf ("/dev/kvm exists but a kernel did not boot under KVM within %d s: "
-                              "using TCG", KVM_PROBE_TIMEOUT_SECONDS);
+                              "using TCG",
+                              KVM_PROBE_TIMEOUT_SECONDS);
   g_autofree char *dir = g_path_get_dirname (cache);
   g_autofree char *content = g_strdup_printf ("%s\n%s\n", key, asr_accel_to_string (accel));
   if (g_mkdir_with_parents (dir, 0700) == 0)

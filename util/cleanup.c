@@ -18,8 +18,8 @@
 
 static GMutex lock;
 static gint interrupted; /* set once a signal is being handled */
-static GPtrArray *dirs; /* char* */
-static GArray *pids;    /* pid_t */
+static GPtrArray *dirs;  /* char* */
+static GArray *pids;     /* pid_t */
 static AsrInterruptHook interrupt_hook;
 
 static void
@@ -266,8 +266,7 @@ asr_owner_state (const char *dir)
    * full disk, a crash) or garbled is unknown, never a dead owner. */
   g_auto (GStrv) f = g_strsplit (g_strstrip (data), " ", -1);
   guint64 pid = 0, start = 0;
-  if (g_strv_length (f) != 2
-      || !g_ascii_string_to_unsigned (f[0], 10, 1, G_MAXINT32, &pid, NULL)
+  if (g_strv_length (f) != 2 || !g_ascii_string_to_unsigned (f[0], 10, 1, G_MAXINT32, &pid, NULL)
       || !g_ascii_string_to_unsigned (f[1], 10, 0, G_MAXUINT64, &start, NULL))
     return ASR_OWNER_UNKNOWN;
   if (kill ((pid_t) pid, 0) != 0 && errno == ESRCH)

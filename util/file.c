@@ -15,7 +15,9 @@
 
 #include "file.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-file-error-quark, asr_file_error)
+/* clang-format on */
 
 static const char *
 file_kind (mode_t mode)
@@ -38,8 +40,10 @@ set_errno_error (GError **error, const char *path, const char *what, int saved)
 {
   /* A path that does not lead to a file is bad input; anything else
    * (permissions, I/O) is the system's. */
-  AsrFileError code = (saved == ENOENT || saved == ENOTDIR || saved == ELOOP
-                       || saved == ENAMETOOLONG) ? ASR_FILE_ERROR_NOT_FILE : ASR_FILE_ERROR_IO;
+  AsrFileError code
+    = (saved == ENOENT || saved == ENOTDIR || saved == ELOOP || saved == ENAMETOOLONG)
+        ? ASR_FILE_ERROR_NOT_FILE
+        : ASR_FILE_ERROR_IO;
   g_set_error (error, ASR_FILE_ERROR, code, "%s: cannot %s: %s", path, what, g_strerror (saved));
 }
 
@@ -95,7 +99,8 @@ asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len, GError **e
       close (fd);
       g_set_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE,
                    "%s: too large: %" G_GUINT64_FORMAT " bytes, at most %" G_GSIZE_FORMAT
-                   " accepted", path, (guint64) st.st_size, max_bytes);
+                   " accepted",
+                   path, (guint64) st.st_size, max_bytes);
       return NULL;
     }
 
@@ -132,8 +137,7 @@ asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len, GError **e
   if (got > max_bytes)
     {
       g_set_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE,
-                   "%s: too large: more than %" G_GSIZE_FORMAT " bytes accepted", path,
-                   max_bytes);
+                   "%s: too large: more than %" G_GSIZE_FORMAT " bytes accepted", path, max_bytes);
       return NULL;
     }
   buf[got] = '\0';

@@ -20,7 +20,6 @@ typedef enum {
  * the read itself whatever st_size says (ASR_FILE_ERROR_TOO_LARGE).  Other
  * failures are ASR_FILE_ERROR_IO.  The result is NUL-terminated; @len
  * (optional) gets its length without the NUL. */
-char *asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len,
-                             GError **error);
+char *asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len, GError **error);
 
 G_END_DECLS

@@ -12,7 +12,9 @@
 #include "run-private.h"
 #include "run.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-run-error-quark, asr_run_error)
+/* clang-format on */
 
 /* How much of the end of standard error is kept: the tail's lines come
  * from there, and a child that writes without end costs no more. */
@@ -223,11 +225,15 @@ run_to_end (Run *r)
   g_autoptr (GSource) timeout = NULL;
   GMainContext *ctx = g_main_context_get_thread_default ();
 
-  r->out = (Pipe) { .run = r, .in = g_subprocess_get_stdout_pipe (r->proc), .open = TRUE,
-                    .take = r->opts->progress ? take_progress
-                            : r->opts->capture_stdout ? take_stdout : take_nothing };
-  r->err = (Pipe) { .run = r, .in = g_subprocess_get_stderr_pipe (r->proc), .open = TRUE,
-                    .take = take_stderr };
+  r->out = (Pipe){ .run = r,
+                   .in = g_subprocess_get_stdout_pipe (r->proc),
+                   .open = TRUE,
+                   .take = r->opts->progress         ? take_progress
+                           : r->opts->capture_stdout ? take_stdout
+                                                     : take_nothing };
+  r->err = (Pipe){
+    .run = r, .in = g_subprocess_get_stderr_pipe (r->proc), .open = TRUE, .take = take_stderr
+  };
   if (r->opts->timeout_seconds > 0)
     {
       timeout = g_timeout_source_new_seconds (r->opts->timeout_seconds);
@@ -315,14 +321,17 @@ asr_run_full (const char *const *argv, const AsrRunOptions *options, AsrRunResul
   AsrRunResult *res = result ? result : &ignored;
   const char *bad = NULL;
   gboolean ok = FALSE;
-  Run r = { .opts = o, .cancel = cancel, .stdout_text = stdout_text,
-            .progress_acc = progress_acc, .stderr_end = stderr_end };
+  Run r = { .opts = o,
+            .cancel = cancel,
+            .stdout_text = stdout_text,
+            .progress_acc = progress_acc,
+            .stderr_end = stderr_end };
 
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
   res->exit_status = -1;
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  launcher
+    = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   if (o->c_locale)
     g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, (gpointer) &o->limits, NULL);
@@ -383,12 +392,11 @@ asr_run_full (const char *const *argv, const AsrRunOptions *options, AsrRunResul
 }
 
 gboolean
-asr_run (const char *const *argv, char **stdout_out, AsrRunProgressFunc progress,
-         void *opaque, GError **error)
+asr_run (const char *const *argv, char **stdout_out, AsrRunProgressFunc progress, void *opaque,
+         GError **error)
 {
-  AsrRunOptions options = { .capture_stdout = stdout_out != NULL,
-                            .progress = progress,
-                            .progress_opaque = opaque };
+  AsrRunOptions options
+    = { .capture_stdout = stdout_out != NULL, .progress = progress, .progress_opaque = opaque };
   g_auto (AsrRunResult) result = { 0 };
 
   if (!asr_run_full (argv, &options, &result, error))

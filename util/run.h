@@ -55,10 +55,10 @@ typedef struct {
 
 /* What became of a child, for callers whose message depends on it. */
 typedef struct {
-  char *stdout_text;  /* with capture_stdout */
-  char *stderr_tail;  /* standard error's last lines, "; "-joined ("" if none) */
-  int exit_status;    /* when it exited by itself; -1 otherwise */
-  char *killed;       /* why it did not exit by itself: "did not finish within
+  char *stdout_text; /* with capture_stdout */
+  char *stderr_tail; /* standard error's last lines, "; "-joined ("" if none) */
+  int exit_status;   /* when it exited by itself; -1 otherwise */
+  char *killed;      /* why it did not exit by itself: "did not finish within
                        * 30 s", "was killed after its 10 s CPU limit", "was
                        * killed by signal 11 (Segmentation fault)"; NULL if it
                        * exited or never ran */
@@ -73,14 +73,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AsrRunResult, asr_run_result_clear)
  * (optional, zero-initialised) is filled on success and on failure alike.
  * The child dies with asr (a kill -9 included), and the interrupt handler
  * (cleanup.h) kills it. */
-gboolean asr_run_full (const char *const *argv, const AsrRunOptions *options,
-                       AsrRunResult *result, GError **error);
+gboolean asr_run_full (const char *const *argv, const AsrRunOptions *options, AsrRunResult *result,
+                       GError **error);
 
 /* asr_run_full with the user's locale and no limits.  @stdout_out
  * (optional) gets its standard output; with @progress, standard output is
  * read as qemu-img -p progress instead. */
-gboolean asr_run (const char *const *argv, char **stdout_out,
-                  AsrRunProgressFunc progress, void *opaque, GError **error);
+gboolean asr_run (const char *const *argv, char **stdout_out, AsrRunProgressFunc progress,
+                  void *opaque, GError **error);
 
 /* Escapes a value for qemu's --image-opts syntax (commas doubled). */
 char *asr_qemu_opts_escape (const char *value);

@@ -8,7 +8,9 @@
 
 #include "virt.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-virt-error-quark, asr_virt_error)
+/* clang-format on */
 
 static void
 silent_error_func (void *user_data, virErrorPtr err)

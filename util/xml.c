@@ -22,7 +22,9 @@
 #include "problems.h"
 #include "xml.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-xml-error-quark, asr_xml_error)
+/* clang-format on */
 
 #define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_BIG_LINES)
 
@@ -155,8 +157,8 @@ check_bytes (const char *data, gsize len, const char *name, gsize max_bytes, GEr
   if (len > max_bytes)
     {
       g_set_error (error, ASR_XML_ERROR, ASR_XML_ERROR_TOO_LARGE,
-                   "%s: too large: %" G_GSIZE_FORMAT " bytes, at most %" G_GSIZE_FORMAT
-                   " accepted", name, len, max_bytes);
+                   "%s: too large: %" G_GSIZE_FORMAT " bytes, at most %" G_GSIZE_FORMAT " accepted",
+                   name, len, max_bytes);
       return FALSE;
     }
   if (len == 0)
@@ -186,8 +188,7 @@ check_bytes (const char *data, gsize len, const char *name, gsize max_bytes, GEr
 }
 
 xmlDoc *
-asr_xml_load_data (const char *data, gsize len, const char *name, gsize max_bytes,
-                   GError **error)
+asr_xml_load_data (const char *data, gsize len, const char *name, gsize max_bytes, GError **error)
 {
   g_autoptr (xmlParserCtxt) ctxt = NULL;
   g_autoptr (xmlDoc) doc = NULL;

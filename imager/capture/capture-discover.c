@@ -70,8 +70,8 @@ vfs_string (guestfs_h *g, char *(*fn) (guestfs_h *, const char *), const char *d
 static GHashTable *
 map_partitions (Capture *c, GError **error)
 {
-  g_autoptr (GHashTable) map =
-    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) part_ref_free);
+  g_autoptr (GHashTable) map
+    = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) part_ref_free);
   g_auto (GStrv) parts = guestfs_list_partitions (c->g);
 
   if (parts == NULL)
@@ -205,8 +205,8 @@ inspect (Capture *c, GHashTable *parts, GError **error)
   int major = guestfs_inspect_get_major_version (c->g, root);
   int minor = guestfs_inspect_get_minor_version (c->g, root);
   if (major > 0)
-    c->m->os->version = minor > 0 ? g_strdup_printf ("%d.%d", major, minor)
-                                  : g_strdup_printf ("%d", major);
+    c->m->os->version
+      = minor > 0 ? g_strdup_printf ("%d.%d", major, minor) : g_strdup_printf ("%d", major);
   c->m->os->hostname = guestfs_inspect_get_hostname (c->g, root);
   if (c->m->os->hostname && strcmp (c->m->os->hostname, "unknown") == 0)
     g_clear_pointer (&c->m->os->hostname, free);
@@ -324,8 +324,9 @@ compare_volumes (gconstpointer a, gconstpointer b)
   const CaptureVolume *y = *(CaptureVolume *const *) b;
   if (x->disk->index != y->disk->index)
     return x->disk->index < y->disk->index ? -1 : 1;
-  return x->partition->number < y->partition->number ? -1
-         : x->partition->number > y->partition->number ? 1 : 0;
+  return x->partition->number < y->partition->number   ? -1
+         : x->partition->number > y->partition->number ? 1
+                                                       : 0;
 }
 
 /* Refusals and warnings per disk, once critical disks are known. */
@@ -455,8 +456,8 @@ boot_facts (Capture *c, GError **error)
         }
     }
 
-  MachineFirmware fw = (any_esp && (esp_mounted || !any_boot_code)) ? MACHINE_FIRMWARE_UEFI
-                                                                    : MACHINE_FIRMWARE_BIOS;
+  MachineFirmware fw
+    = (any_esp && (esp_mounted || !any_boot_code)) ? MACHINE_FIRMWARE_UEFI : MACHINE_FIRMWARE_BIOS;
   c->m->hardware->firmware = fw;
   CaptureDisk *boot = fw == MACHINE_FIRMWARE_UEFI ? esp_disk : code_disk;
   if (boot)
@@ -493,8 +494,9 @@ capture_trim (Capture *c, GError **error)
       if (guestfs_mount (c->g, v->gdev, "/") == -1)
         {
           /* Not mountable here (an fs the appliance lacks): image it whole. */
-          capture_message (c, "note: %s partition %u (%s) cannot be mounted in the appliance: "
-                              "imaged whole, free space included",
+          capture_message (c,
+                           "note: %s partition %u (%s) cannot be mounted in the appliance: "
+                           "imaged whole, free space included",
                            v->disk->disk->id, v->partition->number, v->partition->volume->fs);
           continue;
         }
@@ -508,8 +510,9 @@ capture_trim (Capture *c, GError **error)
       /* Discarded blocks read as zeroes in the overlay: qemu-img convert
        * skips them.  A filesystem that cannot trim is imaged whole. */
       if (guestfs_fstrim (c->g, "/", -1) == -1)
-        capture_message (c, "note: %s partition %u (%s): fstrim failed (%s): free space is "
-                            "imaged too",
+        capture_message (c,
+                         "note: %s partition %u (%s): fstrim failed (%s): free space is "
+                         "imaged too",
                          v->disk->disk->id, v->partition->number, v->partition->volume->fs,
                          guestfs_last_error (c->g));
       if (guestfs_umount (c->g, "/") == -1)

@@ -11,35 +11,35 @@
 
 typedef struct {
   guint index;
-  char *path;             /* canonical source path */
-  char *format;           /* probed or given */
+  char *path;   /* canonical source path */
+  char *format; /* probed or given */
   guint64 bytes;
   guint32 logical_sector;
   guint32 physical_sector;
   AsrImageInfo *info;
-  AsrBlockdev *blockdev;  /* block devices only */
-  char *overlay;          /* private qcow2 over the source */
-  char *gdev;             /* the appliance's name for it, /dev/sda */
-  MachineDisk *disk;      /* in Capture.m */
+  AsrBlockdev *blockdev; /* block devices only */
+  char *overlay;         /* private qcow2 over the source */
+  char *gdev;            /* the appliance's name for it, /dev/sda */
+  MachineDisk *disk;     /* in Capture.m */
 } CaptureDisk;
 
 /* A volume to image. */
 typedef struct {
   CaptureDisk *disk;
   MachinePartition *partition;
-  char *gdev;             /* /dev/sda2 */
-  gboolean has_fs;        /* mountable: trimmed before imaging */
-  guint64 used_bytes;     /* used data (the whole partition when raw) */
+  char *gdev;         /* /dev/sda2 */
+  gboolean has_fs;    /* mountable: trimmed before imaging */
+  guint64 used_bytes; /* used data (the whole partition when raw) */
 } CaptureVolume;
 
 typedef struct {
   const AsrCaptureOptions *opts;
   MachineDescriptor *m;
-  GPtrArray *disks;       /* CaptureDisk* */
-  GPtrArray *volumes;     /* CaptureVolume* */
-  char *backup;           /* absolute */
-  char *tmpdir;           /* the backup set being written */
-  char *workdir;          /* tmpdir/.work: overlays */
+  GPtrArray *disks;   /* CaptureDisk* */
+  GPtrArray *volumes; /* CaptureVolume* */
+  char *backup;       /* absolute */
+  char *tmpdir;       /* the backup set being written */
+  char *workdir;      /* tmpdir/.work: overlays */
   guestfs_h *g;
   char *accel;
   guint64 progress_done, progress_total;

@@ -188,8 +188,7 @@ read_layouts (Capture *c, GError **error)
 
       reader = asr_disk_reader_open (d->info, &local);
       if (reader == NULL
-          || !asr_probe_disk_read_layout_strict (disk, reader, d->bytes, d->logical_sector,
-                                                 &local))
+          || !asr_probe_disk_read_layout_strict (disk, reader, d->bytes, d->logical_sector, &local))
         {
           g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s (%s): partition table: %s", d->path, id, local->message);
@@ -271,7 +270,8 @@ check_replaceable (const char *backup, GError **error)
     {
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "%s exists and is not a backup set directory: --force replaces a backup "
-                   "set only", backup);
+                   "set only",
+                   backup);
       return FALSE;
     }
   m = machine_descriptor_parse_file (xml, &local);
@@ -305,12 +305,12 @@ check_replaceable (const char *backup, GError **error)
   while ((name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *path = g_build_filename (backup, name, NULL);
-      if (!g_hash_table_contains (names, name) || lstat (path, &st) != 0
-          || !S_ISREG (st.st_mode))
+      if (!g_hash_table_contains (names, name) || lstat (path, &st) != 0 || !S_ISREG (st.st_mode))
         {
           g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s holds %s, which is not part of its backup set: --force replaces a "
-                       "backup set only, nothing else; nothing was removed", backup, name);
+                       "backup set only, nothing else; nothing was removed",
+                       backup, name);
           return FALSE;
         }
     }
@@ -382,8 +382,8 @@ make_overlays (Capture *c, GError **error)
       CaptureDisk *d = g_ptr_array_index (c->disks, i);
       g_autofree char *name = g_strdup_printf ("disk%u-overlay.qcow2", i);
       d->overlay = g_build_filename (c->workdir, name, NULL);
-      const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", d->format,
-                             "-b", d->path, d->overlay, NULL };
+      const char *argv[] = { "qemu-img", "create", "-q",    "-f",       "qcow2", "-F",
+                             d->format,  "-b",     d->path, d->overlay, NULL };
       if (!asr_run (argv, NULL, NULL, NULL, error))
         {
           g_prefix_error (error, "%s: cannot create a private overlay: ", d->path);
@@ -435,8 +435,8 @@ convert_progress (double percent, void *opaque)
   Capture *c = p->c;
   guint64 done = (guint64) (p->item_total * (percent / 100.0));
   if (c->opts->progress)
-    c->opts->progress (p->what, done, p->item_total, c->progress_done + done,
-                       c->progress_total, c->opts->opaque);
+    c->opts->progress (p->what, done, p->item_total, c->progress_done + done, c->progress_total,
+                       c->opts->opaque);
 }
 
 static void
@@ -457,15 +457,15 @@ write_image (Capture *c, CaptureDisk *d, guint64 offset, guint64 bytes, guint64 
 {
   g_autofree char *out = g_build_filename (c->tmpdir, file, NULL);
   g_autofree char *overlay = asr_qemu_opts_escape (d->overlay);
-  g_autofree char *opts = g_strdup_printf ("driver=raw,offset=%" G_GUINT64_FORMAT
-                                           ",size=%" G_GUINT64_FORMAT
-                                           ",file.driver=qcow2,file.file.driver=file,"
-                                           "file.file.filename=%s",
-                                           offset, bytes, overlay);
+  g_autofree char *opts
+    = g_strdup_printf ("driver=raw,offset=%" G_GUINT64_FORMAT ",size=%" G_GUINT64_FORMAT
+                       ",file.driver=qcow2,file.file.driver=file,"
+                       "file.file.filename=%s",
+                       offset, bytes, overlay);
   g_autofree char *what = g_strdup_printf ("writing %s", file);
   ConvertProgress p = { c, what, used_bytes };
-  const char *convert[] = { "qemu-img", "convert", "-p", "-W", "-m", "16", "-O", "qcow2",
-                            "--image-opts", opts, out, NULL };
+  const char *convert[] = { "qemu-img", "convert", "-p",           "-W", "-m", "16",
+                            "-O",       "qcow2",   "--image-opts", opts, out,  NULL };
   const char *check[] = { "qemu-img", "check", "-q", "-f", "qcow2", out, NULL };
   g_autoptr (MachineImage) img = machine_image_new ();
   AsrChecksumStats cstats = { 0 };
@@ -567,8 +567,8 @@ write_images (Capture *c, GError **error)
       MachinePartition *p = v->partition;
       g_autofree char *file = g_strdup_printf ("%s-p%u.qcow2", v->disk->disk->id, p->number);
       guint64 ss = v->disk->logical_sector;
-      MachineImage *img = write_image (c, v->disk, p->start * ss, p->sectors * ss, v->used_bytes,
-                                       file, error);
+      MachineImage *img
+        = write_image (c, v->disk, p->start * ss, p->sectors * ss, v->used_bytes, file, error);
       if (img == NULL)
         return FALSE;
       p->volume->image = img;
@@ -639,8 +639,8 @@ replace_backup_set (Capture *c, const char *parent, GError **error)
   if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
     {
       int e = errno;
-      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED,
-                   "cannot swap %s and %s: %s", c->tmpdir, c->backup, g_strerror (e));
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "cannot swap %s and %s: %s",
+                   c->tmpdir, c->backup, g_strerror (e));
       return FALSE;
     }
 
@@ -750,8 +750,8 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
   if (!probe_sources (&c, sources, error) || !read_layouts (&c, error)
       || !make_tmpdir (&c, backup, error) || !capture_fail_point ("tmpdir", error)
       || !make_overlays (&c, error) || !capture_fail_point ("overlays", error)
-      || !start_appliance (&c, error) || !capture_discover (&c, error)
-      || !capture_trim (&c, error) || !asr_appliance_shutdown (c.g, error))
+      || !start_appliance (&c, error) || !capture_discover (&c, error) || !capture_trim (&c, error)
+      || !asr_appliance_shutdown (c.g, error))
     goto out;
   g_clear_pointer (&c.g, guestfs_close);
   if (!capture_fail_point ("appliance", error) || !write_images (&c, error)

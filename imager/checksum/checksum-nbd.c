@@ -43,7 +43,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbdHandle, nbd_close)
 
 /* A private qemu-nbd serving one image. */
 typedef struct {
-  char *dir;            /* 0700, holds the socket and qemu-nbd's stderr */
+  char *dir; /* 0700, holds the socket and qemu-nbd's stderr */
   char *socket_path;
   char *log_path;
   GSubprocess *proc;
@@ -145,46 +145,48 @@ server_stop (NbdServer *s)
 static gboolean
 server_start (NbdServer *s, const char *abs_path, const char *format, GError **error)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autofree char *qemu_nbd = g_find_program_in_path ("qemu-nbd");
   g_autofree char *format_arg = NULL;
-  g_autoptr(GError) spawn_error = NULL;
+  g_autoptr (GError) spawn_error = NULL;
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   int fd;
 
-  if (qemu_nbd == NULL) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
-                 "qemu-nbd not found in PATH (Debian package qemu-utils)");
-    return FALSE;
-  }
+  if (qemu_nbd == NULL)
+    {
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
+                   "qemu-nbd not found in PATH (Debian package qemu-utils)");
+      return FALSE;
+    }
   s->dir = g_dir_make_tmp ("asr-checksum-XXXXXX", &spawn_error);
-  if (s->dir == NULL) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
-                 "cannot create a private directory for qemu-nbd: %s",
-                 spawn_error->message);
-    return FALSE;
-  }
+  if (s->dir == NULL)
+    {
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
+                   "cannot create a private directory for qemu-nbd: %s", spawn_error->message);
+      return FALSE;
+    }
   s->socket_path = g_build_filename (s->dir, "nbd.sock", NULL);
   s->log_path = g_build_filename (s->dir, "qemu-nbd.log", NULL);
-  if (strlen (s->socket_path) >= sizeof addr.sun_path) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
-                 "socket path %s is too long (set TMPDIR to a shorter directory)",
-                 s->socket_path);
-    g_clear_pointer (&s->socket_path, g_free);
-    return FALSE;
-  }
+  if (strlen (s->socket_path) >= sizeof addr.sun_path)
+    {
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
+                   "socket path %s is too long (set TMPDIR to a shorter directory)",
+                   s->socket_path);
+      g_clear_pointer (&s->socket_path, g_free);
+      return FALSE;
+    }
   strcpy (addr.sun_path, s->socket_path);
 
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 ||
-      listen (fd, 1) < 0) {
-    int e = errno;
-    if (fd >= 0)
-      close (fd);
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
-                 "cannot listen on %s: %s", s->socket_path, g_strerror (e));
-    return FALSE;
-  }
+  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
+    {
+      int e = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
+                   "cannot listen on %s: %s", s->socket_path, g_strerror (e));
+      return FALSE;
+    }
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, s->log_path);
@@ -194,25 +196,24 @@ server_start (NbdServer *s, const char *abs_path, const char *format, GError **e
   g_subprocess_launcher_unsetenv (launcher, "LISTEN_PID");
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   format_arg = g_strdup_printf ("--format=%s", format);
-  s->proc = g_subprocess_launcher_spawn (launcher, &spawn_error,
-                                         "/bin/sh", "-c",
-                                         "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"",
-                                         qemu_nbd, "--read-only", format_arg,
-                                         "--shared=1", abs_path, NULL);
+  s->proc
+    = g_subprocess_launcher_spawn (launcher, &spawn_error, "/bin/sh", "-c",
+                                   "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"", qemu_nbd,
+                                   "--read-only", format_arg, "--shared=1", abs_path, NULL);
   /* Our copy of the listening socket must go now: only qemu-nbd's keeps it
    * open, so its exit resets a pending connection instead of hanging it. */
   g_clear_object (&launcher);
-  if (s->proc == NULL) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
-                 "cannot start qemu-nbd: %s", spawn_error->message);
-    return FALSE;
-  }
+  if (s->proc == NULL)
+    {
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
+                   "cannot start qemu-nbd: %s", spawn_error->message);
+      return FALSE;
+    }
   return TRUE;
 }
 
 /* libnbd's message for the call that just failed, once, with context. */
-static void
-set_nbd_error (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+static void set_nbd_error (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 set_nbd_error (GError **error, const char *fmt, ...)
@@ -224,8 +225,8 @@ set_nbd_error (GError **error, const char *fmt, ...)
   va_start (ap, fmt);
   what = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_NBD, "%s: %s",
-               what, msg != NULL ? msg : "unknown libnbd error");
+  g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_NBD, "%s: %s", what,
+               msg != NULL ? msg : "unknown libnbd error");
 }
 
 /* ---- block status ------------------------------------------------------ */
@@ -236,70 +237,77 @@ typedef struct {
 } Extent;
 
 typedef struct {
-  GArray *extents;    /* of Extent, for [offset, offset + requested) */
+  GArray *extents; /* of Extent, for [offset, offset + requested) */
   guint64 requested;
   guint64 covered;
 } StatusReply;
 
 static int
-status_cb (void *opaque, const char *metacontext, uint64_t offset,
-           uint32_t *entries, size_t nr_entries, int *error)
+status_cb (void *opaque, const char *metacontext, uint64_t offset, uint32_t *entries,
+           size_t nr_entries, int *error)
 {
   StatusReply *r = opaque;
 
   if (strcmp (metacontext, LIBNBD_CONTEXT_BASE_ALLOCATION) != 0)
     return 0;
-  for (size_t i = 0; i + 1 < nr_entries && r->covered < r->requested; i += 2) {
-    /* The server may describe more than was asked: clamp. */
-    Extent e = {
-      .length = MIN ((guint64) entries[i], r->requested - r->covered),
-      /* Only ZERO promises zeros; the protocol lets a server report HOLE
+  for (size_t i = 0; i + 1 < nr_entries && r->covered < r->requested; i += 2)
+    {
+      /* The server may describe more than was asked: clamp. */
+      Extent e = {
+        .length = MIN ((guint64) entries[i], r->requested - r->covered),
+        /* Only ZERO promises zeros; the protocol lets a server report HOLE
        * without it, and such an extent must still be read. */
-      .zero = (entries[i + 1] & LIBNBD_STATE_ZERO) != 0,
-    };
+        .zero = (entries[i + 1] & LIBNBD_STATE_ZERO) != 0,
+      };
 
-    if (e.length == 0)
-      continue;
-    if (r->extents->len > 0) {
-      Extent *last = &g_array_index (r->extents, Extent, r->extents->len - 1);
-      if (last->zero == e.zero) {
-        last->length += e.length;
-        r->covered += e.length;
+      if (e.length == 0)
         continue;
-      }
+      if (r->extents->len > 0)
+        {
+          Extent *last = &g_array_index (r->extents, Extent, r->extents->len - 1);
+          if (last->zero == e.zero)
+            {
+              last->length += e.length;
+              r->covered += e.length;
+              continue;
+            }
+        }
+      g_array_append_val (r->extents, e);
+      r->covered += e.length;
     }
-    g_array_append_val (r->extents, e);
-    r->covered += e.length;
-  }
   return 0;
 }
 
 /* Fills extents with the allocation of [offset, offset + count), at least
  * one extent; all data if the server has no block status. */
 static gboolean
-query_extents (NbdHandle *nbd, gboolean have_status, guint64 offset, guint64 count,
-               GArray *extents, GError **error)
+query_extents (NbdHandle *nbd, gboolean have_status, guint64 offset, guint64 count, GArray *extents,
+               GError **error)
 {
   StatusReply r = { .extents = extents, .requested = MIN (count, NBD_STATUS_BYTES) };
 
   g_array_set_size (extents, 0);
-  if (!have_status) {
-    Extent e = { .length = count, .zero = FALSE };
-    g_array_append_val (extents, e);
-    return TRUE;
-  }
+  if (!have_status)
+    {
+      Extent e = { .length = count, .zero = FALSE };
+      g_array_append_val (extents, e);
+      return TRUE;
+    }
   if (nbd_block_status (nbd, r.requested, offset,
-                        (nbd_extent_callback) { .callback = status_cb, .user_data = &r },
-                        0) < 0) {
-    set_nbd_error (error, "block status at offset %" G_GUINT64_FORMAT, offset);
-    return FALSE;
-  }
-  if (extents->len == 0) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_NBD,
-                 "block status at offset %" G_GUINT64_FORMAT ": the server "
-                 "described no extent", offset);
-    return FALSE;
-  }
+                        (nbd_extent_callback){ .callback = status_cb, .user_data = &r }, 0)
+      < 0)
+    {
+      set_nbd_error (error, "block status at offset %" G_GUINT64_FORMAT, offset);
+      return FALSE;
+    }
+  if (extents->len == 0)
+    {
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_NBD,
+                   "block status at offset %" G_GUINT64_FORMAT ": the server "
+                   "described no extent",
+                   offset);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -310,7 +318,7 @@ query_extents (NbdHandle *nbd, gboolean have_status, guint64 offset, guint64 cou
 typedef struct {
   guint64 offset;
   guint64 length;
-  AsrChecksumBuffer *buffer;  /* NULL: zeros */
+  AsrChecksumBuffer *buffer; /* NULL: zeros */
   int64_t cookie;
 } Segment;
 
@@ -318,7 +326,7 @@ typedef struct {
   NbdHandle *nbd;
   gboolean have_status;
   AsrChecksumWorker *worker;
-  Segment queue[NBD_QUEUE];   /* ring, in content order */
+  Segment queue[NBD_QUEUE]; /* ring, in content order */
   guint head, len;
 } Pipeline;
 
@@ -336,87 +344,100 @@ pipeline_push (Pipeline *p)
  * qemu-nbd, this thread and the hashing thread all work at once.
  */
 static gboolean
-pipeline_run (Pipeline *p, guint64 offset, guint64 end,
-              AsrChecksumProgress *prog, AsrChecksumStats *st, GError **error)
+pipeline_run (Pipeline *p, guint64 offset, guint64 end, AsrChecksumProgress *prog,
+              AsrChecksumStats *st, GError **error)
 {
-  g_autoptr(GArray) extents = g_array_new (FALSE, FALSE, sizeof (Extent));
+  g_autoptr (GArray) extents = g_array_new (FALSE, FALSE, sizeof (Extent));
   guint ext_idx = 0;
   guint64 plan = offset;
 
-  while (plan < end || p->len > 0) {
-    Segment *seg;
-    int r;
+  while (plan < end || p->len > 0)
+    {
+      Segment *seg;
+      int r;
 
-    /* Queue work ahead of the head segment. */
-    while (plan < end && p->len < NBD_QUEUE) {
-      AsrChecksumBuffer *b;
-      Extent *e;
+      /* Queue work ahead of the head segment. */
+      while (plan < end && p->len < NBD_QUEUE)
+        {
+          AsrChecksumBuffer *b;
+          Extent *e;
 
-      if (ext_idx == extents->len) {
-        if (!query_extents (p->nbd, p->have_status, plan, end - plan, extents, error))
-          return FALSE;
-        ext_idx = 0;
-      }
-      e = &g_array_index (extents, Extent, ext_idx);
-      if (e->zero) {
-        seg = pipeline_push (p);
-        *seg = (Segment) { .offset = plan, .length = e->length };
-        plan += e->length;
-        ext_idx++;
-        continue;
-      }
-      /* With nothing queued, all buffers are being hashed: wait for one
+          if (ext_idx == extents->len)
+            {
+              if (!query_extents (p->nbd, p->have_status, plan, end - plan, extents, error))
+                return FALSE;
+              ext_idx = 0;
+            }
+          e = &g_array_index (extents, Extent, ext_idx);
+          if (e->zero)
+            {
+              seg = pipeline_push (p);
+              *seg = (Segment){ .offset = plan, .length = e->length };
+              plan += e->length;
+              ext_idx++;
+              continue;
+            }
+          /* With nothing queued, all buffers are being hashed: wait for one
        * rather than for a read that was never issued. */
-      b = asr_checksum_worker_get_buffer (p->worker, p->len == 0);
-      if (b == NULL)
-        break;
-      seg = pipeline_push (p);
-      *seg = (Segment) {
-        .offset = plan,
-        .length = MIN (e->length, (guint64) NBD_CHUNK_BYTES),
-        .buffer = b,
-      };
-      seg->cookie = nbd_aio_pread (p->nbd, b->buf, (size_t) seg->length,
-                                   seg->offset, NBD_NULL_COMPLETION, 0);
-      if (seg->cookie < 0) {
-        set_nbd_error (error, "read of %" G_GUINT64_FORMAT " bytes at offset %"
-                       G_GUINT64_FORMAT, seg->length, seg->offset);
-        return FALSE;
-      }
-      plan += seg->length;
-      e->length -= seg->length;
-      if (e->length == 0)
-        ext_idx++;
-    }
-
-    /* Hand over the head segment once it is there. */
-    seg = &p->queue[p->head];
-    if (seg->buffer == NULL) {
-      asr_checksum_worker_submit_zeros (p->worker, seg->length);
-      st->bytes_skipped += seg->length;
-    } else {
-      r = nbd_aio_command_completed (p->nbd, (uint64_t) seg->cookie);
-      if (r < 0) {
-        set_nbd_error (error, "read of %" G_GUINT64_FORMAT " bytes at offset %"
-                       G_GUINT64_FORMAT, seg->length, seg->offset);
-        return FALSE;
-      }
-      if (r == 0) {
-        if (nbd_poll (p->nbd, -1) < 0) {
-          set_nbd_error (error, "waiting for qemu-nbd");
-          return FALSE;
+          b = asr_checksum_worker_get_buffer (p->worker, p->len == 0);
+          if (b == NULL)
+            break;
+          seg = pipeline_push (p);
+          *seg = (Segment){
+            .offset = plan,
+            .length = MIN (e->length, (guint64) NBD_CHUNK_BYTES),
+            .buffer = b,
+          };
+          seg->cookie = nbd_aio_pread (p->nbd, b->buf, (size_t) seg->length, seg->offset,
+                                       NBD_NULL_COMPLETION, 0);
+          if (seg->cookie < 0)
+            {
+              set_nbd_error (error,
+                             "read of %" G_GUINT64_FORMAT " bytes at offset %" G_GUINT64_FORMAT,
+                             seg->length, seg->offset);
+              return FALSE;
+            }
+          plan += seg->length;
+          e->length -= seg->length;
+          if (e->length == 0)
+            ext_idx++;
         }
-        continue;
-      }
-      seg->buffer->data = seg->buffer->buf;
-      seg->buffer->len = (gsize) seg->length;
-      asr_checksum_worker_submit (p->worker, seg->buffer);
-      st->bytes_read += seg->length;
+
+      /* Hand over the head segment once it is there. */
+      seg = &p->queue[p->head];
+      if (seg->buffer == NULL)
+        {
+          asr_checksum_worker_submit_zeros (p->worker, seg->length);
+          st->bytes_skipped += seg->length;
+        }
+      else
+        {
+          r = nbd_aio_command_completed (p->nbd, (uint64_t) seg->cookie);
+          if (r < 0)
+            {
+              set_nbd_error (error,
+                             "read of %" G_GUINT64_FORMAT " bytes at offset %" G_GUINT64_FORMAT,
+                             seg->length, seg->offset);
+              return FALSE;
+            }
+          if (r == 0)
+            {
+              if (nbd_poll (p->nbd, -1) < 0)
+                {
+                  set_nbd_error (error, "waiting for qemu-nbd");
+                  return FALSE;
+                }
+              continue;
+            }
+          seg->buffer->data = seg->buffer->buf;
+          seg->buffer->len = (gsize) seg->length;
+          asr_checksum_worker_submit (p->worker, seg->buffer);
+          st->bytes_read += seg->length;
+        }
+      p->head = (p->head + 1) % NBD_QUEUE;
+      p->len--;
+      asr_checksum_progress_update (prog, asr_checksum_worker_get_done (p->worker));
     }
-    p->head = (p->head + 1) % NBD_QUEUE;
-    p->len--;
-    asr_checksum_progress_update (prog, asr_checksum_worker_get_done (p->worker));
-  }
   return TRUE;
 }
 
@@ -448,20 +469,22 @@ image_check_path (const char *path, const char *format, GError **error)
   g_autofree char *abs_path = NULL;
   GStatBuf sb;
 
-  if (!format_name_is_valid (format)) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_INVALID,
-                 "invalid image format name “%s”", format);
-    return NULL;
-  }
+  if (!format_name_is_valid (format))
+    {
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_INVALID,
+                   "invalid image format name “%s”", format);
+      return NULL;
+    }
   /* An absolute path is never parsed by qemu as a protocol ("nbd:...",
    * "json:{...}"): a file name is only ever a file name. */
   abs_path = g_canonicalize_filename (path, NULL);
-  if (g_stat (abs_path, &sb) < 0) {
-    int e = errno;
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
-                 "%s: %s", path, g_strerror (e));
-    return NULL;
-  }
+  if (g_stat (abs_path, &sb) < 0)
+    {
+      int e = errno;
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO, "%s: %s", path,
+                   g_strerror (e));
+      return NULL;
+    }
   return g_steal_pointer (&abs_path);
 }
 
@@ -470,29 +493,33 @@ static NbdHandle *
 server_connect (NbdServer *server, const char *path, const char *format, guint64 *size,
                 GError **error)
 {
-  g_autoptr(NbdHandle) nbd = nbd_create ();
+  g_autoptr (NbdHandle) nbd = nbd_create ();
   int64_t n;
 
-  if (nbd == NULL) {
-    set_nbd_error (error, "cannot create an NBD handle");
-    return NULL;
-  }
+  if (nbd == NULL)
+    {
+      set_nbd_error (error, "cannot create an NBD handle");
+      return NULL;
+    }
   /* The buffers are only used once a read has succeeded in full (libnbd
    * checks the reply's length), so clearing them first is wasted work. */
-  if (nbd_set_pread_initialize (nbd, false) < 0) {
-    set_nbd_error (error, "nbd_set_pread_initialize");
-    return NULL;
-  }
-  if (nbd_add_meta_context (nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
-      nbd_connect_unix (nbd, server->socket_path) < 0) {
-    set_nbd_error (error, "cannot open %s (%s) through qemu-nbd", path, format);
-    goto out_log;
-  }
+  if (nbd_set_pread_initialize (nbd, false) < 0)
+    {
+      set_nbd_error (error, "nbd_set_pread_initialize");
+      return NULL;
+    }
+  if (nbd_add_meta_context (nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0
+      || nbd_connect_unix (nbd, server->socket_path) < 0)
+    {
+      set_nbd_error (error, "cannot open %s (%s) through qemu-nbd", path, format);
+      goto out_log;
+    }
   n = nbd_get_size (nbd);
-  if (n < 0) {
-    set_nbd_error (error, "%s: cannot get the size", path);
-    goto out_log;
-  }
+  if (n < 0)
+    {
+      set_nbd_error (error, "%s: cannot get the size", path);
+      goto out_log;
+    }
   *size = (guint64) n;
   return g_steal_pointer (&nbd);
 
@@ -504,13 +531,12 @@ out_log:
 }
 
 gboolean
-asr_checksum_image_full (const char *path, const char *format,
-                         guint64 offset, guint64 length,
-                         AsrChecksumProgressFunc progress, void *opaque,
-                         AsrChecksumStats *stats, char **out, GError **error)
+asr_checksum_image_full (const char *path, const char *format, guint64 offset, guint64 length,
+                         AsrChecksumProgressFunc progress, void *opaque, AsrChecksumStats *stats,
+                         char **out, GError **error)
 {
-  g_autoptr(NbdHandle) nbd = NULL;
-  g_autoptr(AsrChecksum) c = NULL;
+  g_autoptr (NbdHandle) nbd = NULL;
+  g_autoptr (AsrChecksum) c = NULL;
   g_autofree char *abs_path = NULL;
   AsrChecksumStats st = { 0 };
   AsrChecksumProgress prog;
@@ -544,10 +570,11 @@ asr_checksum_image_full (const char *path, const char *format,
   g_clear_pointer (&p.worker, asr_checksum_worker_finish);
   asr_checksum_progress_update (&prog, length);
 
-  if (nbd_shutdown (nbd, 0) < 0) {
-    set_nbd_error (error, "disconnecting from qemu-nbd");
-    goto out_log;
-  }
+  if (nbd_shutdown (nbd, 0) < 0)
+    {
+      set_nbd_error (error, "disconnecting from qemu-nbd");
+      goto out_log;
+    }
   *out = asr_checksum_finish (c);
   ok = TRUE;
   goto out;
@@ -570,6 +597,6 @@ out:
 gboolean
 asr_checksum_image (const char *path, const char *format, char **out, GError **error)
 {
-  return asr_checksum_image_full (path, format, 0, ASR_CHECKSUM_TO_END,
-                                  NULL, NULL, NULL, out, error);
+  return asr_checksum_image_full (path, format, 0, ASR_CHECKSUM_TO_END, NULL, NULL, NULL, out,
+                                  error);
 }

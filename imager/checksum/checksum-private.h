@@ -7,8 +7,8 @@
 /* Checks that [offset, offset + *length) lies inside @size bytes,
  * *length ASR_CHECKSUM_TO_END meaning up to the end; @name (may be NULL)
  * starts the message. */
-gboolean asr_checksum_check_range (const char *name, guint64 size, guint64 offset,
-                                   guint64 *length, GError **error);
+gboolean asr_checksum_check_range (const char *name, guint64 size, guint64 offset, guint64 *length,
+                                   GError **error);
 
 /* Rate-limits the caller's progress callback (a terminal redraws a few
  * times a second; calling it per 2 MiB read would cost more than it shows). */
@@ -20,8 +20,7 @@ typedef struct {
   guint64 last_done;
 } AsrChecksumProgress;
 
-void asr_checksum_progress_init (AsrChecksumProgress *p,
-                                 AsrChecksumProgressFunc func, void *opaque,
+void asr_checksum_progress_init (AsrChecksumProgress *p, AsrChecksumProgressFunc func, void *opaque,
                                  guint64 total);
 /* Reports done unless the last report was less than 250 ms ago; always
  * reports done == total. */
@@ -39,14 +38,14 @@ void asr_checksum_progress_update (AsrChecksumProgress *p, guint64 done);
 typedef struct _AsrChecksumWorker AsrChecksumWorker;
 
 typedef struct {
-  guint8 *buf;          /* owned by the worker, buffer_bytes long, aligned */
-  const guint8 *data;   /* what to hash: inside buf */
+  guint8 *buf;        /* owned by the worker, buffer_bytes long, aligned */
+  const guint8 *data; /* what to hash: inside buf */
   gsize len;
 } AsrChecksumBuffer;
 
 /* n_buffers of buffer_bytes, aligned to align (a power of two >= 8). */
-AsrChecksumWorker *asr_checksum_worker_new (AsrChecksum *c, guint n_buffers,
-                                            gsize buffer_bytes, gsize align);
+AsrChecksumWorker *asr_checksum_worker_new (AsrChecksum *c, guint n_buffers, gsize buffer_bytes,
+                                            gsize align);
 /* A free buffer: waits for one if block, else NULL when none is free. */
 AsrChecksumBuffer *asr_checksum_worker_get_buffer (AsrChecksumWorker *w, gboolean block);
 /* Hash b->data[0..b->len) next; b goes back to the free list. */

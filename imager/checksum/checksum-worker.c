@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 typedef struct {
-  AsrChecksumBuffer *buffer;   /* NULL: zeros */
+  AsrChecksumBuffer *buffer; /* NULL: zeros */
   guint64 zero_len;
   gboolean stop;
 } WorkItem;
@@ -14,8 +14,8 @@ typedef struct {
 struct _AsrChecksumWorker {
   AsrChecksum *c;
   GThread *thread;
-  GAsyncQueue *todo;           /* WorkItem *, in content order */
-  GAsyncQueue *free_buffers;   /* AsrChecksumBuffer * */
+  GAsyncQueue *todo;         /* WorkItem *, in content order */
+  GAsyncQueue *free_buffers; /* AsrChecksumBuffer * */
   AsrChecksumBuffer *buffers;
   guint n_buffers;
   atomic_uint_fast64_t done;
@@ -26,25 +26,30 @@ worker_thread (gpointer data)
 {
   AsrChecksumWorker *w = data;
 
-  for (;;) {
-    WorkItem *it = g_async_queue_pop (w->todo);
-    guint64 len;
+  for (;;)
+    {
+      WorkItem *it = g_async_queue_pop (w->todo);
+      guint64 len;
 
-    if (it->stop) {
+      if (it->stop)
+        {
+          g_free (it);
+          return NULL;
+        }
+      if (it->buffer != NULL)
+        {
+          len = it->buffer->len;
+          asr_checksum_add_block (w->c, it->buffer->data, it->buffer->len);
+          g_async_queue_push (w->free_buffers, it->buffer);
+        }
+      else
+        {
+          len = it->zero_len;
+          asr_checksum_add_zero_blocks (w->c, it->zero_len);
+        }
       g_free (it);
-      return NULL;
+      atomic_fetch_add (&w->done, len);
     }
-    if (it->buffer != NULL) {
-      len = it->buffer->len;
-      asr_checksum_add_block (w->c, it->buffer->data, it->buffer->len);
-      g_async_queue_push (w->free_buffers, it->buffer);
-    } else {
-      len = it->zero_len;
-      asr_checksum_add_zero_blocks (w->c, it->zero_len);
-    }
-    g_free (it);
-    atomic_fetch_add (&w->done, len);
-  }
 }
 
 AsrChecksumWorker *
@@ -59,15 +64,16 @@ asr_checksum_worker_new (AsrChecksum *c, guint n_buffers, gsize buffer_bytes, gs
   w->n_buffers = n_buffers;
   w->buffers = g_new0 (AsrChecksumBuffer, n_buffers);
   atomic_init (&w->done, 0);
-  for (guint i = 0; i < n_buffers; i++) {
-    void *p = NULL;
-    int e = posix_memalign (&p, align, buffer_bytes);
+  for (guint i = 0; i < n_buffers; i++)
+    {
+      void *p = NULL;
+      int e = posix_memalign (&p, align, buffer_bytes);
 
-    if (e != 0)
-      g_error ("posix_memalign: %s", g_strerror (e));
-    w->buffers[i].buf = p;
-    g_async_queue_push (w->free_buffers, &w->buffers[i]);
-  }
+      if (e != 0)
+        g_error ("posix_memalign: %s", g_strerror (e));
+      w->buffers[i].buf = p;
+      g_async_queue_push (w->free_buffers, &w->buffers[i]);
+    }
   w->thread = g_thread_new ("asr-checksum", worker_thread, w);
   return w;
 }
@@ -75,8 +81,7 @@ asr_checksum_worker_new (AsrChecksum *c, guint n_buffers, gsize buffer_bytes, gs
 AsrChecksumBuffer *
 asr_checksum_worker_get_buffer (AsrChecksumWorker *w, gboolean block)
 {
-  return block ? g_async_queue_pop (w->free_buffers)
-               : g_async_queue_try_pop (w->free_buffers);
+  return block ? g_async_queue_pop (w->free_buffers) : g_async_queue_try_pop (w->free_buffers);
 }
 
 void

@@ -16,16 +16,18 @@
 
 #include <openssl/evp.h>
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-checksum-error-quark, asr_checksum_error)
+/* clang-format on */
 
 #define DIGEST_BYTES 32
 
 struct _AsrChecksum {
-  EVP_MD_CTX *outer;   /* over the block digests, in block order */
-  EVP_MD_CTX *inner;   /* reused for each block */
-  guint8 *block;       /* the partial block being gathered */
-  gsize pending;       /* bytes of it filled */
-  guint64 length;      /* bytes fed */
+  EVP_MD_CTX *outer; /* over the block digests, in block order */
+  EVP_MD_CTX *inner; /* reused for each block */
+  guint8 *block;     /* the partial block being gathered */
+  gsize pending;     /* bytes of it filled */
+  guint64 length;    /* bytes fed */
   gboolean finished;
 };
 
@@ -40,9 +42,8 @@ sha256_or_die (EVP_MD_CTX *ctx, const void *buf, gsize len, guint8 *digest)
 {
   /* These fail only without SHA-256 in libcrypto or out of memory: there
    * is nothing a caller could do about either. */
-  if (EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1 ||
-      EVP_DigestUpdate (ctx, buf, len) != 1 ||
-      EVP_DigestFinal_ex (ctx, digest, NULL) != 1)
+  if (EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1 || EVP_DigestUpdate (ctx, buf, len) != 1
+      || EVP_DigestFinal_ex (ctx, digest, NULL) != 1)
     g_error ("libcrypto: SHA-256 failed");
 }
 
@@ -51,18 +52,19 @@ zero_block_digests (void)
 {
   static gsize inited;
 
-  if (g_once_init_enter (&inited)) {
-    g_autofree guint8 *zeros = g_malloc0 (ASR_CHECKSUM_BLOCK_BYTES);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  if (g_once_init_enter (&inited))
+    {
+      g_autofree guint8 *zeros = g_malloc0 (ASR_CHECKSUM_BLOCK_BYTES);
+      EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
 
-    if (ctx == NULL)
-      g_error ("libcrypto: out of memory");
-    sha256_or_die (ctx, zeros, ASR_CHECKSUM_BLOCK_BYTES, zero_digests);
-    EVP_MD_CTX_free (ctx);
-    for (gsize i = 1; i < ZERO_DIGEST_BATCH; i++)
-      memcpy (zero_digests + i * DIGEST_BYTES, zero_digests, DIGEST_BYTES);
-    g_once_init_leave (&inited, 1);
-  }
+      if (ctx == NULL)
+        g_error ("libcrypto: out of memory");
+      sha256_or_die (ctx, zeros, ASR_CHECKSUM_BLOCK_BYTES, zero_digests);
+      EVP_MD_CTX_free (ctx);
+      for (gsize i = 1; i < ZERO_DIGEST_BATCH; i++)
+        memcpy (zero_digests + i * DIGEST_BYTES, zero_digests, DIGEST_BYTES);
+      g_once_init_leave (&inited, 1);
+    }
   return zero_digests;
 }
 
@@ -93,10 +95,11 @@ hash_one_block (AsrChecksum *c, const guint8 *buf, gsize len)
 
   /* Only whole blocks take the shortcut: a short zero block can only be
    * the last one, hashed once. */
-  if (len == ASR_CHECKSUM_BLOCK_BYTES && buffer_is_zero (buf, len)) {
-    outer_update (c, zero_block_digests (), DIGEST_BYTES);
-    return;
-  }
+  if (len == ASR_CHECKSUM_BLOCK_BYTES && buffer_is_zero (buf, len))
+    {
+      outer_update (c, zero_block_digests (), DIGEST_BYTES);
+      return;
+    }
   sha256_or_die (c->inner, buf, len, digest);
   outer_update (c, digest, DIGEST_BYTES);
 }
@@ -108,8 +111,8 @@ asr_checksum_new (void)
 
   c->outer = EVP_MD_CTX_new ();
   c->inner = EVP_MD_CTX_new ();
-  if (c->outer == NULL || c->inner == NULL ||
-      EVP_DigestInit_ex (c->outer, EVP_sha256 (), NULL) != 1)
+  if (c->outer == NULL || c->inner == NULL
+      || EVP_DigestInit_ex (c->outer, EVP_sha256 (), NULL) != 1)
     g_error ("libcrypto: cannot start SHA-256");
   c->block = g_malloc (ASR_CHECKSUM_BLOCK_BYTES);
   return c;
@@ -136,26 +139,28 @@ asr_checksum_add_block (AsrChecksum *c, const void *buf, gsize len)
   g_return_if_fail (buf != NULL || len == 0);
 
   c->length += len;
-  if (c->pending > 0) {
-    gsize n = MIN (len, ASR_CHECKSUM_BLOCK_BYTES - c->pending);
+  if (c->pending > 0)
+    {
+      gsize n = MIN (len, ASR_CHECKSUM_BLOCK_BYTES - c->pending);
 
-    memcpy (c->block + c->pending, p, n);
-    c->pending += n;
-    p += n;
-    len -= n;
-    if (c->pending < ASR_CHECKSUM_BLOCK_BYTES)
-      return;
-    hash_one_block (c, c->block, ASR_CHECKSUM_BLOCK_BYTES);
-    c->pending = 0;
-  }
+      memcpy (c->block + c->pending, p, n);
+      c->pending += n;
+      p += n;
+      len -= n;
+      if (c->pending < ASR_CHECKSUM_BLOCK_BYTES)
+        return;
+      hash_one_block (c, c->block, ASR_CHECKSUM_BLOCK_BYTES);
+      c->pending = 0;
+    }
   /* Whole blocks straight from the caller's buffer, no copy. */
-  for (; len >= ASR_CHECKSUM_BLOCK_BYTES; p += ASR_CHECKSUM_BLOCK_BYTES,
-       len -= ASR_CHECKSUM_BLOCK_BYTES)
+  for (; len >= ASR_CHECKSUM_BLOCK_BYTES;
+       p += ASR_CHECKSUM_BLOCK_BYTES, len -= ASR_CHECKSUM_BLOCK_BYTES)
     hash_one_block (c, p, ASR_CHECKSUM_BLOCK_BYTES);
-  if (len > 0) {
-    memcpy (c->block, p, len);
-    c->pending = len;
-  }
+  if (len > 0)
+    {
+      memcpy (c->block, p, len);
+      c->pending = len;
+    }
 }
 
 void
@@ -168,30 +173,33 @@ asr_checksum_add_zero_blocks (AsrChecksum *c, guint64 len)
   g_return_if_fail (!c->finished);
 
   c->length += len;
-  if (c->pending > 0) {
-    gsize n = (gsize) MIN (len, (guint64) (ASR_CHECKSUM_BLOCK_BYTES - c->pending));
+  if (c->pending > 0)
+    {
+      gsize n = (gsize) MIN (len, (guint64) (ASR_CHECKSUM_BLOCK_BYTES - c->pending));
 
-    memset (c->block + c->pending, 0, n);
-    c->pending += n;
-    len -= n;
-    if (c->pending < ASR_CHECKSUM_BLOCK_BYTES)
-      return;
-    hash_one_block (c, c->block, ASR_CHECKSUM_BLOCK_BYTES);
-    c->pending = 0;
-  }
+      memset (c->block + c->pending, 0, n);
+      c->pending += n;
+      len -= n;
+      if (c->pending < ASR_CHECKSUM_BLOCK_BYTES)
+        return;
+      hash_one_block (c, c->block, ASR_CHECKSUM_BLOCK_BYTES);
+      c->pending = 0;
+    }
   zd = zero_block_digests ();
   nblocks = len / ASR_CHECKSUM_BLOCK_BYTES;
-  while (nblocks > 0) {
-    gsize n = (gsize) MIN (nblocks, (guint64) ZERO_DIGEST_BATCH);
+  while (nblocks > 0)
+    {
+      gsize n = (gsize) MIN (nblocks, (guint64) ZERO_DIGEST_BATCH);
 
-    outer_update (c, zd, n * DIGEST_BYTES);
-    nblocks -= n;
-  }
+      outer_update (c, zd, n * DIGEST_BYTES);
+      nblocks -= n;
+    }
   len %= ASR_CHECKSUM_BLOCK_BYTES;
-  if (len > 0) {
-    memset (c->block, 0, (gsize) len);
-    c->pending = (gsize) len;
-  }
+  if (len > 0)
+    {
+      memset (c->block, 0, (gsize) len);
+      c->pending = (gsize) len;
+    }
 }
 
 guint64
@@ -220,10 +228,11 @@ asr_checksum_finish (AsrChecksum *c)
 
   s = g_malloc (ASR_CHECKSUM_STRING_LENGTH + 1);
   q = g_stpcpy (s, ASR_CHECKSUM_PREFIX);
-  for (gsize i = 0; i < DIGEST_BYTES; i++) {
-    *q++ = hex[digest[i] >> 4];
-    *q++ = hex[digest[i] & 0xf];
-  }
+  for (gsize i = 0; i < DIGEST_BYTES; i++)
+    {
+      *q++ = hex[digest[i] >> 4];
+      *q++ = hex[digest[i] & 0xf];
+    }
   *q = '\0';
   return s;
 }
@@ -238,7 +247,7 @@ asr_checksum_verify_string (const char *s)
   s += plen;
   for (gsize i = 0; i < 64; i++)
     if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-      return FALSE;  /* also stops at a NUL: too short */
+      return FALSE; /* also stops at a NUL: too short */
   return s[64] == '\0';
 }
 
@@ -247,8 +256,8 @@ asr_checksum_verify_string (const char *s)
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 4)
 
 void
-asr_checksum_progress_init (AsrChecksumProgress *p, AsrChecksumProgressFunc func,
-                            void *opaque, guint64 total)
+asr_checksum_progress_init (AsrChecksumProgress *p, AsrChecksumProgressFunc func, void *opaque,
+                            guint64 total)
 {
   p->func = func;
   p->opaque = opaque;
@@ -289,31 +298,33 @@ asr_checksum_progress_update (AsrChecksumProgress *p, guint64 done)
 typedef struct {
   int fd;
   gboolean direct;
-  gsize align;        /* O_DIRECT alignment of offsets, lengths and buffer */
+  gsize align; /* O_DIRECT alignment of offsets, lengths and buffer */
 } FdReader;
 
 static gboolean
-fd_get_size (int fd, const struct stat *st, guint64 *size, gsize *sector,
-             GError **error)
+fd_get_size (int fd, const struct stat *st, guint64 *size, gsize *sector, GError **error)
 {
   *sector = 0;
-  if (S_ISREG (st->st_mode)) {
-    *size = (guint64) st->st_size;
-    return TRUE;
-  }
-  if (S_ISBLK (st->st_mode)) {
-    int ssz = 0;
-
-    if (ioctl (fd, BLKGETSIZE64, size) < 0) {
-      int e = errno;
-      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
-                   "cannot get the size of the block device: %s", g_strerror (e));
-      return FALSE;
+  if (S_ISREG (st->st_mode))
+    {
+      *size = (guint64) st->st_size;
+      return TRUE;
     }
-    if (ioctl (fd, BLKSSZGET, &ssz) == 0 && ssz > 0)
-      *sector = (gsize) ssz;
-    return TRUE;
-  }
+  if (S_ISBLK (st->st_mode))
+    {
+      int ssz = 0;
+
+      if (ioctl (fd, BLKGETSIZE64, size) < 0)
+        {
+          int e = errno;
+          g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
+                       "cannot get the size of the block device: %s", g_strerror (e));
+          return FALSE;
+        }
+      if (ioctl (fd, BLKSSZGET, &ssz) == 0 && ssz > 0)
+        *sector = (gsize) ssz;
+      return TRUE;
+    }
   g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
                "not a regular file or block device");
   return FALSE;
@@ -329,36 +340,40 @@ fd_read_range (FdReader *r, AsrChecksumBuffer *b, guint64 pos, gsize len, GError
   guint64 start = pos;
   gsize skew = 0, want = len, got = 0;
 
-  if (r->direct) {
-    start = pos - pos % r->align;
-    skew = (gsize) (pos - start);
-    want = skew + len;
-    want += (r->align - want % r->align) % r->align;
-  }
-  while (got < skew + len) {
-    ssize_t n = pread (r->fd, b->buf + got, want - got, (off_t) (start + got));
+  if (r->direct)
+    {
+      start = pos - pos % r->align;
+      skew = (gsize) (pos - start);
+      want = skew + len;
+      want += (r->align - want % r->align) % r->align;
+    }
+  while (got < skew + len)
+    {
+      ssize_t n = pread (r->fd, b->buf + got, want - got, (off_t) (start + got));
 
-    if (n < 0) {
-      int e = errno;
-      if (e == EINTR)
-        continue;
-      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
-                   "read at offset %" G_GUINT64_FORMAT ": %s",
-                   start + got, g_strerror (e));
-      return FALSE;
-    }
-    if (n == 0) {
-      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
-                   "unexpected end of file at offset %" G_GUINT64_FORMAT
-                   " (was it truncated while being read?)", start + got);
-      return FALSE;
-    }
-    got += (gsize) n;
-    /* A short O_DIRECT read at the end of a device whose size is not a
+      if (n < 0)
+        {
+          int e = errno;
+          if (e == EINTR)
+            continue;
+          g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
+                       "read at offset %" G_GUINT64_FORMAT ": %s", start + got, g_strerror (e));
+          return FALSE;
+        }
+      if (n == 0)
+        {
+          g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
+                       "unexpected end of file at offset %" G_GUINT64_FORMAT
+                       " (was it truncated while being read?)",
+                       start + got);
+          return FALSE;
+        }
+      got += (gsize) n;
+      /* A short O_DIRECT read at the end of a device whose size is not a
      * multiple of the alignment leaves got unaligned; the next pread would
      * then be misaligned, but it is only reached if the data we need is
      * beyond the end, which the n == 0 case reports. */
-  }
+    }
   b->data = b->buf + skew;
   b->len = len;
   return TRUE;
@@ -379,21 +394,23 @@ asr_checksum_check_range (const char *name, guint64 size, guint64 offset, guint6
 
   if (name == NULL)
     name = "";
-  if (offset > size) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
-                 "%s%soffset %" G_GUINT64_FORMAT " is past the end (%" G_GUINT64_FORMAT
-                 " bytes)", name, sep, offset, size);
-    return FALSE;
-  }
+  if (offset > size)
+    {
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
+                   "%s%soffset %" G_GUINT64_FORMAT " is past the end (%" G_GUINT64_FORMAT " bytes)",
+                   name, sep, offset, size);
+      return FALSE;
+    }
   if (*length == ASR_CHECKSUM_TO_END)
     *length = size - offset;
-  if (!g_uint64_checked_add (&end, offset, *length) || end > size) {
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
-                 "%s%srange of %" G_GUINT64_FORMAT " bytes at offset %" G_GUINT64_FORMAT
-                 " is past the end (%" G_GUINT64_FORMAT " bytes)", name, sep, *length, offset,
-                 size);
-    return FALSE;
-  }
+  if (!g_uint64_checked_add (&end, offset, *length) || end > size)
+    {
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE,
+                   "%s%srange of %" G_GUINT64_FORMAT " bytes at offset %" G_GUINT64_FORMAT
+                   " is past the end (%" G_GUINT64_FORMAT " bytes)",
+                   name, sep, *length, offset, size);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -406,12 +423,12 @@ fd_check_range (int fd, guint64 offset, guint64 *length, gsize *sector, GError *
   struct stat sb;
   guint64 size;
 
-  if (fstat (fd, &sb) < 0) {
-    int e = errno;
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
-                 "fstat: %s", g_strerror (e));
-    return FALSE;
-  }
+  if (fstat (fd, &sb) < 0)
+    {
+      int e = errno;
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO, "fstat: %s", g_strerror (e));
+      return FALSE;
+    }
   return fd_get_size (fd, &sb, &size, sector, error)
          && asr_checksum_check_range (NULL, size, offset, length, error);
 }
@@ -431,25 +448,32 @@ fd_next_extent (int fd, guint64 pos, guint64 end, gboolean *use_seek, gboolean *
     return TRUE;
 
   off_t d = lseek (fd, (off_t) pos, SEEK_DATA);
-  if (d < 0 && errno == ENXIO) {
-    data_start = end;              /* a hole up to the end of the file */
-  } else if (d < 0 && fd_is_seek_unsupported (errno)) {
-    *use_seek = FALSE;             /* no hole information: all data */
-    return TRUE;
-  } else if (d < 0) {
-    int e = errno;
-    g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
-                 "lseek(SEEK_DATA) at offset %" G_GUINT64_FORMAT ": %s",
-                 pos, g_strerror (e));
-    return FALSE;
-  } else {
-    data_start = (guint64) d;
-  }
-  if (data_start > pos) {
-    *is_hole = TRUE;
-    *extent_end = MIN (data_start, end);
-    return TRUE;
-  }
+  if (d < 0 && errno == ENXIO)
+    {
+      data_start = end; /* a hole up to the end of the file */
+    }
+  else if (d < 0 && fd_is_seek_unsupported (errno))
+    {
+      *use_seek = FALSE; /* no hole information: all data */
+      return TRUE;
+    }
+  else if (d < 0)
+    {
+      int e = errno;
+      g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_IO,
+                   "lseek(SEEK_DATA) at offset %" G_GUINT64_FORMAT ": %s", pos, g_strerror (e));
+      return FALSE;
+    }
+  else
+    {
+      data_start = (guint64) d;
+    }
+  if (data_start > pos)
+    {
+      *is_hole = TRUE;
+      *extent_end = MIN (data_start, end);
+      return TRUE;
+    }
 
   off_t h = lseek (fd, (off_t) pos, SEEK_HOLE);
   /* A hole at or before pos means the file changed under us; read
@@ -461,57 +485,61 @@ fd_next_extent (int fd, guint64 pos, guint64 end, gboolean *use_seek, gboolean *
 
 /* Reads [pos, data_end) in chunks and hands each to the worker. */
 static gboolean
-fd_hash_data (FdReader *r, AsrChecksumWorker *w, AsrChecksumProgress *prog,
-              AsrChecksumStats *st, guint64 pos, guint64 data_end, GError **error)
+fd_hash_data (FdReader *r, AsrChecksumWorker *w, AsrChecksumProgress *prog, AsrChecksumStats *st,
+              guint64 pos, guint64 data_end, GError **error)
 {
-  while (pos < data_end) {
-    gsize len = (gsize) MIN (data_end - pos, (guint64) FD_CHUNK_BYTES);
-    AsrChecksumBuffer *b = asr_checksum_worker_get_buffer (w, TRUE);
+  while (pos < data_end)
+    {
+      gsize len = (gsize) MIN (data_end - pos, (guint64) FD_CHUNK_BYTES);
+      AsrChecksumBuffer *b = asr_checksum_worker_get_buffer (w, TRUE);
 
-    /* Keep later O_DIRECT reads aligned: end this one on a boundary. */
-    if (r->direct && len == FD_CHUNK_BYTES)
-      len -= (gsize) (pos % r->align);
-    if (!fd_read_range (r, b, pos, len, error))
-      return FALSE;
-    asr_checksum_worker_submit (w, b);
-    st->bytes_read += len;
-    pos += len;
-    asr_checksum_progress_update (prog, asr_checksum_worker_get_done (w));
-  }
+      /* Keep later O_DIRECT reads aligned: end this one on a boundary. */
+      if (r->direct && len == FD_CHUNK_BYTES)
+        len -= (gsize) (pos % r->align);
+      if (!fd_read_range (r, b, pos, len, error))
+        return FALSE;
+      asr_checksum_worker_submit (w, b);
+      st->bytes_read += len;
+      pos += len;
+      asr_checksum_progress_update (prog, asr_checksum_worker_get_done (w));
+    }
   return TRUE;
 }
 
 /* Hashes [offset, end): holes as zero blocks without reading them, data
  * as read. */
 static gboolean
-fd_hash_extents (FdReader *r, AsrChecksumWorker *w, AsrChecksumProgress *prog,
-                 AsrChecksumStats *st, guint64 offset, guint64 end, GError **error)
+fd_hash_extents (FdReader *r, AsrChecksumWorker *w, AsrChecksumProgress *prog, AsrChecksumStats *st,
+                 guint64 offset, guint64 end, GError **error)
 {
   gboolean use_seek = TRUE;
   guint64 extent_end;
 
-  for (guint64 pos = offset; pos < end; pos = extent_end) {
-    gboolean is_hole;
+  for (guint64 pos = offset; pos < end; pos = extent_end)
+    {
+      gboolean is_hole;
 
-    if (!fd_next_extent (r->fd, pos, end, &use_seek, &is_hole, &extent_end, error))
-      return FALSE;
-    if (is_hole) {
-      asr_checksum_worker_submit_zeros (w, extent_end - pos);
-      st->bytes_skipped += extent_end - pos;
-      asr_checksum_progress_update (prog, asr_checksum_worker_get_done (w));
-    } else if (!fd_hash_data (r, w, prog, st, pos, extent_end, error)) {
-      return FALSE;
+      if (!fd_next_extent (r->fd, pos, end, &use_seek, &is_hole, &extent_end, error))
+        return FALSE;
+      if (is_hole)
+        {
+          asr_checksum_worker_submit_zeros (w, extent_end - pos);
+          st->bytes_skipped += extent_end - pos;
+          asr_checksum_progress_update (prog, asr_checksum_worker_get_done (w));
+        }
+      else if (!fd_hash_data (r, w, prog, st, pos, extent_end, error))
+        {
+          return FALSE;
+        }
     }
-  }
   return TRUE;
 }
 
 gboolean
-asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
-                      AsrChecksumProgressFunc progress, void *opaque,
-                      AsrChecksumStats *stats, char **out, GError **error)
+asr_checksum_fd_full (int fd, guint64 offset, guint64 length, AsrChecksumProgressFunc progress,
+                      void *opaque, AsrChecksumStats *stats, char **out, GError **error)
 {
-  g_autoptr(AsrChecksum) c = NULL;
+  g_autoptr (AsrChecksum) c = NULL;
   AsrChecksumWorker *w = NULL;
   AsrChecksumProgress prog;
   AsrChecksumStats st = { 0 };
@@ -540,12 +568,13 @@ asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
   w = asr_checksum_worker_new (c, FD_BUFFERS, FD_CHUNK_BYTES + 2 * r.align, r.align);
   asr_checksum_progress_init (&prog, progress, opaque, length);
 
-  if (fd_hash_extents (&r, w, &prog, &st, offset, offset + length, error)) {
-    g_clear_pointer (&w, asr_checksum_worker_finish);
-    asr_checksum_progress_update (&prog, length);
-    *out = asr_checksum_finish (c);
-    ok = TRUE;
-  }
+  if (fd_hash_extents (&r, w, &prog, &st, offset, offset + length, error))
+    {
+      g_clear_pointer (&w, asr_checksum_worker_finish);
+      asr_checksum_progress_update (&prog, length);
+      *out = asr_checksum_finish (c);
+      ok = TRUE;
+    }
 
   g_clear_pointer (&w, asr_checksum_worker_finish);
   if (saved_pos >= 0)

@@ -64,25 +64,24 @@ G_BEGIN_DECLS
 GQuark asr_checksum_error_quark (void);
 
 typedef enum {
-  ASR_CHECKSUM_ERROR_IO,          /* read/seek/stat on the fd or path failed */
-  ASR_CHECKSUM_ERROR_RANGE,       /* offset/length past the end, short read */
-  ASR_CHECKSUM_ERROR_NBD,         /* libnbd: connect, block status, read */
-  ASR_CHECKSUM_ERROR_SUBPROCESS,  /* qemu-nbd missing, failed to start, exited */
-  ASR_CHECKSUM_ERROR_INVALID,     /* a bad argument from the user (format name) */
+  ASR_CHECKSUM_ERROR_IO,         /* read/seek/stat on the fd or path failed */
+  ASR_CHECKSUM_ERROR_RANGE,      /* offset/length past the end, short read */
+  ASR_CHECKSUM_ERROR_NBD,        /* libnbd: connect, block status, read */
+  ASR_CHECKSUM_ERROR_SUBPROCESS, /* qemu-nbd missing, failed to start, exited */
+  ASR_CHECKSUM_ERROR_INVALID,    /* a bad argument from the user (format name) */
 } AsrChecksumError;
 
 /* What a checksum run did, for progress reports and benchmarks.
  * bytes_read + bytes_skipped == bytes_total on success. */
 typedef struct {
-  guint64 bytes_total;    /* length of the content checksummed */
-  guint64 bytes_read;     /* read from the storage (data extents) */
-  guint64 bytes_skipped;  /* known to be zero (holes, zero extents), not read */
+  guint64 bytes_total;   /* length of the content checksummed */
+  guint64 bytes_read;    /* read from the storage (data extents) */
+  guint64 bytes_skipped; /* known to be zero (holes, zero extents), not read */
 } AsrChecksumStats;
 
 /* Called with bytes done (read or skipped) and the total, at most about
  * four times a second, and once more when done == total. */
-typedef void (*AsrChecksumProgressFunc) (guint64 done_bytes, guint64 total_bytes,
-                                         void *opaque);
+typedef void (*AsrChecksumProgressFunc) (guint64 done_bytes, guint64 total_bytes, void *opaque);
 
 /* ---- streaming core ---------------------------------------------------- */
 
@@ -115,12 +114,10 @@ gboolean asr_checksum_verify_string (const char *s);
  * SEEK_HOLE, where the file system has them) are counted as zero without
  * reading.  If fd was opened with O_DIRECT, reads are 4096-aligned into
  * aligned buffers.  Uses pread(); the fd's file position is restored. */
-gboolean asr_checksum_fd (int fd, guint64 offset, guint64 length,
-                          char **out, GError **error);
+gboolean asr_checksum_fd (int fd, guint64 offset, guint64 length, char **out, GError **error);
 gboolean asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
                                AsrChecksumProgressFunc progress, void *opaque,
-                               AsrChecksumStats *stats,
-                               char **out, GError **error);
+                               AsrChecksumStats *stats, char **out, GError **error);
 
 /* Checksum of the guest-visible content of the image at path, opened
  * read-only with the given qemu format ("qcow2", "raw", ...; never probed),
@@ -131,12 +128,9 @@ gboolean asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
  * backing files is the caller's job.  The _full variant checksums the byte range [offset, offset +
  * length) of the content (length may be ASR_CHECKSUM_TO_END), e.g. one
  * partition of a qcow2 disk. */
-gboolean asr_checksum_image (const char *path, const char *format,
-                             char **out, GError **error);
-gboolean asr_checksum_image_full (const char *path, const char *format,
-                                  guint64 offset, guint64 length,
-                                  AsrChecksumProgressFunc progress, void *opaque,
-                                  AsrChecksumStats *stats,
-                                  char **out, GError **error);
+gboolean asr_checksum_image (const char *path, const char *format, char **out, GError **error);
+gboolean asr_checksum_image_full (const char *path, const char *format, guint64 offset,
+                                  guint64 length, AsrChecksumProgressFunc progress, void *opaque,
+                                  AsrChecksumStats *stats, char **out, GError **error);
 
 G_END_DECLS

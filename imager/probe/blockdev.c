@@ -182,16 +182,16 @@ fill_identity (const char *root, AsrBlockdev *b)
                        g_strdup (g_hash_table_lookup (udev, "ID_MODEL")));
   b->serial = g_strdup (g_hash_table_lookup (udev, "ID_SERIAL_SHORT"));
   if (b->serial == NULL)
-    b->serial = sys_read (root, b->name, "serial");        /* virtio-blk */
+    b->serial = sys_read (root, b->name, "serial"); /* virtio-blk */
   if (b->serial == NULL)
     b->serial = sys_read (root, b->name, "device/serial"); /* nvme */
   if (b->serial == NULL)
-    b->serial = vpd_pg80_serial (root, b->name);           /* scsi, sata via libata */
+    b->serial = vpd_pg80_serial (root, b->name); /* scsi, sata via libata */
   b->wwn = g_strdup (g_hash_table_lookup (udev, "ID_WWN_WITH_EXTENSION"));
   if (b->wwn == NULL)
     b->wwn = g_strdup (g_hash_table_lookup (udev, "ID_WWN"));
   if (b->wwn == NULL)
-    b->wwn = sys_read (root, b->name, "wwid");        /* nvme */
+    b->wwn = sys_read (root, b->name, "wwid"); /* nvme */
   if (b->wwn == NULL)
     b->wwn = sys_read (root, b->name, "device/wwid"); /* scsi */
 
@@ -229,7 +229,7 @@ fill_by_id (const char *root, AsrBlockdev *b)
 
 typedef struct {
   char *name;
-  char *via;   /* the disk or partition this node is reached from */
+  char *via; /* the disk or partition this node is reached from */
   guint major, minor;
   gboolean has_dev;
 } Node;
@@ -391,9 +391,10 @@ check_swaps (const char *root, AsrBlockdev *b, GPtrArray *nodes)
       n = node_by_dev_path (root, nodes, name);
       if (n)
         {
-          g_autofree char *detail = strcmp (n->name, n->via) == 0
-                                      ? g_strdup_printf ("/dev/%s", n->name)
-                                      : g_strdup_printf ("/dev/%s (through /dev/%s)", n->name, n->via);
+          g_autofree char *detail
+            = strcmp (n->name, n->via) == 0
+                ? g_strdup_printf ("/dev/%s", n->name)
+                : g_strdup_printf ("/dev/%s (through /dev/%s)", n->name, n->via);
           add_in_use (b, "swap", detail);
         }
     }
@@ -502,8 +503,8 @@ asr_blockdev_probe (const char *path, GError **error)
 
   if (stat (path, &st) != 0 || !S_ISBLK (st.st_mode))
     {
-      g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT,
-                   "%s: not a block device", path);
+      g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT, "%s: not a block device",
+                   path);
       return NULL;
     }
   majmin = g_strdup_printf ("sys/dev/block/%u:%u", major (st.st_rdev), minor (st.st_rdev));
@@ -511,8 +512,8 @@ asr_blockdev_probe (const char *path, GError **error)
   if (name == NULL)
     {
       g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME,
-                   "%s: device %u:%u not found in /sys/dev/block", path,
-                   major (st.st_rdev), minor (st.st_rdev));
+                   "%s: device %u:%u not found in /sys/dev/block", path, major (st.st_rdev),
+                   minor (st.st_rdev));
       return NULL;
     }
   b = asr_blockdev_probe_sysfs (NULL, name, error);

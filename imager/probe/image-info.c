@@ -40,8 +40,8 @@ asr_image_info_free (AsrImageInfo *info)
   g_free (info);
 }
 
-static gboolean
-refuse (GError **error, const char *path, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean refuse (GError **error, const char *path, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
 
 static gboolean
 refuse (GError **error, const char *path, const char *format, ...)
@@ -126,7 +126,7 @@ json_get_bool (JsonObject *o, const char *member)
 void
 asr_probe_run_options_image (AsrRunOptions *o)
 {
-  *o = (AsrRunOptions) {
+  *o = (AsrRunOptions){
     .timeout_seconds = ASR_IMAGE_PROBE_TIMEOUT_SECONDS,
     .limits = { .enabled = TRUE,
                 .max_as_bytes = ASR_IMAGE_PROBE_MAX_AS_BYTES,
@@ -201,8 +201,8 @@ run_qemu_img (const char *path, const char *const *argv, char **out, gsize out_m
 
 /* What qemu-img info said, checked: everything in it is the image's word. */
 gboolean
-asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
-                          guint64 file_bytes, GError **error)
+asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out, guint64 file_bytes,
+                          GError **error)
 {
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) json_error = NULL;
@@ -254,7 +254,8 @@ asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
             if (df != NULL || json_object_has_member (d, "data-file"))
               return refuse (error, path,
                              "the image uses an external data file (%s); refused: it could "
-                             "name any host file", df ? df : "unnamed");
+                             "name any host file",
+                             df ? df : "unnamed");
             info->corrupt = json_get_bool (d, "corrupt");
           }
       }
@@ -266,8 +267,8 @@ asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
     return refuse (error, path, "the image has a virtual size of 0 bytes");
   if (info->virtual_bytes > ASR_IMAGE_MAX_VIRTUAL_BYTES)
     return refuse (error, path,
-                   "virtual size %" G_GUINT64_FORMAT " bytes is above the limit of %"
-                   G_GUINT64_FORMAT " bytes (64 TiB)",
+                   "virtual size %" G_GUINT64_FORMAT
+                   " bytes is above the limit of %" G_GUINT64_FORMAT " bytes (64 TiB)",
                    info->virtual_bytes, (guint64) ASR_IMAGE_MAX_VIRTUAL_BYTES);
 
   if (strcmp (info->format, "raw") == 0)
@@ -276,7 +277,8 @@ asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
       if (file_bytes % 512 != 0)
         return refuse (error, path,
                        "%" G_GUINT64_FORMAT " bytes is not a multiple of 512: not a raw "
-                       "disk image", file_bytes);
+                       "disk image",
+                       file_bytes);
       info->virtual_bytes = file_bytes;
     }
   return TRUE;
@@ -337,8 +339,7 @@ probe_blockdev (AsrImageInfo *info, const char *path, const char *format, GError
 
   if (format && strcmp (format, "raw") != 0)
     return refuse (error, path,
-                   "a block device is read as raw; format %s is not supported on devices",
-                   format);
+                   "a block device is read as raw; format %s is not supported on devices", format);
   fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
     {
@@ -353,8 +354,8 @@ probe_blockdev (AsrImageInfo *info, const char *path, const char *format, GError
     {
       int e = errno;
       close (fd);
-      g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME,
-                   "%s: BLKGETSIZE64: %s", path, g_strerror (e));
+      g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME, "%s: BLKGETSIZE64: %s", path,
+                   g_strerror (e));
       return FALSE;
     }
   if (ioctl (fd, BLKSSZGET, &lss) == 0 && lss > 0)
@@ -366,8 +367,10 @@ probe_blockdev (AsrImageInfo *info, const char *path, const char *format, GError
   if (bytes == 0)
     return refuse (error, path, "the device has a size of 0 bytes (no medium?)");
   if (bytes > ASR_IMAGE_MAX_VIRTUAL_BYTES)
-    return refuse (error, path, "size %" G_GUINT64_FORMAT " bytes is above the limit of %"
-                   G_GUINT64_FORMAT " bytes (64 TiB)", bytes, (guint64) ASR_IMAGE_MAX_VIRTUAL_BYTES);
+    return refuse (error, path,
+                   "size %" G_GUINT64_FORMAT " bytes is above the limit of %" G_GUINT64_FORMAT
+                   " bytes (64 TiB)",
+                   bytes, (guint64) ASR_IMAGE_MAX_VIRTUAL_BYTES);
   info->format = g_strdup ("raw");
   info->is_block_device = TRUE;
   info->virtual_bytes = bytes;

@@ -27,8 +27,8 @@ struct _AsrDiskReader {
   char *path;
   char *format;
   guint64 size_bytes;
-  int fd;           /* raw files and devices; -1 otherwise */
-  guint8 *head;     /* non-raw: the first head_len bytes, read once */
+  int fd;       /* raw files and devices; -1 otherwise */
+  guint8 *head; /* non-raw: the first head_len bytes, read once */
   gsize head_len;
   char *qemu_img;
 };
@@ -79,20 +79,21 @@ child_read (AsrDiskReader *r, void *buf, gsize len, guint64 offset, GError **err
                           ",file.driver=%s,file.file.driver=file,file.file.filename=%s",
                           offset, len, r->format, esc);
   {
-    const char *argv[] = { r->qemu_img, "convert", "-U", "--image-opts", opts, "-O", "raw",
-                           out, NULL };
+    const char *argv[]
+      = { r->qemu_img, "convert", "-U", "--image-opts", opts, "-O", "raw", out, NULL };
     asr_probe_run_options_image (&options);
     options.limits.max_file_bytes = len + 65536;
     ok = asr_run_full (argv, &options, &result, &local);
   }
   /* killed by the limits or failed: the image's fault; not started or
    * unreadable output: not */
-  if (!ok && (g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED)
-              || g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_TIMEOUT)))
+  if (!ok
+      && (g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED)
+          || g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_TIMEOUT)))
     g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT,
                  "%s: cannot read %" G_GSIZE_FORMAT " bytes at %" G_GUINT64_FORMAT
-                 " through qemu-img: %s", r->path, len, offset,
-                 result.killed ? result.killed : result.stderr_tail);
+                 " through qemu-img: %s",
+                 r->path, len, offset, result.killed ? result.killed : result.stderr_tail);
   else if (!ok)
     g_set_error_literal (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME, local->message);
   if (ok && (!g_file_get_contents (out, &data, &got, NULL) || got != len))
@@ -143,8 +144,7 @@ asr_disk_reader_open (const AsrImageInfo *info, GError **error)
 }
 
 gboolean
-asr_disk_reader_pread (AsrDiskReader *r, void *buf, gsize len, guint64 offset,
-                       GError **error)
+asr_disk_reader_pread (AsrDiskReader *r, void *buf, gsize len, guint64 offset, GError **error)
 {
   guint64 end;
 
@@ -217,8 +217,8 @@ asr_incomplete_marker_parse (const guint8 *sector, gsize len, char **backup_id)
     if (!g_ascii_isgraph (sector[ASR_INCOMPLETE_ID_OFFSET + i]))
       return FALSE;
   if (backup_id)
-    *backup_id = g_strndup ((const char *) sector + ASR_INCOMPLETE_ID_OFFSET,
-                            ASR_INCOMPLETE_ID_BYTES);
+    *backup_id
+      = g_strndup ((const char *) sector + ASR_INCOMPLETE_ID_OFFSET, ASR_INCOMPLETE_ID_BYTES);
   return TRUE;
 }
 
@@ -257,8 +257,8 @@ reader_pread (void *opaque, void *buf, gsize len, guint64 offset, GError **error
 }
 
 static gboolean
-read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 disk_bytes,
-             guint32 logical_sector, gboolean strict, GError **error)
+read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 disk_bytes, guint32 logical_sector,
+             gboolean strict, GError **error)
 {
   g_autoptr (PtableTable) t = NULL;
   g_autoptr (GError) local_error = NULL;

@@ -92,7 +92,8 @@ asr_probe_qemu_lock (const char *path, char **detail, GError **error)
         break;
       if (held)
         *detail = g_strdup_printf ("qemu's image lock for \"%s\" is held: a VM, qemu-nbd "
-                                   "or qemu-img has it open", perm_name (i));
+                                   "or qemu-img has it open",
+                                   perm_name (i));
     }
   for (guint i = 0; ok && *detail == NULL && i < QEMU_LOCK_PERMS; i++)
     {
@@ -101,7 +102,8 @@ asr_probe_qemu_lock (const char *path, char **detail, GError **error)
         break;
       if (held)
         *detail = g_strdup_printf ("qemu's image lock that denies others \"%s\" is held: a "
-                                   "VM, qemu-nbd or qemu-img has it open", perm_name (i));
+                                   "VM, qemu-nbd or qemu-img has it open",
+                                   perm_name (i));
     }
   close (fd);
   if (!ok)
@@ -139,10 +141,11 @@ asr_probe_flock_holder (const char *path)
        * line has "->" after the number and no lock to report. */
       if (strstr (lines[i], "->") != NULL
           || sscanf (lines[i], "%*d: %15s %15s %15s %ld %x:%x:%" SCNu64, kind, mode, access, &pid,
-                     &maj, &min, &ino) != 7)
+                     &maj, &min, &ino)
+               != 7)
         continue;
-      if (strcmp (kind, "FLOCK") != 0 || strcmp (access, "WRITE") != 0
-          || maj != major (st.st_dev) || min != minor (st.st_dev) || ino != (guint64) st.st_ino)
+      if (strcmp (kind, "FLOCK") != 0 || strcmp (access, "WRITE") != 0 || maj != major (st.st_dev)
+          || min != minor (st.st_dev) || ino != (guint64) st.st_ino)
         continue;
       /* our own: restore holds it while it looks at its targets again */
       if (pid == (long) getpid ())

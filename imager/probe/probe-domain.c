@@ -75,8 +75,8 @@ text (xmlNode *n)
   return s;
 }
 
-static gboolean
-invalid (GError **error, const char *name, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+static gboolean invalid (GError **error, const char *name, const char *fmt, ...)
+  G_GNUC_PRINTF (3, 4);
 
 static gboolean
 invalid (GError **error, const char *name, const char *fmt, ...)
@@ -140,21 +140,22 @@ pci_address (xmlNode *dev)
 
   if (g_strcmp0 (type, "pci") != 0 || bus == NULL || slot == NULL)
     return NULL;
-  if ((dom && !g_ascii_string_to_unsigned (g_str_has_prefix (dom, "0x") ? dom + 2 : dom, 16, 0,
-                                           0xffff, &d, NULL))
-      || !g_ascii_string_to_unsigned (g_str_has_prefix (bus, "0x") ? bus + 2 : bus, 16, 0, 0xff,
-                                      &b, NULL)
-      || !g_ascii_string_to_unsigned (g_str_has_prefix (slot, "0x") ? slot + 2 : slot, 16, 0,
-                                      0x1f, &s, NULL)
-      || (fn && !g_ascii_string_to_unsigned (g_str_has_prefix (fn, "0x") ? fn + 2 : fn, 16, 0, 7,
-                                             &f, NULL)))
+  if ((dom
+       && !g_ascii_string_to_unsigned (g_str_has_prefix (dom, "0x") ? dom + 2 : dom, 16, 0, 0xffff,
+                                       &d, NULL))
+      || !g_ascii_string_to_unsigned (g_str_has_prefix (bus, "0x") ? bus + 2 : bus, 16, 0, 0xff, &b,
+                                      NULL)
+      || !g_ascii_string_to_unsigned (g_str_has_prefix (slot, "0x") ? slot + 2 : slot, 16, 0, 0x1f,
+                                      &s, NULL)
+      || (fn
+          && !g_ascii_string_to_unsigned (g_str_has_prefix (fn, "0x") ? fn + 2 : fn, 16, 0, 7, &f,
+                                          NULL)))
     return NULL;
   return g_strdup_printf ("%04x:%02x:%02x.%x", (guint) d, (guint) b, (guint) s, (guint) f);
 }
 
 static MachineController *
-controller_new (MachineHardware *h, MachineControllerClass klass, xmlNode *dev,
-                const char *model)
+controller_new (MachineHardware *h, MachineControllerClass klass, xmlNode *dev, const char *model)
 {
   MachineController *c = machine_controller_new (klass);
   c->address = pci_address (dev);
@@ -241,8 +242,9 @@ fill_hardware (MachineHardware *h, xmlNode *dom, const char *name, GError **erro
       /* A <loader> can also be a custom SeaBIOS rom: UEFI only when it
        * looks like one. */
       if (g_strcmp0 (ltype, "pflash") == 0
-          || (lower && (strstr (lower, "ovmf") || strstr (lower, "aavmf")
-                        || strstr (lower, "edk2") || strstr (lower, "qemu_efi"))))
+          || (lower
+              && (strstr (lower, "ovmf") || strstr (lower, "aavmf") || strstr (lower, "edk2")
+                  || strstr (lower, "qemu_efi"))))
         h->firmware = MACHINE_FIRMWARE_UEFI;
       else
         h->firmware = MACHINE_FIRMWARE_BIOS;
@@ -294,9 +296,8 @@ storage_model (const char *type, const char *model)
 }
 
 static gboolean
-parse_disk (MachineDescriptor *m, MachineHardware *h, xmlNode *d, const char *name,
-            guint index, AsrDomainDiskSizeFunc size_func, void *opaque, gboolean probe_images,
-            GError **error)
+parse_disk (MachineDescriptor *m, MachineHardware *h, xmlNode *d, const char *name, guint index,
+            AsrDomainDiskSizeFunc size_func, void *opaque, gboolean probe_images, GError **error)
 {
   xmlNode *source = child (d, "source");
   xmlNode *target = child (d, "target");
@@ -356,8 +357,8 @@ parse_disk (MachineDescriptor *m, MachineHardware *h, xmlNode *d, const char *na
         }
       reader = asr_disk_reader_open (info, error);
       if (reader == NULL
-          || !asr_probe_disk_read_layout (disk, reader, info->virtual_bytes,
-                                          disk->logical_sector, error))
+          || !asr_probe_disk_read_layout (disk, reader, info->virtual_bytes, disk->logical_sector,
+                                          error))
         {
           g_prefix_error (error, "%s: disk %s: ", name, dev);
           return FALSE;
@@ -388,8 +389,9 @@ parse_devices (MachineDescriptor *m, MachineHardware *h, xmlNode *devices, const
         {
           g_autofree char *type = prop (n, "type");
           g_autofree char *model = prop (n, "model");
-          if (type && (strcmp (type, "scsi") == 0 || strcmp (type, "sata") == 0
-                       || strcmp (type, "ide") == 0 || strcmp (type, "nvme") == 0))
+          if (type
+              && (strcmp (type, "scsi") == 0 || strcmp (type, "sata") == 0
+                  || strcmp (type, "ide") == 0 || strcmp (type, "nvme") == 0))
             controller_new (h, MACHINE_CONTROLLER_STORAGE, n, storage_model (type, model));
         }
       else if (is_element (n, "interface"))
@@ -413,8 +415,8 @@ parse_devices (MachineDescriptor *m, MachineHardware *h, xmlNode *devices, const
 
 MachineDescriptor *
 asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint first_index,
-                           AsrDomainDiskSizeFunc size_func, void *opaque,
-                           gboolean probe_images, GError **error)
+                           AsrDomainDiskSizeFunc size_func, void *opaque, gboolean probe_images,
+                           GError **error)
 {
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (MachineDescriptor) m = NULL;
@@ -432,8 +434,7 @@ asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint f
       else if (local->code == ASR_XML_ERROR_DOCTYPE)
         invalid (error, name, "the domain XML has a DOCTYPE; refused");
       else
-        g_set_error_literal (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT,
-                             local->message);
+        g_set_error_literal (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT, local->message);
       return NULL;
     }
   dom = xmlDocGetRootElement (doc);
@@ -447,8 +448,8 @@ asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint f
   m->hardware = machine_hardware_new ();
   if (!fill_hardware (m->hardware, dom, name, error))
     return NULL;
-  if (!parse_devices (m, m->hardware, child (dom, "devices"), name, first_index, size_func,
-                      opaque, probe_images, error))
+  if (!parse_devices (m, m->hardware, child (dom, "devices"), name, first_index, size_func, opaque,
+                      probe_images, error))
     return NULL;
   return g_steal_pointer (&m);
 }
@@ -556,6 +557,6 @@ asr_probe_domain (const char *uri, const char *name, guint first_index, GError *
   sc.dom = dom;
   label = g_strdup_printf ("domain:%s", name);
   /* Disk images are readable here only when libvirt runs on this host. */
-  return asr_probe_domain_from_xml (xml, strlen (xml), label, first_index, libvirt_disk_size,
-                                    &sc, uri_is_local (uri), error);
+  return asr_probe_domain_from_xml (xml, strlen (xml), label, first_index, libvirt_disk_size, &sc,
+                                    uri_is_local (uri), error);
 }

@@ -173,7 +173,8 @@ fill_memory (const char *root, MachineHardware *h)
               h->memory_bytes = kib * 1024;
               h->has_memory_bytes = TRUE;
               g_debug ("memory: %" G_GUINT64_FORMAT " bytes (MemTotal; no DMI: less than "
-                       "installed)", h->memory_bytes);
+                       "installed)",
+                       h->memory_bytes);
             }
           break;
         }
@@ -202,9 +203,9 @@ pci_mac (const char *root, const char *dev_rel)
       g_autoptr (GPtrArray) ifs = asr_host_list_dir (root, g_ptr_array_index (dirs, d));
       for (guint i = 0; i < ifs->len; i++)
         {
-          g_autofree char *rel = g_strdup_printf ("%s/%s/address",
-                                                  (const char *) g_ptr_array_index (dirs, d),
-                                                  (const char *) g_ptr_array_index (ifs, i));
+          g_autofree char *rel
+            = g_strdup_printf ("%s/%s/address", (const char *) g_ptr_array_index (dirs, d),
+                               (const char *) g_ptr_array_index (ifs, i));
           char *mac = asr_host_read_line (root, rel);
           if (mac)
             return mac;
@@ -231,10 +232,9 @@ fill_pci (const char *root, MachineHardware *h)
       MachineControllerClass cc;
       MachineController *c;
 
-      if (klass_s == NULL || !g_ascii_string_to_unsigned (g_str_has_prefix (klass_s, "0x")
-                                                            ? klass_s + 2
-                                                            : klass_s,
-                                                          16, 0, 0xffffff, &klass, NULL))
+      if (klass_s == NULL
+          || !g_ascii_string_to_unsigned (g_str_has_prefix (klass_s, "0x") ? klass_s + 2 : klass_s,
+                                          16, 0, 0xffffff, &klass, NULL))
         continue;
       switch (klass >> 16)
         {
@@ -288,8 +288,7 @@ asr_probe_local_hardware (const char *root)
 static gboolean
 is_disk_name (const char *name)
 {
-  static const char *const skip[] = { "loop", "ram", "zram", "sr", "fd", "nbd", "dm-", "md",
-                                      NULL };
+  static const char *const skip[] = { "loop", "ram", "zram", "sr", "fd", "nbd", "dm-", "md", NULL };
   for (const char *const *s = skip; *s; s++)
     if (g_str_has_prefix (name, *s))
       return FALSE;

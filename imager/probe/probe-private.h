@@ -50,7 +50,7 @@ char *asr_host_link_basename (const char *root, const char *rel);
 
 /* ---- descriptor helpers (probe.c) --------------------------------------- */
 
-void asr_probe_add_source (MachineDescriptor *m, const char *disk_id,
-                           const char *path, const char *format);
+void asr_probe_add_source (MachineDescriptor *m, const char *disk_id, const char *path,
+                           const char *format);
 
 G_END_DECLS

@@ -15,7 +15,9 @@
 #define LOCAL_TARGET "local"
 #define DOMAIN_PREFIX "domain:"
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-probe-error-quark, asr_probe_error)
+/* clang-format on */
 
 void
 asr_probe_add_source (MachineDescriptor *m, const char *disk_id, const char *path,
@@ -74,7 +76,8 @@ probe_image (MachineDescriptor *m, const char *path, GError **error)
 {
   g_autoptr (AsrImageInfo) info = NULL;
   g_autofree char *id = g_strdup_printf ("disk%u", m->disks->len);
-  g_autoptr (GPtrArray) locked = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_in_use_free);
+  g_autoptr (GPtrArray) locked
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_in_use_free);
   MachineDisk *disk;
 
   if (!test_locks (path, locked, error))
@@ -107,7 +110,8 @@ probe_device (MachineDescriptor *m, const char *path, GError **error)
   g_autoptr (AsrBlockdev) b = NULL;
   g_autoptr (AsrImageInfo) info = NULL;
   g_autofree char *id = g_strdup_printf ("disk%u", m->disks->len);
-  g_autoptr (GPtrArray) locked = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_in_use_free);
+  g_autoptr (GPtrArray) locked
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_in_use_free);
   MachineDisk *disk;
 
   /* qemu locks a device node it opens as it locks a file */

@@ -44,17 +44,17 @@ typedef enum {
 #define ASR_IMAGE_PROBE_TIMEOUT_SECONDS 30
 
 typedef struct {
-  char *path;             /* as given */
-  char *format;           /* qemu format name: "raw", "qcow2", ... */
+  char *path;   /* as given */
+  char *format; /* qemu format name: "raw", "qcow2", ... */
   gboolean is_block_device;
-  guint64 virtual_bytes;  /* guest-visible size */
-  guint64 actual_bytes;   /* space used on the host; 0 if unknown */
-  guint64 cluster_bytes;  /* 0 if the format has none */
+  guint64 virtual_bytes; /* guest-visible size */
+  guint64 actual_bytes;  /* space used on the host; 0 if unknown */
+  guint64 cluster_bytes; /* 0 if the format has none */
   /* block devices only (0 = unknown); images are 512/512 */
   guint32 logical_sector;
   guint32 physical_sector;
-  gboolean dirty;         /* qemu-img info "dirty-flag" (an unclean qcow2) */
-  gboolean corrupt;       /* never TRUE in a returned info: refused */
+  gboolean dirty;   /* qemu-img info "dirty-flag" (an unclean qcow2) */
+  gboolean corrupt; /* never TRUE in a returned info: refused */
 } AsrImageInfo;
 
 /*
@@ -79,8 +79,7 @@ typedef struct {
  * ASR_PROBE_ERROR_RUNTIME: qemu-img missing or could not be started, I/O
  * errors on a device.
  */
-AsrImageInfo *asr_image_info_probe (const char *path, const char *format,
-                                    GError **error);
+AsrImageInfo *asr_image_info_probe (const char *path, const char *format, GError **error);
 void asr_image_info_free (AsrImageInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrImageInfo, asr_image_info_free)
 
@@ -97,8 +96,8 @@ typedef struct _AsrDiskReader AsrDiskReader;
 
 /* @info: from asr_image_info_probe (or made by the caller for a device). */
 AsrDiskReader *asr_disk_reader_open (const AsrImageInfo *info, GError **error);
-gboolean asr_disk_reader_pread (AsrDiskReader *r, void *buf, gsize len,
-                                guint64 offset, GError **error);
+gboolean asr_disk_reader_pread (AsrDiskReader *r, void *buf, gsize len, guint64 offset,
+                                GError **error);
 void asr_disk_reader_free (AsrDiskReader *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrDiskReader, asr_disk_reader_free)
 
@@ -125,8 +124,7 @@ void asr_incomplete_marker_fill (guint8 *sector, const char *backup_id);
 /* TRUE if @sector (len bytes, the start of sector 0) carries the marker;
  * @backup_id (optional) gets the id.  An id that is not 36 printable
  * characters does not count as a marker. */
-gboolean asr_incomplete_marker_parse (const guint8 *sector, gsize len,
-                                      char **backup_id);
+gboolean asr_incomplete_marker_parse (const guint8 *sector, gsize len, char **backup_id);
 
 /* ---- block devices ----------------------------------------------------- */
 
@@ -137,18 +135,18 @@ gboolean asr_incomplete_marker_parse (const guint8 *sector, gsize len,
  * ROOT/proc, ROOT/dev/disk/by-id, ROOT/run/udev/data.
  */
 typedef struct {
-  char *name;            /* kernel name: "sda", "nvme0n1", "vda" */
-  char *path;            /* /dev/NAME or the path given */
+  char *name; /* kernel name: "sda", "nvme0n1", "vda" */
+  char *path; /* /dev/NAME or the path given */
   guint major, minor;
   guint64 bytes;
   guint32 logical_sector;
   guint32 physical_sector;
-  char *bus;             /* virtio | sata | scsi | usb | nvme | ide; NULL = unknown */
+  char *bus; /* virtio | sata | scsi | usb | nvme | ide; NULL = unknown */
   char *model;
   char *serial;
   char *wwn;
-  GPtrArray *by_id;      /* char*: names in /dev/disk/by-id pointing at it, sorted */
-  GPtrArray *in_use;     /* MachineInUse*: mounted | swap | held | running-system */
+  GPtrArray *by_id;  /* char*: names in /dev/disk/by-id pointing at it, sorted */
+  GPtrArray *in_use; /* MachineInUse*: mounted | swap | held | running-system */
 } AsrBlockdev;
 
 void asr_blockdev_free (AsrBlockdev *b);
@@ -160,8 +158,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrBlockdev, asr_blockdev_free)
 AsrBlockdev *asr_blockdev_probe (const char *path, GError **error);
 /* A whole disk known by its kernel name, facts from sysfs under @root only
  * (no device node needed). */
-AsrBlockdev *asr_blockdev_probe_sysfs (const char *root, const char *name,
-                                       GError **error);
+AsrBlockdev *asr_blockdev_probe_sysfs (const char *root, const char *name, GError **error);
 
 /* ---- qemu's image locks ------------------------------------------------ */
 
@@ -185,9 +182,8 @@ void asr_probe_disk_set_blockdev (MachineDisk *disk, const AsrBlockdev *b);
 /* Reads the partition table (ptable.h) and the incomplete marker through
  * @reader into @disk: <partition-table>, <partition>s without volumes,
  * <incomplete/>.  A disk with no table stays without one. */
-gboolean asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader,
-                                     guint64 disk_bytes, guint32 logical_sector,
-                                     GError **error);
+gboolean asr_probe_disk_read_layout (MachineDisk *disk, AsrDiskReader *reader, guint64 disk_bytes,
+                                     guint32 logical_sector, GError **error);
 /* The same for a disk about to be captured: a table asr's parser refuses
  * (damaged, or hostile: an EBR chain that loops or runs past the caps) is
  * ASR_PROBE_ERROR_INVALID_INPUT, not a fact to note, so nothing else (the
@@ -211,20 +207,15 @@ GPtrArray *asr_probe_local_disk_names (const char *root);
  * virDomainGetBlockInfo when connected), else from the source image through
  * asr_image_info_probe when @probe_images.  The XML is parsed with
  * XML_PARSE_NONET, no DOCTYPE. */
-typedef gboolean (*AsrDomainDiskSizeFunc) (const char *target_dev, guint64 *bytes,
-                                           void *opaque);
-MachineDescriptor *asr_probe_domain_from_xml (const char *xml, gsize len,
-                                              const char *name,
-                                              guint first_index,
-                                              AsrDomainDiskSizeFunc size_func,
-                                              void *opaque,
-                                              gboolean probe_images,
-                                              GError **error);
+typedef gboolean (*AsrDomainDiskSizeFunc) (const char *target_dev, guint64 *bytes, void *opaque);
+MachineDescriptor *asr_probe_domain_from_xml (const char *xml, gsize len, const char *name,
+                                              guint first_index, AsrDomainDiskSizeFunc size_func,
+                                              void *opaque, gboolean probe_images, GError **error);
 /* The default libvirt URI: the embedded driver in a private directory. */
 char *asr_probe_default_connect_uri (void);
 /* domain:NAME through libvirt at @uri (NULL = the default). */
-MachineDescriptor *asr_probe_domain (const char *uri, const char *name,
-                                     guint first_index, GError **error);
+MachineDescriptor *asr_probe_domain (const char *uri, const char *name, guint first_index,
+                                     GError **error);
 
 /* ---- the probe entry point ---------------------------------------------- */
 
@@ -240,8 +231,7 @@ typedef struct {
  * most one of those; image files and devices alone leave it unknown), no
  * images, `critical` absent.
  */
-MachineDescriptor *asr_probe_targets (const char *const *targets,
-                                      const AsrProbeOptions *opts,
+MachineDescriptor *asr_probe_targets (const char *const *targets, const AsrProbeOptions *opts,
                                       GError **error);
 
 G_END_DECLS

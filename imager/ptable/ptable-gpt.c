@@ -19,7 +19,7 @@
 #define GPT_NAME_BYTES (PTABLE_GPT_NAME_UNITS * 2u)
 
 typedef struct {
-  guint64 lba;             /* where it was read */
+  guint64 lba; /* where it was read */
   guint64 alternate_lba;
   guint64 first_usable;
   guint64 last_usable;
@@ -29,7 +29,7 @@ typedef struct {
   guint32 entry_size;
   guint32 entries_crc;
   guint8 disk_guid[16];
-  guint8 *entries;         /* entry_count * entry_size bytes */
+  guint8 *entries; /* entry_count * entry_size bytes */
 } GptHeader;
 
 static void
@@ -42,30 +42,28 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GptHeader, gpt_header_clear)
 
 /* The caps on entry size and count, shared by reading and building. */
 static gboolean
-check_entry_geometry (guint32 count, guint32 size, guint32 sector_size,
-                      const char *where, guint64 *entries_sectors, GError **error)
+check_entry_geometry (guint32 count, guint32 size, guint32 sector_size, const char *where,
+                      guint64 *entries_sectors, GError **error)
 {
   if (size < 128 || size % 8 != 0)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_CORRUPT,
-                   "%s: GPT entry size %u is not a multiple of 8 of at least 128",
-                   where, size);
+                   "%s: GPT entry size %u is not a multiple of 8 of at least 128", where, size);
       return FALSE;
     }
   if (size > PTABLE_GPT_MAX_ENTRY_SIZE)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_LIMIT,
-                   "%s: GPT entry size %u is above the supported %u bytes",
-                   where, size, PTABLE_GPT_MAX_ENTRY_SIZE);
+                   "%s: GPT entry size %u is above the supported %u bytes", where, size,
+                   PTABLE_GPT_MAX_ENTRY_SIZE);
       return FALSE;
     }
-  if (count > PTABLE_GPT_MAX_ENTRIES
-      || (guint64) count * size > PTABLE_GPT_MAX_ENTRIES_BYTES)
+  if (count > PTABLE_GPT_MAX_ENTRIES || (guint64) count * size > PTABLE_GPT_MAX_ENTRIES_BYTES)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_LIMIT,
                    "%s: %u GPT entries of %u bytes, more than the supported %u "
-                   "entries or %u bytes", where, count, size,
-                   PTABLE_GPT_MAX_ENTRIES, PTABLE_GPT_MAX_ENTRIES_BYTES);
+                   "entries or %u bytes",
+                   where, count, size, PTABLE_GPT_MAX_ENTRIES, PTABLE_GPT_MAX_ENTRIES_BYTES);
       return FALSE;
     }
   *entries_sectors = ((guint64) count * size + sector_size - 1) / sector_size;
@@ -73,8 +71,8 @@ check_entry_geometry (guint32 count, guint32 size, guint32 sector_size,
 }
 
 static gboolean
-gpt_read_header (const PtableReader *r, guint64 lba, guint64 disk_sectors,
-                 GptHeader *h, GError **error)
+gpt_read_header (const PtableReader *r, guint64 lba, guint64 disk_sectors, GptHeader *h,
+                 GError **error)
 {
   const guint32 ss = r->logical_sector;
   g_autofree guint8 *s = g_malloc (ss);
@@ -94,8 +92,8 @@ gpt_read_header (const PtableReader *r, guint64 lba, guint64 disk_sectors,
   if (header_size < GPT_HEADER_SIZE || header_size > ss)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_CORRUPT,
-                   "%s: header size %u is not between %u and the sector size %u",
-                   where, header_size, GPT_HEADER_SIZE, ss);
+                   "%s: header size %u is not between %u and the sector size %u", where,
+                   header_size, GPT_HEADER_SIZE, ss);
       return FALSE;
     }
   stored_crc = ptable_get_le32 (s + 16);
@@ -105,15 +103,15 @@ gpt_read_header (const PtableReader *r, guint64 lba, guint64 disk_sectors,
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_CORRUPT,
                    "GPT header CRC mismatch at LBA %" G_GUINT64_FORMAT
-                   " (stored 0x%08x, computed 0x%08x)", lba, stored_crc, computed_crc);
+                   " (stored 0x%08x, computed 0x%08x)",
+                   lba, stored_crc, computed_crc);
       return FALSE;
     }
   h->lba = lba;
   if (ptable_get_le64 (s + 24) != lba)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_CORRUPT,
-                   "%s says it is at LBA %" G_GUINT64_FORMAT, where,
-                   ptable_get_le64 (s + 24));
+                   "%s says it is at LBA %" G_GUINT64_FORMAT, where, ptable_get_le64 (s + 24));
       return FALSE;
     }
   h->alternate_lba = ptable_get_le64 (s + 32);
@@ -125,31 +123,30 @@ gpt_read_header (const PtableReader *r, guint64 lba, guint64 disk_sectors,
   h->entry_size = ptable_get_le32 (s + 84);
   h->entries_crc = ptable_get_le32 (s + 88);
 
-  if (!check_entry_geometry (h->entry_count, h->entry_size, ss, where,
-                             &h->entries_sectors, error))
+  if (!check_entry_geometry (h->entry_count, h->entry_size, ss, where, &h->entries_sectors, error))
     return FALSE;
   if (h->first_usable > h->last_usable)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "%s: first usable LBA %" G_GUINT64_FORMAT " is after the last "
-                   "usable LBA %" G_GUINT64_FORMAT, where, h->first_usable,
-                   h->last_usable);
+                   "usable LBA %" G_GUINT64_FORMAT,
+                   where, h->first_usable, h->last_usable);
       return FALSE;
     }
   if (h->last_usable >= disk_sectors)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "%s: last usable LBA %" G_GUINT64_FORMAT " is past the disk end "
-                   "(%" G_GUINT64_FORMAT " sectors)", where, h->last_usable,
-                   disk_sectors);
+                   "(%" G_GUINT64_FORMAT " sectors)",
+                   where, h->last_usable, disk_sectors);
       return FALSE;
     }
   if (h->first_usable == 0 || (lba >= h->first_usable && lba <= h->last_usable))
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "%s: the usable LBAs %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-                   " include the header or the MBR", where, h->first_usable,
-                   h->last_usable);
+                   " include the header or the MBR",
+                   where, h->first_usable, h->last_usable);
       return FALSE;
     }
   if (!g_uint64_checked_add (&entries_end, h->entries_lba, h->entries_sectors)
@@ -162,15 +159,14 @@ gpt_read_header (const PtableReader *r, guint64 lba, guint64 disk_sectors,
       return FALSE;
     }
   if (h->entries_sectors > 0
-      && (h->entries_lba == 0
-          || (lba >= h->entries_lba && lba < entries_end)
+      && (h->entries_lba == 0 || (lba >= h->entries_lba && lba < entries_end)
           || (h->entries_lba <= h->last_usable && entries_end > h->first_usable)))
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "%s: entries at LBA %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-                   " overlap the MBR, the header or the usable LBAs %"
-                   G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, where, h->entries_lba,
-                   entries_end - 1, h->first_usable, h->last_usable);
+                   " overlap the MBR, the header or the usable LBAs %" G_GUINT64_FORMAT
+                   "-%" G_GUINT64_FORMAT,
+                   where, h->entries_lba, entries_end - 1, h->first_usable, h->last_usable);
       return FALSE;
     }
 
@@ -184,8 +180,8 @@ gpt_read_header (const PtableReader *r, guint64 lba, guint64 disk_sectors,
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_CORRUPT,
                    "GPT entries CRC mismatch (entries at LBA %" G_GUINT64_FORMAT
                    " of the header at LBA %" G_GUINT64_FORMAT ": stored 0x%08x, "
-                   "computed 0x%08x)", h->entries_lba, lba, h->entries_crc,
-                   computed_crc);
+                   "computed 0x%08x)",
+                   h->entries_lba, lba, h->entries_crc, computed_crc);
       return FALSE;
     }
   return TRUE;
@@ -207,8 +203,7 @@ name_from_utf16 (const guint8 *raw, gboolean *invalid)
         break;
       if (u >= 0xd800 && u < 0xdc00)
         {
-          gunichar2 lo = i + 1 < PTABLE_GPT_NAME_UNITS
-                         ? ptable_get_le16 (raw + 2 * (i + 1)) : 0;
+          gunichar2 lo = i + 1 < PTABLE_GPT_NAME_UNITS ? ptable_get_le16 (raw + 2 * (i + 1)) : 0;
           if (lo >= 0xdc00 && lo < 0xe000)
             {
               c = 0x10000 + (((gunichar) u - 0xd800) << 10) + (lo - 0xdc00);
@@ -250,7 +245,8 @@ name_to_utf16 (const char *name, guint32 number, guint8 *out, GError **error)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                        "partition %u: the name \"%s\" is longer than %u UTF-16 "
-                       "code units", number, name, PTABLE_GPT_NAME_UNITS);
+                       "code units",
+                       number, name, PTABLE_GPT_NAME_UNITS);
           return FALSE;
         }
       if (units == 2)
@@ -287,7 +283,8 @@ parse_entries (PtableTable *t, const GptHeader *h, GError **error)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                        "GPT partition %u starts at LBA %" G_GUINT64_FORMAT
-                       ", after its last LBA %" G_GUINT64_FORMAT, p->number, first, last);
+                       ", after its last LBA %" G_GUINT64_FORMAT,
+                       p->number, first, last);
           return FALSE;
         }
       p->start_sector = first;
@@ -301,15 +298,15 @@ parse_entries (PtableTable *t, const GptHeader *h, GError **error)
       ptable_guid_to_string (e + 16, p->guid);
       if (memcmp (e + 16, zero, 16) == 0)
         ptable_add_warning (t, PTABLE_WARNING_GPT_ZERO_GUID,
-                            "GPT partition %u has an all-zero unique partition GUID",
-                            p->number);
+                            "GPT partition %u has an all-zero unique partition GUID", p->number);
       p->attributes = ptable_get_le64 (e + 48);
       g_free (p->name);
       p->name = name_from_utf16 (e + GPT_NAME_OFFSET, &invalid);
       if (invalid)
         ptable_add_warning (t, PTABLE_WARNING_GPT_NAME_INVALID,
                             "GPT partition %u: the name has invalid UTF-16 "
-                            "(unpaired surrogates), replaced by U+FFFD", p->number);
+                            "(unpaired surrogates), replaced by U+FFFD",
+                            p->number);
       ptable_table_add_partition (t, g_steal_pointer (&p));
     }
   return TRUE;
@@ -337,37 +334,34 @@ check_backup (const PtableReader *r, PtableTable *t, const GptHeader *primary)
   if (primary->alternate_lba >= t->disk_sectors || primary->alternate_lba <= 1)
     {
       ptable_add_warning (t, PTABLE_WARNING_GPT_BACKUP_BAD,
-                          "the primary GPT header puts the backup at LBA %"
-                          G_GUINT64_FORMAT ", outside the disk (%" G_GUINT64_FORMAT
-                          " sectors)", primary->alternate_lba, t->disk_sectors);
+                          "the primary GPT header puts the backup at LBA %" G_GUINT64_FORMAT
+                          ", outside the disk (%" G_GUINT64_FORMAT " sectors)",
+                          primary->alternate_lba, t->disk_sectors);
       return;
     }
   if (primary->alternate_lba != last)
     ptable_add_warning (t, PTABLE_WARNING_GPT_BACKUP_NOT_AT_END,
                         "the backup GPT header is at LBA %" G_GUINT64_FORMAT
-                        ", not at the last LBA %" G_GUINT64_FORMAT
-                        " (the disk was grown?)", primary->alternate_lba, last);
+                        ", not at the last LBA %" G_GUINT64_FORMAT " (the disk was grown?)",
+                        primary->alternate_lba, last);
   if (!gpt_read_header (r, primary->alternate_lba, t->disk_sectors, &backup, &local))
     {
-      ptable_add_warning (t, PTABLE_WARNING_GPT_BACKUP_BAD,
-                          "the backup GPT is damaged: %s", local->message);
+      ptable_add_warning (t, PTABLE_WARNING_GPT_BACKUP_BAD, "the backup GPT is damaged: %s",
+                          local->message);
       return;
     }
   if (memcmp (backup.disk_guid, primary->disk_guid, 16) != 0
-      || backup.entries_crc != primary->entries_crc
-      || backup.entry_count != primary->entry_count
-      || backup.entry_size != primary->entry_size
-      || backup.first_usable != primary->first_usable
-      || backup.last_usable != primary->last_usable
-      || backup.alternate_lba != 1)
+      || backup.entries_crc != primary->entries_crc || backup.entry_count != primary->entry_count
+      || backup.entry_size != primary->entry_size || backup.first_usable != primary->first_usable
+      || backup.last_usable != primary->last_usable || backup.alternate_lba != 1)
     ptable_add_warning (t, PTABLE_WARNING_GPT_BACKUP_BAD,
                         "the backup GPT header at LBA %" G_GUINT64_FORMAT
-                        " differs from the primary", backup.lba);
+                        " differs from the primary",
+                        backup.lba);
 }
 
 gboolean
-ptable_gpt_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
-                 GError **error)
+ptable_gpt_read (const PtableReader *r, const guint8 *sector0, PtableTable *t, GError **error)
 {
   g_auto (GptHeader) primary = { 0 };
   g_auto (GptHeader) backup = { 0 };
@@ -391,8 +385,8 @@ ptable_gpt_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
   if (t->disk_sectors < 3)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_TOO_SMALL,
-                   "protective MBR on a disk of %" G_GUINT64_FORMAT
-                   " sectors, too small for a GPT", t->disk_sectors);
+                   "protective MBR on a disk of %" G_GUINT64_FORMAT " sectors, too small for a GPT",
+                   t->disk_sectors);
       return FALSE;
     }
 
@@ -410,14 +404,13 @@ ptable_gpt_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
       if (!gpt_read_header (r, last, t->disk_sectors, &backup, &backup_error))
         {
           /* the primary's error is the one to act on; the code too */
-          g_set_error (error, primary_error->domain, primary_error->code,
-                       "%s; backup: %s", primary_error->message,
-                       backup_error->message);
+          g_set_error (error, primary_error->domain, primary_error->code, "%s; backup: %s",
+                       primary_error->message, backup_error->message);
           return FALSE;
         }
       ptable_add_warning (t, PTABLE_WARNING_GPT_PRIMARY_BAD,
-                          "the primary GPT is unusable (%s); the backup at LBA %"
-                          G_GUINT64_FORMAT " was read instead",
+                          "the primary GPT is unusable (%s); the backup at LBA %" G_GUINT64_FORMAT
+                          " was read instead",
                           primary_error->message, last);
       used = &backup;
       /* where the primary array belongs when it is recreated */
@@ -427,16 +420,14 @@ ptable_gpt_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
   fill_from_header (t, used);
   if (!parse_entries (t, used, error))
     return FALSE;
-  return ptable_check_layout (t, t->disk_sectors, &t->first_partition_start_sector,
-                              error);
+  return ptable_check_layout (t, t->disk_sectors, &t->first_partition_start_sector, error);
 }
 
 /* ---- building ------------------------------------------------------- */
 
 static GBytes *
-make_header (const PtableTable *t, const guint8 disk_guid[16], guint64 lba,
-             guint64 alternate, guint64 last_usable, guint64 entries_lba,
-             guint32 entries_crc)
+make_header (const PtableTable *t, const guint8 disk_guid[16], guint64 lba, guint64 alternate,
+             guint64 last_usable, guint64 entries_lba, guint32 entries_crc)
 {
   guint8 *s = g_malloc0 (t->sector_size);
 
@@ -473,8 +464,8 @@ gpt_fit_disk (const PtableTable *t, guint64 disk_sectors, guint64 *entries_secto
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "GPT entries at LBA %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
                    " sectors) do not fit between the header and the first usable "
-                   "LBA %" G_GUINT64_FORMAT, t->entries_lba, *entries_sectors,
-                   t->first_usable_lba);
+                   "LBA %" G_GUINT64_FORMAT,
+                   t->entries_lba, *entries_sectors, t->first_usable_lba);
       return FALSE;
     }
   /* first usable .. last usable (at least one sector), backup entries,
@@ -507,18 +498,18 @@ gpt_check_partitions (const PtableTable *t, guint64 disk_sectors, guint64 last_u
       if (p->number == 0 || p->number > t->entry_count)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "partition %u: not a valid entry number for %u entries",
-                       p->number, t->entry_count);
+                       "partition %u: not a valid entry number for %u entries", p->number,
+                       t->entry_count);
           return FALSE;
         }
-      if (g_uint64_checked_add (&end, p->start_sector, p->sectors)
-          && end > last_usable + 1 && p->start_sector >= t->first_usable_lba)
+      if (g_uint64_checked_add (&end, p->start_sector, p->sectors) && end > last_usable + 1
+          && p->start_sector >= t->first_usable_lba)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_TOO_SMALL,
                        "partition %u ends at LBA %" G_GUINT64_FORMAT ", past the "
-                       "last usable LBA %" G_GUINT64_FORMAT " of the target disk (%"
-                       G_GUINT64_FORMAT " sectors)", p->number, end - 1,
-                       last_usable, disk_sectors);
+                       "last usable LBA %" G_GUINT64_FORMAT
+                       " of the target disk (%" G_GUINT64_FORMAT " sectors)",
+                       p->number, end - 1, last_usable, disk_sectors);
           return FALSE;
         }
     }
@@ -530,8 +521,7 @@ gpt_check_partitions (const PtableTable *t, guint64 disk_sectors, guint64 last_u
 /* The partition entry array, @entries_sectors long (NULL when that is
  * none), in *out; FALSE when a GUID or a name cannot be encoded. */
 static gboolean
-gpt_encode_entries (const PtableTable *t, guint64 entries_sectors, guint8 **out,
-                    GError **error)
+gpt_encode_entries (const PtableTable *t, guint64 entries_sectors, guint8 **out, GError **error)
 {
   g_autofree guint8 *entries = g_malloc0 (entries_sectors * t->sector_size);
 
@@ -541,26 +531,23 @@ gpt_encode_entries (const PtableTable *t, guint64 entries_sectors, guint8 **out,
       guint8 *e = entries + (gsize) (p->number - 1) * t->entry_size;
       static const guint8 zero[16];
 
-      if (!ptable_guid_from_string (p->type_guid, e)
-          || !ptable_guid_from_string (p->guid, e + 16))
+      if (!ptable_guid_from_string (p->type_guid, e) || !ptable_guid_from_string (p->guid, e + 16))
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "partition %u: type \"%s\" or GUID \"%s\" is not a GUID",
-                       p->number, p->type_guid, p->guid);
+                       "partition %u: type \"%s\" or GUID \"%s\" is not a GUID", p->number,
+                       p->type_guid, p->guid);
           return FALSE;
         }
       if (memcmp (e, zero, 16) == 0)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "partition %u: an all-zero type GUID marks an unused entry",
-                       p->number);
+                       "partition %u: an all-zero type GUID marks an unused entry", p->number);
           return FALSE;
         }
       ptable_put_le64 (e + 32, p->start_sector);
       ptable_put_le64 (e + 40, p->start_sector + p->sectors - 1);
       ptable_put_le64 (e + 48, p->attributes);
-      if (!name_to_utf16 (p->name != NULL ? p->name : "", p->number,
-                          e + GPT_NAME_OFFSET, error))
+      if (!name_to_utf16 (p->name != NULL ? p->name : "", p->number, e + GPT_NAME_OFFSET, error))
         return FALSE;
     }
   *out = g_steal_pointer (&entries);
@@ -590,8 +577,7 @@ gpt_write_protective_mbr (const PtableTable *t, guint64 disk_sectors, PtableWrit
 }
 
 gboolean
-ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
-                  GError **error)
+ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w, GError **error)
 {
   const guint32 ss = t->sector_size;
   guint8 disk_guid[16];
@@ -601,8 +587,8 @@ ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
 
   if (!ptable_guid_from_string (t->disk_guid, disk_guid))
     {
-      g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                   "disk GUID \"%s\" is not a GUID", t->disk_guid);
+      g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID, "disk GUID \"%s\" is not a GUID",
+                   t->disk_guid);
       return FALSE;
     }
   if (!gpt_fit_disk (t, disk_sectors, &entries_sectors, &last_usable, error)
@@ -615,21 +601,20 @@ ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
   backup_entries_lba = last_lba - entries_sectors;
 
   gpt_write_protective_mbr (t, disk_sectors, w);
-  ptable_writes_add (w, ss, make_header (t, disk_guid, 1, last_lba, last_usable,
-                                         t->entries_lba, entries_crc),
+  ptable_writes_add (w, ss,
+                     make_header (t, disk_guid, 1, last_lba, last_usable, t->entries_lba,
+                                  entries_crc),
                      "primary GPT header");
   if (entries_sectors > 0)
     {
-      ptable_writes_add (w, t->entries_lba * ss,
-                         g_bytes_new (entries, entries_sectors * ss),
+      ptable_writes_add (w, t->entries_lba * ss, g_bytes_new (entries, entries_sectors * ss),
                          "primary GPT entries");
-      ptable_writes_add (w, backup_entries_lba * ss,
-                         g_bytes_new (entries, entries_sectors * ss),
+      ptable_writes_add (w, backup_entries_lba * ss, g_bytes_new (entries, entries_sectors * ss),
                          "backup GPT entries");
     }
   ptable_writes_add (w, last_lba * ss,
-                     make_header (t, disk_guid, last_lba, 1, last_usable,
-                                  backup_entries_lba, entries_crc),
+                     make_header (t, disk_guid, last_lba, 1, last_usable, backup_entries_lba,
+                                  entries_crc),
                      "backup GPT header");
   return TRUE;
 }

@@ -18,20 +18,18 @@ ptable_mbr_is_extended_type (guint8 type)
 }
 
 static gboolean
-boot_flag_ok (const guint8 *entry, const char *where, guint32 number,
-              GError **error)
+boot_flag_ok (const guint8 *entry, const char *where, guint32 number, GError **error)
 {
   if (entry[0] == 0x00 || entry[0] == 0x80)
     return TRUE;
   g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_CORRUPT,
-               "%s entry of partition %u: boot flag 0x%02x is neither 0x00 nor 0x80",
-               where, number, entry[0]);
+               "%s entry of partition %u: boot flag 0x%02x is neither 0x00 nor 0x80", where, number,
+               entry[0]);
   return FALSE;
 }
 
 static gboolean
-walk_ebr_chain (const PtableReader *r, PtableTable *t,
-                const PtablePartition *ext, GError **error)
+walk_ebr_chain (const PtableReader *r, PtableTable *t, const PtablePartition *ext, GError **error)
 {
   const guint64 ext_start = ext->start_sector;
   const guint64 ext_end = ext->start_sector + ext->sectors; /* checked by layout */
@@ -51,22 +49,22 @@ walk_ebr_chain (const PtableReader *r, PtableTable *t,
           {
             g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                          "EBR chain loops at sector %" G_GUINT64_FORMAT
-                         " (EBR %u points back to EBR %u)", cur, visited->len, i + 1);
+                         " (EBR %u points back to EBR %u)",
+                         cur, visited->len, i + 1);
             return FALSE;
           }
       if (visited->len >= PTABLE_MAX_LOGICAL)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_LIMIT,
-                       "EBR chain is longer than %u logical partitions",
-                       PTABLE_MAX_LOGICAL);
+                       "EBR chain is longer than %u logical partitions", PTABLE_MAX_LOGICAL);
           return FALSE;
         }
       if (cur < ext_start || cur >= ext_end)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                        "EBR of partition %u at sector %" G_GUINT64_FORMAT
-                       " is outside the extended partition %u (sectors %"
-                       G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ")",
+                       " is outside the extended partition %u (sectors %" G_GUINT64_FORMAT
+                       "-%" G_GUINT64_FORMAT ")",
                        number, cur, ext->number, ext_start, ext_end - 1);
           return FALSE;
         }
@@ -80,18 +78,16 @@ walk_ebr_chain (const PtableReader *r, PtableTable *t,
           if (cur == ext_start && ptable_is_zero (buf, t->sector_size))
             return TRUE;
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_CORRUPT,
-                       "EBR at sector %" G_GUINT64_FORMAT " has no 0x55AA signature",
-                       cur);
+                       "EBR at sector %" G_GUINT64_FORMAT " has no 0x55AA signature", cur);
           return FALSE;
         }
 
       if (e1[4] == 0)
         {
           if (cur == ext_start && e2[4] == 0)
-            return TRUE;   /* empty extended partition */
+            return TRUE; /* empty extended partition */
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "EBR at sector %" G_GUINT64_FORMAT " holds no logical partition",
-                       cur);
+                       "EBR at sector %" G_GUINT64_FORMAT " holds no logical partition", cur);
           return FALSE;
         }
       if (!boot_flag_ok (e1, "EBR", number, error))
@@ -104,13 +100,14 @@ walk_ebr_chain (const PtableReader *r, PtableTable *t,
         if (rel == 0)
           {
             g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                         "logical partition %u starts on its own EBR (sector %"
-                         G_GUINT64_FORMAT ")", number, cur);
+                         "logical partition %u starts on its own EBR (sector %" G_GUINT64_FORMAT
+                         ")",
+                         number, cur);
             return FALSE;
           }
         p->number = number++;
         p->kind = PTABLE_KIND_LOGICAL;
-        p->start_sector = cur + rel;   /* cur < 2^64 - 2^32: cur < disk end */
+        p->start_sector = cur + rel; /* cur < 2^64 - 2^32: cur < disk end */
         p->sectors = ptable_get_le32 (e1 + 12);
         p->mbr_type = e1[4];
         p->bootable = e1[0] == 0x80;
@@ -124,7 +121,8 @@ walk_ebr_chain (const PtableReader *r, PtableTable *t,
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_CORRUPT,
                        "EBR at sector %" G_GUINT64_FORMAT ": second entry has type "
-                       "0x%02x, not a link to the next EBR", cur, e2[4]);
+                       "0x%02x, not a link to the next EBR",
+                       cur, e2[4]);
           return FALSE;
         }
       next = ext_start + ptable_get_le32 (e2 + 8);
@@ -150,8 +148,8 @@ check_ebrs (const PtableTable *t, GError **error)
             {
               g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                            "EBR of partition %u at sector %" G_GUINT64_FORMAT
-                           " is inside partition %u", p->number, p->ebr_sector,
-                           q->number);
+                           " is inside partition %u",
+                           p->number, p->ebr_sector, q->number);
               return FALSE;
             }
         }
@@ -160,8 +158,7 @@ check_ebrs (const PtableTable *t, GError **error)
 }
 
 gboolean
-ptable_mbr_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
-                 GError **error)
+ptable_mbr_read (const PtableReader *r, const guint8 *sector0, PtableTable *t, GError **error)
 {
   const PtablePartition *ext = NULL;
 
@@ -180,24 +177,21 @@ ptable_mbr_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
       p = ptable_partition_new ();
       p->number = i + 1;
       p->mbr_type = e[4];
-      p->kind = ptable_mbr_is_extended_type (e[4]) ? PTABLE_KIND_EXTENDED
-                                                   : PTABLE_KIND_PRIMARY;
+      p->kind = ptable_mbr_is_extended_type (e[4]) ? PTABLE_KIND_EXTENDED : PTABLE_KIND_PRIMARY;
       p->bootable = e[0] == 0x80;
       p->start_sector = ptable_get_le32 (e + 8);
       p->sectors = ptable_get_le32 (e + 12);
       if (p->sectors == 0)
         {
           ptable_add_warning (t, PTABLE_WARNING_MBR_EMPTY_ENTRY,
-                              "MBR entry %u has type 0x%02x but 0 sectors: ignored",
-                              i + 1, e[4]);
+                              "MBR entry %u has type 0x%02x but 0 sectors: ignored", i + 1, e[4]);
           continue;
         }
       ptable_table_add_partition (t, g_steal_pointer (&p));
     }
 
   /* The primaries first: the chain walk relies on a sane extended one. */
-  if (!ptable_check_layout (t, t->disk_sectors, &t->first_partition_start_sector,
-                            error))
+  if (!ptable_check_layout (t, t->disk_sectors, &t->first_partition_start_sector, error))
     return FALSE;
 
   for (guint i = 0; i < t->partitions->len; i++)
@@ -211,8 +205,7 @@ ptable_mbr_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
 
   if (!walk_ebr_chain (r, t, ext, error))
     return FALSE;
-  return ptable_check_layout (t, t->disk_sectors, NULL, error)
-         && check_ebrs (t, error);
+  return ptable_check_layout (t, t->disk_sectors, NULL, error) && check_ebrs (t, error);
 }
 
 /* ---- building ------------------------------------------------------- */
@@ -240,8 +233,7 @@ put_chs (guint8 *p, guint64 lba)
 }
 
 void
-ptable_mbr_put_entry (guint8 *e, gboolean bootable, guint8 type, guint32 start,
-                      guint32 sectors)
+ptable_mbr_put_entry (guint8 *e, gboolean bootable, guint8 type, guint32 start, guint32 sectors)
 {
   e[0] = bootable ? 0x80 : 0x00;
   put_chs (e + 1, start);
@@ -258,7 +250,8 @@ fits32 (guint64 v, guint32 number, const char *what, GError **error)
     return TRUE;
   g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                "partition %u: %s %" G_GUINT64_FORMAT " does not fit the 32 bits "
-               "of an MBR entry", number, what, v);
+               "of an MBR entry",
+               number, what, v);
   return FALSE;
 }
 
@@ -274,15 +267,12 @@ mbr_check_entries (const PtableTable *t, guint64 disk_sectors, GPtrArray *logica
       const PtablePartition *p = g_ptr_array_index (t->partitions, i);
       gboolean is_ext = p->kind == PTABLE_KIND_EXTENDED;
 
-      if (p->kind == PTABLE_KIND_NONE
-          || (p->kind == PTABLE_KIND_LOGICAL) != (p->number >= 5)
-          || p->number == 0 || p->mbr_type == 0
-          || p->mbr_type == PTABLE_MBR_TYPE_GPT
+      if (p->kind == PTABLE_KIND_NONE || (p->kind == PTABLE_KIND_LOGICAL) != (p->number >= 5)
+          || p->number == 0 || p->mbr_type == 0 || p->mbr_type == PTABLE_MBR_TYPE_GPT
           || is_ext != ptable_mbr_is_extended_type (p->mbr_type))
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "partition %u: kind %s, type 0x%02x is not a valid MBR entry",
-                       p->number,
+                       "partition %u: kind %s, type 0x%02x is not a valid MBR entry", p->number,
                        p->kind == PTABLE_KIND_NONE ? "none" : ptable_kind_to_string (p->kind),
                        p->mbr_type);
           return FALSE;
@@ -290,7 +280,7 @@ mbr_check_entries (const PtableTable *t, guint64 disk_sectors, GPtrArray *logica
       if (!fits32 (p->start_sector, p->number, "start", error)
           || !fits32 (p->sectors, p->number, "size", error))
         return FALSE;
-      if (p->start_sector + p->sectors > disk_sectors)   /* < 2^33: no overflow */
+      if (p->start_sector + p->sectors > disk_sectors) /* < 2^33: no overflow */
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_TOO_SMALL,
                        "partition %u ends at sector %" G_GUINT64_FORMAT ", past the "
@@ -306,7 +296,8 @@ mbr_check_entries (const PtableTable *t, guint64 disk_sectors, GPtrArray *logica
             {
               g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                            "logical partition %u: logical partitions must be "
-                           "numbered 5, 6, ... without gaps", p->number);
+                           "numbered 5, 6, ... without gaps",
+                           p->number);
               return FALSE;
             }
           g_ptr_array_add (logicals, (gpointer) p);
@@ -327,8 +318,8 @@ mbr_check_ebr_sector (guint64 e, guint i, const PtablePartition *p, const Ptable
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "the EBR of partition %u is at sector %" G_GUINT64_FORMAT
-                   ", not at the start of the extended partition (%"
-                   G_GUINT64_FORMAT ")", p->number, e, ext->start_sector);
+                   ", not at the start of the extended partition (%" G_GUINT64_FORMAT ")",
+                   p->number, e, ext->start_sector);
       return FALSE;
     }
   if (e < ext->start_sector || e >= p->start_sector)
@@ -336,7 +327,8 @@ mbr_check_ebr_sector (guint64 e, guint i, const PtablePartition *p, const Ptable
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "the EBR of partition %u (sector %" G_GUINT64_FORMAT
                    ") must be inside the extended partition and before the "
-                   "partition", p->number, e);
+                   "partition",
+                   p->number, e);
       return FALSE;
     }
   for (guint j = 0; j < logicals->len; j++)
@@ -346,7 +338,8 @@ mbr_check_ebr_sector (guint64 e, guint i, const PtablePartition *p, const Ptable
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                        "the EBR of partition %u (sector %" G_GUINT64_FORMAT
-                       ") is inside partition %u", p->number, e, q->number);
+                       ") is inside partition %u",
+                       p->number, e, q->number);
           return FALSE;
         }
     }
@@ -354,13 +347,12 @@ mbr_check_ebr_sector (guint64 e, guint i, const PtablePartition *p, const Ptable
     if (placed[j] == e)
       {
         g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                     "partitions %u and %u have their EBR at the same sector %"
-                     G_GUINT64_FORMAT, 5 + j, p->number, e);
+                     "partitions %u and %u have their EBR at the same sector %" G_GUINT64_FORMAT,
+                     5 + j, p->number, e);
         return FALSE;
       }
   return fits32 (p->start_sector - e, p->number, "start relative to its EBR", error)
-         && fits32 (e - ext->start_sector, p->number,
-                    "EBR offset in the extended partition", error)
+         && fits32 (e - ext->start_sector, p->number, "EBR offset in the extended partition", error)
          && fits32 (p->start_sector + p->sectors - e, p->number, "size with its EBR", error);
 }
 
@@ -399,9 +391,8 @@ mbr_write_sector0 (const PtableTable *t, PtableWrites *w)
       const PtablePartition *p = g_ptr_array_index (t->partitions, i);
       if (p->kind == PTABLE_KIND_LOGICAL)
         continue;
-      ptable_mbr_put_entry (mbr + PTABLE_MBR_ENTRIES_OFFSET + 16 * (p->number - 1),
-                            p->bootable, p->mbr_type, (guint32) p->start_sector,
-                            (guint32) p->sectors);
+      ptable_mbr_put_entry (mbr + PTABLE_MBR_ENTRIES_OFFSET + 16 * (p->number - 1), p->bootable,
+                            p->mbr_type, (guint32) p->start_sector, (guint32) p->sectors);
     }
   mbr[510] = 0x55;
   mbr[511] = 0xaa;
@@ -415,8 +406,8 @@ mbr_write_sector0 (const PtableTable *t, PtableWrites *w)
  * next; an extended partition without logicals gets an empty one, so no
  * stale chain is read there. */
 static void
-mbr_write_ebrs (const PtablePartition *ext, GPtrArray *logicals, const guint64 *ebr,
-                guint32 ss, PtableWrites *w)
+mbr_write_ebrs (const PtablePartition *ext, GPtrArray *logicals, const guint64 *ebr, guint32 ss,
+                PtableWrites *w)
 {
   if (ext != NULL && logicals->len == 0)
     ptable_writes_add (w, ext->start_sector * ss, g_bytes_new_take (g_malloc0 (ss), ss),
@@ -443,14 +434,13 @@ mbr_write_ebrs (const PtablePartition *ext, GPtrArray *logicals, const guint64 *
         }
       s[510] = 0x55;
       s[511] = 0xaa;
-      ptable_writes_add (w, ebr[i] * ss, g_bytes_new_take (s, ss),
-                         "EBR of partition %u", p->number);
+      ptable_writes_add (w, ebr[i] * ss, g_bytes_new_take (s, ss), "EBR of partition %u",
+                         p->number);
     }
 }
 
 gboolean
-ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
-                  GError **error)
+ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w, GError **error)
 {
   g_autoptr (GPtrArray) logicals = g_ptr_array_new ();
   g_autofree guint64 *ebr = NULL;
@@ -460,7 +450,8 @@ ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_TOO_SMALL,
                    "the target disk (%" G_GUINT64_FORMAT " sectors) is too small "
-                   "for an MBR", disk_sectors);
+                   "for an MBR",
+                   disk_sectors);
       return FALSE;
     }
   if (!mbr_check_entries (t, disk_sectors, logicals, &ext, error)

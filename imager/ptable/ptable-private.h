@@ -20,8 +20,7 @@ ptable_get_le16 (const guint8 *p)
 static inline guint32
 ptable_get_le32 (const guint8 *p)
 {
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16)
-         | ((guint32) p[3] << 24);
+  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
 }
 
 static inline guint64
@@ -61,38 +60,38 @@ ptable_is_zero (const guint8 *p, gsize len)
 }
 
 /* Reads len bytes at sector lba; refuses anything past the disk end. */
-gboolean ptable_read_sectors (const PtableReader *r, guint64 lba, guint64 count,
-                              guint8 *buf, GError **error);
+gboolean ptable_read_sectors (const PtableReader *r, guint64 lba, guint64 count, guint8 *buf,
+                              GError **error);
 
-void ptable_add_warning (PtableTable *t, PtableWarningCode code,
-                         const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+void ptable_add_warning (PtableTable *t, PtableWarningCode code, const char *fmt, ...)
+  G_GNUC_PRINTF (3, 4);
 
 /* Layout rules common to reading and building: unique numbers, every
  * partition non-empty, inside [1, disk_sectors) (GPT: inside the usable
  * LBAs); MBR logicals inside the extended partition; no overlaps.
  * first_start (may be NULL): the lowest start outside the extended one. */
-gboolean ptable_check_layout (const PtableTable *t, guint64 disk_sectors,
-                              guint64 *first_start, GError **error);
+gboolean ptable_check_layout (const PtableTable *t, guint64 disk_sectors, guint64 *first_start,
+                              GError **error);
 
-void ptable_writes_add (PtableWrites *w, guint64 offset, GBytes *data,
-                        const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+void ptable_writes_add (PtableWrites *w, guint64 offset, GBytes *data, const char *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
 
 gboolean ptable_mbr_is_extended_type (guint8 type);
 
 /* sector0: the first sector, already read; has 0x55AA, no 0xEE entry. */
-gboolean ptable_mbr_read (const PtableReader *r, const guint8 *sector0,
-                          PtableTable *t, GError **error);
+gboolean ptable_mbr_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
+                          GError **error);
 /* sector0: has 0x55AA and an 0xEE entry. */
-gboolean ptable_gpt_read (const PtableReader *r, const guint8 *sector0,
-                          PtableTable *t, GError **error);
+gboolean ptable_gpt_read (const PtableReader *r, const guint8 *sector0, PtableTable *t,
+                          GError **error);
 
-gboolean ptable_mbr_build (const PtableTable *t, guint64 disk_sectors,
-                           PtableWrites *w, GError **error);
-gboolean ptable_gpt_build (const PtableTable *t, guint64 disk_sectors,
-                           PtableWrites *w, GError **error);
+gboolean ptable_mbr_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
+                           GError **error);
+gboolean ptable_gpt_build (const PtableTable *t, guint64 disk_sectors, PtableWrites *w,
+                           GError **error);
 /* The 16-byte MBR entry, with CHS computed from LBA (255 heads, 63 sectors)
  * as fdisk/sfdisk write it. */
-void ptable_mbr_put_entry (guint8 *e, gboolean bootable, guint8 type,
-                           guint32 start, guint32 sectors);
+void ptable_mbr_put_entry (guint8 *e, gboolean bootable, guint8 type, guint32 start,
+                           guint32 sectors);
 
 G_END_DECLS

@@ -12,14 +12,15 @@
 
 #include "ptable-private.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (ptable-error-quark, ptable_error)
+/* clang-format on */
 
 static const char *const type_names[] = { "none", "mbr", "gpt" };
 static const char *const kind_names[] = { NULL, "primary", "extended", "logical" };
 static const char *const warning_names[] = {
-  "no-mbr-signature", "gpt-primary-bad", "gpt-backup-bad",
-  "gpt-backup-not-at-end", "hybrid-mbr", "gpt-name-invalid",
-  "gpt-zero-guid", "mbr-empty-entry",
+  "no-mbr-signature", "gpt-primary-bad",  "gpt-backup-bad", "gpt-backup-not-at-end",
+  "hybrid-mbr",       "gpt-name-invalid", "gpt-zero-guid",  "mbr-empty-entry",
 };
 
 const char *
@@ -70,8 +71,7 @@ ptable_kind_from_string (const char *s, PtableKind *out)
 /* ---- GUIDs ---------------------------------------------------------- */
 
 /* Byte order of the text form's 16 bytes in the on-disk form. */
-static const guint8 guid_order[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
-                                       8, 9, 10, 11, 12, 13, 14, 15 };
+static const guint8 guid_order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
 
 void
 ptable_guid_to_string (const guint8 raw[16], char out[37])
@@ -235,13 +235,13 @@ ptable_add_warning (PtableTable *t, PtableWarningCode code, const char *fmt, ...
 char *
 ptable_table_diff (const PtableTable *a, const PtableTable *b)
 {
-#define DIFF_U(field, what)                                                   \
-  if (a->field != b->field)                                                   \
-    return g_strdup_printf ("%s: %" G_GUINT64_FORMAT " != %" G_GUINT64_FORMAT, \
-                            what, (guint64) a->field, (guint64) b->field)
-#define DIFF_S(field, what)                                                   \
-  if (g_strcmp0 (a->field, b->field) != 0)                                    \
-    return g_strdup_printf ("%s: \"%s\" != \"%s\"", what, a->field, b->field)
+#define DIFF_U(field, what)                                                        \
+  if (a->field != b->field)                                                        \
+  return g_strdup_printf ("%s: %" G_GUINT64_FORMAT " != %" G_GUINT64_FORMAT, what, \
+                          (guint64) a->field, (guint64) b->field)
+#define DIFF_S(field, what)                \
+  if (g_strcmp0 (a->field, b->field) != 0) \
+  return g_strdup_printf ("%s: \"%s\" != \"%s\"", what, a->field, b->field)
 
   DIFF_U (type, "table type");
   DIFF_U (sector_size, "sector size");
@@ -261,13 +261,13 @@ ptable_table_diff (const PtableTable *a, const PtableTable *b)
       const PtablePartition *pb = g_ptr_array_index (b->partitions, i);
       g_autofree char *d = NULL;
 
-#define PDIFF_U(field)                                                        \
-  if (d == NULL && pa->field != pb->field)                                    \
-    d = g_strdup_printf (#field " %" G_GUINT64_FORMAT " != %" G_GUINT64_FORMAT, \
-                         (guint64) pa->field, (guint64) pb->field)
-#define PDIFF_S(field)                                                        \
-  if (d == NULL && g_strcmp0 (pa->field, pb->field) != 0)                     \
-    d = g_strdup_printf (#field " \"%s\" != \"%s\"", pa->field, pb->field)
+#define PDIFF_U(field)                                                                             \
+  if (d == NULL && pa->field != pb->field)                                                         \
+  d = g_strdup_printf (#field " %" G_GUINT64_FORMAT " != %" G_GUINT64_FORMAT, (guint64) pa->field, \
+                       (guint64) pb->field)
+#define PDIFF_S(field)                                    \
+  if (d == NULL && g_strcmp0 (pa->field, pb->field) != 0) \
+  d = g_strdup_printf (#field " \"%s\" != \"%s\"", pa->field, pb->field)
 
       PDIFF_U (number);
       PDIFF_U (kind);
@@ -315,15 +315,13 @@ fd_pread (void *opaque, void *buf, gsize len, guint64 offset, GError **error)
         {
           int saved = errno;
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_IO,
-                       "read at byte %" G_GUINT64_FORMAT ": %s", offset,
-                       g_strerror (saved));
+                       "read at byte %" G_GUINT64_FORMAT ": %s", offset, g_strerror (saved));
           return FALSE;
         }
       if (n == 0)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_IO,
-                       "read at byte %" G_GUINT64_FORMAT ": unexpected end of file",
-                       offset);
+                       "read at byte %" G_GUINT64_FORMAT ": unexpected end of file", offset);
           return FALSE;
         }
       p += n;
@@ -334,8 +332,7 @@ fd_pread (void *opaque, void *buf, gsize len, guint64 offset, GError **error)
 }
 
 void
-ptable_reader_init_fd (PtableReader *r, int fd, guint64 size_bytes,
-                       guint32 logical_sector)
+ptable_reader_init_fd (PtableReader *r, int fd, guint64 size_bytes, guint32 logical_sector)
 {
   g_return_if_fail (r != NULL && fd >= 0);
   r->pread = fd_pread;
@@ -355,8 +352,7 @@ buffer_pread (void *opaque, void *buf, gsize len, guint64 offset, GError **error
 }
 
 void
-ptable_reader_init_buffer (PtableReader *r, const void *buf, gsize len,
-                           guint32 logical_sector)
+ptable_reader_init_buffer (PtableReader *r, const void *buf, gsize len, guint32 logical_sector)
 {
   g_return_if_fail (r != NULL && (buf != NULL || len == 0));
   r->pread = buffer_pread;
@@ -366,15 +362,13 @@ ptable_reader_init_buffer (PtableReader *r, const void *buf, gsize len,
 }
 
 gboolean
-ptable_read_sectors (const PtableReader *r, guint64 lba, guint64 count,
-                     guint8 *buf, GError **error)
+ptable_read_sectors (const PtableReader *r, guint64 lba, guint64 count, guint8 *buf, GError **error)
 {
   guint64 offset, len, end;
 
   if (!g_uint64_checked_mul (&offset, lba, r->logical_sector)
       || !g_uint64_checked_mul (&len, count, r->logical_sector)
-      || !g_uint64_checked_add (&end, offset, len)
-      || end > r->size_bytes || len > G_MAXSIZE)
+      || !g_uint64_checked_add (&end, offset, len) || end > r->size_bytes || len > G_MAXSIZE)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                    "%" G_GUINT64_FORMAT " sectors at sector %" G_GUINT64_FORMAT
@@ -393,7 +387,7 @@ ptable_read_sectors (const PtableReader *r, guint64 lba, guint64 count,
 /* ---- layout rules --------------------------------------------------- */
 
 typedef struct {
-  guint64 start, end;   /* end exclusive */
+  guint64 start, end; /* end exclusive */
   guint32 number;
 } Extent;
 
@@ -418,8 +412,7 @@ check_overlaps (GArray *extents, GError **error)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                        "partitions %u and %u overlap (sectors %" G_GUINT64_FORMAT
-                       "-%" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
-                       "-%" G_GUINT64_FORMAT ")",
+                       "-%" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ")",
                        MIN (prev->number, cur->number), MAX (prev->number, cur->number),
                        prev->start, prev->end - 1, cur->start, cur->end - 1);
           return FALSE;
@@ -429,8 +422,8 @@ check_overlaps (GArray *extents, GError **error)
 }
 
 gboolean
-ptable_check_layout (const PtableTable *t, guint64 disk_sectors,
-                     guint64 *first_start, GError **error)
+ptable_check_layout (const PtableTable *t, guint64 disk_sectors, guint64 *first_start,
+                     GError **error)
 {
   g_autoptr (GArray) outer = g_array_new (FALSE, FALSE, sizeof (Extent));
   g_autoptr (GArray) logicals = g_array_new (FALSE, FALSE, sizeof (Extent));
@@ -442,11 +435,12 @@ ptable_check_layout (const PtableTable *t, guint64 disk_sectors,
       const PtablePartition *p = g_ptr_array_index (t->partitions, i);
       Extent e = { p->start_sector, 0, p->number };
 
-      if (i > 0 && p->number == ((const PtablePartition *)
-                                 g_ptr_array_index (t->partitions, i - 1))->number)
+      if (i > 0
+          && p->number
+               == ((const PtablePartition *) g_ptr_array_index (t->partitions, i - 1))->number)
         {
-          g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "two partitions numbered %u", p->number);
+          g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID, "two partitions numbered %u",
+                       p->number);
           return FALSE;
         }
       if (p->sectors == 0)
@@ -458,15 +452,15 @@ ptable_check_layout (const PtableTable *t, guint64 disk_sectors,
       if (p->start_sector == 0)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "partition %u starts at sector 0, over the partition table",
-                       p->number);
+                       "partition %u starts at sector 0, over the partition table", p->number);
           return FALSE;
         }
       if (!g_uint64_checked_add (&e.end, p->start_sector, p->sectors))
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                        "partition %u: start %" G_GUINT64_FORMAT " + %" G_GUINT64_FORMAT
-                       " sectors overflows", p->number, p->start_sector, p->sectors);
+                       " sectors overflows",
+                       p->number, p->start_sector, p->sectors);
           return FALSE;
         }
       if (e.end > disk_sectors)
@@ -478,15 +472,13 @@ ptable_check_layout (const PtableTable *t, guint64 disk_sectors,
           return FALSE;
         }
       if (t->type == PTABLE_TYPE_GPT
-          && (p->start_sector < t->first_usable_lba
-              || e.end - 1 > t->last_usable_lba))
+          && (p->start_sector < t->first_usable_lba || e.end - 1 > t->last_usable_lba))
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
                        "partition %u (sectors %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-                       ") is outside the usable sectors %" G_GUINT64_FORMAT
-                       "-%" G_GUINT64_FORMAT,
-                       p->number, p->start_sector, e.end - 1,
-                       t->first_usable_lba, t->last_usable_lba);
+                       ") is outside the usable sectors %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+                       p->number, p->start_sector, e.end - 1, t->first_usable_lba,
+                       t->last_usable_lba);
           return FALSE;
         }
       if (p->kind == PTABLE_KIND_LOGICAL)
@@ -502,8 +494,7 @@ ptable_check_layout (const PtableTable *t, guint64 disk_sectors,
           if (ext != NULL)
             {
               g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                           "two extended partitions (%u and %u)", ext->number,
-                           p->number);
+                           "two extended partitions (%u and %u)", ext->number, p->number);
               return FALSE;
             }
           ext = p;
@@ -516,20 +507,18 @@ ptable_check_layout (const PtableTable *t, guint64 disk_sectors,
       if (ext == NULL)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "logical partition %u without an extended partition",
-                       e->number);
+                       "logical partition %u without an extended partition", e->number);
           return FALSE;
         }
       /* the first sector of the extended partition holds the first EBR */
-      if (e->start <= ext->start_sector
-          || e->end > ext->start_sector + ext->sectors)
+      if (e->start <= ext->start_sector || e->end > ext->start_sector + ext->sectors)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_INVALID,
-                       "logical partition %u (sectors %" G_GUINT64_FORMAT
-                       "-%" G_GUINT64_FORMAT ") is outside the extended partition %u"
+                       "logical partition %u (sectors %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+                       ") is outside the extended partition %u"
                        " (sectors %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ")",
-                       e->number, e->start, e->end - 1, ext->number,
-                       ext->start_sector, ext->start_sector + ext->sectors - 1);
+                       e->number, e->start, e->end - 1, ext->number, ext->start_sector,
+                       ext->start_sector + ext->sectors - 1);
           return FALSE;
         }
     }
@@ -591,7 +580,8 @@ ptable_read (const PtableReader *r, GError **error)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_TOO_SMALL,
                    "the disk (%" G_GUINT64_FORMAT " bytes) is smaller than one "
-                   "sector (%u bytes)", r->size_bytes, r->logical_sector);
+                   "sector (%u bytes)",
+                   r->size_bytes, r->logical_sector);
       return NULL;
     }
 
@@ -625,7 +615,8 @@ ptable_read (const PtableReader *r, GError **error)
         }
       ptable_add_warning (t, PTABLE_WARNING_NO_MBR_SIGNATURE,
                           "sector 0 holds data but no 0x55AA signature (found "
-                          "0x%02X%02X): no partition table", s0[510], s0[511]);
+                          "0x%02X%02X): no partition table",
+                          s0[510], s0[511]);
       return g_steal_pointer (&t);
     }
 
@@ -734,8 +725,7 @@ write_free (gpointer p)
 }
 
 void
-ptable_writes_add (PtableWrites *w, guint64 offset, GBytes *data,
-                   const char *fmt, ...)
+ptable_writes_add (PtableWrites *w, guint64 offset, GBytes *data, const char *fmt, ...)
 {
   PtableWrite *pw = g_new0 (PtableWrite, 1);
   va_list ap;
@@ -766,8 +756,7 @@ write_cmp (gconstpointer a, gconstpointer b)
 }
 
 PtableWrites *
-ptable_build (const PtableTable *t, guint64 disk_bytes, guint32 logical_sector,
-              GError **error)
+ptable_build (const PtableTable *t, guint64 disk_bytes, guint32 logical_sector, GError **error)
 {
   g_autoptr (PtableWrites) w = NULL;
   guint64 disk_sectors;
@@ -778,8 +767,8 @@ ptable_build (const PtableTable *t, guint64 disk_bytes, guint32 logical_sector,
   if (!sector_size_ok (logical_sector) || logical_sector != t->sector_size)
     {
       g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_SECTOR_SIZE,
-                   "the table has %u-byte sectors, the target disk %u-byte ones",
-                   t->sector_size, logical_sector);
+                   "the table has %u-byte sectors, the target disk %u-byte ones", t->sector_size,
+                   logical_sector);
       return NULL;
     }
   disk_sectors = disk_bytes / logical_sector;
@@ -818,8 +807,8 @@ ptable_writes_apply_fd (const PtableWrites *w, int fd, GError **error)
       if (offset > (guint64) G_MAXINT64 - len)
         {
           g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_IO,
-                       "writing the %s: offset %" G_GUINT64_FORMAT " is too large",
-                       pw->what, offset);
+                       "writing the %s: offset %" G_GUINT64_FORMAT " is too large", pw->what,
+                       offset);
           return FALSE;
         }
       while (len > 0)
@@ -831,8 +820,7 @@ ptable_writes_apply_fd (const PtableWrites *w, int fd, GError **error)
             {
               int saved = errno;
               g_set_error (error, PTABLE_ERROR, PTABLE_ERROR_IO,
-                           "writing the %s at byte %" G_GUINT64_FORMAT ": %s",
-                           pw->what, offset,
+                           "writing the %s at byte %" G_GUINT64_FORMAT ": %s", pw->what, offset,
                            n < 0 ? g_strerror (saved) : "nothing written");
               return FALSE;
             }

@@ -44,11 +44,11 @@ typedef enum {
 } PtableError;
 
 /* Caps on what is read; far above what any partitioning tool writes. */
-#define PTABLE_MAX_LOGICAL 128u                   /* EBRs in one chain */
+#define PTABLE_MAX_LOGICAL 128u /* EBRs in one chain */
 #define PTABLE_GPT_MAX_ENTRIES 1024u
 #define PTABLE_GPT_MAX_ENTRY_SIZE 4096u
 #define PTABLE_GPT_MAX_ENTRIES_BYTES (1024u * 1024u)
-#define PTABLE_GPT_NAME_UNITS 36u                 /* UTF-16 code units */
+#define PTABLE_GPT_NAME_UNITS 36u /* UTF-16 code units */
 
 typedef enum {
   PTABLE_TYPE_NONE = 0,
@@ -83,67 +83,65 @@ typedef enum {
   PTABLE_WARNING_MBR_EMPTY_ENTRY,
 } PtableWarningCode;
 
-const char *ptable_type_to_string (PtableType v);          /* "none" "mbr" "gpt" */
-const char *ptable_kind_to_string (PtableKind v);          /* NULL for NONE */
+const char *ptable_type_to_string (PtableType v); /* "none" "mbr" "gpt" */
+const char *ptable_kind_to_string (PtableKind v); /* NULL for NONE */
 const char *ptable_warning_code_to_string (PtableWarningCode v);
 gboolean ptable_type_from_string (const char *s, PtableType *out);
 gboolean ptable_kind_from_string (const char *s, PtableKind *out);
 
 typedef struct {
   PtableWarningCode code;
-  char *message;           /* says what and where, for the user */
+  char *message; /* says what and where, for the user */
 } PtableWarning;
 
 typedef struct {
-  guint32 number;          /* MBR: slot 1-4, logicals 5..; GPT: entry index + 1 */
+  guint32 number; /* MBR: slot 1-4, logicals 5..; GPT: entry index + 1 */
   PtableKind kind;
   guint64 start_sector;
   guint64 sectors;
   /* MBR */
   guint8 mbr_type;
-  gboolean bootable;       /* boot flag 0x80 */
-  guint64 ebr_sector;      /* logical: where its EBR is; 0 = let ptable_build choose */
+  gboolean bootable;  /* boot flag 0x80 */
+  guint64 ebr_sector; /* logical: where its EBR is; 0 = let ptable_build choose */
   /* GPT: canonical lowercase 8-4-4-4-12, "" for MBR */
   char type_guid[37];
   char guid[37];
-  char *name;              /* UTF-8, never NULL after ptable_read (may be "") */
-  guint64 attributes;      /* all 64 bits */
+  char *name;         /* UTF-8, never NULL after ptable_read (may be "") */
+  guint64 attributes; /* all 64 bits */
 } PtablePartition;
 
 typedef struct {
   PtableType type;
-  guint32 sector_size;     /* logical sector, bytes */
-  guint64 disk_sectors;    /* size of the disk read, in sectors */
+  guint32 sector_size;  /* logical sector, bytes */
+  guint64 disk_sectors; /* size of the disk read, in sectors */
   /* MBR disk signature (bytes 440-443, little-endian); for GPT that of the
    * protective MBR (usually 0) */
   guint32 mbr_signature;
   /* GPT */
   char disk_guid[37];
-  guint8 disk_guid_raw[16];  /* as on disk; set by ptable_read, ptable_build uses disk_guid */
+  guint8 disk_guid_raw[16]; /* as on disk; set by ptable_read, ptable_build uses disk_guid */
   guint64 first_usable_lba;
   guint64 last_usable_lba;
-  guint64 entries_lba;     /* of the primary array */
+  guint64 entries_lba; /* of the primary array */
   guint32 entry_count;
   guint32 entry_size;
   /* lowest start of any partition (MBR: primaries and extended); 0 when
    * there is none.  The boot area is sectors [0, this). */
   guint64 first_partition_start_sector;
-  GPtrArray *partitions;   /* PtablePartition*, sorted by number */
-  GPtrArray *warnings;     /* PtableWarning* */
+  GPtrArray *partitions; /* PtablePartition*, sorted by number */
+  GPtrArray *warnings;   /* PtableWarning* */
 } PtableTable;
 
 /* Reading: pread must fill all len bytes or fail with a GError. */
 typedef struct {
-  gboolean (*pread) (void *opaque, void *buf, gsize len, guint64 offset,
-                     GError **error);
+  gboolean (*pread) (void *opaque, void *buf, gsize len, guint64 offset, GError **error);
   void *opaque;
   guint64 size_bytes;
   guint32 logical_sector;
 } PtableReader;
 
 /* fd: any readable file or block device (not closed, not owned). */
-void ptable_reader_init_fd (PtableReader *r, int fd, guint64 size_bytes,
-                            guint32 logical_sector);
+void ptable_reader_init_fd (PtableReader *r, int fd, guint64 size_bytes, guint32 logical_sector);
 /* buf: len bytes that outlive the reader. */
 void ptable_reader_init_buffer (PtableReader *r, const void *buf, gsize len,
                                 guint32 logical_sector);
@@ -168,8 +166,7 @@ PtableTable *ptable_table_new (PtableType type, guint32 sector_size);
 PtablePartition *ptable_partition_new (void);
 /* Takes ownership of p; keeps partitions sorted by number. */
 void ptable_table_add_partition (PtableTable *t, PtablePartition *p);
-const PtablePartition *ptable_table_find_partition (const PtableTable *t,
-                                                    guint32 number);
+const PtablePartition *ptable_table_find_partition (const PtableTable *t, guint32 number);
 gboolean ptable_table_has_warning (const PtableTable *t, PtableWarningCode code);
 void ptable_table_free (PtableTable *t);
 void ptable_partition_free (PtablePartition *p);
@@ -191,13 +188,13 @@ guint32 ptable_crc32 (const void *buf, gsize len);
 
 /* Writing. */
 typedef struct {
-  guint64 offset;          /* bytes from the start of the disk */
+  guint64 offset; /* bytes from the start of the disk */
   GBytes *data;
-  char *what;              /* "protective MBR", "EBR of partition 6", ... */
+  char *what; /* "protective MBR", "EBR of partition 6", ... */
 } PtableWrite;
 
 typedef struct {
-  GPtrArray *writes;       /* PtableWrite*, in ascending offset */
+  GPtrArray *writes; /* PtableWrite*, in ascending offset */
 } PtableWrites;
 
 /*
@@ -215,8 +212,8 @@ typedef struct {
  * (built for the source disk) to tell, inside the boot area, the table
  * from what is not the table (boot code, an embedded loader).
  */
-PtableWrites *ptable_build (const PtableTable *t, guint64 disk_bytes,
-                            guint32 logical_sector, GError **error);
+PtableWrites *ptable_build (const PtableTable *t, guint64 disk_bytes, guint32 logical_sector,
+                            GError **error);
 /* pwrite each write; does not fsync. */
 gboolean ptable_writes_apply_fd (const PtableWrites *w, int fd, GError **error);
 void ptable_writes_free (PtableWrites *w);

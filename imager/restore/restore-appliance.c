@@ -15,8 +15,7 @@
 #include "cleanup.h"
 #include "restore-private.h"
 
-static gboolean
-fail (guestfs_h *g, GError **error, const char *what, ...) G_GNUC_PRINTF (3, 4);
+static gboolean fail (guestfs_h *g, GError **error, const char *what, ...) G_GNUC_PRINTF (3, 4);
 
 static gboolean
 fail (guestfs_h *g, GError **error, const char *what, ...)
@@ -137,25 +136,28 @@ esp_fallback (guestfs_h *g, const char *dev, const char *disk_id, AsrMessageFunc
         return fail (g, error, "installing the fallback loader on %s", dev);
       /* shim as the fallback loads grubx64.efi from its own directory */
       if (strcmp (found, "shimx64.efi") == 0)
-        for (const char *const *f = (const char *const[]) { "grubx64.efi", "mmx64.efi", NULL };
-             *f; f++)
+        for (const char *const *f = (const char *const[]){ "grubx64.efi", "mmx64.efi", NULL }; *f;
+             f++)
           {
             g_autofree char *s = g_strdup_printf ("/EFI/%s/%s", found_dir, *f);
             g_autofree char *t = g_strdup_printf ("/EFI/BOOT/%s", *f);
             if (guestfs_is_file (g, s) > 0 && guestfs_cp (g, s, t) == -1)
               return fail (g, error, "copying %s on %s", s, dev);
           }
-      g_autofree char *msg = g_strdup_printf (
-        "%s: the ESP had no fallback loader EFI/BOOT/BOOTX64.EFI: installed a copy of "
-        "EFI/%s/%s (a new machine has no boot entry for it)", disk_id, found_dir, found);
+      g_autofree char *msg = g_strdup_printf ("%s: the ESP had no fallback loader "
+                                              "EFI/BOOT/BOOTX64.EFI: installed a copy of "
+                                              "EFI/%s/%s (a new machine has no boot entry for it)",
+                                              disk_id, found_dir, found);
       if (message)
         message (msg, opaque);
     }
   else if (!exists && message)
     {
-      g_autofree char *msg = g_strdup_printf (
-        "warning: %s: the ESP has no EFI/BOOT/BOOTX64.EFI and no shimx64.efi or grubx64.efi "
-        "under EFI/<distro>/ to install there: the firmware needs a boot entry", disk_id);
+      g_autofree char *msg
+        = g_strdup_printf ("warning: %s: the ESP has no EFI/BOOT/BOOTX64.EFI and no shimx64.efi or "
+                           "grubx64.efi "
+                           "under EFI/<distro>/ to install there: the firmware needs a boot entry",
+                           disk_id);
       message (msg, opaque);
     }
   if (guestfs_umount (g, "/") == -1)
@@ -164,8 +166,8 @@ esp_fallback (guestfs_h *g, const char *dev, const char *disk_id, AsrMessageFunc
 }
 
 static gboolean
-grow (guestfs_h *g, const char *dev, const RestoreDisk *rd, AsrMessageFunc message,
-      void *opaque, GError **error)
+grow (guestfs_h *g, const char *dev, const RestoreDisk *rd, AsrMessageFunc message, void *opaque,
+      GError **error)
 {
   const MachineVolume *v = rd->grow_partition->volume;
   const char *fs = v ? v->fs : NULL;
@@ -204,8 +206,8 @@ grow (guestfs_h *g, const char *dev, const RestoreDisk *rd, AsrMessageFunc messa
 }
 
 gboolean
-restore_appliance_run (GPtrArray *disks, gboolean grow_fs, gboolean uefi,
-                       AsrMessageFunc message, void *opaque, char **accel, GError **error)
+restore_appliance_run (GPtrArray *disks, gboolean grow_fs, gboolean uefi, AsrMessageFunc message,
+                       void *opaque, char **accel, GError **error)
 {
   gboolean needed = FALSE;
   g_autoptr (guestfs_h) g = NULL;
@@ -251,9 +253,9 @@ restore_appliance_run (GPtrArray *disks, gboolean grow_fs, gboolean uefi,
           if (message)
             {
               g_autofree char *identity = restore_volume_identity (p->volume);
-              g_autofree char *msg = g_strdup_printf ("%s partition %u: %s recreated empty (%s)",
-                                                      rd->source->id, p->number, p->volume->fs,
-                                                      identity);
+              g_autofree char *msg
+                = g_strdup_printf ("%s partition %u: %s recreated empty (%s)", rd->source->id,
+                                   p->number, p->volume->fs, identity);
               message (msg, opaque);
             }
         }

@@ -132,8 +132,8 @@ restore_table_from_disk (const MachineDisk *d, GError **error)
               || !ptable_guid_from_string (mp->guid, raw))
             {
               g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                           "%s partition %u: its GPT type or GUID is missing or malformed",
-                           d->id, mp->number);
+                           "%s partition %u: its GPT type or GUID is missing or malformed", d->id,
+                           mp->number);
               return NULL;
             }
           /* canonical lowercase, as ptable writes and compares them */
@@ -157,8 +157,9 @@ restore_invalidate_ranges (guint64 target_bytes, RestoreRange out[2])
   out[0].offset = 0;
   out[0].bytes = MIN ((guint64) RESTORE_INVALIDATE_BYTES, target_bytes);
   /* the tail, not overlapping the head on a disk under 2 MiB */
-  out[1].offset = MAX (out[0].bytes, target_bytes > RESTORE_INVALIDATE_BYTES
-                                       ? target_bytes - RESTORE_INVALIDATE_BYTES : 0);
+  out[1].offset
+    = MAX (out[0].bytes,
+           target_bytes > RESTORE_INVALIDATE_BYTES ? target_bytes - RESTORE_INVALIDATE_BYTES : 0);
   out[1].bytes = target_bytes - out[1].offset;
 }
 
@@ -229,8 +230,8 @@ prepare_grow (RestoreDisk *rd, GError **error)
   if (d->ptable == MACHINE_PTABLE_GPT)
     {
       /* room for the backup entries and header at the end */
-      guint64 entry_sectors = ((guint64) rd->table->entry_count * rd->table->entry_size
-                               + rd->sector - 1) / rd->sector;
+      guint64 entry_sectors
+        = ((guint64) rd->table->entry_count * rd->table->entry_size + rd->sector - 1) / rd->sector;
       limit = disk_sectors - 1 - entry_sectors;
     }
   else
@@ -271,8 +272,8 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
 
   if (d == NULL)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                   "the backup has no disk %s", target->source);
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID, "the backup has no disk %s",
+                   target->source);
       return NULL;
     }
   if (d->critical != MACHINE_TRISTATE_YES)
@@ -290,7 +291,8 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
     {
       g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
                    "%s: %s is %" G_GUINT64_FORMAT " bytes, smaller than %s (%" G_GUINT64_FORMAT
-                   " bytes)", d->id, target->path, target->bytes, d->id, d->bytes);
+                   " bytes)",
+                   d->id, target->path, target->bytes, d->id, d->bytes);
       return NULL;
     }
   rd->table = restore_table_from_disk (d, error);
@@ -300,8 +302,8 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
   if (rd->writes == NULL)
     {
       g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                   "%s on %s: the partition table cannot be written: %s", d->id,
-                   target->path, local->message);
+                   "%s on %s: the partition table cannot be written: %s", d->id, target->path,
+                   local->message);
       return NULL;
     }
   if (grow && !prepare_grow (rd, error))
@@ -348,21 +350,20 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
       if (d->boot_area->bytes > RESTORE_MAX_BOOT_AREA_BYTES || d->boot_area->bytes % rd->sector)
         {
           g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                       "%s: a boot area of %" G_GUINT64_FORMAT " bytes is not supported",
-                       d->id, d->boot_area->bytes);
+                       "%s: a boot area of %" G_GUINT64_FORMAT " bytes is not supported", d->id,
+                       d->boot_area->bytes);
           return NULL;
         }
       rd->boot_bytes = d->boot_area->bytes;
       rd->boot_image_path = backup_dir ? g_build_filename (backup_dir, d->boot_area->image, NULL)
                                        : g_strdup (d->boot_area->image);
     }
-  rd->boot_ranges = restore_boot_ranges (rd->boot_bytes,
-                                         rd->grown_writes ? rd->grown_writes : rd->writes);
+  rd->boot_ranges
+    = restore_boot_ranges (rd->boot_bytes, rd->grown_writes ? rd->grown_writes : rd->writes);
   return g_steal_pointer (&rd);
 }
 
-static void
-line (GPtrArray *lines, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void line (GPtrArray *lines, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 line (GPtrArray *lines, const char *format, ...)
@@ -398,28 +399,32 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
 {
   const char *path = rd->target->path;
 
-  line (lines, "%s: %s (%s, %" G_GUINT64_FORMAT " bytes) onto %s (%s, %" G_GUINT64_FORMAT
-        " bytes)", path, rd->source->id, machine_ptable_type_to_string (rd->source->ptable),
-        rd->source->bytes, path, rd->target->format, rd->target->bytes);
+  line (lines, "%s: %s (%s, %" G_GUINT64_FORMAT " bytes) onto %s (%s, %" G_GUINT64_FORMAT " bytes)",
+        path, rd->source->id, machine_ptable_type_to_string (rd->source->ptable), rd->source->bytes,
+        path, rd->target->format, rd->target->bytes);
   RestoreRange inv[2];
   restore_invalidate_ranges (rd->target_bytes, inv);
-  line (lines, "%s: invalidate: zero %" G_GUINT64_FORMAT " bytes at 0 and %" G_GUINT64_FORMAT
-        " bytes at %" G_GUINT64_FORMAT ", incomplete-restore marker in bytes 0-%u", path,
-        inv[0].bytes, inv[1].bytes, inv[1].offset, ASR_INCOMPLETE_MARKER_BYTES - 1);
+  line (lines,
+        "%s: invalidate: zero %" G_GUINT64_FORMAT " bytes at 0 and %" G_GUINT64_FORMAT
+        " bytes at %" G_GUINT64_FORMAT ", incomplete-restore marker in bytes 0-%u",
+        path, inv[0].bytes, inv[1].bytes, inv[1].offset, ASR_INCOMPLETE_MARKER_BYTES - 1);
   describe_writes (rd, rd->writes, lines);
   for (guint i = 0; i < rd->volumes->len; i++)
     {
       const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
-      line (lines, "%s: volume: partition %u: %s → %" G_GUINT64_FORMAT " bytes at %"
-            G_GUINT64_FORMAT "%s", path, v->partition->number, v->image_path, v->bytes,
-            v->offset, rd->target->known_zero ? " (target known zero)" : "");
+      line (lines,
+            "%s: volume: partition %u: %s → %" G_GUINT64_FORMAT " bytes at %" G_GUINT64_FORMAT "%s",
+            path, v->partition->number, v->image_path, v->bytes, v->offset,
+            rd->target->known_zero ? " (target known zero)" : "");
     }
   if (verify)
     for (guint i = 0; i < rd->volumes->len; i++)
       {
         const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
-        line (lines, "%s: verify: partition %u: read back %" G_GUINT64_FORMAT " bytes at %"
-              G_GUINT64_FORMAT ", expect %s", path, v->partition->number, v->bytes, v->offset,
+        line (lines,
+              "%s: verify: partition %u: read back %" G_GUINT64_FORMAT
+              " bytes at %" G_GUINT64_FORMAT ", expect %s",
+              path, v->partition->number, v->bytes, v->offset,
               v->checksum ? v->checksum : "(no checksum)");
       }
   for (guint i = 0; i < rd->recreate->len; i++)
@@ -431,19 +436,22 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
     }
   if (rd->grow_partition)
     {
-      line (lines, "%s: grow: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-            " sectors, and its %s", path, rd->grow_partition->number,
-            rd->grow_partition->sectors, rd->grow_sectors,
+      line (lines,
+            "%s: grow: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+            " sectors, and its %s",
+            path, rd->grow_partition->number, rd->grow_partition->sectors, rd->grow_sectors,
             rd->grow_partition->volume && rd->grow_partition->volume->fs
-              ? rd->grow_partition->volume->fs : "contents (not a filesystem asr grows)");
+              ? rd->grow_partition->volume->fs
+              : "contents (not a filesystem asr grows)");
       describe_writes (rd, rd->grown_writes, lines);
     }
   for (guint i = 0; i < rd->boot_ranges->len; i++)
     {
       const RestoreRange *r = &g_array_index (rd->boot_ranges, RestoreRange, i);
-      line (lines, "%s: boot area: %s bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-            " → %" G_GUINT64_FORMAT " bytes at %" G_GUINT64_FORMAT, path, rd->boot_image_path,
-            r->offset, r->offset + r->bytes - 1, r->bytes, r->offset);
+      line (lines,
+            "%s: boot area: %s bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+            " → %" G_GUINT64_FORMAT " bytes at %" G_GUINT64_FORMAT,
+            path, rd->boot_image_path, r->offset, r->offset + r->bytes - 1, r->bytes, r->offset);
     }
   if (rd->boot_ranges->len == 0)
     line (lines, "%s: clear the incomplete-restore marker: %u zero bytes at 0", path,

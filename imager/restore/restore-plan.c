@@ -13,8 +13,8 @@ GPtrArray *
 asr_restore_targets_from_plan (const Plan *plan, GPtrArray *targets, gboolean created,
                                GError **error)
 {
-  g_autoptr (GPtrArray) out =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
+  g_autoptr (GPtrArray) out
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
 
   g_return_val_if_fail (plan != NULL && targets != NULL, NULL);
 

@@ -28,9 +28,9 @@ typedef struct {
 /* A captured volume: its image → the partition's byte range. */
 typedef struct {
   const MachinePartition *partition;
-  guint64 offset;          /* bytes from the start of the target */
+  guint64 offset; /* bytes from the start of the target */
   guint64 bytes;
-  char *image_path;        /* in the backup set */
+  char *image_path; /* in the backup set */
   char *format;
   const char *checksum;
 } RestoreVolume;
@@ -40,22 +40,22 @@ typedef struct {
 typedef struct {
   const MachineDisk *source;
   const AsrRestoreTarget *target;
-  guint32 sector;                /* logical sector size, both sides */
+  guint32 sector; /* logical sector size, both sides */
   guint64 target_bytes;
-  PtableTable *table;            /* as captured */
-  PtableWrites *writes;          /* ... for the target's size */
+  PtableTable *table;   /* as captured */
+  PtableWrites *writes; /* ... for the target's size */
   /* --grow, when the disk is larger and the last partition can grow */
   const MachinePartition *grow_partition;
-  guint64 grow_sectors;          /* its new size */
-  PtableWrites *grown_writes;    /* the table with it */
+  guint64 grow_sectors;       /* its new size */
+  PtableWrites *grown_writes; /* the table with it */
   /* The boot area: the image, and the pieces of [0, its size) that are not
    * table bytes (of the final table): written last. */
   char *boot_image_path;
   guint64 boot_bytes;
-  GArray *boot_ranges;           /* RestoreRange */
-  GPtrArray *volumes;            /* RestoreVolume* */
-  GPtrArray *recreate;           /* const MachinePartition*: swap, uncaptured fs */
-  const MachinePartition *esp;   /* UEFI backups: where the fallback loader goes */
+  GArray *boot_ranges;         /* RestoreRange */
+  GPtrArray *volumes;          /* RestoreVolume* */
+  GPtrArray *recreate;         /* const MachinePartition*: swap, uncaptured fs */
+  const MachinePartition *esp; /* UEFI backups: where the fallback loader goes */
 } RestoreDisk;
 
 void restore_disk_free (RestoreDisk *d);
@@ -75,8 +75,7 @@ GArray *restore_boot_ranges (guint64 boot_bytes, const PtableWrites *writes);
 /* Everything written on one disk.  @backup_dir may be NULL (paths are then
  * the bare image names). */
 RestoreDisk *restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
-                                   const AsrRestoreTarget *target, gboolean grow,
-                                   GError **error);
+                                   const AsrRestoreTarget *target, gboolean grow, GError **error);
 
 /* "UUID u, label l" of a volume restore recreates empty, for messages:
  * "no label" when it has none (an empty label, or none recorded), "a new
@@ -91,8 +90,7 @@ void restore_disk_describe (const RestoreDisk *d, gboolean verify, GPtrArray *li
  * the last filesystem: one libguestfs launch over all @disks (RestoreDisk*).
  * @message: notices for the user. */
 gboolean restore_appliance_run (GPtrArray *disks, gboolean grow, gboolean uefi,
-                                AsrMessageFunc message, void *opaque, char **accel,
-                                GError **error);
+                                AsrMessageFunc message, void *opaque, char **accel, GError **error);
 
 /* ---- targets: how bytes reach a disk ------------------------------------ */
 
@@ -111,8 +109,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RestoreTargetIO, restore_target_close)
  * call. */
 typedef struct {
   guint64 offset;
-  GBytes *data;            /* NULL: write zeroes */
-  guint64 zero_bytes;      /* when data is NULL */
+  GBytes *data;       /* NULL: write zeroes */
+  guint64 zero_bytes; /* when data is NULL */
 } RestoreWrite;
 
 gboolean restore_target_write (RestoreTargetIO *io, const RestoreWrite *writes, guint n,

@@ -34,10 +34,10 @@
 
 struct _RestoreTargetIO {
   const AsrRestoreTarget *t;
-  char *abs;          /* canonical path */
-  int fd;             /* O_RDWR, flocked; O_EXCL on a device */
+  char *abs; /* canonical path */
+  int fd;    /* O_RDWR, flocked; O_EXCL on a device */
   gboolean qcow2;
-  char *tmpdir;       /* qcow2: where qemu-io's data files go */
+  char *tmpdir; /* qcow2: where qemu-io's data files go */
   guint seq;
 };
 
@@ -58,8 +58,8 @@ restore_target_close (RestoreTargetIO *io)
   g_free (io);
 }
 
-static gboolean
-fail (GError **error, AsrRestoreError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean fail (GError **error, AsrRestoreError code, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
 
 static gboolean
 fail (GError **error, AsrRestoreError code, const char *format, ...)
@@ -84,14 +84,15 @@ recheck_blockdev (const AsrRestoreTarget *t, GError **error)
   if (b->bytes != t->bytes)
     return fail (error, ASR_RESTORE_ERROR_INVALID,
                  "%s is now %" G_GUINT64_FORMAT " bytes, the plan saw %" G_GUINT64_FORMAT
-                 ": not the disk that was planned", t->path, b->bytes, t->bytes);
+                 ": not the disk that was planned",
+                 t->path, b->bytes, t->bytes);
   if ((t->serial && g_strcmp0 (t->serial, b->serial) != 0)
       || (t->wwn && (b->wwn == NULL || g_ascii_strcasecmp (t->wwn, b->wwn) != 0)))
     return fail (error, ASR_RESTORE_ERROR_INVALID,
                  "%s now has serial %s, WWN %s; the plan saw %s, %s: not the disk that was "
-                 "planned", t->path, b->serial ? b->serial : "unknown",
-                 b->wwn ? b->wwn : "unknown", t->serial ? t->serial : "unknown",
-                 t->wwn ? t->wwn : "unknown");
+                 "planned",
+                 t->path, b->serial ? b->serial : "unknown", b->wwn ? b->wwn : "unknown",
+                 t->serial ? t->serial : "unknown", t->wwn ? t->wwn : "unknown");
   for (guint i = 0; i < b->in_use->len; i++)
     {
       const MachineInUse *u = g_ptr_array_index (b->in_use, i);
@@ -178,7 +179,8 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
         {
           fail (error, ASR_RESTORE_ERROR_INVALID,
                 "%s is now %" G_GUINT64_FORMAT " bytes, the plan saw %" G_GUINT64_FORMAT
-                ": not the disk that was planned", t->path, info->virtual_bytes, t->bytes);
+                ": not the disk that was planned",
+                t->path, info->virtual_bytes, t->bytes);
           return NULL;
         }
     }
@@ -202,8 +204,7 @@ pwrite_all (RestoreTargetIO *io, const void *buf, gsize len, guint64 offset, GEr
   gsize done = 0;
   while (done < len)
     {
-      ssize_t n = pwrite (io->fd, (const guint8 *) buf + done, len - done,
-                          (off_t) (offset + done));
+      ssize_t n = pwrite (io->fd, (const guint8 *) buf + done, len - done, (off_t) (offset + done));
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
@@ -257,8 +258,9 @@ write_qcow2 (RestoreTargetIO *io, const RestoreWrite *writes, guint n, GError **
       g_ptr_array_add (argv, g_strdup ("-c"));
       if (w->data == NULL)
         {
-          g_ptr_array_add (argv, g_strdup_printf ("write -q -z %" G_GUINT64_FORMAT " %"
-                                                  G_GUINT64_FORMAT, w->offset, w->zero_bytes));
+          g_ptr_array_add (argv,
+                           g_strdup_printf ("write -q -z %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                                            w->offset, w->zero_bytes));
           continue;
         }
       gsize len;
@@ -269,8 +271,9 @@ write_qcow2 (RestoreTargetIO *io, const RestoreWrite *writes, guint n, GError **
       g_ptr_array_add (files, file);
       if (!g_file_set_contents (file, buf, (gssize) len, NULL))
         return fail (error, ASR_RESTORE_ERROR_FAILED, "cannot write %s", file);
-      g_ptr_array_add (argv, g_strdup_printf ("write -q -s %s %" G_GUINT64_FORMAT " %" G_GSIZE_FORMAT,
-                                              file, w->offset, len));
+      g_ptr_array_add (argv,
+                       g_strdup_printf ("write -q -s %s %" G_GUINT64_FORMAT " %" G_GSIZE_FORMAT,
+                                        file, w->offset, len));
     }
   g_ptr_array_add (argv, g_strdup ("-c"));
   g_ptr_array_add (argv, g_strdup ("flush"));
@@ -286,8 +289,7 @@ write_qcow2 (RestoreTargetIO *io, const RestoreWrite *writes, guint n, GError **
     return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: %s", io->t->path, local->message);
   /* qemu-io reports a failed command on stdout and may still exit 0 */
   if (out && (strstr (out, "failed") || strstr (out, "error")))
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: qemu-io: %s", io->t->path,
-                 g_strstrip (out));
+    return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: qemu-io: %s", io->t->path, g_strstrip (out));
   return TRUE;
 }
 
@@ -303,8 +305,7 @@ gboolean
 restore_target_flush (RestoreTargetIO *io, GError **error)
 {
   if (fsync (io->fd) != 0)
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: flush: %s", io->t->path,
-                 g_strerror (errno));
+    return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: flush: %s", io->t->path, g_strerror (errno));
   return TRUE;
 }
 
@@ -317,8 +318,8 @@ restore_target_range_opts (const RestoreTargetIO *io, guint64 offset, guint64 by
                             ",file.driver=qcow2,file.file.driver=file,file.file.filename=%s",
                             offset, bytes, esc);
   return g_strdup_printf ("driver=raw,offset=%" G_GUINT64_FORMAT ",size=%" G_GUINT64_FORMAT
-                          ",file.driver=%s,file.filename=%s", offset, bytes,
-                          io->t->is_block_device ? "host_device" : "file", esc);
+                          ",file.driver=%s,file.filename=%s",
+                          offset, bytes, io->t->is_block_device ? "host_device" : "file", esc);
 }
 
 typedef struct {
@@ -345,8 +346,8 @@ restore_target_checksum (RestoreTargetIO *io, guint64 offset, guint64 bytes,
   gboolean ok;
 
   if (io->qcow2)
-    ok = asr_checksum_image_full (io->abs, "qcow2", offset, bytes, checksum_progress, &p, NULL,
-                                  out, &local);
+    ok = asr_checksum_image_full (io->abs, "qcow2", offset, bytes, checksum_progress, &p, NULL, out,
+                                  &local);
   else
     {
       /* a fresh fd: O_DIRECT on a device so the read is the disk's, not

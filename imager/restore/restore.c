@@ -31,7 +31,9 @@
 #include "restore-private.h"
 #include "run.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-restore-error-quark, asr_restore_error)
+/* clang-format on */
 
 AsrRestoreTarget *
 asr_restore_target_new (const char *source, const char *path, const char *format)
@@ -60,8 +62,8 @@ char *
 asr_restore_backup_id (const char *sha256_hex)
 {
   g_return_val_if_fail (sha256_hex != NULL && strlen (sha256_hex) >= 32, NULL);
-  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", sha256_hex, sha256_hex + 8,
-                          sha256_hex + 12, sha256_hex + 16, sha256_hex + 20);
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", sha256_hex, sha256_hex + 8, sha256_hex + 12,
+                          sha256_hex + 16, sha256_hex + 20);
 }
 
 gboolean
@@ -73,15 +75,14 @@ restore_fail_point (const char *step, GError **error)
 
 typedef struct {
   const AsrRestoreOptions *opts;
-  GPtrArray *disks;     /* RestoreDisk* */
-  GPtrArray *ios;       /* RestoreTargetIO*, parallel to disks */
+  GPtrArray *disks; /* RestoreDisk* */
+  GPtrArray *ios;   /* RestoreTargetIO*, parallel to disks */
   const char *backup_id;
   AsrRestoreStats st;
   guint64 all_done, all_total;
 } Restore;
 
-static void
-message (Restore *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void message (Restore *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 message (Restore *r, const char *format, ...)
@@ -129,8 +130,8 @@ prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray 
 }
 
 GPtrArray *
-asr_restore_describe (const MachineDescriptor *backup, const char *backup_dir,
-                      GPtrArray *targets, const AsrRestoreOptions *opts, GError **error)
+asr_restore_describe (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *targets,
+                      const AsrRestoreOptions *opts, GError **error)
 {
   AsrRestoreOptions defaults = { 0 };
   const AsrRestoreOptions *o = opts ? opts : &defaults;
@@ -162,13 +163,13 @@ step_invalidate (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **erro
   restore_invalidate_ranges (rd->target_bytes, inv);
   asr_incomplete_marker_fill (sector0, r->backup_id);
   g_autoptr (GBytes) marker = g_bytes_new (sector0, rd->sector);
-  w[n++] = (RestoreWrite) { .offset = 0, .data = marker };
+  w[n++] = (RestoreWrite){ .offset = 0, .data = marker };
   for (guint i = 0; i < 2; i++)
     {
       guint64 skip = inv[i].offset == 0 ? MIN ((guint64) rd->sector, inv[i].bytes) : 0;
       if (inv[i].bytes > skip)
-        w[n++] = (RestoreWrite) { .offset = inv[i].offset + skip,
-                                  .zero_bytes = inv[i].bytes - skip };
+        w[n++]
+          = (RestoreWrite){ .offset = inv[i].offset + skip, .zero_bytes = inv[i].bytes - skip };
     }
   /* The marker must be on the disk before anything that could make it
    * look valid: flushed here, ahead of the table. */
@@ -211,8 +212,8 @@ step_volumes (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
     {
       const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
       g_autofree char *opts = restore_target_range_opts (io, v->offset, v->bytes);
-      g_autofree char *what = g_strdup_printf ("writing %s partition %u", rd->source->id,
-                                               v->partition->number);
+      g_autofree char *what
+        = g_strdup_printf ("writing %s partition %u", rd->source->id, v->partition->number);
       ConvertProgress p = { r, what, v->bytes };
       g_autoptr (GPtrArray) argv = g_ptr_array_new ();
       g_autoptr (GError) local = NULL;
@@ -256,8 +257,8 @@ step_verify (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
   for (guint i = 0; i < rd->volumes->len; i++)
     {
       const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
-      g_autofree char *what = g_strdup_printf ("verifying %s partition %u", rd->source->id,
-                                               v->partition->number);
+      g_autofree char *what
+        = g_strdup_printf ("verifying %s partition %u", rd->source->id, v->partition->number);
       g_autofree char *sum = NULL;
 
       if (!restore_target_checksum (io, v->offset, v->bytes, r->opts->progress, what,
@@ -268,8 +269,8 @@ step_verify (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
           g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_CHECK_FAILED,
                        "checksum mismatch on %s partition %u (%s, from %s): read back %s, "
                        "the backup says %s; the disk stays marked incomplete",
-                       rd->target->path, v->partition->number, rd->source->id, v->image_path,
-                       sum, v->checksum ? v->checksum : "nothing");
+                       rd->target->path, v->partition->number, rd->source->id, v->image_path, sum,
+                       v->checksum ? v->checksum : "nothing");
           return FALSE;
         }
       r->st.verified++;
@@ -298,8 +299,8 @@ read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
     }
   asr_cleanup_add_dir (dir);
   raw = g_build_filename (dir, "bootarea.raw", NULL);
-  const char *argv[] = { "qemu-img", "convert", "-f", "qcow2", "-O", "raw",
-                         rd->boot_image_path, raw, NULL };
+  const char *argv[]
+    = { "qemu-img", "convert", "-f", "qcow2", "-O", "raw", rd->boot_image_path, raw, NULL };
   /* Bounded by the descriptor's size: the image's virtual size is the
    * backup set's word, and could be anything. */
   ok = asr_run (argv, NULL, NULL, NULL, &local)
@@ -310,7 +311,8 @@ read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
     {
       g_set_error (error, ASR_RESTORE_ERROR,
                    g_error_matches (local, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE)
-                     ? ASR_RESTORE_ERROR_INVALID : ASR_RESTORE_ERROR_FAILED,
+                     ? ASR_RESTORE_ERROR_INVALID
+                     : ASR_RESTORE_ERROR_FAILED,
                    "reading %s: %s", rd->boot_image_path, local->message);
       return NULL;
     }
@@ -349,8 +351,8 @@ step_boot_area (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error
   if (rd->boot_ranges->len == 0)
     {
       /* no boot area captured: the marker still has to go */
-      g_autoptr (GBytes) zero = g_bytes_new_take (g_malloc0 (ASR_INCOMPLETE_MARKER_BYTES),
-                                                  ASR_INCOMPLETE_MARKER_BYTES);
+      g_autoptr (GBytes) zero
+        = g_bytes_new_take (g_malloc0 (ASR_INCOMPLETE_MARKER_BYTES), ASR_INCOMPLETE_MARKER_BYTES);
       RestoreWrite z = { .offset = 0, .data = zero };
       return restore_target_write (io, &z, 1, error) && restore_target_flush (io, error);
     }
@@ -403,8 +405,7 @@ run_restore (Restore *r, gboolean uefi, GError **error)
     {
       r->all_done = 0;
       for (guint i = 0; i < r->disks->len; i++)
-        if (!step_verify (r, g_ptr_array_index (r->disks, i), g_ptr_array_index (r->ios, i),
-                          error))
+        if (!step_verify (r, g_ptr_array_index (r->disks, i), g_ptr_array_index (r->ios, i), error))
           return FALSE;
       if (!restore_fail_point ("verify", error))
         return FALSE;
@@ -426,8 +427,7 @@ run_restore (Restore *r, gboolean uefi, GError **error)
     return FALSE;
 
   for (guint i = 0; i < r->disks->len; i++)
-    if (!step_boot_area (r, g_ptr_array_index (r->disks, i), g_ptr_array_index (r->ios, i),
-                         error))
+    if (!step_boot_area (r, g_ptr_array_index (r->disks, i), g_ptr_array_index (r->ios, i), error))
       return FALSE;
   return TRUE;
 }
@@ -457,8 +457,8 @@ vet_backup (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *
           if (strcmp (member, ".") == 0)
             g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
                          "target %s holds the backup set %s itself: restoring onto it would "
-                         "destroy the backup it reads; refused, nothing was written", t->path,
-                         backup_dir);
+                         "destroy the backup it reads; refused, nothing was written",
+                         t->path, backup_dir);
           else
             g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
                          "target %s is %s, a file of the backup set %s: restoring onto it "
@@ -502,18 +502,18 @@ recheck_targets (Restore *r, GError **error)
         {
           /* a target that no longer probes is refused; a host that fails
            * us (qemu-img missing, I/O) is a runtime failure */
-          gboolean runtime = local && g_error_matches (local, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME);
+          gboolean runtime
+            = local && g_error_matches (local, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME);
           g_set_error (error, ASR_RESTORE_ERROR,
                        runtime ? ASR_RESTORE_ERROR_FAILED : ASR_RESTORE_ERROR_INVALID,
                        "%s: probing it again before writing: %s", rd->target->path,
                        local ? local->message : "not one disk");
           return FALSE;
         }
-      if (!r->opts->recheck (rd->target, g_ptr_array_index (now->disks, 0),
-                             r->opts->recheck_opaque, &local))
+      if (!r->opts->recheck (rd->target, g_ptr_array_index (now->disks, 0), r->opts->recheck_opaque,
+                             &local))
         {
-          g_set_error_literal (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                               local->message);
+          g_set_error_literal (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID, local->message);
           return FALSE;
         }
     }
@@ -531,8 +531,7 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
   gboolean ok = FALSE;
 
   g_return_val_if_fail (backup != NULL && backup_dir != NULL, FALSE);
-  g_return_val_if_fail (backup_id != NULL && strlen (backup_id) == ASR_INCOMPLETE_ID_BYTES,
-                        FALSE);
+  g_return_val_if_fail (backup_id != NULL && strlen (backup_id) == ASR_INCOMPLETE_ID_BYTES, FALSE);
 
   r.opts = opts ? opts : &defaults;
   r.backup_id = backup_id;
@@ -617,8 +616,8 @@ asr_restore_create_targets (const MachineDescriptor *backup, const char *dir, GE
       g_autoptr (GError) local = NULL;
       if (!asr_run (argv, NULL, NULL, NULL, &local))
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "creating %s: %s",
-                       path, local->message);
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "creating %s: %s", path,
+                       local->message);
           return NULL;
         }
       g_chmod (path, 0600);

@@ -17,13 +17,13 @@
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-#define fuzz_fail(...)                                                                             \
-  do                                                                                               \
-    {                                                                                              \
-      fprintf (stderr, "fuzz oracle failed: " __VA_ARGS__);                                        \
-      fputc ('\n', stderr);                                                                        \
-      abort ();                                                                                    \
-    }                                                                                              \
+#define fuzz_fail(...)                                      \
+  do                                                        \
+    {                                                       \
+      fprintf (stderr, "fuzz oracle failed: " __VA_ARGS__); \
+      fputc ('\n', stderr);                                 \
+      abort ();                                             \
+    }                                                       \
   while (0)
 
 /* A refusal must be a GError of @domain with a message, and never of

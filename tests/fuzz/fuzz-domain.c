@@ -30,8 +30,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (MachineDescriptor) m = NULL;
   g_autofree char *text = NULL;
 
-  m = asr_probe_domain_from_xml ((const char *) data, size, "fuzz-domain.xml", 0, disk_size,
-                                 NULL, FALSE, &error);
+  m = asr_probe_domain_from_xml ((const char *) data, size, "fuzz-domain.xml", 0, disk_size, NULL,
+                                 FALSE, &error);
   if (m == NULL)
     {
       fuzz_check_refusal (error, ASR_PROBE_ERROR, -1);

@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     fuzz_fail ("an accepted descriptor does not format: %s", error->message);
   again = machine_descriptor_parse_data (text, strlen (text), "formatted.xml", &error);
   if (again == NULL)
-    fuzz_fail ("the canonical form of an accepted descriptor is refused: %s\n%s",
-               error->message, text);
+    fuzz_fail ("the canonical form of an accepted descriptor is refused: %s\n%s", error->message,
+               text);
   text2 = machine_descriptor_format (again, &error);
   if (text2 == NULL || strcmp (text, text2) != 0)
     fuzz_fail ("format -> parse -> format is not stable:\n%s\n----\n%s", text,

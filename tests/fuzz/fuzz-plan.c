@@ -31,8 +31,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   text = plan_format_xml (p);
   again = plan_parse_data (text, strlen (text), "formatted-plan.xml", &error);
   if (again == NULL)
-    fuzz_fail ("the canonical form of an accepted plan is refused: %s\n%s", error->message,
-               text);
+    fuzz_fail ("the canonical form of an accepted plan is refused: %s\n%s", error->message, text);
   text2 = plan_format_xml (again);
   if (strcmp (text, text2) != 0)
     fuzz_fail ("format -> parse -> format is not stable:\n%s\n----\n%s", text, text2);

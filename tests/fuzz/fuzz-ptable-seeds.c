@@ -33,26 +33,58 @@ typedef struct {
   guint32 sector_size;
   guint32 gpt_entries;
   guint64 disk_sectors;
-  gboolean hybrid;        /* a second MBR entry beside the 0xEE one */
-  Part parts[6];          /* up to the first with number 0 */
+  gboolean hybrid; /* a second MBR entry beside the 0xEE one */
+  Part parts[6];   /* up to the first with number 0 */
 } Seed;
 
 static const Seed seeds[] = {
   { "mbr-empty", PTABLE_TYPE_MBR, 512, 0, 16, FALSE, { { 0 } } },
-  { "mbr-primaries", PTABLE_TYPE_MBR, 512, 0, 40, FALSE,
+  { "mbr-primaries",
+    PTABLE_TYPE_MBR,
+    512,
+    0,
+    40,
+    FALSE,
     { { 1, PTABLE_KIND_PRIMARY, 2, 10, 0x83 }, { 2, PTABLE_KIND_PRIMARY, 12, 20, 0x82 } } },
-  { "mbr-logicals", PTABLE_TYPE_MBR, 512, 0, 48, FALSE,
-    { { 1, PTABLE_KIND_PRIMARY, 2, 6, 0x83 }, { 2, PTABLE_KIND_EXTENDED, 8, 40, 0x05 },
-      { 5, PTABLE_KIND_LOGICAL, 10, 6, 0x83, 8 }, { 6, PTABLE_KIND_LOGICAL, 18, 6, 0x82, 16 },
+  { "mbr-logicals",
+    PTABLE_TYPE_MBR,
+    512,
+    0,
+    48,
+    FALSE,
+    { { 1, PTABLE_KIND_PRIMARY, 2, 6, 0x83 },
+      { 2, PTABLE_KIND_EXTENDED, 8, 40, 0x05 },
+      { 5, PTABLE_KIND_LOGICAL, 10, 6, 0x83, 8 },
+      { 6, PTABLE_KIND_LOGICAL, 18, 6, 0x82, 16 },
       { 7, PTABLE_KIND_LOGICAL, 26, 20, 0x07, 24 } } },
-  { "gpt-4-entries", PTABLE_TYPE_GPT, 512, 4, 20, FALSE,
+  { "gpt-4-entries",
+    PTABLE_TYPE_GPT,
+    512,
+    4,
+    20,
+    FALSE,
     { { 1, 0, 4, 4, 0, 0, ESP_TYPE, "EFI system" },
       { 2, 0, 8, 8, 0, 0, LINUX_TYPE, "root \u00e9t\u00e9" } } },
-  { "gpt-128-entries", PTABLE_TYPE_GPT, 512, 128, 100, FALSE,
+  { "gpt-128-entries",
+    PTABLE_TYPE_GPT,
+    512,
+    128,
+    100,
+    FALSE,
     { { 1, 0, 34, 8, 0, 0, ESP_TYPE, "EFI" }, { 3, 0, 42, 20, 0, 0, LINUX_TYPE, "root" } } },
-  { "gpt-4096", PTABLE_TYPE_GPT, 4096, 4, 10, FALSE,
+  { "gpt-4096",
+    PTABLE_TYPE_GPT,
+    4096,
+    4,
+    10,
+    FALSE,
     { { 1, 0, 3, 2, 0, 0, ESP_TYPE, "esp" }, { 2, 0, 5, 3, 0, 0, LINUX_TYPE, "root" } } },
-  { "gpt-hybrid", PTABLE_TYPE_GPT, 512, 4, 16, TRUE,
+  { "gpt-hybrid",
+    PTABLE_TYPE_GPT,
+    512,
+    4,
+    16,
+    TRUE,
     { { 1, 0, 4, 4, 0, 0, ESP_TYPE, "esp" }, { 2, 0, 8, 4, 0, 0, LINUX_TYPE, "root" } } },
 };
 
@@ -84,8 +116,7 @@ seed_table (const Seed *s)
       if (q->type_guid)
         {
           g_strlcpy (p->type_guid, q->type_guid, sizeof p->type_guid);
-          g_snprintf (p->guid, sizeof p->guid, "1111%04x-2222-4333-8444-555555555555",
-                      q->number);
+          g_snprintf (p->guid, sizeof p->guid, "1111%04x-2222-4333-8444-555555555555", q->number);
           g_free (p->name);
           p->name = g_strdup (q->name);
           p->attributes = q->number == 1 ? 0x8000000000000001ull : 0;

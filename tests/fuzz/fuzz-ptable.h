@@ -10,5 +10,5 @@
  */
 #pragma once
 
-#define FUZZ_PTABLE_SECTOR_SIZE(first_byte) (((first_byte) & 1) ? 4096u : 512u)
-#define FUZZ_PTABLE_FIX_CRCS(first_byte) (((first_byte) & 2) != 0)
+#define FUZZ_PTABLE_SECTOR_SIZE(first_byte) (((first_byte) &1) ? 4096u : 512u)
+#define FUZZ_PTABLE_FIX_CRCS(first_byte) (((first_byte) &2) != 0)

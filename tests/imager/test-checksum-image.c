@@ -29,19 +29,20 @@ typedef struct {
 static void
 assert_no_leaked_fds (void)
 {
-  g_autoptr(GDir) d = g_dir_open ("/proc/self/fd", 0, NULL);
+  g_autoptr (GDir) d = g_dir_open ("/proc/self/fd", 0, NULL);
   const char *name;
 
   g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *link = g_build_filename ("/proc/self/fd", name, NULL);
-    g_autofree char *target = g_file_read_link (link, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *link = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
 
-    if (target == NULL)
-      continue;   /* the directory's own fd, closed by now */
-    g_assert_false (g_str_has_prefix (target, "socket:"));
-    g_assert_null (strstr (target, "/asr-checksum-"));
-  }
+      if (target == NULL)
+        continue; /* the directory's own fd, closed by now */
+      g_assert_false (g_str_has_prefix (target, "socket:"));
+      g_assert_null (strstr (target, "/asr-checksum-"));
+    }
 }
 
 /* Children of this process, running or zombie, from /proc (waitpid would
@@ -49,31 +50,32 @@ assert_no_leaked_fds (void)
 static guint
 count_children (void)
 {
-  g_autoptr(GDir) d = g_dir_open ("/proc", 0, NULL);
+  g_autoptr (GDir) d = g_dir_open ("/proc", 0, NULL);
   const char *name;
   guint n = 0;
 
   g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *path = g_build_filename ("/proc", name, "stat", NULL);
-    g_autofree char *stat = NULL;
-    const char *p;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc", name, "stat", NULL);
+      g_autofree char *stat = NULL;
+      const char *p;
 
-    if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &stat, NULL, NULL))
-      continue;
-    /* pid (comm) state ppid ...; comm may hold spaces and parentheses */
-    p = strrchr (stat, ')');
-    if (p != NULL && p[1] == ' ' && p[2] != '\0' && p[3] == ' ' &&
-        g_ascii_strtoll (p + 4, NULL, 10) == getpid ())
-      n++;
-  }
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* pid (comm) state ppid ...; comm may hold spaces and parentheses */
+      p = strrchr (stat, ')');
+      if (p != NULL && p[1] == ' ' && p[2] != '\0' && p[3] == ' '
+          && g_ascii_strtoll (p + 4, NULL, 10) == getpid ())
+        n++;
+    }
   return n;
 }
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->dir = g_dir_make_tmp ("test-checksum-image-XXXXXX", &error);
   g_assert_no_error (error);
@@ -97,15 +99,16 @@ assert_cleaned_up (Fixture *f)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GDir) d = NULL;
+  g_autoptr (GDir) d = NULL;
   const char *name;
 
   assert_cleaned_up (f);
   d = g_dir_open (f->dir, 0, NULL);
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (f->dir, name, NULL);
-    g_assert_cmpint (g_unlink (p), ==, 0);
-  }
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (f->dir, name, NULL);
+      g_assert_cmpint (g_unlink (p), ==, 0);
+    }
   g_assert_cmpint (g_rmdir (f->dir), ==, 0);
   g_free (f->dir);
 }
@@ -122,14 +125,13 @@ skip_without_tools (void)
   return TRUE;
 }
 
-static void
-run (const char *first, ...) G_GNUC_NULL_TERMINATED;
+static void run (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 static void
 run (const char *first, ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
   g_autofree char *err = NULL;
   int status = 0;
   va_list ap;
@@ -139,9 +141,9 @@ run (const char *first, ...)
     g_ptr_array_add (argv, (char *) a);
   va_end (ap);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH |
-                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
-                               &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &err, &status, &error));
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("%s failed: %s", first, err);
@@ -167,7 +169,7 @@ make_raw (Fixture *f, const char *name, guint64 size)
   GRand *r = g_rand_new_with_seed (99);
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
-  g_assert_cmpuint (size, >=, 6 * MiB);   /* the writes below fit */
+  g_assert_cmpuint (size, >=, 6 * MiB); /* the writes below fit */
   g_assert_cmpint (fd, >=, 0);
   g_assert_cmpint (ftruncate (fd, (off_t) size), ==, 0);
   g_assert_cmpint (close (fd), ==, 0);
@@ -177,7 +179,7 @@ make_raw (Fixture *f, const char *name, guint64 size)
   write_at (path, 0, buf, 1000);
   write_at (path, 70001, buf + 1000, 3 * MiB - 1000);
   memset (buf, 0, 200000);
-  write_at (path, 5 * MiB, buf, 200000);          /* written zeros */
+  write_at (path, 5 * MiB, buf, 200000); /* written zeros */
   write_at (path, size - 1, (const guint8 *) "\x01", 1);
   return path;
 }
@@ -185,7 +187,7 @@ make_raw (Fixture *f, const char *name, guint64 size)
 static char *
 checksum_raw_fd (const char *path, guint64 offset, guint64 length)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *s = NULL;
   int fd = open (path, O_RDONLY | O_CLOEXEC);
 
@@ -201,7 +203,7 @@ test_qcow2_equals_raw (Fixture *f, gconstpointer data)
 {
   g_autofree char *raw = NULL, *qcow2 = NULL;
   g_autofree char *s_fd = NULL, *s_raw = NULL, *s_qcow2 = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   AsrChecksumStats st;
 
   if (skip_without_tools ())
@@ -213,8 +215,8 @@ test_qcow2_equals_raw (Fixture *f, gconstpointer data)
   s_fd = checksum_raw_fd (raw, 0, ASR_CHECKSUM_TO_END);
   g_assert_true (asr_checksum_image (raw, "raw", &s_raw, &error));
   g_assert_no_error (error);
-  g_assert_true (asr_checksum_image_full (qcow2, "qcow2", 0, ASR_CHECKSUM_TO_END,
-                                          NULL, NULL, &st, &s_qcow2, &error));
+  g_assert_true (asr_checksum_image_full (qcow2, "qcow2", 0, ASR_CHECKSUM_TO_END, NULL, NULL, &st,
+                                          &s_qcow2, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (s_raw, ==, s_fd);
   g_assert_cmpstr (s_qcow2, ==, s_fd);
@@ -227,9 +229,17 @@ test_qcow2_equals_raw (Fixture *f, gconstpointer data)
 static void
 test_ranges (Fixture *f, gconstpointer data)
 {
-  const struct { guint64 offset, length; } ranges[] = {
-    { 0, 0 }, { 0, 1 }, { 999, 2 }, { 65536, 65536 }, { 4097, 4 * MiB + 3 },
-    { 9 * MiB, 4608 }, { 9 * MiB + 4607, 1 }, { 2 * MiB, 7 * MiB },
+  const struct {
+    guint64 offset, length;
+  } ranges[] = {
+    { 0, 0 },
+    { 0, 1 },
+    { 999, 2 },
+    { 65536, 65536 },
+    { 4097, 4 * MiB + 3 },
+    { 9 * MiB, 4608 },
+    { 9 * MiB + 4607, 1 },
+    { 2 * MiB, 7 * MiB },
   };
   g_autofree char *raw = NULL, *qcow2 = NULL;
 
@@ -238,24 +248,25 @@ test_ranges (Fixture *f, gconstpointer data)
   raw = make_raw (f, "disk.raw", 9 * MiB + 4608);
   qcow2 = g_build_filename (f->dir, "disk.qcow2", NULL);
   run ("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, qcow2, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (ranges); i++) {
-    g_autoptr(GError) error = NULL;
-    g_autofree char *s = NULL;
-    g_autofree char *ref = checksum_raw_fd (raw, ranges[i].offset, ranges[i].length);
+  for (gsize i = 0; i < G_N_ELEMENTS (ranges); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *s = NULL;
+      g_autofree char *ref = checksum_raw_fd (raw, ranges[i].offset, ranges[i].length);
 
-    g_test_message ("[%" G_GUINT64_FORMAT ", +%" G_GUINT64_FORMAT ")",
-                    ranges[i].offset, ranges[i].length);
-    g_assert_true (asr_checksum_image_full (qcow2, "qcow2", ranges[i].offset,
-                                            ranges[i].length, NULL, NULL, NULL, &s, &error));
-    g_assert_no_error (error);
-    g_assert_cmpstr (s, ==, ref);
-  }
+      g_test_message ("[%" G_GUINT64_FORMAT ", +%" G_GUINT64_FORMAT ")", ranges[i].offset,
+                      ranges[i].length);
+      g_assert_true (asr_checksum_image_full (qcow2, "qcow2", ranges[i].offset, ranges[i].length,
+                                              NULL, NULL, NULL, &s, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (s, ==, ref);
+    }
   {
-    g_autoptr(GError) error = NULL;
+    g_autoptr (GError) error = NULL;
     char *s = NULL;
 
-    g_assert_false (asr_checksum_image_full (qcow2, "qcow2", 9 * MiB, 4609,
-                                             NULL, NULL, NULL, &s, &error));
+    g_assert_false (
+      asr_checksum_image_full (qcow2, "qcow2", 9 * MiB, 4609, NULL, NULL, NULL, &s, &error));
     g_assert_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_RANGE);
     g_assert_null (s);
   }
@@ -269,7 +280,7 @@ test_backing_chain (Fixture *f, gconstpointer data)
 {
   g_autofree char *raw = NULL, *base = NULL, *overlay = NULL;
   g_autofree char *s_base = NULL, *s_overlay = NULL, *s_changed = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (skip_without_tools ())
     return;
@@ -295,7 +306,7 @@ test_backing_chain (Fixture *f, gconstpointer data)
 static void
 assert_image_fails (const char *path, const char *format, int code, const char *needle)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *s = NULL;
 
   g_assert_false (asr_checksum_image (path, format, &s, &error));
@@ -365,16 +376,17 @@ test_corrupt_l2 (Fixture *f, gconstpointer data)
   l2_offset = read_be64 (img + l1_offset) & G_GUINT64_CONSTANT (0x00fffffffffffe00);
   g_assert_cmpuint (l2_offset, >, 0);
   /* the 17th cluster (1 MiB at 64 KiB clusters) holds random data */
-  for (gsize i = 16; i < 32 && !corrupted; i++) {
-    guint8 *p = img + l2_offset + i * 8;
+  for (gsize i = 16; i < 32 && !corrupted; i++)
+    {
+      guint8 *p = img + l2_offset + i * 8;
 
-    entry = read_be64 (p);
-    if ((entry & G_GUINT64_CONSTANT (0x00fffffffffffe00)) == 0)
-      continue;
-    entry = GUINT64_TO_BE (entry | 0x200);
-    memcpy (p, &entry, 8);
-    corrupted = TRUE;
-  }
+      entry = read_be64 (p);
+      if ((entry & G_GUINT64_CONSTANT (0x00fffffffffffe00)) == 0)
+        continue;
+      entry = GUINT64_TO_BE (entry | 0x200);
+      memcpy (p, &entry, 8);
+      corrupted = TRUE;
+    }
   g_assert_true (corrupted);
   g_assert_true (g_file_set_contents (qcow2, (char *) img, (gssize) img_len, NULL));
 
@@ -390,7 +402,7 @@ test_sparse_4g (Fixture *f, gconstpointer data)
   g_autofree char *qcow2 = g_build_filename (f->dir, "sparse.qcow2", NULL);
   g_autofree char *s_fd = NULL, *s_img = NULL;
   g_autofree guint8 *buf = g_malloc (MiB);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   AsrChecksumStats st;
   int fd;
 
@@ -404,8 +416,8 @@ test_sparse_4g (Fixture *f, gconstpointer data)
   run ("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, qcow2, NULL);
 
   s_fd = checksum_raw_fd (raw, 0, ASR_CHECKSUM_TO_END);
-  g_assert_true (asr_checksum_image_full (qcow2, "qcow2", 0, ASR_CHECKSUM_TO_END,
-                                          NULL, NULL, &st, &s_img, &error));
+  g_assert_true (asr_checksum_image_full (qcow2, "qcow2", 0, ASR_CHECKSUM_TO_END, NULL, NULL, &st,
+                                          &s_img, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (s_img, ==, s_fd);
   g_assert_cmpuint (st.bytes_total, ==, size);
@@ -423,7 +435,7 @@ test_raw_odd_size (Fixture *f, gconstpointer data)
 {
   g_autofree char *raw = NULL, *padded = NULL;
   g_autofree char *s_img = NULL, *s_padded = NULL, *s_exact = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   AsrChecksumStats st;
 
   if (skip_without_tools ())
@@ -434,8 +446,8 @@ test_raw_odd_size (Fixture *f, gconstpointer data)
   write_at (padded, 6 * MiB + 4607, (const guint8 *) "\0", 1);
   s_exact = checksum_raw_fd (raw, 0, ASR_CHECKSUM_TO_END);
   s_padded = checksum_raw_fd (padded, 0, ASR_CHECKSUM_TO_END);
-  g_assert_true (asr_checksum_image_full (raw, "raw", 0, ASR_CHECKSUM_TO_END,
-                                          NULL, NULL, &st, &s_img, &error));
+  g_assert_true (
+    asr_checksum_image_full (raw, "raw", 0, ASR_CHECKSUM_TO_END, NULL, NULL, &st, &s_img, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (st.bytes_total, ==, 6 * MiB + 4608);
   g_assert_cmpstr (s_img, ==, s_padded);
@@ -448,14 +460,15 @@ test_empty_image (Fixture *f, gconstpointer data)
 {
   g_autofree char *qcow2 = g_build_filename (f->dir, "empty.qcow2", NULL);
   g_autofree char *s = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (skip_without_tools ())
     return;
   run ("qemu-img", "create", "-q", "-f", "qcow2", qcow2, "0", NULL);
   g_assert_true (asr_checksum_image (qcow2, "qcow2", &s, &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (s, ==, "asr-sha256-64k:"
+  g_assert_cmpstr (s, ==,
+                   "asr-sha256-64k:"
                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
@@ -481,14 +494,14 @@ test_progress (Fixture *f, gconstpointer data)
 {
   g_autofree char *raw = NULL;
   g_autofree char *s = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   ProgressLog log = { 0 };
 
   if (skip_without_tools ())
     return;
   raw = make_raw (f, "disk.raw", 6 * MiB);
-  g_assert_true (asr_checksum_image_full (raw, "raw", 0, ASR_CHECKSUM_TO_END,
-                                          record_progress, &log, NULL, &s, &error));
+  g_assert_true (asr_checksum_image_full (raw, "raw", 0, ASR_CHECKSUM_TO_END, record_progress, &log,
+                                          NULL, &s, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (log.calls, >=, 2);
   g_assert_cmpuint (log.last_done, ==, 6 * MiB);
@@ -511,15 +524,15 @@ main (int argc, char **argv)
   g_setenv ("TMPDIR", tmpdir, TRUE);
 
   g_test_init (&argc, &argv, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (tools) && missing_tool == NULL; i++) {
-    g_autofree char *p = g_find_program_in_path (tools[i]);
-    if (p == NULL)
-      missing_tool = g_strdup (tools[i]);
-  }
+  for (gsize i = 0; i < G_N_ELEMENTS (tools) && missing_tool == NULL; i++)
+    {
+      g_autofree char *p = g_find_program_in_path (tools[i]);
+      if (p == NULL)
+        missing_tool = g_strdup (tools[i]);
+    }
 
 #define ADD(name, func) \
-  g_test_add ("/imager/checksum-image/" name, Fixture, NULL, fixture_setup, func, \
-              fixture_teardown)
+  g_test_add ("/imager/checksum-image/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("qcow2-equals-raw", test_qcow2_equals_raw);
   ADD ("ranges", test_ranges);
   ADD ("backing-chain", test_backing_chain);

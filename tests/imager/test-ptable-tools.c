@@ -23,32 +23,33 @@ static char *tmpdir;
 static char *sfdisk_path;
 static char *sgdisk_path;
 
-static const char mbr_script[] =
-  "label: dos\n"
-  "label-id: 0x1234abcd\n"
-  "unit: sectors\n"
-  "\n"
-  "start=2048, size=20480, type=83, bootable\n"
-  "start=22528, size=100000, type=f\n"
-  "start=24576, size=8192, type=82\n"
-  "start=34816, size=8192, type=83, bootable\n"
-  "start=45056, size=16384, type=7\n";
+static const char mbr_script[] = "label: dos\n"
+                                 "label-id: 0x1234abcd\n"
+                                 "unit: sectors\n"
+                                 "\n"
+                                 "start=2048, size=20480, type=83, bootable\n"
+                                 "start=22528, size=100000, type=f\n"
+                                 "start=24576, size=8192, type=82\n"
+                                 "start=34816, size=8192, type=83, bootable\n"
+                                 "start=45056, size=16384, type=7\n";
 
-static const char gpt_script[] =
-  "label: gpt\n"
-  "label-id: 5A4B3C2D-1E0F-4A5B-8C7D-6E5F4A3B2C1D\n"
-  "unit: sectors\n"
-  "first-lba: 34\n"
-  "\n"
-  "start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, "
-  "uuid=11111111-2222-4333-8444-555555555555, name=\"bios\", attrs=\"GUID:63\"\n"
-  "start=4096, size=8192, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, "
-  "uuid=AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE, name=\"EFI System Partition\", "
-  "attrs=\"RequiredPartition,LegacyBIOSBootable,GUID:48,GUID:60,GUID:63\"\n"
-  "start=16384, size=40960, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, "
-  "uuid=01234567-89AB-4DEF-8123-456789ABCDEF, name=\"root fs \xc3\xbcn\xc3\xaf""c\xc3\xb8""d\xc3\xa9\"\n"
-  "start=61440, size=4096, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, "
-  "uuid=01234567-89AB-4DEF-8123-456789ABCDE0, name=\"abcdefghijklmnopqrstuvwxyz0123456789\"\n";
+static const char gpt_script[]
+  = "label: gpt\n"
+    "label-id: 5A4B3C2D-1E0F-4A5B-8C7D-6E5F4A3B2C1D\n"
+    "unit: sectors\n"
+    "first-lba: 34\n"
+    "\n"
+    "start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, "
+    "uuid=11111111-2222-4333-8444-555555555555, name=\"bios\", attrs=\"GUID:63\"\n"
+    "start=4096, size=8192, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, "
+    "uuid=AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE, name=\"EFI System Partition\", "
+    "attrs=\"RequiredPartition,LegacyBIOSBootable,GUID:48,GUID:60,GUID:63\"\n"
+    "start=16384, size=40960, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, "
+    "uuid=01234567-89AB-4DEF-8123-456789ABCDEF, name=\"root fs \xc3\xbcn\xc3\xaf"
+    "c\xc3\xb8"
+    "d\xc3\xa9\"\n"
+    "start=61440, size=4096, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, "
+    "uuid=01234567-89AB-4DEF-8123-456789ABCDE0, name=\"abcdefghijklmnopqrstuvwxyz0123456789\"\n";
 
 /* ---- helpers -------------------------------------------------------- */
 
@@ -59,15 +60,15 @@ run (const char *const *argv, const char *input, GError **error)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE
-                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                         | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  p = g_subprocess_newv (argv,
+                         G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                           | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                         error);
   if (p == NULL || !g_subprocess_communicate_utf8 (p, input, NULL, &out, &err, error))
     return NULL;
   if (!g_subprocess_get_successful (p))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed: %s%s",
-                   argv[0], out, err);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed: %s%s", argv[0], out, err);
       return NULL;
     }
   return g_strconcat (out, err, NULL);
@@ -142,8 +143,9 @@ sfdisk_json (const char *path)
   g_assert_no_error (error);
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   g_assert_no_error (error);
-  return json_object_ref (json_object_get_object_member (
-    json_node_get_object (json_parser_get_root (parser)), "partitiontable"));
+  return json_object_ref (
+    json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                   "partitiontable"));
 }
 
 static guint32
@@ -200,8 +202,8 @@ assert_matches_sfdisk (const PtableTable *t, const char *path)
   else
     {
       g_assert_cmpstr (json_object_get_string_member (pt, "label"), ==, "gpt");
-      g_assert_cmpint (g_ascii_strcasecmp (json_object_get_string_member (pt, "id"),
-                                           t->disk_guid), ==, 0);
+      g_assert_cmpint (g_ascii_strcasecmp (json_object_get_string_member (pt, "id"), t->disk_guid),
+                       ==, 0);
       g_assert_cmpuint (json_object_get_int_member (pt, "firstlba"), ==, t->first_usable_lba);
       g_assert_cmpuint (json_object_get_int_member (pt, "lastlba"), ==, t->last_usable_lba);
     }
@@ -217,32 +219,33 @@ assert_matches_sfdisk (const PtableTable *t, const char *path)
       g_assert_cmpuint (json_object_get_int_member (jp, "size"), ==, p->sectors);
       if (t->type == PTABLE_TYPE_MBR)
         {
-          g_assert_cmphex (g_ascii_strtoull (json_object_get_string_member (jp, "type"),
-                                             NULL, 16), ==, p->mbr_type);
-          g_assert_cmpint (json_object_get_boolean_member_with_default (jp, "bootable", FALSE),
-                           ==, p->bootable);
+          g_assert_cmphex (g_ascii_strtoull (json_object_get_string_member (jp, "type"), NULL, 16),
+                           ==, p->mbr_type);
+          g_assert_cmpint (json_object_get_boolean_member_with_default (jp, "bootable", FALSE), ==,
+                           p->bootable);
           g_assert_cmpint (p->kind, ==,
-                           p->number >= 5 ? PTABLE_KIND_LOGICAL
+                           p->number >= 5        ? PTABLE_KIND_LOGICAL
                            : p->mbr_type == 0x0f ? PTABLE_KIND_EXTENDED
-                           : PTABLE_KIND_PRIMARY);
+                                                 : PTABLE_KIND_PRIMARY);
         }
       else
         {
           g_assert_cmpint (g_ascii_strcasecmp (json_object_get_string_member (jp, "type"),
-                                               p->type_guid), ==, 0);
-          g_assert_cmpint (g_ascii_strcasecmp (json_object_get_string_member (jp, "uuid"),
-                                               p->guid), ==, 0);
-          g_assert_cmpstr (json_object_get_string_member_with_default (jp, "name", ""),
-                           ==, p->name);
-          g_assert_cmphex (sfdisk_attrs (json_object_get_string_member_with_default (jp, "attrs", NULL)),
+                                               p->type_guid),
+                           ==, 0);
+          g_assert_cmpint (g_ascii_strcasecmp (json_object_get_string_member (jp, "uuid"), p->guid),
+                           ==, 0);
+          g_assert_cmpstr (json_object_get_string_member_with_default (jp, "name", ""), ==,
+                           p->name);
+          g_assert_cmphex (sfdisk_attrs (
+                             json_object_get_string_member_with_default (jp, "attrs", NULL)),
                            ==, p->attributes);
         }
     }
 }
 
 static void
-assert_same_bytes (const char *a, const char *b, guint64 offset, gsize len,
-                   const char *what)
+assert_same_bytes (const char *a, const char *b, guint64 offset, gsize len, const char *what)
 {
   g_autofree char *ca = NULL;
   g_autofree char *cb = NULL;
@@ -323,10 +326,8 @@ test_gpt_read (void)
   g_assert_cmpint (t->type, ==, PTABLE_TYPE_GPT);
   g_assert_cmpstr (t->disk_guid, ==, "5a4b3c2d-1e0f-4a5b-8c7d-6e5f4a3b2c1d");
   g_assert_cmpuint (t->partitions->len, ==, 4);
-  g_assert_cmphex (ptable_table_find_partition (t, 2)->attributes, ==,
-                   0x9001000000000005ull);
-  g_assert_cmphex (ptable_table_find_partition (t, 1)->attributes, ==,
-                   0x8000000000000000ull);
+  g_assert_cmphex (ptable_table_find_partition (t, 2)->attributes, ==, 0x9001000000000005ull);
+  g_assert_cmphex (ptable_table_find_partition (t, 1)->attributes, ==, 0x8000000000000000ull);
   g_assert_cmpstr (ptable_table_find_partition (t, 4)->name, ==,
                    "abcdefghijklmnopqrstuvwxyz0123456789");
   g_assert_cmpuint (t->warnings->len, ==, 0);
@@ -346,8 +347,7 @@ test_gpt_build (void)
   g_assert_cmpstr (diff, ==, NULL);
   assert_same_bytes (orig, ours, 440, 72, "protective MBR");
   assert_same_bytes (orig, ours, 512, 512 * 33, "primary GPT header and entries");
-  assert_same_bytes (orig, ours, (last - 32) * 512, 512 * 33,
-                     "backup GPT entries and header");
+  assert_same_bytes (orig, ours, (last - 32) * 512, 512 * 33, "backup GPT entries and header");
   assert_matches_sfdisk (back, ours);
   assert_sfdisk_verifies (ours);
 }
@@ -391,8 +391,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   sfdisk_path = g_find_program_in_path ("sfdisk");
   if (sfdisk_path == NULL)
-    sfdisk_path = g_strdup (g_file_test ("/usr/sbin/sfdisk", G_FILE_TEST_IS_EXECUTABLE)
-                            ? "/usr/sbin/sfdisk" : NULL);
+    sfdisk_path = g_strdup (
+      g_file_test ("/usr/sbin/sfdisk", G_FILE_TEST_IS_EXECUTABLE) ? "/usr/sbin/sfdisk" : NULL);
   sgdisk_path = g_find_program_in_path ("sgdisk");
   if (sgdisk_path == NULL && g_file_test ("/usr/sbin/sgdisk", G_FILE_TEST_IS_EXECUTABLE))
     sgdisk_path = g_strdup ("/usr/sbin/sgdisk");

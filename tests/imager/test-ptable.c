@@ -105,8 +105,7 @@ put64 (guint8 *p, guint64 v)
 static guint32
 get32 (const guint8 *p)
 {
-  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16
-         | (guint32) p[3] << 24;
+  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
 }
 
 static guint64
@@ -117,8 +116,7 @@ get64 (const guint8 *p)
 
 /* A raw MBR-style entry in the given sector (0 or an EBR). */
 static void
-raw_entry (Disk *d, guint64 lba, int slot, guint8 boot, guint8 type,
-           guint32 start, guint32 size)
+raw_entry (Disk *d, guint64 lba, int slot, guint8 boot, guint8 type, guint32 start, guint32 size)
 {
   guint8 *e = sec (d, lba) + 446 + 16 * slot;
   e[0] = boot;
@@ -132,8 +130,8 @@ raw_entry (Disk *d, guint64 lba, int slot, guint8 boot, guint8 type,
 /* ---- table construction --------------------------------------------- */
 
 static PtablePartition *
-mbr_part (guint32 number, PtableKind kind, guint64 start, guint64 sectors,
-          guint8 type, gboolean bootable)
+mbr_part (guint32 number, PtableKind kind, guint64 start, guint64 sectors, guint8 type,
+          gboolean bootable)
 {
   PtablePartition *p = ptable_partition_new ();
   p->number = number;
@@ -146,8 +144,8 @@ mbr_part (guint32 number, PtableKind kind, guint64 start, guint64 sectors,
 }
 
 static PtablePartition *
-gpt_part (guint32 number, guint64 start, guint64 sectors, const char *type,
-          const char *guid, const char *name, guint64 attributes)
+gpt_part (guint32 number, guint64 start, guint64 sectors, const char *type, const char *guid,
+          const char *name, guint64 attributes)
 {
   PtablePartition *p = ptable_partition_new ();
   p->number = number;
@@ -195,8 +193,8 @@ gpt_table (guint32 ss)
   t->entries_lba = 2;
   t->first_usable_lba = ss == 512 ? 34 : 6;
   ptable_table_add_partition (t, gpt_part (1, 2048 / unit, 2048 / unit, BIOS_BOOT_TYPE,
-                                           "11111111-2222-4333-8444-555555555555",
-                                           "bios", 0x8000000000000000ull));
+                                           "11111111-2222-4333-8444-555555555555", "bios",
+                                           0x8000000000000000ull));
   ptable_table_add_partition (t, gpt_part (2, 4096 / unit, 8192 / unit, ESP_TYPE,
                                            "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
                                            "EFI System Partition", 0x1));
@@ -220,8 +218,7 @@ static void
 assert_no_warnings (const PtableTable *t)
 {
   if (t->warnings->len > 0)
-    g_assert_cmpstr (((PtableWarning *) g_ptr_array_index (t->warnings, 0))->message,
-                     ==, NULL);
+    g_assert_cmpstr (((PtableWarning *) g_ptr_array_index (t->warnings, 0))->message, ==, NULL);
 }
 
 static void
@@ -240,28 +237,28 @@ assert_warning (const PtableTable *t, PtableWarningCode code, const char *substr
   g_error ("no %s warning", ptable_warning_code_to_string (code));
 }
 
-#define assert_read_error(disk, code, substring)                              \
-  G_STMT_START                                                                \
-  {                                                                           \
-    g_autoptr (GError) err_ = NULL;                                           \
-    g_autoptr (PtableTable) t_ = disk_read ((disk), &err_);                   \
-    g_assert_null (t_);                                                       \
-    g_assert_error (err_, PTABLE_ERROR, (code));                              \
-    if (strstr (err_->message, (substring)) == NULL)                          \
-      g_assert_cmpstr (err_->message, ==, (substring));                       \
-  }                                                                           \
+#define assert_read_error(disk, code, substring)            \
+  G_STMT_START                                              \
+  {                                                         \
+    g_autoptr (GError) err_ = NULL;                         \
+    g_autoptr (PtableTable) t_ = disk_read ((disk), &err_); \
+    g_assert_null (t_);                                     \
+    g_assert_error (err_, PTABLE_ERROR, (code));            \
+    if (strstr (err_->message, (substring)) == NULL)        \
+      g_assert_cmpstr (err_->message, ==, (substring));     \
+  }                                                         \
   G_STMT_END
 
-#define assert_build_error(table, bytes, ss, code, substring)                 \
-  G_STMT_START                                                                \
-  {                                                                           \
-    g_autoptr (GError) err_ = NULL;                                           \
+#define assert_build_error(table, bytes, ss, code, substring)                   \
+  G_STMT_START                                                                  \
+  {                                                                             \
+    g_autoptr (GError) err_ = NULL;                                             \
     g_autoptr (PtableWrites) w_ = ptable_build ((table), (bytes), (ss), &err_); \
-    g_assert_null (w_);                                                       \
-    g_assert_error (err_, PTABLE_ERROR, (code));                              \
-    if (strstr (err_->message, (substring)) == NULL)                          \
-      g_assert_cmpstr (err_->message, ==, (substring));                       \
-  }                                                                           \
+    g_assert_null (w_);                                                         \
+    g_assert_error (err_, PTABLE_ERROR, (code));                                \
+    if (strstr (err_->message, (substring)) == NULL)                            \
+      g_assert_cmpstr (err_->message, ==, (substring));                         \
+  }                                                                             \
   G_STMT_END
 
 /* ---- basics --------------------------------------------------------- */
@@ -574,7 +571,7 @@ test_ebr_loop_self (void)
 {
   g_autoptr (Disk) d = ebr_disk ();
   raw_entry (d, 100, 0, 0, 0x83, 1, 10);
-  raw_entry (d, 100, 1, 0, 0x05, 0, 20);      /* links to itself */
+  raw_entry (d, 100, 1, 0, 0x05, 0, 20); /* links to itself */
   assert_read_error (d, PTABLE_ERROR_INVALID,
                      "EBR chain loops at sector 100 (EBR 1 points back to EBR 1)");
 }
@@ -588,7 +585,7 @@ test_ebr_loop_back (void)
   raw_entry (d, 120, 0, 0, 0x83, 1, 10);
   raw_entry (d, 120, 1, 0, 0x05, 40, 20);
   raw_entry (d, 140, 0, 0, 0x83, 1, 10);
-  raw_entry (d, 140, 1, 0, 0x05, 20, 20);     /* back to the second */
+  raw_entry (d, 140, 1, 0, 0x05, 20, 20); /* back to the second */
   assert_read_error (d, PTABLE_ERROR_INVALID,
                      "EBR chain loops at sector 120 (EBR 3 points back to EBR 2)");
 }
@@ -623,7 +620,7 @@ test_ebr_logical_outside (void)
   g_autoptr (Disk) d = ebr_disk ();
   raw_entry (d, 100, 0, 0, 0x83, 1, 10);
   raw_entry (d, 100, 1, 0, 0x05, 20, 20);
-  raw_entry (d, 120, 0, 0, 0x83, 890, 10);    /* 1010..1019: past the extended */
+  raw_entry (d, 120, 0, 0, 0x83, 890, 10); /* 1010..1019: past the extended */
   assert_read_error (d, PTABLE_ERROR_INVALID,
                      "logical partition 6 (sectors 1010-1019) is outside the extended "
                      "partition 2 (sectors 100-999)");
@@ -634,7 +631,8 @@ test_ebr_logical_past_disk_end (void)
 {
   g_autoptr (Disk) d = ebr_disk ();
   raw_entry (d, 100, 0, 0, 0x83, 1, 0xfffffff0);
-  assert_read_error (d, PTABLE_ERROR_INVALID, "partition 5 ends at sector 4294967380, past the disk end (1024 sectors)");
+  assert_read_error (d, PTABLE_ERROR_INVALID,
+                     "partition 5 ends at sector 4294967380, past the disk end (1024 sectors)");
 }
 
 static void
@@ -642,7 +640,7 @@ test_ebr_outside_extended (void)
 {
   g_autoptr (Disk) d = ebr_disk ();
   raw_entry (d, 100, 0, 0, 0x83, 1, 10);
-  raw_entry (d, 100, 1, 0, 0x05, 900, 20);    /* sector 1000 */
+  raw_entry (d, 100, 1, 0, 0x05, 900, 20); /* sector 1000 */
   assert_read_error (d, PTABLE_ERROR_INVALID,
                      "EBR of partition 6 at sector 1000 is outside the extended partition 2");
 }
@@ -672,17 +670,16 @@ test_ebr_boot_flag (void)
 {
   g_autoptr (Disk) d = ebr_disk ();
   raw_entry (d, 100, 0, 0x7f, 0x83, 1, 10);
-  assert_read_error (d, PTABLE_ERROR_CORRUPT,
-                     "EBR entry of partition 5: boot flag 0x7f");
+  assert_read_error (d, PTABLE_ERROR_CORRUPT, "EBR entry of partition 5: boot flag 0x7f");
 }
 
 static void
 test_ebr_logicals_overlap (void)
 {
   g_autoptr (Disk) d = ebr_disk ();
-  raw_entry (d, 100, 0, 0, 0x83, 50, 100);    /* 150..249 */
+  raw_entry (d, 100, 0, 0, 0x83, 50, 100); /* 150..249 */
   raw_entry (d, 100, 1, 0, 0x05, 10, 20);
-  raw_entry (d, 110, 0, 0, 0x83, 100, 10);    /* 210..219 */
+  raw_entry (d, 110, 0, 0, 0x83, 100, 10); /* 210..219 */
   assert_read_error (d, PTABLE_ERROR_INVALID, "partitions 5 and 6 overlap");
 }
 
@@ -690,9 +687,9 @@ static void
 test_ebr_inside_logical (void)
 {
   g_autoptr (Disk) d = ebr_disk ();
-  raw_entry (d, 100, 0, 0, 0x83, 1, 100);     /* 101..200 */
-  raw_entry (d, 100, 1, 0, 0x05, 50, 200);    /* EBR at 150 */
-  raw_entry (d, 150, 0, 0, 0x83, 100, 10);    /* 250..259 */
+  raw_entry (d, 100, 0, 0, 0x83, 1, 100);  /* 101..200 */
+  raw_entry (d, 100, 1, 0, 0x05, 50, 200); /* EBR at 150 */
+  raw_entry (d, 150, 0, 0, 0x83, 100, 10); /* 250..259 */
   assert_read_error (d, PTABLE_ERROR_INVALID,
                      "EBR of partition 6 at sector 150 is inside partition 5");
 }
@@ -765,10 +762,8 @@ check_gpt_roundtrip (guint32 ss, guint64 sectors)
   g_assert_cmpuint (back->sector_size, ==, ss);
   g_assert_cmpstr (back->disk_guid, ==, DISK_GUID);
   g_assert_cmpuint (back->last_usable_lba, ==, sectors - 2 - entries_sectors);
-  g_assert_cmpuint (ptable_table_find_partition (back, 1)->attributes, ==,
-                    0x8000000000000000ull);
-  g_assert_cmpuint (ptable_table_find_partition (back, 4)->attributes, ==,
-                    0xffffffffffffffffull);
+  g_assert_cmpuint (ptable_table_find_partition (back, 1)->attributes, ==, 0x8000000000000000ull);
+  g_assert_cmpuint (ptable_table_find_partition (back, 4)->attributes, ==, 0xffffffffffffffffull);
   g_assert_cmpstr (ptable_table_find_partition (back, 4)->name, ==,
                    "root-\xf0\x9f\x90\xa7-0123456789abcdefghijklmnopqr");
   g_assert_null (ptable_table_find_partition (back, 3));
@@ -848,12 +843,10 @@ test_gpt_build_refusals (void)
 
   g_free (p->name);
   p->name = g_strdup ("0123456789012345678901234567890123456");
-  assert_build_error (t, 1 << 24, 512, PTABLE_ERROR_INVALID,
-                      "is longer than 36 UTF-16 code units");
+  assert_build_error (t, 1 << 24, 512, PTABLE_ERROR_INVALID, "is longer than 36 UTF-16 code units");
   g_free (p->name);
   p->name = g_strdup ("01234567890123456789012345678901234\xf0\x9f\x90\xa7");
-  assert_build_error (t, 1 << 24, 512, PTABLE_ERROR_INVALID,
-                      "is longer than 36 UTF-16 code units");
+  assert_build_error (t, 1 << 24, 512, PTABLE_ERROR_INVALID, "is longer than 36 UTF-16 code units");
   g_free (p->name);
   p->name = g_strdup ("ok");
   g_strlcpy (p->guid, "not-a-guid", sizeof p->guid);
@@ -867,8 +860,7 @@ test_gpt_build_refusals (void)
                       "partition 129: not a valid entry number for 128 entries");
   p->number = 2;
   p->start_sector = 20;
-  assert_build_error (t, 1 << 24, 512, PTABLE_ERROR_INVALID,
-                      "is outside the usable sectors 34-");
+  assert_build_error (t, 1 << 24, 512, PTABLE_ERROR_INVALID, "is outside the usable sectors 34-");
   p->start_sector = G_MAXUINT64 - 4;
   assert_build_error (t, 1 << 24, 512, PTABLE_ERROR_INVALID, "overflows");
   p->start_sector = 4096;
@@ -947,10 +939,8 @@ test_gpt_bad_header_crc (void)
   g_autoptr (Disk) d = gpt_disk ();
   sec (d, 1)[60] ^= 1;
   sec (d, 20479)[60] ^= 1;
-  assert_read_error (d, PTABLE_ERROR_CORRUPT,
-                     "GPT header CRC mismatch at LBA 1 (stored 0x");
-  assert_read_error (d, PTABLE_ERROR_CORRUPT,
-                     "; backup: GPT header CRC mismatch at LBA 20479");
+  assert_read_error (d, PTABLE_ERROR_CORRUPT, "GPT header CRC mismatch at LBA 1 (stored 0x");
+  assert_read_error (d, PTABLE_ERROR_CORRUPT, "; backup: GPT header CRC mismatch at LBA 20479");
 }
 
 static void
@@ -1106,7 +1096,7 @@ test_gpt_backup_differs (void)
   g_autoptr (PtableTable) back = NULL;
   g_autoptr (GError) error = NULL;
 
-  sec (d, 20479)[56] ^= 1;  /* disk GUID */
+  sec (d, 20479)[56] ^= 1; /* disk GUID */
   fix_header_crc (d, 20479);
   back = disk_read (d, &error);
   g_assert_no_error (error);
@@ -1155,7 +1145,7 @@ test_gpt_header_size (void)
   {
     g_autoptr (GError) error = NULL;
     g_autoptr (PtableTable) t = disk_read (d, &error);
-    g_assert_no_error (error);   /* a larger header is allowed, CRC over all of it */
+    g_assert_no_error (error); /* a larger header is allowed, CRC over all of it */
     g_assert_cmpint (t->type, ==, PTABLE_TYPE_GPT);
   }
 }
@@ -1177,7 +1167,8 @@ test_gpt_entry_size (void)
   g_autoptr (Disk) d = gpt_disk ();
   patch_headers32 (d, 84, 0);
   assert_read_error (d, PTABLE_ERROR_CORRUPT,
-                     "GPT header at LBA 1: GPT entry size 0 is not a multiple of 8 of at least 128");
+                     "GPT header at LBA 1: GPT entry size 0 is not a multiple of 8 of at least "
+                     "128");
   patch_headers32 (d, 84, 7);
   assert_read_error (d, PTABLE_ERROR_CORRUPT, "GPT entry size 7 is not");
   patch_headers32 (d, 84, 132);
@@ -1185,7 +1176,7 @@ test_gpt_entry_size (void)
   patch_headers32 (d, 84, 1u << 20);
   assert_read_error (d, PTABLE_ERROR_LIMIT,
                      "GPT entry size 1048576 is above the supported 4096 bytes");
-  patch_headers32 (d, 84, 4096);   /* 128 * 4096 = 512 KiB: within the cap */
+  patch_headers32 (d, 84, 4096); /* 128 * 4096 = 512 KiB: within the cap */
   assert_read_error (d, PTABLE_ERROR_INVALID, "overlap the MBR, the header or the usable LBAs");
 }
 
@@ -1253,11 +1244,14 @@ test_gpt_invalid_surrogates (void)
       guint8 *n = entry (d, i, 2) + 56;
       memset (n, 0, 72);
       n[0] = 'a';
-      n[2] = 0x00; n[3] = 0xdc;            /* lone low surrogate */
+      n[2] = 0x00;
+      n[3] = 0xdc; /* lone low surrogate */
       n[4] = 'b';
-      n[6] = 0x00; n[7] = 0xd8;            /* high surrogate, then 'c' */
+      n[6] = 0x00;
+      n[7] = 0xd8; /* high surrogate, then 'c' */
       n[8] = 'c';
-      n[70] = 0x00; n[71] = 0xd8;          /* high surrogate in the last unit */
+      n[70] = 0x00;
+      n[71] = 0xd8; /* high surrogate in the last unit */
       n[10] = 'd';
       for (int k = 12; k < 70; k += 2)
         n[k] = 'e';
@@ -1265,11 +1259,14 @@ test_gpt_invalid_surrogates (void)
   fix_entries_crc (d);
   t = disk_read (d, &error);
   g_assert_no_error (error);
-  assert_warning (t, PTABLE_WARNING_GPT_NAME_INVALID, "GPT partition 2: the name has invalid UTF-16");
+  assert_warning (t, PTABLE_WARNING_GPT_NAME_INVALID,
+                  "GPT partition 2: the name has invalid UTF-16");
   {
     g_autofree char *es = g_strnfill (29, 'e');
-    g_autofree char *expected = g_strconcat ("a\xef\xbf\xbd" "b\xef\xbf\xbd" "cd", es,
-                                             "\xef\xbf\xbd", NULL);
+    g_autofree char *expected = g_strconcat ("a\xef\xbf\xbd"
+                                             "b\xef\xbf\xbd"
+                                             "cd",
+                                             es, "\xef\xbf\xbd", NULL);
     g_assert_cmpstr (ptable_table_find_partition (t, 2)->name, ==, expected);
   }
   g_assert_true (g_utf8_validate (ptable_table_find_partition (t, 2)->name, -1, NULL));
@@ -1422,8 +1419,7 @@ test_gpt_defaults (void)
   /* enough for a restore from the descriptor: GUIDs and partitions */
   g_strlcpy (t4k->disk_guid, DISK_GUID, sizeof t4k->disk_guid);
   ptable_table_add_partition (t4k, gpt_part (1, 250, 1, LINUX_TYPE,
-                                             "01234567-89ab-4def-8123-456789abcdef",
-                                             "", 0));
+                                             "01234567-89ab-4def-8123-456789abcdef", "", 0));
   disk_build (d, t4k);
   back = disk_read (d, &error);
   g_assert_no_error (error);
@@ -1515,7 +1511,8 @@ main (int argc, char **argv)
   g_test_add_func ("/imager/ptable/gpt/name-unterminated", test_gpt_name_unterminated);
   g_test_add_func ("/imager/ptable/gpt/partition-reversed", test_gpt_partition_reversed);
   g_test_add_func ("/imager/ptable/gpt/partition-all-lbas", test_gpt_partition_all_lbas);
-  g_test_add_func ("/imager/ptable/gpt/partition-outside-usable", test_gpt_partition_outside_usable);
+  g_test_add_func ("/imager/ptable/gpt/partition-outside-usable",
+                   test_gpt_partition_outside_usable);
   g_test_add_func ("/imager/ptable/gpt/partition-past-end", test_gpt_partition_past_end);
   g_test_add_func ("/imager/ptable/gpt/overlap", test_gpt_overlap);
   g_test_add_func ("/imager/ptable/gpt/hybrid", test_gpt_hybrid);
@@ -1525,8 +1522,10 @@ main (int argc, char **argv)
 
   g_test_add_func ("/imager/ptable/identity/mbr-past-end", test_identity_mbr_past_end);
   g_test_add_func ("/imager/ptable/identity/gpt-bad-entries", test_identity_gpt_bad_entries);
-  g_test_add_func ("/imager/ptable/identity/gpt-headers-damaged", test_identity_gpt_headers_damaged);
-  g_test_add_func ("/imager/ptable/identity/gpt-other-sector-size", test_identity_gpt_other_sector_size);
+  g_test_add_func ("/imager/ptable/identity/gpt-headers-damaged",
+                   test_identity_gpt_headers_damaged);
+  g_test_add_func ("/imager/ptable/identity/gpt-other-sector-size",
+                   test_identity_gpt_other_sector_size);
   g_test_add_func ("/imager/ptable/identity/blank", test_identity_blank);
   return g_test_run ();
 }

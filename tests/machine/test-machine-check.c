@@ -13,8 +13,8 @@
 #define CHECKSUM "asr-sha256-64k:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static MachinePartition *
-add_partition (MachineDisk *d, guint32 number, MachinePartitionKind kind, guint64 start, guint64 sectors,
-               const char *type)
+add_partition (MachineDisk *d, guint32 number, MachinePartitionKind kind, guint64 start,
+               guint64 sectors, const char *type)
 {
   MachinePartition *p = machine_partition_new (number);
 
@@ -96,7 +96,8 @@ make_valid (void)
   d1->has_bytes = TRUE;
   d1->ptable = MACHINE_PTABLE_GPT;
   d1->guid = g_strdup ("5E1F2A3B-4C5D-4E6F-8A9B-0C1D2E3F4A5B");
-  p = add_partition (d1, 1, MACHINE_PARTITION_KIND_UNKNOWN, 2048, 2093056, "0FC63DAF-8483-4772-8E79-3D69D8477DE4");
+  p = add_partition (d1, 1, MACHINE_PARTITION_KIND_UNKNOWN, 2048, 2093056,
+                     "0FC63DAF-8483-4772-8E79-3D69D8477DE4");
   p->guid = g_strdup ("8c2d3e4f-5a6b-4c7d-9e8f-a0b1c2d3e4f5");
   p->name = g_strdup ("var");
   p->attributes = G_GUINT64_CONSTANT (0x8000000000000000);
@@ -131,6 +132,8 @@ typedef struct {
   const char *expected;
 } Rule;
 
+/* One line per broken rule: the table reads as a list. */
+/* clang-format off */
 static void duplicate_disk_id (MachineDescriptor *m) { set_str (&disk (m, 1)->id, "DISK0"); }
 static void bad_disk_id (MachineDescriptor *m) { set_str (&disk (m, 1)->id, "../disk1"); }
 static void no_disks (MachineDescriptor *m) { g_ptr_array_set_size (m->disks, 0); g_ptr_array_set_size (m->origin->sources, 0); }
@@ -271,6 +274,7 @@ static const Rule rules[] = {
   { "boot-area-bad-name", boot_area_bad_name, "disk[id=disk0]/boot-area: image file '/etc/passwd' is a path" },
   { "in-use-without-reason", in_use_no_reason, "in-use: without a reason" },
 };
+/* clang-format on */
 
 static void
 test_valid_machine (void)
@@ -385,9 +389,12 @@ test_enums (void)
   g_assert_false (machine_ptable_type_from_string ("dos", &p));
 
   g_assert_null (machine_partition_kind_to_string (MACHINE_PARTITION_KIND_UNKNOWN));
-  g_assert_cmpstr (machine_partition_kind_to_string (MACHINE_PARTITION_KIND_PRIMARY), ==, "primary");
-  g_assert_cmpstr (machine_partition_kind_to_string (MACHINE_PARTITION_KIND_EXTENDED), ==, "extended");
-  g_assert_cmpstr (machine_partition_kind_to_string (MACHINE_PARTITION_KIND_LOGICAL), ==, "logical");
+  g_assert_cmpstr (machine_partition_kind_to_string (MACHINE_PARTITION_KIND_PRIMARY), ==,
+                   "primary");
+  g_assert_cmpstr (machine_partition_kind_to_string (MACHINE_PARTITION_KIND_EXTENDED), ==,
+                   "extended");
+  g_assert_cmpstr (machine_partition_kind_to_string (MACHINE_PARTITION_KIND_LOGICAL), ==,
+                   "logical");
   g_assert_true (machine_partition_kind_from_string ("logical", &k));
   g_assert_cmpint (k, ==, MACHINE_PARTITION_KIND_LOGICAL);
   g_assert_false (machine_partition_kind_from_string ("unknown", &k));
@@ -450,7 +457,8 @@ test_format_escaping (void)
   g_ptr_array_add (m->disks, machine_disk_new ("disk0"));
   text = machine_descriptor_format (m, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (strstr (text, "name=\"a&amp;b&lt;c&gt;d&quot;e'f&#9;g&#10;h&#13;i \xc3\xa9 ]]&gt;\""));
+  g_assert_nonnull (
+    strstr (text, "name=\"a&amp;b&lt;c&gt;d&quot;e'f&#9;g&#10;h&#13;i \xc3\xa9 ]]&gt;\""));
   /* Empty is known-empty, and kept; absent stays absent. */
   g_assert_nonnull (strstr (text, "hostname=\"\""));
   g_assert_null (strstr (text, "version=\"\""));

@@ -19,8 +19,7 @@
  * quadratic check takes minutes, not seconds. */
 #define QUICK_USEC (5 * G_USEC_PER_SEC)
 
-#define DISK_OPEN \
-  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<machine version=\"1\">\n"
+#define DISK_OPEN "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<machine version=\"1\">\n"
 #define MINIMAL DISK_OPEN "  <disk id=\"disk0\"/>\n</machine>\n"
 
 static void
@@ -51,7 +50,8 @@ static void
 test_minimal_accepted (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (MachineDescriptor) m = machine_descriptor_parse_data (MINIMAL, strlen (MINIMAL), "ok.xml", &error);
+  g_autoptr (MachineDescriptor) m
+    = machine_descriptor_parse_data (MINIMAL, strlen (MINIMAL), "ok.xml", &error);
 
   /* The other tests only mean something if the baseline parses. */
   g_assert_no_error (error);
@@ -109,8 +109,9 @@ static void
 test_xinclude_not_processed (void)
 {
   /* No XInclude processing: an include is just an unknown element. */
-  assert_refused_str (DISK_OPEN "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"/etc/passwd\"/>\n"
-                      "  <disk id=\"disk0\"/>\n</machine>\n",
+  assert_refused_str (DISK_OPEN "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" "
+                                "href=\"/etc/passwd\"/>\n"
+                                "  <disk id=\"disk0\"/>\n</machine>\n",
                       MACHINE_ERROR_SCHEMA, "include");
 }
 
@@ -204,7 +205,8 @@ static void
 test_missing_file (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (MachineDescriptor) m = machine_descriptor_parse_file ("/nonexistent/machine.xml", &error);
+  g_autoptr (MachineDescriptor) m
+    = machine_descriptor_parse_file ("/nonexistent/machine.xml", &error);
 
   g_assert_null (m);
   g_assert_error (error, ASR_FILE_ERROR, ASR_FILE_ERROR_NOT_FILE);
@@ -228,7 +230,8 @@ test_deep_nesting (void)
 static void
 test_non_utf8 (void)
 {
-  assert_refused_str (DISK_OPEN "  <os name=\"d\xe9" "bian\"/>\n  <disk id=\"disk0\"/>\n</machine>\n",
+  assert_refused_str (DISK_OPEN "  <os name=\"d\xe9"
+                                "bian\"/>\n  <disk id=\"disk0\"/>\n</machine>\n",
                       MACHINE_ERROR_MALFORMED, "hostile.xml:3: not UTF-8 (invalid byte 0xe9");
 }
 
@@ -262,7 +265,8 @@ test_nul_byte (void)
 {
   static const char data[] = DISK_OPEN "  <disk id=\"disk0\"/>\0<disk id=\"disk1\"/>\n</machine>\n";
 
-  assert_refused (data, sizeof data - 1, MACHINE_ERROR_MALFORMED, "hostile.xml:3: NUL byte at offset");
+  assert_refused (data, sizeof data - 1, MACHINE_ERROR_MALFORMED,
+                  "hostile.xml:3: NUL byte at offset");
 }
 
 static void
@@ -290,8 +294,11 @@ typedef struct {
 } NumberCase;
 
 static const NumberCase numbers[] = {
-  { "-1", MACHINE_ERROR_SCHEMA, "element disk: Invalid attribute bytes for element disk '-1': expected a plain decimal integer" },
-  { "18446744073709551616", MACHINE_ERROR_INVALID, "attribute bytes: '18446744073709551616' is too large (more than 64 bits)" },
+  { "-1", MACHINE_ERROR_SCHEMA,
+    "element disk: Invalid attribute bytes for element disk '-1': expected a plain decimal "
+    "integer" },
+  { "18446744073709551616", MACHINE_ERROR_INVALID,
+    "attribute bytes: '18446744073709551616' is too large (more than 64 bits)" },
   { "99999999999999999999", MACHINE_ERROR_INVALID, "too large (more than 64 bits)" },
   { "0x10", MACHINE_ERROR_SCHEMA, "Invalid attribute bytes for element disk '0x10'" },
   { "1e9", MACHINE_ERROR_SCHEMA, "Invalid attribute bytes for element disk '1e9'" },
@@ -307,8 +314,8 @@ static void
 test_number (gconstpointer data)
 {
   const NumberCase *c = data;
-  g_autofree char *doc = g_strdup_printf (DISK_OPEN "  <disk id=\"disk0\" bytes=\"%s\"/>\n</machine>\n",
-                                          c->value);
+  g_autofree char *doc
+    = g_strdup_printf (DISK_OPEN "  <disk id=\"disk0\" bytes=\"%s\"/>\n</machine>\n", c->value);
 
   assert_refused_str (doc, c->code, c->expected);
 }
@@ -316,9 +323,11 @@ test_number (gconstpointer data)
 static void
 test_number_max (void)
 {
-  static const char doc[] = DISK_OPEN "  <disk id=\"disk0\" bytes=\"18446744073709551615\"/>\n</machine>\n";
+  static const char doc[]
+    = DISK_OPEN "  <disk id=\"disk0\" bytes=\"18446744073709551615\"/>\n</machine>\n";
   g_autoptr (GError) error = NULL;
-  g_autoptr (MachineDescriptor) m = machine_descriptor_parse_data (doc, strlen (doc), "max.xml", &error);
+  g_autoptr (MachineDescriptor) m
+    = machine_descriptor_parse_data (doc, strlen (doc), "max.xml", &error);
 
   g_assert_no_error (error);
   g_assert_true (((MachineDisk *) g_ptr_array_index (m->disks, 0))->has_bytes);
@@ -328,11 +337,14 @@ test_number_max (void)
 static void
 test_number_32bit (void)
 {
-  assert_refused_str (DISK_OPEN "  <disk id=\"disk0\" bytes=\"1048576\">\n"
+  assert_refused_str (DISK_OPEN
+                      "  <disk id=\"disk0\" bytes=\"1048576\">\n"
                       "    <partition-table type=\"gpt\"/>\n"
                       "    <partition number=\"4294967296\" start=\"34\" sectors=\"1\"/>\n"
                       "  </disk>\n</machine>\n",
-                      MACHINE_ERROR_INVALID, "hostile.xml:5: element partition: attribute number: '4294967296' is too large");
+                      MACHINE_ERROR_INVALID,
+                      "hostile.xml:5: element partition: attribute number: '4294967296' is too "
+                      "large");
 }
 
 /* A big but valid document: every check must be n log n at worst. */
@@ -345,19 +357,24 @@ test_many_partitions (void)
   g_autoptr (MachineDescriptor) m = NULL;
   gint64 t0;
 
-  g_string_append_printf (s, "  <disk id=\"disk0\" bytes=\"%" G_GUINT64_FORMAT "\">\n"
-                             "    <partition-table type=\"mbr\"/>\n"
-                             "    <partition number=\"1\" kind=\"extended\" start=\"2048\" sectors=\"%u\" type=\"0x05\"/>\n",
+  g_string_append_printf (s,
+                          "  <disk id=\"disk0\" bytes=\"%" G_GUINT64_FORMAT "\">\n"
+                          "    <partition-table type=\"mbr\"/>\n"
+                          "    <partition number=\"1\" kind=\"extended\" start=\"2048\" "
+                          "sectors=\"%u\" type=\"0x05\"/>\n",
                           (guint64) (2048 + 2 * n + 8) * 512, 2 * n + 8);
   for (guint i = 0; i < n; i++)
-    g_string_append_printf (s, "    <partition number=\"%u\" kind=\"logical\" start=\"%u\" sectors=\"1\"/>\n",
+    g_string_append_printf (s,
+                            "    <partition number=\"%u\" kind=\"logical\" start=\"%u\" "
+                            "sectors=\"1\"/>\n",
                             i + 5, 2048 + 2 * i + 1);
   g_string_append (s, "  </disk>\n</machine>\n");
   g_assert_cmpuint (s->len, <=, MACHINE_DESCRIPTOR_MAX_BYTES);
 
   t0 = g_get_monotonic_time ();
   m = machine_descriptor_parse_data (s->str, s->len, "many.xml", &error);
-  g_test_message ("%u partitions in %" G_GINT64_FORMAT " ms", n, (g_get_monotonic_time () - t0) / 1000);
+  g_test_message ("%u partitions in %" G_GINT64_FORMAT " ms", n,
+                  (g_get_monotonic_time () - t0) / 1000);
   g_assert_no_error (error);
   g_assert_cmpuint (((MachineDisk *) g_ptr_array_index (m->disks, 0))->partitions->len, ==, n + 1);
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 4 * QUICK_USEC);

@@ -44,7 +44,8 @@ test_u64 (void)
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   g_autofree char *s = json_generator_to_data (gen, NULL);
-  g_assert_cmpstr (s, ==, "{\"small\":512,\"max\":9223372036854775807,\"beyond\":\"18446744073709551615\"}");
+  g_assert_cmpstr (
+    s, ==, "{\"small\":512,\"max\":9223372036854775807,\"beyond\":\"18446744073709551615\"}");
 }
 
 static int
@@ -71,7 +72,8 @@ main (int argc, char **argv)
   g_ptr_array_sort (names, cmp_names);
   for (guint i = 0; i < names->len; i++)
     {
-      g_autofree char *path = g_strdup_printf ("/machine/json/example/%s", (char *) g_ptr_array_index (names, i));
+      g_autofree char *path
+        = g_strdup_printf ("/machine/json/example/%s", (char *) g_ptr_array_index (names, i));
       g_test_add_data_func (path, g_ptr_array_index (names, i), test_example);
     }
   g_test_add_func ("/machine/json/u64", test_u64);

@@ -29,17 +29,23 @@ test_esp (void)
 
   gpt->ptable = MACHINE_PTABLE_GPT;
   mbr->ptable = MACHINE_PTABLE_MBR;
-  g_assert_true (machine_partition_is_esp (gpt, typed (gpt, 1, "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", NULL)));
-  g_assert_true (machine_partition_is_esp (gpt, typed (gpt, 2, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "/boot/efi")));
+  g_assert_true (
+    machine_partition_is_esp (gpt, typed (gpt, 1, "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", NULL)));
+  g_assert_true (
+    machine_partition_is_esp (gpt,
+                              typed (gpt, 2, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "/boot/efi")));
   g_assert_true (machine_partition_is_esp (mbr, typed (mbr, 1, "0xEF", NULL)));
   /* Mounted where an ESP usually is, but of another type: the firmware
    * does not take it for one. */
-  g_assert_false (machine_partition_is_esp (gpt, typed (gpt, 3, "0fc63daf-8483-4772-8e79-3d69d8477de4", "/boot/efi")));
+  g_assert_false (
+    machine_partition_is_esp (gpt,
+                              typed (gpt, 3, "0fc63daf-8483-4772-8e79-3d69d8477de4", "/boot/efi")));
   g_assert_false (machine_partition_is_esp (mbr, typed (mbr, 2, "0x83", "/efi")));
   g_assert_false (machine_partition_is_esp (mbr, typed (mbr, 3, NULL, "/boot/efi")));
   /* A type of the other table kind is not it. */
   g_assert_false (machine_partition_is_esp (gpt, typed (gpt, 4, "0xef", NULL)));
-  g_assert_false (machine_partition_is_esp (mbr, typed (mbr, 4, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", NULL)));
+  g_assert_false (
+    machine_partition_is_esp (mbr, typed (mbr, 4, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", NULL)));
 }
 
 static void

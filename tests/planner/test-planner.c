@@ -137,8 +137,9 @@ fake_vet_image (const char *backup_dir, const char *file, const char *format, gu
     size = (size << 8) | (guint8) data[i];
   if (size != bytes)
     {
-      *why = g_strdup_printf ("its size is %" G_GUINT64_FORMAT " bytes, the descriptor says %"
-                              G_GUINT64_FORMAT, size, bytes);
+      *why = g_strdup_printf ("its size is %" G_GUINT64_FORMAT
+                              " bytes, the descriptor says %" G_GUINT64_FORMAT,
+                              size, bytes);
       return TRUE;
     }
   *verdict = PLAN_IMAGE_OK;
@@ -146,7 +147,8 @@ fake_vet_image (const char *backup_dir, const char *file, const char *format, gu
     {
       *verdict = PLAN_IMAGE_CHECKSUM_MISMATCH;
       *why = checksum ? g_strdup_printf ("its content differs from what was captured (checksum %s, "
-                                         "the descriptor says %s)", data + 32, checksum)
+                                         "the descriptor says %s)",
+                                         data + 32, checksum)
                       : g_strdup ("the descriptor records no checksum for it");
     }
   return TRUE;
@@ -195,7 +197,8 @@ apply_image_changes (const char *dir, const char *spec)
         write_image (p, g_ascii_strtoull (w[2], NULL, 10), NULL);
       else if (strcmp (w[0], "corrupt") == 0)
         write_image (p, g_ascii_strtoull (w[2], NULL, 10),
-                     "asr-sha256-64k:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+                     "asr-sha256-64k:"
+                     "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
       else if (strcmp (w[0], "garbage") == 0)
         g_assert_true (g_file_set_contents (p, "not an image", -1, NULL));
       else
@@ -293,7 +296,8 @@ run_scenario (gconstpointer data)
   options->vet_image = fake_vet_image;
 
   g_autoptr (PlanBackup) backup = NULL;
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   if (error == NULL)
     {
       g_autofree char *bytes = NULL;
@@ -366,8 +370,8 @@ run_scenario (gconstpointer data)
                                        "multiple-targets", "map-by-id-and-path", NULL };
       if (regenerate () && g_strv_contains (examples, sc->name))
         {
-          g_autofree char *ex = g_strdup_printf ("%s/xml-schemas/examples/plan/%s.xml",
-                                                 source_root (), sc->name);
+          g_autofree char *ex
+            = g_strdup_printf ("%s/xml-schemas/examples/plan/%s.xml", source_root (), sc->name);
           g_autoptr (GError) e3 = NULL;
           g_file_set_contents (ex, x1, -1, &e3);
           g_assert_no_error (e3);
@@ -392,7 +396,8 @@ test_map_duplicate_option (void)
   g_assert_true (plan_options_add_map (o, "disk0=sdb", &error));
   g_assert_false (plan_options_add_map (o, "DISK0=sdc", &error));
   g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
-  g_assert_cmpstr (error->message, ==, "--map DISK0=sdc: source disk DISK0 is already mapped (--map disk0=sdb)");
+  g_assert_cmpstr (error->message, ==,
+                   "--map DISK0=sdc: source disk DISK0 is already mapped (--map disk0=sdb)");
   g_clear_error (&error);
   g_assert_false (plan_options_add_map (o, "=sdb", &error));
   g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
@@ -420,7 +425,8 @@ test_backup_set_disk (void)
 {
   g_autoptr (PlanBackup) b = g_new0 (PlanBackup, 1);
   g_autoptr (PlanOptions) o = plan_options_new ();
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   g_autoptr (GError) error = NULL;
   MachineDescriptor *t = machine_descriptor_new ();
   MachineDisk *holder = simple_disk ("disk0", FALSE, 2000000);
@@ -456,12 +462,13 @@ static void
 plan_onto (const char *backup_dir, const char *argument, const char *disk_path,
            const char *expect_member)
 {
-  g_autofree char *scen = g_build_filename (source_root (), "tests", "planner", "scenarios",
-                                            "identical-target", NULL);
+  g_autofree char *scen
+    = g_build_filename (source_root (), "tests", "planner", "scenarios", "identical-target", NULL);
   g_autofree char *tpath = g_build_filename (scen, "target.xml", NULL);
   g_autoptr (PlanBackup) b = plan_backup_load (backup_dir, NULL);
   g_autoptr (PlanOptions) o = plan_options_new ();
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   g_autoptr (GError) error = NULL;
   MachineDescriptor *t = machine_descriptor_parse_file (tpath, &error);
 
@@ -483,12 +490,14 @@ plan_onto (const char *backup_dir, const char *argument, const char *disk_path,
   if (p != NULL)
     g_error ("TARGET %s (disk %s) was not refused", argument, disk_path);
   g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
-  g_autofree char *want = strcmp (expect_member, ".") == 0
-    ? g_strdup_printf ("TARGET %s holds the backup set %s itself: restoring onto it would "
-                       "destroy the backup it reads; refused", argument, backup_dir)
-    : g_strdup_printf ("TARGET %s is %s, a file of the backup set %s: restoring onto it would "
-                       "destroy the backup it reads; refused", argument, expect_member,
-                       backup_dir);
+  g_autofree char *want
+    = strcmp (expect_member, ".") == 0
+        ? g_strdup_printf ("TARGET %s holds the backup set %s itself: restoring onto it would "
+                           "destroy the backup it reads; refused",
+                           argument, backup_dir)
+        : g_strdup_printf ("TARGET %s is %s, a file of the backup set %s: restoring onto it would "
+                           "destroy the backup it reads; refused",
+                           argument, expect_member, backup_dir);
   g_assert_cmpstr (error->message, ==, want);
 }
 
@@ -523,10 +532,10 @@ test_target_in_backup_set (void)
   g_assert_cmpint (symlink (xml, xmlsym), ==, 0);
   g_assert_true (g_file_set_contents (other, "x", 1, NULL));
 
-  plan_onto (set, other, other, NULL);                    /* the control: restorable */
+  plan_onto (set, other, other, NULL); /* the control: restorable */
   plan_onto (set, image, image, "disk0-p2.qcow2");
-  plan_onto (set, sym, sym, "disk0-p2.qcow2");            /* through a symlink */
-  plan_onto (set, hard, hard, "disk0-p2.qcow2");          /* another name, same inode */
+  plan_onto (set, sym, sym, "disk0-p2.qcow2");   /* through a symlink */
+  plan_onto (set, hard, hard, "disk0-p2.qcow2"); /* another name, same inode */
   plan_onto (set, xmlsym, xmlsym, "machine.xml");
   plan_onto (set, set, set, ".");
   /* A descriptor file may come from another machine: its paths are not
@@ -576,7 +585,8 @@ assert_recheck (const MachineDisk *now, const char *reason, const char *refusal)
   g_assert_false (ok);
   g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
   g_test_message ("%s", error->message);
-  g_assert_true (g_str_has_prefix (error->message, "/srv/t.raw has changed since it was planned ("));
+  g_assert_true (
+    g_str_has_prefix (error->message, "/srv/t.raw has changed since it was planned ("));
   g_assert_nonnull (strstr (error->message, refusal));
   g_assert_true (g_str_has_suffix (error->message, ": refusing to write it"));
 }
@@ -588,11 +598,13 @@ test_boot_esp_by_type (void)
 {
   g_autoptr (PlanBackup) b = g_new0 (PlanBackup, 1);
   g_autoptr (PlanOptions) o = plan_options_new ();
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   g_autoptr (GError) error = NULL;
   MachineDescriptor *t = machine_descriptor_new ();
   MachineDisk *d = simple_disk ("disk0", TRUE, 100 * 1024 * 1024);
-  const char *types[] = { "0fc63daf-8483-4772-8e79-3d69d8477de4", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b" };
+  const char *types[]
+    = { "0fc63daf-8483-4772-8e79-3d69d8477de4", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b" };
   guint esp = 0;
 
   d->ptable = MACHINE_PTABLE_GPT;
@@ -634,7 +646,8 @@ test_check_binding (void)
 {
   g_autoptr (PlanBackup) b = g_new0 (PlanBackup, 1);
   g_autoptr (Plan) p = plan_new ();
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   MachineDescriptor *t = machine_descriptor_new ();
   MachineSource *src = machine_source_new ();
   PlanTargetDisk *pt = plan_target_disk_new ("disk0");
@@ -661,7 +674,8 @@ test_check_binding (void)
   g_ptr_array_add (t->origin->sources, src);
   g_ptr_array_add (targets, plan_target_new ("/images/t.raw", t));
 
-  g_assert_true (plan_find_target_disk (targets, "/images//t.raw", &found) == g_ptr_array_index (t->disks, 0));
+  g_assert_true (plan_find_target_disk (targets, "/images//t.raw", &found)
+                 == g_ptr_array_index (t->disks, 0));
   g_assert_true (found == src);
   g_assert_null (plan_find_target_disk (targets, "/images/u.raw", &found));
   g_assert_null (plan_find_target_disk (targets, NULL, &found));
@@ -697,9 +711,11 @@ test_check_binding (void)
     p->backup_sha256 = g_strnfill (64, 'b');
     g_assert_false (plan_check_binding (p, b, targets, "P.xml", &error));
     g_assert_error (error, PLANNER_ERROR, PLANNER_ERROR_INVALID);
-    g_autofree char *want = g_strdup_printf ("P.xml was made for another backup (machine.xml sha256 "
-                                             "%s), not B/machine.xml (sha256 %s): refused, nothing "
-                                             "was written", p->backup_sha256, b->sha256);
+    g_autofree char *want
+      = g_strdup_printf ("P.xml was made for another backup (machine.xml sha256 "
+                         "%s), not B/machine.xml (sha256 %s): refused, nothing "
+                         "was written",
+                         p->backup_sha256, b->sha256);
     g_assert_cmpstr (error->message, ==, want);
   }
 }
@@ -735,8 +751,10 @@ static void
 test_recheck_in_use (void)
 {
   g_autoptr (MachineDisk) now = simple_disk ("disk0", FALSE, 2000000);
-  g_ptr_array_add (now->in_use, machine_in_use_new ("locked", "qemu's image lock for \"write\" is held"));
-  assert_recheck (now, BY_SIZE, "locked by another program (qemu's image lock for \"write\" is held)");
+  g_ptr_array_add (now->in_use,
+                   machine_in_use_new ("locked", "qemu's image lock for \"write\" is held"));
+  assert_recheck (now, BY_SIZE,
+                  "locked by another program (qemu's image lock for \"write\" is held)");
   assert_recheck (now, "pinned by --map disk0=disk0", "locked by another program");
 }
 
@@ -788,13 +806,15 @@ test_recheck_written_meanwhile (void)
   now = simple_disk ("disk0", FALSE, 2000000);
   now->incomplete = TRUE;
   g_assert_false (plan_recheck_target_since (b, NULL, before, now, "/srv/t.raw", &error));
-  g_assert_nonnull (strstr (error->message, "it is now: no partition table; marked by an unfinished restore"));
+  g_assert_nonnull (
+    strstr (error->message, "it is now: no partition table; marked by an unfinished restore"));
 }
 
 static void
 test_xml_doctype (void)
 {
-  const char *doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE plan [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<plan>&x;</plan>\n";
+  const char *doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE plan [<!ENTITY x SYSTEM "
+                    "\"file:///etc/passwd\">]>\n<plan>&x;</plan>\n";
   g_autoptr (GError) error = NULL;
   g_autoptr (Plan) p = plan_parse_data (doc, strlen (doc), "evil.xml", &error);
   g_assert_null (p);
@@ -805,8 +825,9 @@ test_xml_doctype (void)
 static void
 test_xml_invalid (void)
 {
-  const char *doc = "<?xml version=\"1.0\"?>\n<plan version=\"1\" mode=\"sloppy\" status=\"pass\">\n"
-                    "  <backup sha256=\"00\"/>\n</plan>\n";
+  const char *doc
+    = "<?xml version=\"1.0\"?>\n<plan version=\"1\" mode=\"sloppy\" status=\"pass\">\n"
+      "  <backup sha256=\"00\"/>\n</plan>\n";
   g_autoptr (GError) error = NULL;
   g_autoptr (Plan) p = plan_parse_data (doc, strlen (doc), "bad.xml", &error);
   g_assert_null (p);

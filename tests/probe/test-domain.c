@@ -6,77 +6,77 @@
 
 #include "probe.h"
 
-static const char bios_i440fx[] =
-  "<domain type='kvm'>\n"
-  "  <name>web1</name>\n"
-  "  <memory unit='KiB'>2097152</memory>\n"
-  "  <currentMemory unit='KiB'>1048576</currentMemory>\n"
-  "  <vcpu placement='static'>2</vcpu>\n"
-  "  <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type><boot dev='hd'/></os>\n"
-  "  <cpu mode='custom' match='exact'><model fallback='allow'>Skylake-Client</model>"
-  "<vendor>Intel</vendor></cpu>\n"
-  "  <devices>\n"
-  "    <disk type='file' device='disk'>\n"
-  "      <driver name='qemu' type='qcow2'/>\n"
-  "      <source file='/var/lib/libvirt/images/web1.qcow2'/>\n"
-  "      <target dev='vda' bus='virtio'/>\n"
-  "      <serial>WEB1-SYS</serial>\n"
-  "      <address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>\n"
-  "    </disk>\n"
-  "    <disk type='file' device='cdrom'>\n"
-  "      <source file='/srv/debian.iso'/><target dev='hdc' bus='ide'/><readonly/>\n"
-  "    </disk>\n"
-  "    <disk type='block' device='disk'>\n"
-  "      <driver name='qemu' type='raw'/>\n"
-  "      <source dev='/dev/vg/web1-data'/>\n"
-  "      <target dev='sda' bus='sata'/>\n"
-  "      <wwn>5000c50015ea71ac</wwn>\n"
-  "      <blockio logical_block_size='4096' physical_block_size='4096'/>\n"
-  "    </disk>\n"
-  "    <controller type='usb' model='piix3-uhci'/>\n"
-  "    <controller type='sata' index='0'>\n"
-  "      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>\n"
-  "    </controller>\n"
-  "    <controller type='ide' index='0'>\n"
-  "      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x1'/>\n"
-  "    </controller>\n"
-  "    <interface type='network'>\n"
-  "      <mac address='52:54:00:AB:CD:EF'/><source network='default'/>\n"
-  "      <model type='virtio'/>\n"
-  "      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>\n"
-  "    </interface>\n"
-  "    <video><model type='cirrus' vram='16384' heads='1'/>"
-  "<address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></video>\n"
-  "  </devices>\n"
-  "</domain>\n";
+static const char bios_i440fx[]
+  = "<domain type='kvm'>\n"
+    "  <name>web1</name>\n"
+    "  <memory unit='KiB'>2097152</memory>\n"
+    "  <currentMemory unit='KiB'>1048576</currentMemory>\n"
+    "  <vcpu placement='static'>2</vcpu>\n"
+    "  <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type><boot dev='hd'/></os>\n"
+    "  <cpu mode='custom' match='exact'><model fallback='allow'>Skylake-Client</model>"
+    "<vendor>Intel</vendor></cpu>\n"
+    "  <devices>\n"
+    "    <disk type='file' device='disk'>\n"
+    "      <driver name='qemu' type='qcow2'/>\n"
+    "      <source file='/var/lib/libvirt/images/web1.qcow2'/>\n"
+    "      <target dev='vda' bus='virtio'/>\n"
+    "      <serial>WEB1-SYS</serial>\n"
+    "      <address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>\n"
+    "    </disk>\n"
+    "    <disk type='file' device='cdrom'>\n"
+    "      <source file='/srv/debian.iso'/><target dev='hdc' bus='ide'/><readonly/>\n"
+    "    </disk>\n"
+    "    <disk type='block' device='disk'>\n"
+    "      <driver name='qemu' type='raw'/>\n"
+    "      <source dev='/dev/vg/web1-data'/>\n"
+    "      <target dev='sda' bus='sata'/>\n"
+    "      <wwn>5000c50015ea71ac</wwn>\n"
+    "      <blockio logical_block_size='4096' physical_block_size='4096'/>\n"
+    "    </disk>\n"
+    "    <controller type='usb' model='piix3-uhci'/>\n"
+    "    <controller type='sata' index='0'>\n"
+    "      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>\n"
+    "    </controller>\n"
+    "    <controller type='ide' index='0'>\n"
+    "      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x1'/>\n"
+    "    </controller>\n"
+    "    <interface type='network'>\n"
+    "      <mac address='52:54:00:AB:CD:EF'/><source network='default'/>\n"
+    "      <model type='virtio'/>\n"
+    "      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>\n"
+    "    </interface>\n"
+    "    <video><model type='cirrus' vram='16384' heads='1'/>"
+    "<address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></video>\n"
+    "  </devices>\n"
+    "</domain>\n";
 
-static const char uefi_q35[] =
-  "<domain type='kvm'>\n"
-  "  <name>db1</name>\n"
-  "  <memory unit='GiB'>4</memory>\n"
-  "  <vcpu current='2'>8</vcpu>\n"
-  "  <sysinfo type='smbios'><system><entry name='manufacturer'>ACME</entry>"
-  "<entry name='product'>Rack 9</entry></system></sysinfo>\n"
-  "  <os>\n"
-  "    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n"
-  "    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>\n"
-  "    <nvram>/var/lib/libvirt/qemu/nvram/db1_VARS.fd</nvram>\n"
-  "  </os>\n"
-  "  <cpu mode='host-passthrough'/>\n"
-  "  <devices>\n"
-  "    <disk type='file' device='disk'>\n"
-  "      <driver name='qemu' type='raw'/>\n"
-  "      <source file='/images/db1-nvme.raw'/>\n"
-  "      <target dev='nvme0n1' bus='nvme'/>\n"
-  "      <serial>NVME-DB1</serial>\n"
-  "    </disk>\n"
-  "    <controller type='scsi' index='0' model='virtio-scsi'/>\n"
-  "    <video><model type='none'/></video>\n"
-  "  </devices>\n"
-  "</domain>\n";
+static const char uefi_q35[]
+  = "<domain type='kvm'>\n"
+    "  <name>db1</name>\n"
+    "  <memory unit='GiB'>4</memory>\n"
+    "  <vcpu current='2'>8</vcpu>\n"
+    "  <sysinfo type='smbios'><system><entry name='manufacturer'>ACME</entry>"
+    "<entry name='product'>Rack 9</entry></system></sysinfo>\n"
+    "  <os>\n"
+    "    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n"
+    "    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>\n"
+    "    <nvram>/var/lib/libvirt/qemu/nvram/db1_VARS.fd</nvram>\n"
+    "  </os>\n"
+    "  <cpu mode='host-passthrough'/>\n"
+    "  <devices>\n"
+    "    <disk type='file' device='disk'>\n"
+    "      <driver name='qemu' type='raw'/>\n"
+    "      <source file='/images/db1-nvme.raw'/>\n"
+    "      <target dev='nvme0n1' bus='nvme'/>\n"
+    "      <serial>NVME-DB1</serial>\n"
+    "    </disk>\n"
+    "    <controller type='scsi' index='0' model='virtio-scsi'/>\n"
+    "    <video><model type='none'/></video>\n"
+    "  </devices>\n"
+    "</domain>\n";
 
-static const char minimal[] =
-  "<domain type='qemu'><name>bare</name><os><type>hvm</type></os></domain>";
+static const char minimal[]
+  = "<domain type='qemu'><name>bare</name><os><type>hvm</type></os></domain>";
 
 static gboolean
 fake_size (const char *target_dev, guint64 *bytes, void *opaque)
@@ -93,8 +93,8 @@ static MachineDescriptor *
 parse_ok (const char *xml, guint first)
 {
   g_autoptr (GError) error = NULL;
-  MachineDescriptor *m = asr_probe_domain_from_xml (xml, strlen (xml), "test", first, fake_size,
-                                                    NULL, FALSE, &error);
+  MachineDescriptor *m
+    = asr_probe_domain_from_xml (xml, strlen (xml), "test", first, fake_size, NULL, FALSE, &error);
   g_assert_no_error (error);
   g_assert_nonnull (m);
   return m;
@@ -104,8 +104,8 @@ static void
 parse_fails (const char *xml, const char *expect)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (MachineDescriptor) m = asr_probe_domain_from_xml (xml, strlen (xml), "bad.xml", 0,
-                                                               NULL, NULL, FALSE, &error);
+  g_autoptr (MachineDescriptor) m
+    = asr_probe_domain_from_xml (xml, strlen (xml), "bad.xml", 0, NULL, NULL, FALSE, &error);
   g_assert_null (m);
   g_assert_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT);
   if (strstr (error->message, expect) == NULL)
@@ -259,7 +259,8 @@ test_memory_units (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *xml = g_strdup_printf ("<domain type='kvm'>%s<os><type>hvm</type></os>"
-                                              "</domain>", cases[i].memory);
+                                              "</domain>",
+                                              cases[i].memory);
       g_autoptr (MachineDescriptor) m = parse_ok (xml, 0);
       g_assert_cmpuint (m->hardware->memory_bytes, ==, cases[i].bytes);
     }

@@ -30,8 +30,8 @@ run_ok (const char *const *argv)
   g_autoptr (GError) error = NULL;
   int status = -1;
 
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                NULL, NULL, NULL, &err, &status, &error);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                NULL, NULL, &err, &status, &error);
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("%s failed: %s", argv[0], err);
@@ -176,8 +176,8 @@ static void
 test_backing_file (void)
 {
   g_autofree char *p = tmp_path ("backed.qcow2");
-  const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/passwd",
-                         "-F", "raw", p, NULL };
+  const char *argv[]
+    = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw", p, NULL };
   run_ok (argv);
   assert_refused (p, NULL, "backing file (/etc/passwd)");
   assert_refused (p, "qcow2", "backing file (/etc/passwd)");
@@ -219,8 +219,8 @@ test_raw_with_qcow2_header (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (AsrImageInfo) info = NULL;
   gsize len;
-  const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/passwd",
-                         "-F", "raw", q, NULL };
+  const char *argv[]
+    = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw", q, NULL };
   run_ok (argv);
   g_assert_true (g_file_get_contents (q, &data, &len, NULL));
   data = g_realloc (data, 1 << 20);

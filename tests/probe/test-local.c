@@ -55,8 +55,7 @@ link_to (const char *root, const char *rel, const char *target)
 /* A block device (or partition) in sysfs: class/block/NAME with dev and
  * size, and for a whole disk the sys/block/NAME link. */
 static void
-block (const char *root, const char *name, const char *parent, const char *dev,
-       const char *sectors)
+block (const char *root, const char *name, const char *parent, const char *dev, const char *sectors)
 {
   g_autofree char *base = parent ? g_strdup_printf ("sys/class/block/%s/%s", parent, name)
                                  : g_strdup_printf ("sys/class/block/%s", name);
@@ -111,12 +110,13 @@ build_server (const char *root)
   put_s (root, "sys/class/dmi/id/product_name", "PowerEdge R650\n");
   put_s (root, "proc/cpuinfo",
          "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Silver 4314\n\n"
-         "processor\t: 1\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Silver 4314\n\n");
+         "processor\t: 1\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Silver "
+         "4314\n\n");
   put_s (root, "sys/devices/system/cpu/online", "0-3,6\n");
   put_s (root, "proc/meminfo", "MemTotal:       16303412 kB\nMemFree: 1 kB\n");
-  dmi_memory (root, "17-0", 8192, 0);      /* 8 GiB */
+  dmi_memory (root, "17-0", 8192, 0);       /* 8 GiB */
   dmi_memory (root, "17-1", 0x7fff, 65536); /* extended: 64 GiB */
-  dmi_memory (root, "17-2", 0, 0);         /* empty slot */
+  dmi_memory (root, "17-2", 0, 0);          /* empty slot */
 
   /* PCI: AHCI, a NIC behind virtio, a display without driver, a bridge */
   put_s (root, "sys/bus/pci/devices/0000:00:1f.2/class", "0x010601\n");
@@ -152,8 +152,8 @@ build_server (const char *root)
   mbr[440] = 0xef, mbr[441] = 0xbe, mbr[442] = 0xad, mbr[443] = 0xde;
   mbr[446] = 0x80;
   mbr[446 + 4] = 0x83;
-  mbr[446 + 8] = 32;   /* start LBA 32 */
-  mbr[446 + 12] = 64;  /* 64 sectors */
+  mbr[446 + 8] = 32;  /* start LBA 32 */
+  mbr[446 + 12] = 64; /* 64 sectors */
   mbr[510] = 0x55, mbr[511] = 0xaa;
   put (root, "dev/sda", mbr, sizeof mbr);
 

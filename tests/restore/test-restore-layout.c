@@ -136,7 +136,8 @@ test_invalidate_ranges (void)
 static char *
 describe_all (const MachineDescriptor *m)
 {
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
   g_autoptr (GError) error = NULL;
   AsrRestoreTarget *t = asr_restore_target_new ("disk0", "t.raw", "raw");
   t->bytes = 128 * 1024 * 1024;
@@ -199,8 +200,10 @@ test_describe_recreate (void)
   add_swap (m, 4, NULL, NULL);
   g_autofree char *all = describe_all (m);
   const char *want[] = {
-    "t.raw: recreate: partition 2: empty swap, UUID aada925f-faf8-4b54-944a-81005177fadb, no label\n",
-    "t.raw: recreate: partition 3: empty swap, UUID 11112222-faf8-4b54-944a-81005177fadb, label swap\n",
+    "t.raw: recreate: partition 2: empty swap, UUID aada925f-faf8-4b54-944a-81005177fadb, no "
+    "label\n",
+    "t.raw: recreate: partition 3: empty swap, UUID 11112222-faf8-4b54-944a-81005177fadb, label "
+    "swap\n",
     "t.raw: recreate: partition 4: empty swap, a new UUID, no label\n",
   };
   for (guint i = 0; i < G_N_ELEMENTS (want); i++)
@@ -212,7 +215,8 @@ static void
 test_refusals (void)
 {
   g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_MBR);
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
   g_autoptr (GError) error = NULL;
   AsrRestoreTarget *t = asr_restore_target_new ("disk0", "t.raw", "raw");
   t->bytes = 64 * 1024 * 1024 - 512; /* one sector too small */

@@ -75,13 +75,15 @@ test_not_given (void)
     g_autoptr (GError) error = NULL;
     g_assert_null (asr_restore_targets_from_plan (p, targets, FALSE, &error));
     g_assert_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID);
-    g_assert_cmpstr (error->message, ==, "src0: the plan maps it to disk0, which is not a TARGET given");
+    g_assert_cmpstr (error->message, ==,
+                     "src0: the plan maps it to disk0, which is not a TARGET given");
   }
   {
     g_autoptr (Plan) p = plan_onto (NULL, "/nonexistent/t.qcow2");
     g_autoptr (GError) error = NULL;
     g_assert_null (asr_restore_targets_from_plan (p, targets, FALSE, &error));
-    g_assert_cmpstr (error->message, ==, "src0: the plan maps it to nothing, which is not a TARGET given");
+    g_assert_cmpstr (error->message, ==,
+                     "src0: the plan maps it to nothing, which is not a TARGET given");
   }
   {
     /* A target whose format was not probed is not one restore can open. */

@@ -83,8 +83,8 @@ test_reused_pid (void)
 static void
 test_unknown (void)
 {
-  static const char *const garbage[] = { "", "abc 1\n", "-1 5\n", "0 5\n", "123\n",
-                                         "99999999999 1\n" };
+  static const char *const garbage[]
+    = { "", "abc 1\n", "-1 5\n", "0 5\n", "123\n", "99999999999 1\n" };
   g_autofree char *dir = make_dir ();
   g_autofree char *owner = g_build_filename (dir, ASR_OWNER_FILE, NULL);
   g_autofree char *link = g_strconcat (dir, "-link", NULL);

@@ -156,9 +156,9 @@ test_limits_file (void)
   g_autofree char *target = g_build_filename (dir, "written", NULL);
   g_autofree char *script = g_strdup_printf ("echo data > '%s'", target);
   const char *argv[] = { "sh", "-c", script, NULL };
-  AsrRunOptions options = { .limits = { .enabled = TRUE,
-                                        .max_as_bytes = G_GUINT64_CONSTANT (1) << 30,
-                                        .max_cpu_seconds = 10 } };
+  AsrRunOptions options
+    = { .limits = {
+          .enabled = TRUE, .max_as_bytes = G_GUINT64_CONSTANT (1) << 30, .max_cpu_seconds = 10 } };
   g_auto (AsrRunResult) r = { 0 };
   g_autoptr (GError) error = NULL;
   GStatBuf st;
@@ -231,7 +231,8 @@ test_stderr_tail_long (void)
                          "i=0; while [ $i -lt 2000 ]; do echo "
                          "0123456789012345678901234567890123456789012345678901234567890123456789"
                          "0123456789012345678901234567890 >&2; i=$((i+1)); done; "
-                         "echo 'the end' >&2; exit 2", NULL };
+                         "echo 'the end' >&2; exit 2",
+                         NULL };
   AsrRunOptions options = { .stderr_tail_lines = 1 };
   g_auto (AsrRunResult) r = { 0 };
   g_autoptr (GError) error = NULL;
@@ -269,9 +270,10 @@ test_stdout_cap (void)
 static void
 test_stdout_cap_endless (void)
 {
-  const char *argv[] = { "sh", "-c", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done", NULL };
-  AsrRunOptions options = { .capture_stdout = TRUE, .stdout_max_bytes = 100000,
-                            .timeout_seconds = 20 };
+  const char *argv[]
+    = { "sh", "-c", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done", NULL };
+  AsrRunOptions options
+    = { .capture_stdout = TRUE, .stdout_max_bytes = 100000, .timeout_seconds = 20 };
   g_auto (AsrRunResult) r = { 0 };
   g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
@@ -339,8 +341,8 @@ test_spawn_failure (void)
 
   g_assert_false (asr_run_full (argv, NULL, &r, &error));
   g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN);
-  g_assert_true (g_str_has_prefix (error->message,
-                                   "cannot run /nonexistent/asr-no-such-program: "));
+  g_assert_true (
+    g_str_has_prefix (error->message, "cannot run /nonexistent/asr-no-such-program: "));
   g_assert_cmpint (r.exit_status, ==, -1);
   g_assert_null (r.killed);
 }

@@ -22,7 +22,8 @@
 #define QUICK_USEC (5 * G_USEC_PER_SEC)
 #define LIMIT 4096
 
-#define VALID "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<doc a=\"1\">\n  <item>x</item>\n</doc>\n"
+#define VALID \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<doc a=\"1\">\n  <item>x</item>\n</doc>\n"
 
 /* Loads @data and returns the error, asserting it is @code and that the
  * message contains @expected. */
@@ -89,7 +90,8 @@ test_entity_bomb (void)
 {
   /* Quadratic blow-up: one long entity, referenced over and over, in an
    * attribute and in text: 4 KiB that would expand to megabytes. */
-  g_autoptr (GString) s = g_string_new ("<?xml version=\"1.0\"?>\n<!DOCTYPE doc [\n  <!ENTITY a \"");
+  g_autoptr (GString) s
+    = g_string_new ("<?xml version=\"1.0\"?>\n<!DOCTYPE doc [\n  <!ENTITY a \"");
   g_autoptr (GError) error = NULL;
 
   for (int i = 0; i < 2000; i++)
@@ -129,12 +131,17 @@ test_external_entity (void)
 
   g_assert_nonnull (dir);
   g_assert_true (g_file_set_contents (secret, "SECRET-CONTENT", -1, NULL));
-  g_assert_true (g_file_set_contents (dtd, "<!ENTITY e SYSTEM \"file://" "/dev/null\">", -1, NULL));
+  g_assert_true (g_file_set_contents (dtd,
+                                      "<!ENTITY e SYSTEM \"file://"
+                                      "/dev/null\">",
+                                      -1, NULL));
   with_entity = g_strdup_printf ("<?xml version=\"1.0\"?>\n"
                                  "<!DOCTYPE doc [<!ENTITY e SYSTEM \"file://%s\">]>\n"
-                                 "<doc a=\"x\">&e;</doc>\n", secret);
+                                 "<doc a=\"x\">&e;</doc>\n",
+                                 secret);
   with_dtd = g_strdup_printf ("<?xml version=\"1.0\"?>\n<!DOCTYPE doc SYSTEM \"file://%s\">\n"
-                              "<doc>&e;</doc>\n", dtd);
+                              "<doc>&e;</doc>\n",
+                              dtd);
 
   /* Every file or URL libxml2 opens on a document's behalf goes through
    * the external entity loader. */
@@ -142,7 +149,8 @@ test_external_entity (void)
   default_loader = xmlGetExternalEntityLoader ();
   xmlSetExternalEntityLoader (counting_loader);
   {
-    g_autoptr (xmlDoc) d1 = asr_xml_load_data (with_entity, strlen (with_entity), "t.xml", LIMIT, &e1);
+    g_autoptr (xmlDoc) d1
+      = asr_xml_load_data (with_entity, strlen (with_entity), "t.xml", LIMIT, &e1);
     g_autoptr (xmlDoc) d2 = asr_xml_load_data (with_dtd, strlen (with_dtd), "t.xml", LIMIT, &e2);
     xmlSetExternalEntityLoader (default_loader);
     g_assert_cmpuint (fetches, ==, 0);
@@ -168,7 +176,8 @@ test_parse_options (void)
    * input kept; nothing substituted, loaded, included or validated on a
    * document's behalf. */
   g_assert_cmpint (o & XML_PARSE_NONET, ==, XML_PARSE_NONET);
-  g_assert_cmpint (o & (XML_PARSE_HUGE | XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR
+  g_assert_cmpint (o
+                     & (XML_PARSE_HUGE | XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR
                         | XML_PARSE_DTDVALID | XML_PARSE_XINCLUDE | XML_PARSE_RECOVER),
                    ==, 0);
 }
@@ -223,7 +232,7 @@ test_size_limit (void)
   g_assert_no_error (error);
   g_assert_nonnull (doc);
   g_error_free (refused (over, LIMIT + 1, ASR_XML_ERROR_TOO_LARGE,
-                        "t.xml: too large: 4097 bytes, at most 4096"));
+                         "t.xml: too large: 4097 bytes, at most 4096"));
   g_error_free (refused (zeros, huge, ASR_XML_ERROR_TOO_LARGE, "too large"));
 }
 
@@ -275,10 +284,11 @@ test_bytes (void)
   static const char nul[] = "<doc>\n<a/>\0<b/>\n</doc>\n";
 
   assert_refused ("", ASR_XML_ERROR_MALFORMED, "t.xml: empty document");
-  g_error_free (refused (nul, sizeof nul - 1, ASR_XML_ERROR_MALFORMED,
-                        "t.xml:2: NUL byte at offset 10"));
-  assert_refused ("<doc>\n<a b=\"d\xe9" "bian\"/>\n</doc>\n", ASR_XML_ERROR_MALFORMED,
-                  "t.xml:2: not UTF-8 (invalid byte 0xe9");
+  g_error_free (
+    refused (nul, sizeof nul - 1, ASR_XML_ERROR_MALFORMED, "t.xml:2: NUL byte at offset 10"));
+  assert_refused ("<doc>\n<a b=\"d\xe9"
+                  "bian\"/>\n</doc>\n",
+                  ASR_XML_ERROR_MALFORMED, "t.xml:2: not UTF-8 (invalid byte 0xe9");
   assert_refused ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<doc/>\n",
                   ASR_XML_ERROR_MALFORMED, "t.xml:1: encoding \"ISO-8859-1\" is not allowed");
   assert_refused ("just text\n", ASR_XML_ERROR_MALFORMED, "t.xml:1: ");

@@ -85,8 +85,8 @@ test_xml (gconstpointer data)
   g_assert_true ((strstr (xml, "<interface") != NULL) == t->network);
   g_assert_true ((strstr (xml, "secure-boot") != NULL) == (t->firmware == MACHINE_FIRMWARE_UEFI));
   g_assert_true ((strstr (xml, "seclabel") != NULL) == t->root);
-  g_assert_nonnull (strstr (xml, t->accel == ASR_ACCEL_KVM ? "<domain type='kvm'"
-                                                           : "<domain type='qemu'"));
+  g_assert_nonnull (
+    strstr (xml, t->accel == ASR_ACCEL_KVM ? "<domain type='kvm'" : "<domain type='qemu'"));
   g_assert_null (strstr (xml, "<odd>"));
 }
 
@@ -178,7 +178,8 @@ test_console_lines (void)
   g_assert_cmpint (asr_console_classify_line ("[ 1.0] Kernel panic - not syncing: x", broad), ==,
                    ASR_CONSOLE_KERNEL_PANIC);
   /* OVMF's ordinary boot line is not a failure */
-  g_assert_cmpint (asr_console_classify_line ("BdsDxe: loading Boot0001 \"UEFI Misc Device\"", NULL),
+  g_assert_cmpint (asr_console_classify_line ("BdsDxe: loading Boot0001 \"UEFI Misc Device\"",
+                                              NULL),
                    ==, ASR_CONSOLE_NOTHING);
   g_assert_cmpint (asr_console_classify_line ("", expect), ==, ASR_CONSOLE_NOTHING);
 }
@@ -317,7 +318,8 @@ main (int argc, char **argv)
   for (guint i = 0; i < files->len; i++)
     {
       const char *f = g_ptr_array_index (files, i);
-      g_autofree char *name = g_strdup_printf ("/verify/console/sample/%.*s", (int) (strlen (f) - 4), f);
+      g_autofree char *name
+        = g_strdup_printf ("/verify/console/sample/%.*s", (int) (strlen (f) - 4), f);
       g_test_add_data_func (name, f, test_console_sample);
     }
   return g_test_run ();

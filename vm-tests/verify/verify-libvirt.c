@@ -77,12 +77,11 @@ write_embedded_config (const char *root, GError **error)
   if (g_mkdir_with_parents (etc, 0700) != 0)
     {
       int e = errno;
-      g_set_error (error, ASR_VERIFY_ERROR, ASR_VERIFY_ERROR_FAILED, "%s: %s", etc,
-                   g_strerror (e));
+      g_set_error (error, ASR_VERIFY_ERROR, ASR_VERIFY_ERROR_FAILED, "%s: %s", etc, g_strerror (e));
       return FALSE;
     }
-  return g_file_set_contents_full (conf, "stdio_handler = \"file\"\n", -1,
-                                   G_FILE_SET_CONTENTS_NONE, 0600, error);
+  return g_file_set_contents_full (conf, "stdio_handler = \"file\"\n", -1, G_FILE_SET_CONTENTS_NONE,
+                                   0600, error);
 }
 
 /* The last lines of qemu's own log, when the embedded driver kept one:
@@ -149,11 +148,10 @@ verify_vm_start (const VerifyWorkdir *w, const char *uri, const char *xml, char 
       g_set_error_literal (error, ASR_VERIFY_ERROR, ASR_VERIFY_ERROR_NO_VM, local->message);
       return NULL;
     }
-  vm->callback_id = virConnectDomainEventRegisterAny (vm->conn, NULL,
-                                                      VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                                      VIR_DOMAIN_EVENT_CALLBACK (lifecycle_cb),
-                                                      g_atomic_rc_box_acquire (vm->watch),
-                                                      vm_watch_release);
+  vm->callback_id
+    = virConnectDomainEventRegisterAny (vm->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                        VIR_DOMAIN_EVENT_CALLBACK (lifecycle_cb),
+                                        g_atomic_rc_box_acquire (vm->watch), vm_watch_release);
   if (vm->callback_id < 0)
     {
       /* a failed registration does not call freecb */

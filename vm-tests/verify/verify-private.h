@@ -25,8 +25,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VerifyWorkdir, verify_workdir_free)
 
 /* A qcow2 overlay at @overlay over @backing (any path; made absolute)
  * whose format is @format. */
-gboolean verify_make_overlay (const char *backing, const char *format,
-                              const char *overlay, GError **error);
+gboolean verify_make_overlay (const char *backing, const char *format, const char *overlay,
+                              GError **error);
 
 /* The pid of the qemu running domain @name on this host (the embedded
  * driver's pid file under @libvirt_root if given, else a /proc scan for
@@ -45,8 +45,8 @@ typedef struct _VerifyVm VerifyVm;
 /* Connects to @uri (NULL: the embedded driver rooted at
  * @w->libvirt_root), starts the transient domain from @xml and watches
  * its lifecycle.  @uri_out gets the URI used. */
-VerifyVm *verify_vm_start (const VerifyWorkdir *w, const char *uri, const char *xml,
-                           char **uri_out, GError **error);
+VerifyVm *verify_vm_start (const VerifyWorkdir *w, const char *uri, const char *xml, char **uri_out,
+                           GError **error);
 /* TRUE once libvirt said the domain stopped (or crashed). */
 gboolean verify_vm_stopped (VerifyVm *vm);
 /* virDomainDestroy, then makes sure the qemu process is gone; frees. */

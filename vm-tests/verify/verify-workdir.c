@@ -197,11 +197,13 @@ verify_workdir_new (GError **error)
   /* qemu's monitor socket lives under the embedded driver's root, and a
    * UNIX socket path has at most 107 bytes. */
   if (strlen (w->libvirt_root) + strlen ("/lib/qemu/domain-999-") + strlen (w->name)
-      + strlen ("/monitor.sock") > 107)
+        + strlen ("/monitor.sock")
+      > 107)
     {
       g_set_error (error, ASR_VERIFY_ERROR, ASR_VERIFY_ERROR_FAILED,
                    "%s: the path is too long for libvirt's sockets: set TMPDIR to a shorter"
-                   " directory", w->path);
+                   " directory",
+                   w->path);
       verify_workdir_finish (g_steal_pointer (&w), FALSE);
       return NULL;
     }
@@ -246,8 +248,7 @@ verify_workdir_finish (VerifyWorkdir *w, gboolean keep)
 }
 
 gboolean
-verify_make_overlay (const char *backing, const char *format, const char *overlay,
-                     GError **error)
+verify_make_overlay (const char *backing, const char *format, const char *overlay, GError **error)
 {
   g_autofree char *abs = realpath (backing, NULL);
 
@@ -258,8 +259,8 @@ verify_make_overlay (const char *backing, const char *format, const char *overla
                    g_strerror (e));
       return FALSE;
     }
-  const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b", abs,
-                         overlay, NULL };
+  const char *argv[]
+    = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b", abs, overlay, NULL };
   if (!asr_run (argv, NULL, NULL, NULL, error))
     {
       g_prefix_error (error, "creating an overlay over %s: ", backing);

@@ -89,14 +89,16 @@ append_disk (GString *x, const AsrVerifyDomainConfig *c, guint i)
   g_autofree char *dev = disk_target (prefix, i);
 
   g_string_append (x, "    <disk type='file' device='disk'>\n");
-  g_string_append_printf (x, "      <driver name='qemu' type='%s' cache='unsafe' discard='unmap'/>\n",
+  g_string_append_printf (x,
+                          "      <driver name='qemu' type='%s' cache='unsafe' discard='unmap'/>\n",
                           d->format);
   g_string_append (x, "      <source file='");
   append_escaped (x, d->path);
   g_string_append (x, "'/>\n");
   g_string_append_printf (x, "      <target dev='%s' bus='%s'/>\n", dev,
                           c->bus == ASR_VERIFY_BUS_VIRTIO ? "virtio"
-                          : c->bus == ASR_VERIFY_BUS_SATA ? "sata" : "scsi");
+                          : c->bus == ASR_VERIFY_BUS_SATA ? "sata"
+                                                          : "scsi");
   if (i == 0)
     g_string_append (x, "      <boot order='1'/>\n");
   g_string_append (x, "    </disk>\n");
@@ -112,8 +114,9 @@ append_nvme_args (GString *x, const AsrVerifyDomainConfig *c)
     {
       const AsrVerifyDomainDisk *d = &c->disks[i];
       g_autofree char *path = asr_qemu_opts_escape (d->path);
-      g_autofree char *drive = g_strdup_printf ("file=%s,format=%s,if=none,id=asr-nvme%u,cache=unsafe,discard=unmap",
-                                                path, d->format, i);
+      g_autofree char *drive
+        = g_strdup_printf ("file=%s,format=%s,if=none,id=asr-nvme%u,cache=unsafe,discard=unmap",
+                           path, d->format, i);
       g_autofree char *device = g_strdup_printf ("nvme,drive=asr-nvme%u,serial=asr%u%s", i, i,
                                                  i == 0 ? ",bootindex=1" : "");
 
@@ -136,9 +139,9 @@ asr_verify_domain_xml (const AsrVerifyDomainConfig *c)
   g_return_val_if_fail (c->name && c->console_path && c->n_disks > 0, NULL);
   g_return_val_if_fail (!uefi || c->nvram_path != NULL, NULL);
 
-  g_string_append_printf (x, "<domain type='%s'%s>\n",
-                          c->accel == ASR_ACCEL_KVM ? "kvm" : "qemu",
-                          qemu_args ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "");
+  g_string_append_printf (x, "<domain type='%s'%s>\n", c->accel == ASR_ACCEL_KVM ? "kvm" : "qemu",
+                          qemu_args ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+                                    : "");
   g_string_append (x, "  <name>");
   append_escaped (x, c->name);
   g_string_append (x, "</name>\n");

@@ -17,7 +17,9 @@
 /* A console line longer than this is judged by its start. */
 #define MAX_LINE_BYTES 4096
 
+/* clang-format off */
 G_DEFINE_QUARK (asr-verify-error-quark, asr_verify_error)
+/* clang-format on */
 
 static const char *const verdict_names[] = {
   [ASR_VERIFY_BOOTED] = "booted",
@@ -49,8 +51,7 @@ asr_verify_result_free (AsrVerifyResult *r)
   g_free (r);
 }
 
-static void
-notify (const AsrVerifyOptions *opts, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void notify (const AsrVerifyOptions *opts, const char *format, ...) G_GNUC_PRINTF (2, 3);
 static void
 notify (const AsrVerifyOptions *opts, const char *format, ...)
 {
@@ -69,10 +70,10 @@ notify (const AsrVerifyOptions *opts, const char *format, ...)
 
 typedef struct {
   int fd;
-  GString *partial;          /* the line being written */
+  GString *partial; /* the line being written */
   const GRegex *expect;
   AsrConsoleClass found;
-  char *line;                /* the deciding line */
+  char *line; /* the deciding line */
 } Console;
 
 static gboolean
@@ -147,8 +148,8 @@ boot_and_watch (VerifyWorkdir *w, GPtrArray *disk_paths, const BootShape *shape,
   g_autofree char *accel_why = NULL;
   g_autofree char *xml = NULL;
   Console con = { .fd = -1 };
-  guint timeout = opts->timeout_seconds ? opts->timeout_seconds
-                                        : ASR_VERIFY_DEFAULT_TIMEOUT_SECONDS;
+  guint timeout
+    = opts->timeout_seconds ? opts->timeout_seconds : ASR_VERIFY_DEFAULT_TIMEOUT_SECONDS;
   g_autoptr (GError) re_error = NULL;
 
   expect = g_regex_new (opts->expect ? opts->expect : ASR_VERIFY_DEFAULT_EXPECT, 0, 0, &re_error);
@@ -234,8 +235,8 @@ boot_and_watch (VerifyWorkdir *w, GPtrArray *disk_paths, const BootShape *shape,
       r->reason = g_strdup (asr_console_class_to_string (con.found));
       r->detail = g_steal_pointer (&con.line);
     }
-  r->verdict = decided && con.found == ASR_CONSOLE_EXPECTED ? ASR_VERIFY_BOOTED
-                                                            : ASR_VERIFY_DID_NOT_BOOT;
+  r->verdict
+    = decided && con.found == ASR_CONSOLE_EXPECTED ? ASR_VERIFY_BOOTED : ASR_VERIFY_DID_NOT_BOOT;
   g_free (con.line);
   if (r->verdict != ASR_VERIFY_BOOTED)
     r->tail = asr_console_tail (console_path, TAIL_LINES);
@@ -302,7 +303,8 @@ AsrVerifyResult *
 asr_verify_disks (const AsrVerifyImage *images, guint n_images, const AsrVerifyOptions *opts,
                   GError **error)
 {
-  g_autoptr (GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_image_info_free);
+  g_autoptr (GPtrArray) infos
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_image_info_free);
   g_autoptr (GPtrArray) overlays = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (VerifyWorkdir) w = NULL;
   BootShape shape = { .firmware = opts->firmware, .bus = opts->bus };
@@ -321,7 +323,8 @@ asr_verify_disks (const AsrVerifyImage *images, guint n_images, const AsrVerifyO
         {
           g_set_error (error, ASR_VERIFY_ERROR,
                        e->domain == ASR_PROBE_ERROR && e->code == ASR_PROBE_ERROR_RUNTIME
-                         ? ASR_VERIFY_ERROR_FAILED : ASR_VERIFY_ERROR_INVALID_INPUT,
+                         ? ASR_VERIFY_ERROR_FAILED
+                         : ASR_VERIFY_ERROR_INVALID_INPUT,
                        "%s", e->message);
           return NULL;
         }
@@ -330,9 +333,10 @@ asr_verify_disks (const AsrVerifyImage *images, guint n_images, const AsrVerifyO
        * booting it proves nothing, and could hang on the marker. */
       if (info_has_incomplete_marker (info))
         {
-          g_autofree char *detail =
-            g_strdup_printf ("%s carries the incomplete-restore marker: a restore onto it was "
-                             "interrupted; it was not booted", images[i].path);
+          g_autofree char *detail
+            = g_strdup_printf ("%s carries the incomplete-restore marker: a restore onto it was "
+                               "interrupted; it was not booted",
+                               images[i].path);
           return restore_verdict (ASR_VERIFY_INCOMPLETE_RESTORE, detail);
         }
     }
@@ -376,12 +380,13 @@ restore_into (VerifyWorkdir *w, const MachineDescriptor *m, const char *backup,
 {
   g_autofree char *dir = g_build_filename (w->path, "disks", NULL);
   g_autoptr (GPtrArray) paths = asr_restore_create_targets (m, dir, error);
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
   g_autoptr (GPtrArray) boot_first = g_ptr_array_new ();
   g_autoptr (GError) e = NULL;
   AsrRestoreStats stats = { 0 };
-  AsrRestoreOptions ropts = { .progress = opts->progress, .message = opts->message,
-                              .opaque = opts->opaque };
+  AsrRestoreOptions ropts
+    = { .progress = opts->progress, .message = opts->message, .opaque = opts->opaque };
 
   if (paths == NULL)
     return FALSE;
@@ -469,7 +474,8 @@ asr_verify_backup (const char *backup, const AsrVerifyOptions *opts, GError **er
         notify (opts, "%s: bus %s cannot be emulated here: using virtio", d->id, d->bus);
     }
 
-  g_autofree char *sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+  g_autofree char *sha
+    = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
   g_autofree char *backup_id = asr_restore_backup_id (sha);
 
   w = verify_workdir_new (error);
@@ -481,8 +487,8 @@ asr_verify_backup (const char *backup, const AsrVerifyOptions *opts, GError **er
       return NULL;
     }
   if (verdict == NULL && boot_paths->len == 0)
-    verdict = restore_verdict (ASR_VERIFY_INCOMPLETE_RESTORE,
-                               "the backup has no critical disk to boot");
+    verdict
+      = restore_verdict (ASR_VERIFY_INCOMPLETE_RESTORE, "the backup has no critical disk to boot");
   if (verdict)
     return finish_run (g_steal_pointer (&w), verdict, opts);
 

@@ -63,19 +63,19 @@ typedef struct {
 } AsrVerifyDomainDisk;
 
 typedef struct {
-  const char *name;            /* domain name, unique per run */
-  AsrAccel accel;              /* TCG → type 'qemu', KVM → type 'kvm' */
-  MachineFirmware firmware;    /* BIOS or UEFI (UNKNOWN is treated as BIOS) */
-  guint64 memory_bytes;        /* already capped */
-  guint vcpus;                 /* already capped */
+  const char *name;         /* domain name, unique per run */
+  AsrAccel accel;           /* TCG → type 'qemu', KVM → type 'kvm' */
+  MachineFirmware firmware; /* BIOS or UEFI (UNKNOWN is treated as BIOS) */
+  guint64 memory_bytes;     /* already capped */
+  guint vcpus;              /* already capped */
   AsrVerifyBus bus;
   const AsrVerifyDomainDisk *disks; /* disk0 (the boot disk) first */
   guint n_disks;
-  gboolean network;            /* one user-mode NIC */
-  const char *console_path;    /* serial console log file */
-  const char *nvram_path;      /* UEFI: a file that does not exist yet */
-  const char *sercon_path;     /* BIOS: SeaBIOS serial-console fw_cfg file, or NULL */
-  gboolean run_as_root;        /* static DAC seclabel +0:+0 (asr runs as root) */
+  gboolean network;         /* one user-mode NIC */
+  const char *console_path; /* serial console log file */
+  const char *nvram_path;   /* UEFI: a file that does not exist yet */
+  const char *sercon_path;  /* BIOS: SeaBIOS serial-console fw_cfg file, or NULL */
+  gboolean run_as_root;     /* static DAC seclabel +0:+0 (asr runs as root) */
 } AsrVerifyDomainConfig;
 
 /* The transient domain's XML: no network unless asked, on_poweroff/
@@ -84,20 +84,19 @@ typedef struct {
 char *asr_verify_domain_xml (const AsrVerifyDomainConfig *c);
 
 /* Memory and vCPUs for a descriptor's hardware (NULL: defaults), capped. */
-void asr_verify_size_machine (const MachineHardware *hw, guint64 *memory_bytes,
-                              guint *vcpus);
+void asr_verify_size_machine (const MachineHardware *hw, guint64 *memory_bytes, guint *vcpus);
 
 /* ---- the console (pure: tested on sample logs) -------------------------- */
 
 typedef enum {
-  ASR_CONSOLE_NOTHING = 0,       /* an ordinary line */
-  ASR_CONSOLE_EXPECTED,          /* the --expect line: booted */
-  ASR_CONSOLE_MACHINE_FAILED,    /* a test machine's "... FAILED ..." line */
+  ASR_CONSOLE_NOTHING = 0,    /* an ordinary line */
+  ASR_CONSOLE_EXPECTED,       /* the --expect line: booted */
+  ASR_CONSOLE_MACHINE_FAILED, /* a test machine's "... FAILED ..." line */
   ASR_CONSOLE_KERNEL_PANIC,
-  ASR_CONSOLE_EMERGENCY_SHELL,   /* systemd emergency mode, an initramfs shell */
+  ASR_CONSOLE_EMERGENCY_SHELL,    /* systemd emergency mode, an initramfs shell */
   ASR_CONSOLE_NO_BOOTABLE_DEVICE, /* SeaBIOS */
   ASR_CONSOLE_NO_BOOTABLE_OPTION, /* OVMF: nothing to boot, or a boot option failed */
-  ASR_CONSOLE_UEFI_SHELL,        /* OVMF fell back to its shell */
+  ASR_CONSOLE_UEFI_SHELL,         /* OVMF fell back to its shell */
 } AsrConsoleClass;
 
 /* "kernel-panic", "emergency-shell", ... as in the report and JSON. */
@@ -133,29 +132,29 @@ typedef struct {
   /* why, machine-readable: "expected-line", "timeout", "domain-stopped",
    * or an AsrConsoleClass name; for restore verdicts "restore" */
   char *reason;
-  char *detail;       /* the deciding console line, or a sentence */
-  double seconds;     /* from domain start to the verdict */
-  char *console_log;  /* NULL once removed (success without --keep) */
-  char *workdir;      /* the private directory, when kept */
-  GPtrArray *tail;    /* char*: the last console lines (on failure) */
-  char *accel;        /* "tcg" or "kvm", and why */
-  char *uri;          /* the libvirt connection used */
+  char *detail;      /* the deciding console line, or a sentence */
+  double seconds;    /* from domain start to the verdict */
+  char *console_log; /* NULL once removed (success without --keep) */
+  char *workdir;     /* the private directory, when kept */
+  GPtrArray *tail;   /* char*: the last console lines (on failure) */
+  char *accel;       /* "tcg" or "kvm", and why */
+  char *uri;         /* the libvirt connection used */
 } AsrVerifyResult;
 
 void asr_verify_result_free (AsrVerifyResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrVerifyResult, asr_verify_result_free)
 
 typedef struct {
-  guint timeout_seconds;      /* 0 = ASR_VERIFY_DEFAULT_TIMEOUT_SECONDS */
-  const char *connect_uri;    /* NULL = the embedded driver in the private dir */
-  const char *expect;         /* NULL = ASR_VERIFY_DEFAULT_EXPECT; a regex */
+  guint timeout_seconds;   /* 0 = ASR_VERIFY_DEFAULT_TIMEOUT_SECONDS */
+  const char *connect_uri; /* NULL = the embedded driver in the private dir */
+  const char *expect;      /* NULL = ASR_VERIFY_DEFAULT_EXPECT; a regex */
   gboolean network;
-  gboolean keep;              /* keep the private directory */
+  gboolean keep; /* keep the private directory */
   /* --disks only (a backup's descriptor says these itself) */
-  MachineFirmware firmware;   /* UNKNOWN = BIOS */
+  MachineFirmware firmware; /* UNKNOWN = BIOS */
   AsrVerifyBus bus;
-  AsrProgressFunc progress;   /* restore progress (BACKUP) */
-  AsrMessageFunc message;     /* notices: acceleration, kept directory */
+  AsrProgressFunc progress; /* restore progress (BACKUP) */
+  AsrMessageFunc message;   /* notices: acceleration, kept directory */
   void *opaque;
 } AsrVerifyOptions;
 
