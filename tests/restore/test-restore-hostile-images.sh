@@ -15,7 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 78
+plan 82
 
 # A hang (qemu opening a FIFO) must fail the case, not the CI job.
 guard() { timeout -k 5 60 "$@"; }
@@ -217,5 +217,22 @@ run env ASR_RESTORE_FAIL_AT=volume "$asr" restore --yes B t.raw
 check "the good set: restore vets, checksums and starts writing" 3 '' "stopped at step 'volume'"
 [ "$(sum t.raw)" != "$target_sum" ] && pass "the good set: the target was written" \
   || fail "the good set: the target was written"
+# Stopped while writing the volumes, the disk must say so: the marker goes
+# first, the boot area (which clears it) last of all.
+run "$asr" probe t.raw
+check "... stopped there, asr probe reports the target incomplete" 0 '<incomplete/>'
+# And to the end: read back, the marker gone, the boot code in place.
+run "$asr" restore --yes B t.raw
+check "the good set: a whole restore completes, its volume read back" 0 'restored 1 disk.*1 verified'
+run "$asr" probe t.raw
+if [ "$rc" -eq 0 ] && grep -q '<partition-table type="mbr" signature="0x1234abcd"/>' <<<"$out" \
+  && ! grep -q '<incomplete/>' <<<"$out"; then
+  pass "... asr probe finds the table and no incomplete marker"
+else
+  fail "... asr probe finds the table and no incomplete marker" "$(_tap_report)"
+fi
+qemu-img convert -f qcow2 -O raw B/disk0-bootarea.qcow2 bootarea.raw
+cmp -s -n 440 bootarea.raw t.raw && pass "... the boot code (bytes 0-439) is the boot area's" \
+  || fail "... the boot code (bytes 0-439) is the boot area's" "$(cmp -n 440 bootarea.raw t.raw 2>&1)"
 
 finish

@@ -3,7 +3,11 @@
  * around MBR and GPT tables, and the dry run's list of writes. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "restore-private.h"
 
@@ -211,6 +215,77 @@ test_describe_recreate (void)
       g_error ("missing: %s\nin:\n%s", want[i], all);
 }
 
+/* A second GPT partition beside make_backup's, with its own GUID, type,
+ * name and attributes. */
+static void
+add_gpt_partition (MachineDescriptor *m)
+{
+  MachineDisk *d = g_ptr_array_index (m->disks, 0);
+  MachinePartition *p = machine_partition_new (2);
+  p->start = 2048 + 65536;
+  p->sectors = 8192;
+  p->type = g_strdup ("0657FD6D-A4AB-43C4-84E5-0933C84B4F4F");
+  p->guid = g_strdup ("AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE");
+  p->name = g_strdup ("swap");
+  p->attributes = G_GUINT64_CONSTANT (0x8000000000000001);
+  p->has_attributes = TRUE;
+  p->volume = machine_volume_new ();
+  p->volume->fs = g_strdup ("swap");
+  g_ptr_array_add (d->partitions, p);
+}
+
+/* The table restore writes, read back from a sparse file as a disk would
+ * be: every partition keeps its own GUID, type, name and attributes (an
+ * fstab or a boot entry naming a PARTUUID finds the same partition), and
+ * the backup GPT is there at the end of the disk, equal to the primary. */
+static void
+test_table_gpt_identity (void)
+{
+  g_autoptr (MachineDescriptor) m = make_backup (MACHINE_PTABLE_GPT);
+  g_autoptr (AsrRestoreTarget) t = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-restore-layout-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *path = g_build_filename (dir, "t.raw", NULL);
+  const guint64 bytes = 128 * 1024 * 1024;
+
+  add_gpt_partition (m);
+  g_autoptr (RestoreDisk) rd = prepare (m, bytes, &t);
+  int fd = open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) bytes), ==, 0);
+  g_assert_true (ptable_writes_apply_fd (rd->writes, fd, &error));
+  g_assert_no_error (error);
+
+  PtableReader r;
+  ptable_reader_init_fd (&r, fd, bytes, 512);
+  g_autoptr (PtableTable) got = ptable_read (&r, &error);
+  close (fd);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_assert_no_error (error);
+
+  const MachineDisk *d = g_ptr_array_index (m->disks, 0);
+  g_assert_cmpint (got->type, ==, PTABLE_TYPE_GPT);
+  g_assert_cmpstr (got->disk_guid, ==, d->guid);
+  for (guint i = 0; i < got->warnings->len; i++)
+    g_test_message ("warning: %s", ((PtableWarning *) g_ptr_array_index (got->warnings, i))->message);
+  g_assert_cmpuint (got->warnings->len, ==, 0);
+  g_assert_cmpuint (got->partitions->len, ==, d->partitions->len);
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *want = g_ptr_array_index (d->partitions, i);
+      const PtablePartition *p = ptable_table_find_partition (got, want->number);
+      g_assert_nonnull (p);
+      g_assert_cmpuint (p->start_sector, ==, want->start);
+      g_assert_cmpuint (p->sectors, ==, want->sectors);
+      g_assert_cmpint (g_ascii_strcasecmp (p->guid, want->guid), ==, 0);
+      g_assert_cmpint (g_ascii_strcasecmp (p->type_guid, want->type), ==, 0);
+      g_assert_cmpstr (p->name, ==, want->name);
+      g_assert_cmpuint (p->attributes, ==, want->has_attributes ? want->attributes : 0);
+    }
+}
+
 static void
 test_refusals (void)
 {
@@ -241,6 +316,7 @@ main (int argc, char **argv)
   g_test_add_func ("/restore/boot-area/gpt", test_boot_ranges_gpt);
   g_test_add_func ("/restore/boot-area/ranges", test_boot_ranges_pure);
   g_test_add_func ("/restore/invalidate/ranges", test_invalidate_ranges);
+  g_test_add_func ("/restore/table/gpt-identity", test_table_gpt_identity);
   g_test_add_func ("/restore/dry-run/writes", test_describe);
   g_test_add_func ("/restore/dry-run/recreate", test_describe_recreate);
   g_test_add_func ("/restore/dry-run/refusals", test_refusals);

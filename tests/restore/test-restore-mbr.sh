@@ -10,13 +10,13 @@ set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
 asr=${ASR:?}
-need qemu-img qemu-io guestfish sfdisk
+need qemu-img qemu-io guestfish sfdisk blkid python3
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 30
+plan 31
 
 # --- the machine: one guestfish launch for both disks ---------------------
 truncate -s 256M sys.raw
@@ -117,6 +117,25 @@ if [ "$rc" -eq 0 ] && ! grep -q '<incomplete/>' <<<"$out"; then
   pass "no incomplete marker left"
 else
   fail "no incomplete marker left" "$(_tap_report)"
+fi
+# Swap is recreated, not copied: it must carry the captured UUID and label,
+# which fstab (or resume=) may name it by.
+sstart=0 suuid='' slabel=''
+read -r sstart suuid slabel < <(python3 - "$xml" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+for d in ET.parse(sys.argv[1]).getroot().iter("disk"):
+    for p in d.iter("partition"):
+        v = p.find("volume")
+        if d.get("id") == "disk0" and v is not None and v.get("fs") == "swap":
+            print(p.get("start"), v.get("uuid"), v.get("label"))
+EOF
+) || true
+got=$(blkid -p -O $((${sstart:-0} * 512)) -o export restored.raw 2>&1 || true)
+if [ -n "$suuid" ] && grep -qx "TYPE=swap" <<<"$got" && grep -qx "UUID=$suuid" <<<"$got" \
+   && grep -qx "LABEL=$slabel" <<<"$got"; then
+  pass "swap recreated with the captured UUID and label ($suuid, $slabel)"
+else
+  fail "swap recreated with the captured UUID and label" "want UUID=$suuid LABEL=$slabel at sector $sstart" "$got"
 fi
 
 # a real round trip: capture the restored disk and compare descriptors
