@@ -269,7 +269,8 @@ test_table_gpt_identity (void)
   g_assert_cmpint (got->type, ==, PTABLE_TYPE_GPT);
   g_assert_cmpstr (got->disk_guid, ==, d->guid);
   for (guint i = 0; i < got->warnings->len; i++)
-    g_test_message ("warning: %s", ((PtableWarning *) g_ptr_array_index (got->warnings, i))->message);
+    g_test_message ("warning: %s",
+                    ((PtableWarning *) g_ptr_array_index (got->warnings, i))->message);
   g_assert_cmpuint (got->warnings->len, ==, 0);
   g_assert_cmpuint (got->partitions->len, ==, d->partitions->len);
   for (guint i = 0; i < d->partitions->len; i++)
