@@ -63,16 +63,6 @@ get_attr (xmlNode *n, const char *name)
   return s;
 }
 
-static char *
-get_text (xmlNode *n)
-{
-  xmlChar *v = xmlNodeGetContent (n);
-  char *s = g_strdup (v ? (const char *) v : "");
-
-  xmlFree (v);
-  return s;
-}
-
 /* Reads an optional integer attribute; *has is FALSE when it is absent.
  * The schema's pattern has already refused signs, spaces and leading
  * zeros; what it cannot refuse is a value above 2^64-1 (or @max). */
@@ -172,7 +162,7 @@ build_hardware (Builder *b, xmlNode *n)
       if (is_element (c, "architecture"))
         {
           g_free (h->architecture);
-          h->architecture = get_text (c);
+          h->architecture = asr_xml_node_text (c);
         }
       else if (is_element (c, "firmware"))
         {
@@ -294,7 +284,7 @@ build_disk (Builder *b, xmlNode *n)
   for (xmlNode *c = n->children; c; c = c->next)
     {
       if (is_element (c, "by-id"))
-        g_ptr_array_add (d->by_id, get_text (c));
+        g_ptr_array_add (d->by_id, asr_xml_node_text (c));
       else if (is_element (c, "in-use"))
         {
           g_autofree char *reason = get_attr (c, "reason");

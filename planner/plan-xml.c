@@ -205,15 +205,6 @@ prop_u64 (xmlNode *n, const char *name, guint64 *out, const char *fname, GError 
   return ok;
 }
 
-static char *
-node_text (xmlNode *n)
-{
-  xmlChar *v = xmlNodeGetContent (n);
-  char *s = g_strdup (v ? (const char *) v : "");
-  xmlFree (v);
-  return s;
-}
-
 static gboolean
 is_elem (xmlNode *n, const char *name)
 {
@@ -262,7 +253,7 @@ plan_from_tree (xmlNode *root, const char *name, GError **error)
           d->excluded = g_strdup (prop (n, "excluded", strings));
           for (xmlNode *c = n->children; c; c = c->next)
             if (is_elem (c, "by-id"))
-              g_ptr_array_add (d->by_id, node_text (c));
+              g_ptr_array_add (d->by_id, asr_xml_node_text (c));
         }
       else if (is_elem (n, "map"))
         {
@@ -288,7 +279,7 @@ plan_from_tree (xmlNode *root, const char *name, GError **error)
                 PlanStatus fs;
                 if (!plan_status_from_string (prop (f, "status", strings), &fs))
                   goto bad;
-                plan_check_add_take (c, fs, node_text (f));
+                plan_check_add_take (c, fs, asr_xml_node_text (f));
               }
           if (c->status != st)
             {

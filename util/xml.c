@@ -253,3 +253,13 @@ asr_xml_load_file (const char *path, gsize max_bytes, GError **error)
     return NULL;
   return asr_xml_load_data (data, len, path, max_bytes, error);
 }
+
+char *
+asr_xml_node_text (xmlNode *n)
+{
+  xmlChar *v = xmlNodeGetContent (n);
+  char *s = g_strdup (v ? (const char *) v : "");
+
+  xmlFree (v);
+  return s;
+}

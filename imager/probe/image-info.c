@@ -40,22 +40,6 @@ asr_image_info_free (AsrImageInfo *info)
   g_free (info);
 }
 
-static gboolean refuse (GError **error, const char *path, const char *format, ...)
-  G_GNUC_PRINTF (3, 4);
-
-static gboolean
-refuse (GError **error, const char *path, const char *format, ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-
-  va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT, "%s: %s", path, msg);
-  return FALSE;
-}
-
 static guint32
 be32 (const guint8 *p)
 {
@@ -83,9 +67,9 @@ check_qcow2_header (const char *path, const char *format, GError **error)
     return TRUE;
   /* incompatible_features: big-endian u64 at 72; bit 2 in the low word */
   if (be32 (hdr + 76) & QCOW2_INCOMPAT_DATA_FILE)
-    return refuse (error, path,
-                   "the qcow2 image uses an external data file, which could be any host "
-                   "file; refused (convert it to a self-contained image first)");
+    return asr_probe_refuse (error, path,
+                             "the qcow2 image uses an external data file, which could be any host "
+                             "file; refused (convert it to a self-contained image first)");
   return TRUE;
 }
 
@@ -173,13 +157,13 @@ run_qemu_img (const char *path, const char *const *argv, char **out, gsize out_m
   if (!asr_run_full (argv, &options, &r, &local))
     {
       if (g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT))
-        return refuse (error, path, "qemu-img %s gave no usable answer", argv[1]);
+        return asr_probe_refuse (error, path, "qemu-img %s gave no usable answer", argv[1]);
       if (r.killed && !g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_IO))
-        return refuse (error, path,
-                       "qemu-img %s %s (limits: %" G_GUINT64_FORMAT " MiB, %d s CPU): "
-                       "refused as a possibly hostile image",
-                       argv[1], r.killed, (guint64) (ASR_IMAGE_PROBE_MAX_AS_BYTES >> 20),
-                       ASR_IMAGE_PROBE_MAX_CPU_SECONDS);
+        return asr_probe_refuse (error, path,
+                                 "qemu-img %s %s (limits: %" G_GUINT64_FORMAT " MiB, %d s CPU): "
+                                 "refused as a possibly hostile image",
+                                 argv[1], r.killed, (guint64) (ASR_IMAGE_PROBE_MAX_AS_BYTES >> 20),
+                                 ASR_IMAGE_PROBE_MAX_CPU_SECONDS);
       if (!g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED))
         {
           /* not started, or its output unreadable: not the image's fault */
@@ -191,11 +175,11 @@ run_qemu_img (const char *path, const char *const *argv, char **out, gsize out_m
   if (out)
     *out = g_steal_pointer (&r.stdout_text);
   if (*status != 0 && strcmp (argv[1], "check") != 0)
-    return refuse (error, path, "not a readable disk image: %s",
-                   *r.stderr_tail ? r.stderr_tail : "qemu-img failed");
+    return asr_probe_refuse (error, path, "not a readable disk image: %s",
+                             *r.stderr_tail ? r.stderr_tail : "qemu-img failed");
   if (strcmp (argv[1], "check") == 0 && (*status == 1 || *status == 2))
-    return refuse (error, path, "the image is truncated or corrupt (qemu-img check%s%s)",
-                   *r.stderr_tail ? ": " : "", r.stderr_tail);
+    return asr_probe_refuse (error, path, "the image is truncated or corrupt (qemu-img check%s%s)",
+                             *r.stderr_tail ? ": " : "", r.stderr_tail);
   return TRUE;
 }
 
@@ -211,7 +195,7 @@ asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
   const char *s;
 
   if (out == NULL || strlen (out) > MAX_JSON_BYTES)
-    return refuse (error, path, "qemu-img info gave no usable answer");
+    return asr_probe_refuse (error, path, "qemu-img info gave no usable answer");
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, out, -1, &json_error)
       || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -225,7 +209,7 @@ asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
 
   s = json_get_str (o, "format");
   if (s == NULL || !json_get_u64 (o, "virtual-size", &info->virtual_bytes))
-    return refuse (error, path, "qemu-img info reports no format or virtual size");
+    return asr_probe_refuse (error, path, "qemu-img info reports no format or virtual size");
   info->format = g_strdup (s);
   json_get_u64 (o, "actual-size", &info->actual_bytes);
   json_get_u64 (o, "cluster-size", &info->cluster_bytes);
@@ -236,11 +220,11 @@ asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
   if (s == NULL)
     s = json_get_str (o, "backing-filename");
   if (s != NULL || json_object_has_member (o, "backing-filename"))
-    return refuse (error, path,
-                   "the %s image has a backing file (%s); refused: it could name any "
-                   "host file (flatten it with qemu-img convert first, or give "
-                   "--format raw if this file really is a raw disk)",
-                   info->format, s ? s : "unnamed");
+    return asr_probe_refuse (error, path,
+                             "the %s image has a backing file (%s); refused: it could name any "
+                             "host file (flatten it with qemu-img convert first, or give "
+                             "--format raw if this file really is a raw disk)",
+                             info->format, s ? s : "unnamed");
 
   {
     JsonNode *fs = json_object_get_member (o, "format-specific");
@@ -252,33 +236,34 @@ asr_image_info_read_json (AsrImageInfo *info, const char *path, const char *out,
             JsonObject *d = json_node_get_object (data);
             const char *df = json_get_str (d, "data-file");
             if (df != NULL || json_object_has_member (d, "data-file"))
-              return refuse (error, path,
-                             "the image uses an external data file (%s); refused: it could "
-                             "name any host file",
-                             df ? df : "unnamed");
+              return asr_probe_refuse (error, path,
+                                       "the image uses an external data file (%s); refused: it "
+                                       "could "
+                                       "name any host file",
+                                       df ? df : "unnamed");
             info->corrupt = json_get_bool (d, "corrupt");
           }
       }
   }
   if (info->corrupt)
-    return refuse (error, path, "the %s image is marked corrupt", info->format);
+    return asr_probe_refuse (error, path, "the %s image is marked corrupt", info->format);
 
   if (info->virtual_bytes == 0)
-    return refuse (error, path, "the image has a virtual size of 0 bytes");
+    return asr_probe_refuse (error, path, "the image has a virtual size of 0 bytes");
   if (info->virtual_bytes > ASR_IMAGE_MAX_VIRTUAL_BYTES)
-    return refuse (error, path,
-                   "virtual size %" G_GUINT64_FORMAT
-                   " bytes is above the limit of %" G_GUINT64_FORMAT " bytes (64 TiB)",
-                   info->virtual_bytes, (guint64) ASR_IMAGE_MAX_VIRTUAL_BYTES);
+    return asr_probe_refuse (error, path,
+                             "virtual size %" G_GUINT64_FORMAT
+                             " bytes is above the limit of %" G_GUINT64_FORMAT " bytes (64 TiB)",
+                             info->virtual_bytes, (guint64) ASR_IMAGE_MAX_VIRTUAL_BYTES);
 
   if (strcmp (info->format, "raw") == 0)
     {
       /* qemu rounds a raw file's size up to 512: use the file's own. */
       if (file_bytes % 512 != 0)
-        return refuse (error, path,
-                       "%" G_GUINT64_FORMAT " bytes is not a multiple of 512: not a raw "
-                       "disk image",
-                       file_bytes);
+        return asr_probe_refuse (error, path,
+                                 "%" G_GUINT64_FORMAT " bytes is not a multiple of 512: not a raw "
+                                 "disk image",
+                                 file_bytes);
       info->virtual_bytes = file_bytes;
     }
   return TRUE;
@@ -338,8 +323,9 @@ probe_blockdev (AsrImageInfo *info, const char *path, const char *format, GError
   unsigned int pss = 0;
 
   if (format && strcmp (format, "raw") != 0)
-    return refuse (error, path,
-                   "a block device is read as raw; format %s is not supported on devices", format);
+    return asr_probe_refuse (error, path,
+                             "a block device is read as raw; format %s is not supported on devices",
+                             format);
   fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
     {
@@ -365,12 +351,12 @@ probe_blockdev (AsrImageInfo *info, const char *path, const char *format, GError
   close (fd);
 
   if (bytes == 0)
-    return refuse (error, path, "the device has a size of 0 bytes (no medium?)");
+    return asr_probe_refuse (error, path, "the device has a size of 0 bytes (no medium?)");
   if (bytes > ASR_IMAGE_MAX_VIRTUAL_BYTES)
-    return refuse (error, path,
-                   "size %" G_GUINT64_FORMAT " bytes is above the limit of %" G_GUINT64_FORMAT
-                   " bytes (64 TiB)",
-                   bytes, (guint64) ASR_IMAGE_MAX_VIRTUAL_BYTES);
+    return asr_probe_refuse (error, path,
+                             "size %" G_GUINT64_FORMAT
+                             " bytes is above the limit of %" G_GUINT64_FORMAT " bytes (64 TiB)",
+                             bytes, (guint64) ASR_IMAGE_MAX_VIRTUAL_BYTES);
   info->format = g_strdup ("raw");
   info->is_block_device = TRUE;
   info->virtual_bytes = bytes;
@@ -388,7 +374,7 @@ asr_image_info_probe (const char *path, const char *format, GError **error)
 
   if (format != NULL && *format == '\0')
     {
-      refuse (error, path, "empty format name");
+      asr_probe_refuse (error, path, "empty format name");
       return NULL;
     }
   if (*path == '\0')
@@ -418,17 +404,17 @@ asr_image_info_probe (const char *path, const char *format, GError **error)
     }
   if (S_ISDIR (st.st_mode))
     {
-      refuse (error, path, "is a directory, not a disk image");
+      asr_probe_refuse (error, path, "is a directory, not a disk image");
       return NULL;
     }
   if (!S_ISREG (st.st_mode))
     {
-      refuse (error, path, "not a regular file or block device");
+      asr_probe_refuse (error, path, "not a regular file or block device");
       return NULL;
     }
   if (st.st_size == 0)
     {
-      refuse (error, path, "empty file (0 bytes): not a disk image");
+      asr_probe_refuse (error, path, "empty file (0 bytes): not a disk image");
       return NULL;
     }
   info->logical_sector = 512;

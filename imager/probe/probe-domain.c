@@ -75,21 +75,6 @@ text (xmlNode *n)
   return s;
 }
 
-static gboolean invalid (GError **error, const char *name, const char *fmt, ...)
-  G_GNUC_PRINTF (3, 4);
-
-static gboolean
-invalid (GError **error, const char *name, const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT, "%s: %s", name, msg);
-  return FALSE;
-}
-
 /* libvirt's memory units (virScaleInteger): b/bytes; k, M, G, T, P, E with
  * "" or "iB" for powers of 1024, "B" for powers of 1000; default KiB. */
 static gboolean
@@ -228,7 +213,7 @@ fill_hardware (MachineHardware *h, xmlNode *dom, const char *name, GError **erro
   g_autofree char *domain_type = prop (dom, "type");
 
   if (os == NULL)
-    return invalid (error, name, "the domain XML has no <os> element");
+    return asr_probe_refuse (error, name, "the domain XML has no <os> element");
   h->architecture = prop (type, "arch");
   h->machine_type = prop (type, "machine");
 
@@ -269,7 +254,7 @@ fill_hardware (MachineHardware *h, xmlNode *dom, const char *name, GError **erro
           h->has_cpu_count = TRUE;
         }
       else
-        return invalid (error, name, "bad <vcpu> count '%s'", count ? count : "");
+        return asr_probe_refuse (error, name, "bad <vcpu> count '%s'", count ? count : "");
     }
   if (cpu)
     {
@@ -279,7 +264,7 @@ fill_hardware (MachineHardware *h, xmlNode *dom, const char *name, GError **erro
   if (memory)
     {
       if (!scaled_bytes (memory, &h->memory_bytes))
-        return invalid (error, name, "bad <memory> value");
+        return asr_probe_refuse (error, name, "bad <memory> value");
       h->has_memory_bytes = TRUE;
     }
   return TRUE;
@@ -313,7 +298,7 @@ parse_disk (MachineDescriptor *m, MachineHardware *h, xmlNode *d, const char *na
   guint64 v;
 
   if (dev == NULL)
-    return invalid (error, name, "a <disk> has no <target dev=>");
+    return asr_probe_refuse (error, name, "a <disk> has no <target dev=>");
   if (path == NULL)
     path = prop (source, "dev");
   if (path == NULL)
@@ -430,9 +415,9 @@ asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint f
     {
       /* A bad domain XML is bad input, whatever is wrong with it. */
       if (local->code == ASR_XML_ERROR_TOO_LARGE)
-        invalid (error, name, "domain XML larger than %u bytes", MAX_DOMAIN_XML_BYTES);
+        asr_probe_refuse (error, name, "domain XML larger than %u bytes", MAX_DOMAIN_XML_BYTES);
       else if (local->code == ASR_XML_ERROR_DOCTYPE)
-        invalid (error, name, "the domain XML has a DOCTYPE; refused");
+        asr_probe_refuse (error, name, "the domain XML has a DOCTYPE; refused");
       else
         g_set_error_literal (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT, local->message);
       return NULL;
@@ -440,7 +425,7 @@ asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint f
   dom = xmlDocGetRootElement (doc);
   if (!is_element (dom, "domain"))
     {
-      invalid (error, name, "not a libvirt domain XML (root element is not <domain>)");
+      asr_probe_refuse (error, name, "not a libvirt domain XML (root element is not <domain>)");
       return NULL;
     }
 

@@ -7,6 +7,11 @@
 
 G_BEGIN_DECLS
 
+/* Sets ASR_PROBE_ERROR_INVALID_INPUT, "NAME: message", and returns FALSE:
+ * what is wrong with a SOURCE or TARGET the user named (probe.c). */
+gboolean asr_probe_refuse (GError **error, const char *name, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
+
 /* ---- qemu-img on images nobody vouches for (image-info.c) -------------- */
 
 /* How qemu-img runs on an untrusted image (util/run.h): under the probe.h

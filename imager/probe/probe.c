@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -18,6 +19,19 @@
 /* clang-format off */
 G_DEFINE_QUARK (asr-probe-error-quark, asr_probe_error)
 /* clang-format on */
+
+gboolean
+asr_probe_refuse (GError **error, const char *name, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT, "%s: %s", name, msg);
+  return FALSE;
+}
 
 void
 asr_probe_add_source (MachineDescriptor *m, const char *disk_id, const char *path,
