@@ -19,10 +19,17 @@ assert "result line: booted btrfs, fstab ok" result_is '^boot-check: booted: asr
 assert "syslinux's MBR code chained to extlinux" console_has '^SYSLINUX 6'
 assert "the kernel was told the root's subvolume" console_has "Command line: .*root=UUID=$SYSTEM_P2_UUID .*rootflags=$ROOT_FLAGS"
 assert "the btrfs module found the filesystem" console_has "BTRFS: device label $SYSTEM_P2_LABEL devid 1 .* /dev/vda2"
-assert "/ (subvolume @, its marker checked) by UUID" console_has "^asr-test-machine: / UUID=$SYSTEM_P2_UUID on /dev/vda2\$"
-assert "/home (subvolume @home, its marker checked) by UUID" console_has "^asr-test-machine: /home UUID=$SYSTEM_P2_UUID on /dev/vda2\$"
-assert "/boot mounted by UUID" console_has "^asr-test-machine: /boot UUID=$SYSTEM_P1_UUID on /dev/vda1\$"
-assert "swap found by UUID" console_has "^asr-test-machine: swap UUID=$SYSTEM_P3_UUID on /dev/vda3\$"
+# Every fstab volume by UUID, each subvolume proved by its marker (a wrong
+# subvolume, or the top level, fails the boot).
+while read -r what p; do
+  uuid=$(fact "SYSTEM_P${p}_UUID")
+  assert "$what: UUID=$uuid on /dev/vda$p" console_has "^asr-test-machine: $what UUID=$uuid on /dev/vda$p\$"
+done <<EOF_VOLUMES
+/ 2
+/home 2
+/boot 1
+swap 3
+EOF_VOLUMES
 assert "login: after the result line" console_order '^asr-test-machine: booted btrfs, fstab ok' '^login:'
 
 # The identities, read back from the image (read-only appliance).
