@@ -9,28 +9,48 @@
 # from a disk and partition number).
 fact() { printf '%s' "${!1:-}"; }
 
+# vm_volume_keys: the fact prefix of every volume that may hold a
+# filesystem or swap: each disk's partitions (SYSTEM_P1...), then each
+# volume group's logical volumes (VG0_ROOT...).
+vm_volume_keys() {
+  local d p vg lv
+  for d in $DISKS; do
+    for p in $(fact "${d^^}_PARTITIONS"); do printf '%s\n' "${d^^}_P$p"; done
+  done
+  for vg in ${VGS:-}; do
+    for lv in $(fact "${vg^^}_LVS"); do printf '%s\n' "${vg^^}_${lv^^}"; done
+  done
+}
+
+# vm_volume_uuid KEY: the UUID of the filesystem or swap on a volume (a
+# logical volume's own UUID is LVM's, in KEY_UUID; its filesystem's is in
+# KEY_FS_UUID).
+vm_volume_uuid() {
+  local u
+  u=$(fact "${1}_FS_UUID")
+  [ -n "$u" ] || u=$(fact "${1}_UUID")
+  printf '%s' "$u"
+}
+
 # vm_fstab: /etc/fstab from the facts, by UUID: / first, then the others by
 # mount point (so /boot comes before /boot/efi), swap last.
 vm_fstab() {
-  local d p k fs uuid mp opts lines=() swaps=()
+  local k fs uuid mp opts lines=() swaps=()
   printf '# /etc/fstab of the asr test machine %s: every entry by UUID.\n' "$MACHINE"
-  for d in $DISKS; do
-    for p in $(fact "${d^^}_PARTITIONS"); do
-      k=${d^^}_P$p
-      fs=$(fact "${k}_FS") uuid=$(fact "${k}_UUID") mp=$(fact "${k}_MOUNTPOINT")
-      opts=$(fact "${k}_OPTIONS")
-      if [ "$fs" = swap ]; then
-        swaps+=("UUID=$uuid none swap sw 0 0")
-        continue
-      fi
-      [ -n "$mp" ] || continue
-      if [ "$mp" = / ]; then
-        printf 'UUID=%s / %s %s 0 1\n' "$uuid" "$fs" "${opts:-errors=remount-ro}"
-        continue
-      fi
-      [ "$fs" != vfat ] || opts=${opts:-umask=0077}
-      lines+=("$mp UUID=$uuid $mp $fs ${opts:-defaults} 0 2")
-    done
+  for k in $(vm_volume_keys); do
+    fs=$(fact "${k}_FS") uuid=$(vm_volume_uuid "$k") mp=$(fact "${k}_MOUNTPOINT")
+    opts=$(fact "${k}_OPTIONS")
+    if [ "$fs" = swap ]; then
+      swaps+=("UUID=$uuid none swap sw 0 0")
+      continue
+    fi
+    [ -n "$mp" ] || continue
+    if [ "$mp" = / ]; then
+      printf 'UUID=%s / %s %s 0 1\n' "$uuid" "$fs" "${opts:-errors=remount-ro}"
+      continue
+    fi
+    [ "$fs" != vfat ] || opts=${opts:-umask=0077}
+    lines+=("$mp UUID=$uuid $mp $fs ${opts:-defaults} 0 2")
   done
   [ ${#lines[@]} -eq 0 ] || printf '%s\n' "${lines[@]}" | LC_ALL=C sort -k1,1 | cut -d' ' -f2-
   [ ${#swaps[@]} -eq 0 ] || printf '%s\n' "${swaps[@]}"
@@ -38,7 +58,7 @@ vm_fstab() {
 
 # vm_stage_root DIR: the root filesystem, busybox-static as the userland.
 vm_stage_root() {
-  local root=$1 applet d p mp
+  local root=$1 applet k mp
   mkdir -p "$root"/{bin,sbin,etc,dev,proc,sys,tmp,run,root,var,mnt}
   chmod 1777 "$root/tmp"
   chmod 0700 "$root/root"
@@ -51,11 +71,9 @@ vm_stage_root() {
   chmod 0755 "$root/sbin/init"
 
   # Mount points for the other volumes.
-  for d in $DISKS; do
-    for p in $(fact "${d^^}_PARTITIONS"); do
-      mp=$(fact "${d^^}_P${p}_MOUNTPOINT")
-      case $mp in /?*) mkdir -p "$root$mp" ;; esac
-    done
+  for k in $(vm_volume_keys); do
+    mp=$(fact "${k}_MOUNTPOINT")
+    case $mp in /?*) mkdir -p "$root$mp" ;; esac
   done
 
   printf '%s\n' "$HOSTNAME" >"$root/etc/hostname"
