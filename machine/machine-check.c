@@ -111,39 +111,90 @@ check_checksum (Checker *ck, guint line, const char *where, const char *checksum
                           where, checksum);
 }
 
+/* What every volume must satisfy wherever it sits: @vpath names it,
+ * @container says what holds it ("partition", "logical volume", ...) and
+ * @has_size its size in bytes. */
 static void
-check_volume (Checker *ck, const MachineDisk *d, const MachinePartition *p, const char *ppath,
-              guint32 sector)
+check_volume_at (Checker *ck, const MachineVolume *v, const char *vpath, guint line,
+                 const char *container, gboolean has_size, guint64 size)
 {
-  const MachineVolume *v = p->volume;
   const MachineImage *i = v->image;
-  guint line = pick_line (v->line, p->line);
-  guint64 part_bytes;
 
-  /* A critical disk is one that holds a critical volume (DESIGN.md). */
-  if (v->critical == MACHINE_TRISTATE_YES && d->critical == MACHINE_TRISTATE_NO)
-    machine_problems_add (ck->p, line,
-                          "%s/volume: a critical volume on a disk marked critical=\"no\"", ppath);
+  line = pick_line (v->line, line);
   if (v->mountpoint != NULL && v->mountpoint[0] != '/')
-    machine_problems_add (ck->p, line, "%s/volume: mountpoint '%s' is not an absolute path", ppath,
+    machine_problems_add (ck->p, line, "%s: mountpoint '%s' is not an absolute path", vpath,
                           v->mountpoint);
+  if (g_strcmp0 (v->fs, "btrfs") == 0 && v->uuid != NULL && !machine_is_guid (v->uuid))
+    machine_problems_add (ck->p, line, "%s: btrfs uuid '%s' is not an RFC 4122 UUID", vpath,
+                          v->uuid);
+  if (v->subvolumes != NULL && v->subvolumes->len > 0)
+    {
+      g_autoptr (GHashTable) paths = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autoptr (GHashTable) ids = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+      if (g_strcmp0 (v->fs, "btrfs") != 0)
+        machine_problems_add (ck->p, line, "%s: subvolumes on a %s volume (btrfs only)", vpath,
+                              v->fs ? v->fs : "unknown");
+      for (guint k = 0; k < v->subvolumes->len; k++)
+        {
+          const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, k);
+          guint sline = pick_line (sv->line, line);
+
+          if (sv->path == NULL || *sv->path == '\0')
+            machine_problems_add (ck->p, sline, "%s/subvolume: without a path", vpath);
+          else if (!g_hash_table_add (paths, sv->path))
+            machine_problems_add (ck->p, sline, "%s/subvolume[path=%s]: duplicate subvolume path",
+                                  vpath, sv->path);
+          /* btrfs numbers the top level 5 and subvolumes from 256. */
+          if (sv->has_id && sv->id != 5 && sv->id < 256)
+            machine_problems_add (ck->p, sline,
+                                  "%s/subvolume[path=%s]: id %" G_GUINT64_FORMAT
+                                  " is not a btrfs subvolume id (5, or 256 and above)",
+                                  vpath, sv->path ? sv->path : "", sv->id);
+          else if (sv->has_id && !g_hash_table_add (ids, (gpointer) &sv->id))
+            machine_problems_add (ck->p, sline,
+                                  "%s/subvolume[path=%s]: duplicate subvolume id %" G_GUINT64_FORMAT,
+                                  vpath, sv->path ? sv->path : "", sv->id);
+          if (sv->mountpoint != NULL && sv->mountpoint[0] != '/')
+            machine_problems_add (ck->p, sline,
+                                  "%s/subvolume[path=%s]: mountpoint '%s' is not an absolute path",
+                                  vpath, sv->path ? sv->path : "", sv->mountpoint);
+        }
+    }
   if (i == NULL)
     return;
 
   line = pick_line (i->line, line);
   {
-    g_autofree char *where = g_strdup_printf ("%s/volume/image", ppath);
+    g_autofree char *where = g_strdup_printf ("%s/image", vpath);
 
     check_image_name (ck, line, where, i->file);
     check_checksum (ck, line, where, i->checksum);
     if (i->format == NULL || *i->format == '\0')
       machine_problems_add (ck->p, line, "%s: image without a format", where);
-    if (g_uint64_checked_mul (&part_bytes, p->sectors, sector) && i->bytes > part_bytes)
+    if (has_size && i->bytes > size)
       machine_problems_add (ck->p, line,
                             "%s: image of %" G_GUINT64_FORMAT
-                            " bytes is larger than its partition (%" G_GUINT64_FORMAT " bytes)",
-                            where, i->bytes, part_bytes);
+                            " bytes is larger than its %s (%" G_GUINT64_FORMAT " bytes)",
+                            where, i->bytes, container, size);
   }
+}
+
+static void
+check_volume (Checker *ck, const MachineDisk *d, const MachinePartition *p, const char *ppath,
+              guint32 sector)
+{
+  const MachineVolume *v = p->volume;
+  guint line = pick_line (v->line, p->line);
+  g_autofree char *vpath = g_strdup_printf ("%s/volume", ppath);
+  guint64 part_bytes;
+  gboolean has_size = g_uint64_checked_mul (&part_bytes, p->sectors, sector);
+
+  /* A critical disk is one that holds a critical volume (DESIGN.md). */
+  if (v->critical == MACHINE_TRISTATE_YES && d->critical == MACHINE_TRISTATE_NO)
+    machine_problems_add (ck->p, line,
+                          "%s/volume: a critical volume on a disk marked critical=\"no\"", ppath);
+  check_volume_at (ck, v, vpath, line, "partition", has_size, part_bytes);
 }
 
 static void
