@@ -194,7 +194,8 @@ machine_is_lvm_uuid (const char *s)
 {
   static const gsize groups[] = { 6, 4, 4, 4, 4, 4, 6 };
 
-  return s != NULL && strlen (s) == 38 && groups_ok (s, groups, G_N_ELEMENTS (groups), '-', is_alnum);
+  return s != NULL && strlen (s) == 38
+         && groups_ok (s, groups, G_N_ELEMENTS (groups), '-', is_alnum);
 }
 
 gboolean

@@ -242,8 +242,8 @@ typedef struct {
 
 /* <pv uuid= device= bytes=/>: an LVM physical volume */
 typedef struct {
-  char *uuid;   /* LVM form: 32 characters, dashed 6-4-4-4-4-4-6 */
-  char *device; /* device reference */
+  char *uuid;    /* LVM form: 32 characters, dashed 6-4-4-4-4-4-6 */
+  char *device;  /* device reference */
   guint64 bytes; /* the PV's size as LVM records it (pv_size) */
   gboolean has_bytes;
   guint line;
@@ -274,8 +274,8 @@ typedef struct {
 
 /* <member device= role=/>: one device of an md array */
 typedef struct {
-  char *device;  /* device reference */
-  guint32 role;  /* slot in the array, from 0 */
+  char *device;   /* device reference */
+  guint32 role;   /* slot in the array, from 0 */
   gboolean spare; /* role="spare": no slot */
   guint line;
 } MachineMdMember;
@@ -299,10 +299,10 @@ typedef struct {
 /* <luks id= uuid= type= device= bytes=>: a LUKS container, captured whole
  * (encrypted bytes, header included): the backup never holds plaintext. */
 typedef struct {
-  char *id;     /* device reference of the opened container */
-  char *uuid;   /* RFC 4122 */
-  char *type;   /* luks1 or luks2 */
-  char *device; /* device reference of what it sits on */
+  char *id;      /* device reference of the opened container */
+  char *uuid;    /* RFC 4122 */
+  char *type;    /* luks1 or luks2 */
+  char *device;  /* device reference of what it sits on */
   guint64 bytes; /* size of the container (its device) */
   gboolean has_bytes;
   MachineImage *image;   /* the encrypted bytes; NULL: not captured */
