@@ -151,8 +151,8 @@ check_volume_at (Checker *ck, const MachineVolume *v, const char *vpath, guint l
       g_autoptr (GHashTable) ids = g_hash_table_new (g_int64_hash, g_int64_equal);
 
       if (g_strcmp0 (v->fs, "btrfs") != 0)
-        machine_problems_add (ck->p, line, "%s: subvolumes on a %s volume (btrfs only)", vpath,
-                              v->fs ? v->fs : "unknown");
+        machine_problems_add (ck->p, line, "%s: subvolumes on a filesystem of type %s (btrfs only)",
+                              vpath, v->fs ? v->fs : "unknown");
       for (guint k = 0; k < v->subvolumes->len; k++)
         {
           const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, k);
@@ -1055,14 +1055,14 @@ check_stack_critical (Stack *st, const MachineDescriptor *m)
   for (guint i = 0; i < m->md_arrays->len; i++)
     {
       const MachineMdArray *md = g_ptr_array_index (m->md_arrays, i);
-      g_autofree char *vpath = g_strdup_printf ("md-array[id=%s]/volume", md->id);
+      g_autofree char *vpath = g_strdup_printf ("md-array[id=%s]/volume", md->id ? md->id : "");
       const char *ref = md->id;
       check_critical_stack (st, md->volume, vpath, md->line, &ref, 1);
     }
   for (guint i = 0; i < m->luks->len; i++)
     {
       const MachineLuks *l = g_ptr_array_index (m->luks, i);
-      g_autofree char *vpath = g_strdup_printf ("luks[id=%s]/volume", l->id);
+      g_autofree char *vpath = g_strdup_printf ("luks[id=%s]/volume", l->id ? l->id : "");
       const char *ref = l->id;
       check_critical_stack (st, l->volume, vpath, l->line, &ref, 1);
     }
@@ -1078,7 +1078,8 @@ check_stack_critical (Stack *st, const MachineDescriptor *m)
         {
           const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, j);
           g_autofree char *vpath
-            = g_strdup_printf ("volume-group[name=%s]/lv[name=%s]/volume", vg->name, lv->name);
+            = g_strdup_printf ("volume-group[name=%s]/lv[name=%s]/volume", vg->name ? vg->name : "",
+                             lv->name ? lv->name : "");
           check_critical_stack (st, lv->volume, vpath, lv->line, refs, vg->pvs->len);
         }
     }
