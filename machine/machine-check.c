@@ -1079,7 +1079,7 @@ check_stack_critical (Stack *st, const MachineDescriptor *m)
           const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, j);
           g_autofree char *vpath
             = g_strdup_printf ("volume-group[name=%s]/lv[name=%s]/volume", vg->name ? vg->name : "",
-                             lv->name ? lv->name : "");
+                               lv->name ? lv->name : "");
           check_critical_stack (st, lv->volume, vpath, lv->line, refs, vg->pvs->len);
         }
     }
