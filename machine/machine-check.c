@@ -577,8 +577,9 @@ stack_device_free (StackDevice *sd)
 
 typedef struct {
   Checker *ck;
-  GHashTable *devices; /* lowercased reference → StackDevice* */
-  GHashTable *state;   /* md array or LUKS → 1 while visited, 2 done */
+  GHashTable *devices;    /* lowercased reference → StackDevice* */
+  GHashTable *state;      /* md array or LUKS → see stack_height */
+  GHashTable *disk_index; /* disk → its index in the document */
 } Stack;
 
 static void
@@ -959,43 +960,58 @@ check_volume_group (Stack *st, const MachineVolumeGroup *vg, GHashTable *names, 
                           where, lv_extents, pv_extents);
 }
 
-/* Device references between md arrays and LUKS containers must not loop:
- * depth-first, white/grey/black, each node visited once. */
-static gboolean
-stack_loops (Stack *st, const MachineDeviceRef *r)
+/* Layers of md arrays and LUKS containers one on another: real machines
+ * have two at most (LUKS on md); the bound keeps every walk of the stack
+ * short and its recursion shallow, whatever a file says. */
+#define STACK_MAX_LAYERS 8
+#define STACK_LOOP (-1)
+#define STACK_TOO_DEEP (-2)
+
+/* The number of md and LUKS layers under and including @r (0 for a disk
+ * or partition), STACK_LOOP when the references loop, STACK_TOO_DEEP
+ * beyond STACK_MAX_LAYERS.  Depth-first; each node's height is kept
+ * (state: 1 while visited, height + 2 once done), so each is visited
+ * once. */
+static gint
+stack_height (Stack *st, const MachineDeviceRef *r, guint depth)
 {
   gpointer node = r->md ? (gpointer) r->md : (gpointer) r->luks;
   guint state;
-  gboolean loop = FALSE;
+  gint height = 0;
+  guint n;
 
   if (node == NULL)
-    return FALSE;
+    return 0;
   state = GPOINTER_TO_UINT (g_hash_table_lookup (st->state, node));
   if (state == 1)
-    return TRUE;
-  if (state == 2)
-    return FALSE;
+    return STACK_LOOP;
+  if (state >= 2)
+    return (gint) state - 2;
+  if (depth >= STACK_MAX_LAYERS)
+    return STACK_TOO_DEEP;
   g_hash_table_insert (st->state, node, GUINT_TO_POINTER (1));
-  if (r->md != NULL)
+  n = r->md ? r->md->members->len : 1;
+  for (guint i = 0; i < n; i++)
     {
-      for (guint i = 0; i < r->md->members->len && !loop; i++)
-        {
-          const MachineMdMember *mm = g_ptr_array_index (r->md->members, i);
-          StackDevice *sd = stack_lookup (st, mm->device);
-          loop = sd != NULL && stack_loops (st, &sd->ref);
-        }
+      const char *ref = r->md ? ((MachineMdMember *) g_ptr_array_index (r->md->members, i))->device
+                              : r->luks->device;
+      StackDevice *sd = stack_lookup (st, ref);
+      gint h = sd ? stack_height (st, &sd->ref, depth + 1) : 0;
+
+      if (h < 0)
+        return h;
+      height = MAX (height, h);
     }
-  else
-    {
-      StackDevice *sd = stack_lookup (st, r->luks->device);
-      loop = sd != NULL && stack_loops (st, &sd->ref);
-    }
-  g_hash_table_insert (st->state, node, GUINT_TO_POINTER (2));
-  return loop;
+  height++;
+  if (height > STACK_MAX_LAYERS)
+    return STACK_TOO_DEEP;
+  g_hash_table_insert (st->state, node, GUINT_TO_POINTER ((guint) height + 2));
+  return height;
 }
 
 /* The disks under device @ref, into @disks (a set).  Only called once the
- * references are known not to loop. */
+ * references are known not to loop and to be at most STACK_MAX_LAYERS
+ * deep. */
 static void
 disks_under (Stack *st, const char *ref, GHashTable *disks, GHashTable *seen)
 {
@@ -1020,67 +1036,115 @@ disks_under (Stack *st, const char *ref, GHashTable *disks, GHashTable *seen)
                    seen);
 }
 
-/* A critical disk is one that holds a critical volume: for a volume on
- * the stack, that is every disk under it. */
-static void
-check_critical_stack (Stack *st, const MachineVolume *v, const char *vpath, guint line,
-                      const char *const *refs, guint n_refs)
+/* Of the disks under a volume, those marked critical="no": how many, and
+ * the first in document order. */
+typedef struct {
+  const MachineDisk *first;
+  guint count;
+} NonCritical;
+
+static NonCritical
+noncritical_under (Stack *st, const char *const *refs, guint n_refs)
 {
-  g_autoptr (GHashTable) disks = NULL;
-  g_autoptr (GHashTable) seen = NULL;
+  g_autoptr (GHashTable) disks = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  NonCritical nc = { NULL, 0 };
+  guint first_index = 0;
   GHashTableIter it;
   gpointer key;
 
-  if (v == NULL || v->critical != MACHINE_TRISTATE_YES)
-    return;
-  disks = g_hash_table_new (g_direct_hash, g_direct_equal);
-  seen = g_hash_table_new (g_direct_hash, g_direct_equal);
   for (guint i = 0; i < n_refs; i++)
     disks_under (st, refs[i], disks, seen);
   g_hash_table_iter_init (&it, disks);
   while (g_hash_table_iter_next (&it, &key, NULL))
     {
       const MachineDisk *d = key;
-      if (d->critical == MACHINE_TRISTATE_NO)
-        machine_problems_add (st->ck->p, pick_line (v->line, line),
-                              "%s: a critical volume on disk %s, marked critical=\"no\" (a "
-                              "critical volume's whole stack is on critical disks)",
-                              vpath, d->id);
+      guint index = GPOINTER_TO_UINT (g_hash_table_lookup (st->disk_index, d));
+
+      if (d->critical != MACHINE_TRISTATE_NO)
+        continue;
+      nc.count++;
+      if (nc.first == NULL || index < first_index)
+        {
+          nc.first = d;
+          first_index = index;
+        }
     }
+  return nc;
+}
+
+/* A critical disk is one that holds a critical volume: for a volume on
+ * the stack, that is every disk under it.  One line per volume, naming
+ * the first such disk: a group of thousands of PVs must not give
+ * thousands of lines per LV. */
+static void
+check_critical_disks (Stack *st, const MachineVolume *v, const char *vpath, guint line,
+                      const NonCritical *nc)
+{
+  if (nc->first == NULL)
+    return;
+  if (nc->count == 1)
+    machine_problems_add (st->ck->p, pick_line (v->line, line),
+                          "%s: a critical volume on disk %s, marked critical=\"no\" (a critical "
+                          "volume's whole stack is on critical disks)",
+                          vpath, nc->first->id);
+  else
+    machine_problems_add (st->ck->p, pick_line (v->line, line),
+                          "%s: a critical volume on disk %s and %u more, marked critical=\"no\" "
+                          "(a critical volume's whole stack is on critical disks)",
+                          vpath, nc->first->id, nc->count - 1);
+}
+
+static gboolean
+is_critical (const MachineVolume *v)
+{
+  return v != NULL && v->critical == MACHINE_TRISTATE_YES;
 }
 
 static void
 check_stack_critical (Stack *st, const MachineDescriptor *m)
 {
-  for (guint i = 0; i < m->md_arrays->len; i++)
+  for (guint i = 0; i < m->md_arrays->len + m->luks->len; i++)
     {
-      const MachineMdArray *md = g_ptr_array_index (m->md_arrays, i);
-      g_autofree char *vpath = g_strdup_printf ("md-array[id=%s]/volume", md->id ? md->id : "");
-      const char *ref = md->id;
-      check_critical_stack (st, md->volume, vpath, md->line, &ref, 1);
-    }
-  for (guint i = 0; i < m->luks->len; i++)
-    {
-      const MachineLuks *l = g_ptr_array_index (m->luks, i);
-      g_autofree char *vpath = g_strdup_printf ("luks[id=%s]/volume", l->id ? l->id : "");
-      const char *ref = l->id;
-      check_critical_stack (st, l->volume, vpath, l->line, &ref, 1);
+      const MachineMdArray *md = i < m->md_arrays->len ? g_ptr_array_index (m->md_arrays, i) : NULL;
+      const MachineLuks *l = md ? NULL : g_ptr_array_index (m->luks, i - m->md_arrays->len);
+      const MachineVolume *v = md ? md->volume : l->volume;
+      const char *ref = md ? md->id : l->id;
+      g_autofree char *vpath = NULL;
+      NonCritical nc;
+
+      if (!is_critical (v))
+        continue;
+      vpath = g_strdup_printf ("%s[id=%s]/volume", md ? "md-array" : "luks", ref ? ref : "");
+      nc = noncritical_under (st, &ref, 1);
+      check_critical_disks (st, v, vpath, md ? md->line : l->line, &nc);
     }
   for (guint i = 0; i < m->volume_groups->len; i++)
     {
       const MachineVolumeGroup *vg = g_ptr_array_index (m->volume_groups, i);
-      g_autofree const char **refs = g_new0 (const char *, vg->pvs->len + 1);
+      gboolean known = FALSE;
+      NonCritical nc = { NULL, 0 };
 
-      /* Without the segment map, any LV may use any PV of its group. */
-      for (guint j = 0; j < vg->pvs->len; j++)
-        refs[j] = ((MachinePhysicalVolume *) g_ptr_array_index (vg->pvs, j))->device;
       for (guint j = 0; j < vg->lvs->len; j++)
         {
           const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, j);
-          g_autofree char *vpath
-            = g_strdup_printf ("volume-group[name=%s]/lv[name=%s]/volume", vg->name ? vg->name : "",
-                               lv->name ? lv->name : "");
-          check_critical_stack (st, lv->volume, vpath, lv->line, refs, vg->pvs->len);
+          g_autofree char *vpath = NULL;
+
+          if (!is_critical (lv->volume))
+            continue;
+          /* Without the segment map, any LV may use any PV of its group:
+           * the disks under all of them, found once per group. */
+          if (!known)
+            {
+              g_autofree const char **refs = g_new0 (const char *, vg->pvs->len + 1);
+              for (guint k = 0; k < vg->pvs->len; k++)
+                refs[k] = ((MachinePhysicalVolume *) g_ptr_array_index (vg->pvs, k))->device;
+              nc = noncritical_under (st, refs, vg->pvs->len);
+              known = TRUE;
+            }
+          vpath = g_strdup_printf ("volume-group[name=%s]/lv[name=%s]/volume",
+                                   vg->name ? vg->name : "", lv->name ? lv->name : "");
+          check_critical_disks (st, lv->volume, vpath, lv->line, &nc);
         }
     }
 }
@@ -1090,18 +1154,20 @@ check_stack (Checker *ck, const MachineDescriptor *m)
 {
   g_autoptr (GHashTable) uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Stack st = { ck, NULL, NULL };
-  gboolean loops = FALSE;
+  Stack st = { ck, NULL, NULL, NULL };
+  gboolean deep_or_loop = FALSE;
 
   if (m->md_arrays->len == 0 && m->luks->len == 0 && m->volume_groups->len == 0)
     return;
   st.devices
     = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) stack_device_free);
   st.state = g_hash_table_new (g_direct_hash, g_direct_equal);
+  st.disk_index = g_hash_table_new (g_direct_hash, g_direct_equal);
 
   for (guint i = 0; i < m->disks->len; i++)
     {
       MachineDisk *d = g_ptr_array_index (m->disks, i);
+      g_hash_table_insert (st.disk_index, d, GUINT_TO_POINTER (i));
       if (d->id == NULL)
         continue;
       stack_insert (&st, d->id, d, NULL, NULL, NULL);
@@ -1138,6 +1204,7 @@ check_stack (Checker *ck, const MachineDescriptor *m)
       MachineDeviceRef r = { 0 };
       const char *id;
       guint line;
+      gint height;
 
       if (i < m->md_arrays->len)
         {
@@ -1151,12 +1218,18 @@ check_stack (Checker *ck, const MachineDescriptor *m)
           id = r.luks->id;
           line = r.luks->line;
         }
-      if (stack_loops (&st, &r))
+      height = stack_height (&st, &r, 0);
+      if (height == STACK_LOOP)
+        machine_problems_add (ck->p, line, "%s[id=%s]: sits on itself (its device references loop)",
+                              r.md ? "md-array" : "luks", id ? id : "");
+      else if (height == STACK_TOO_DEEP)
+        machine_problems_add (ck->p, line,
+                              "%s[id=%s]: more than %d md arrays and LUKS containers on one "
+                              "another",
+                              r.md ? "md-array" : "luks", id ? id : "", STACK_MAX_LAYERS);
+      if (height < 0)
         {
-          machine_problems_add (ck->p, line,
-                                "%s[id=%s]: sits on itself (its device references loop)",
-                                r.md ? "md-array" : "luks", id ? id : "");
-          loops = TRUE;
+          deep_or_loop = TRUE;
           break;
         }
     }
@@ -1167,11 +1240,12 @@ check_stack (Checker *ck, const MachineDescriptor *m)
     check_luks (&st, g_ptr_array_index (m->luks, i), uuids);
   for (guint i = 0; i < m->volume_groups->len; i++)
     check_volume_group (&st, g_ptr_array_index (m->volume_groups, i), names, uuids);
-  if (!loops)
+  if (!deep_or_loop)
     check_stack_critical (&st, m);
 
   g_hash_table_unref (st.devices);
   g_hash_table_unref (st.state);
+  g_hash_table_unref (st.disk_index);
 }
 
 gboolean

@@ -277,6 +277,7 @@ static void luks_on_itself (MachineDescriptor *m) { set_str (&luks0 (m)->device,
 static void md_luks_loop (MachineDescriptor *m) { set_str (&member (m, 1)->device, "crypt0"); set_str (&luks0 (m)->device, "md0"); g_clear_pointer (&md0 (m)->volume, machine_volume_free); }
 static void critical_lv_noncritical_disk (MachineDescriptor *m) { disk (m, 2)->critical = MACHINE_TRISTATE_NO; }
 static void critical_md_noncritical_disk (MachineDescriptor *m) { disk (m, 1)->critical = MACHINE_TRISTATE_NO; }
+static void critical_md_two_noncritical (MachineDescriptor *m) { disk (m, 1)->critical = MACHINE_TRISTATE_NO; disk (m, 0)->critical = MACHINE_TRISTATE_NO; lv (m, 0)->volume->critical = MACHINE_TRISTATE_NO; ((MachinePartition *) g_ptr_array_index (disk (m, 0)->partitions, 0))->volume->critical = MACHINE_TRISTATE_NO; luks0 (m)->volume->critical = MACHINE_TRISTATE_NO; }
 static void critical_through_luks_on_md (MachineDescriptor *m) { MachineDisk *d = new_disk (m, "disk3", GIB, MACHINE_PTABLE_NONE); d->critical = MACHINE_TRISTATE_NO; set_str (&member (m, 1)->device, "disk3"); set_str (&luks0 (m)->device, "md0"); g_clear_pointer (&md0 (m)->volume, machine_volume_free); }
 static void subvolumes_on_ext4 (MachineDescriptor *m) { set_str (&md0 (m)->volume->fs, "ext4"); }
 static void subvolume_duplicate_path (MachineDescriptor *m) { MachineSubvolume *s = machine_subvolume_new ("@srv"); g_ptr_array_add (md0 (m)->volume->subvolumes, s); }
@@ -344,6 +345,7 @@ static const Rule rules[] = {
   { "md-luks-loop", md_luks_loop, "md-array[id=md0]: sits on itself (its device references loop)" },
   { "critical-lv-noncritical-disk", critical_lv_noncritical_disk, "volume-group[name=vg0]/lv[name=root]/volume: a critical volume on disk disk2, marked critical=\"no\" (a critical volume's whole stack is on critical disks)" },
   { "critical-md-noncritical-disk", critical_md_noncritical_disk, "md-array[id=md0]/volume: a critical volume on disk disk1, marked critical=\"no\"" },
+  { "critical-md-two-noncritical-disks", critical_md_two_noncritical, "md-array[id=md0]/volume: a critical volume on disk disk0 and 1 more, marked critical=\"no\"" },
   { "critical-luks-on-md", critical_through_luks_on_md, "luks[id=crypt0]/volume: a critical volume on disk disk3, marked critical=\"no\"" },
   { "subvolumes-on-ext4", subvolumes_on_ext4, "md-array[id=md0]/volume: subvolumes on a filesystem of type ext4 (btrfs only)" },
   { "subvolume-duplicate-path", subvolume_duplicate_path, "volume/subvolume[path=@srv]: duplicate subvolume path" },
