@@ -126,6 +126,143 @@ print_machine (const MachineDescriptor *m)
     }
 }
 
+/* What sits on device @ref, as the FS column shows it: "LVM PV of vg0". */
+static char *
+holder_text (const MachineDescriptor *m, const char *ref)
+{
+  MachineHolder h;
+
+  if (!machine_descriptor_find_holder (m, ref, &h))
+    return NULL;
+  if (h.vg)
+    return g_strdup_printf ("LVM PV of %s", h.vg->name);
+  if (h.md)
+    return h.member->spare ? g_strdup_printf ("md spare of %s", h.md->id)
+                           : g_strdup_printf ("md member %u of %s", h.member->role, h.md->id);
+  return g_strdup_printf ("LUKS %s", h.luks->id);
+}
+
+static void
+print_subvolumes (guint number, const MachineVolume *v)
+{
+  printf ("  btrfs subvolumes on partition %u:\n", number);
+  for (guint i = 0; i < v->subvolumes->len; i++)
+    {
+      const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, i);
+      g_autofree char *id
+        = sv->has_id ? g_strdup_printf (" (id %" G_GUINT64_FORMAT ")", sv->id) : g_strdup ("");
+      printf ("    %s%s%s%s\n", sv->path, id, sv->mountpoint ? " on " : "",
+              sv->mountpoint ? sv->mountpoint : "");
+    }
+}
+
+/* "xfs on /, critical, image vg0-root.qcow2 (6.0 GiB)" */
+static char *
+volume_text (const MachineVolume *v)
+{
+  GString *s = g_string_new (v->fs ? v->fs : "unknown filesystem");
+
+  if (v->mountpoint)
+    g_string_append_printf (s, " on %s", v->mountpoint);
+  if (v->label && *v->label)
+    g_string_append_printf (s, ", label %s", v->label);
+  if (v->uuid)
+    g_string_append_printf (s, ", uuid %s", v->uuid);
+  if (v->critical == MACHINE_TRISTATE_YES)
+    g_string_append (s, ", critical");
+  if (v->image)
+    {
+      g_autofree char *isize = g_format_size_full (v->image->bytes, G_FORMAT_SIZE_IEC_UNITS);
+      g_string_append_printf (s, ", image %s (%s)", v->image->file, isize);
+    }
+  for (guint i = 0; v->subvolumes && i < v->subvolumes->len; i++)
+    {
+      const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, i);
+      g_string_append_printf (s, "%s%s%s%s", i == 0 ? ", subvolumes " : ", ", sv->path,
+                              sv->mountpoint ? " on " : "", sv->mountpoint ? sv->mountpoint : "");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static char *
+size_text (gboolean has, guint64 bytes)
+{
+  g_autofree char *h = NULL;
+
+  if (!has)
+    return g_strdup ("");
+  h = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+  return g_strdup_printf (", %s", h);
+}
+
+/* The layers between partitions and volumes, each with what it sits on:
+ * read from the disks up (disk -> partition -> PV -> VG -> LV -> volume). */
+static void
+print_stack (const MachineDescriptor *m)
+{
+  if (m->md_arrays->len == 0 && m->luks->len == 0 && m->volume_groups->len == 0)
+    return;
+  printf ("\nStorage stack:\n");
+  for (guint i = 0; i < m->md_arrays->len; i++)
+    {
+      const MachineMdArray *md = g_ptr_array_index (m->md_arrays, i);
+      g_autofree char *size = size_text (md->has_bytes, md->bytes);
+      printf ("  md array %s: %s, metadata %s, uuid %s%s\n", md->id, md->level, md->metadata,
+              md->uuid, size);
+      for (guint j = 0; j < md->members->len; j++)
+        {
+          const MachineMdMember *mm = g_ptr_array_index (md->members, j);
+          if (mm->spare)
+            printf ("    member %s (spare)\n", mm->device);
+          else
+            printf ("    member %s (role %u)\n", mm->device, mm->role);
+        }
+      if (md->volume)
+        {
+          g_autofree char *v = volume_text (md->volume);
+          printf ("    -> %s\n", v);
+        }
+    }
+  for (guint i = 0; i < m->luks->len; i++)
+    {
+      const MachineLuks *l = g_ptr_array_index (m->luks, i);
+      g_autofree char *size = size_text (l->has_bytes, l->bytes);
+      printf ("  LUKS %s: %s on %s, uuid %s%s\n", l->id, l->type, l->device, l->uuid, size);
+      if (l->image)
+        printf ("    image %s: the encrypted container, whole\n", l->image->file);
+      if (l->volume)
+        {
+          g_autofree char *v = volume_text (l->volume);
+          printf ("    -> inside: %s\n", v);
+        }
+    }
+  for (guint i = 0; i < m->volume_groups->len; i++)
+    {
+      const MachineVolumeGroup *vg = g_ptr_array_index (m->volume_groups, i);
+      g_autofree char *extent = g_format_size_full (vg->extent_bytes, G_FORMAT_SIZE_IEC_UNITS);
+      printf ("  LVM volume group %s: uuid %s, extents of %s%s%s\n", vg->name, vg->uuid, extent,
+              vg->metadata_file ? ", metadata " : "", vg->metadata_file ? vg->metadata_file : "");
+      for (guint j = 0; j < vg->pvs->len; j++)
+        {
+          const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, j);
+          g_autofree char *size = size_text (pv->has_bytes, pv->bytes);
+          printf ("    pv on %s: uuid %s%s\n", pv->device, pv->uuid, size);
+        }
+      for (guint j = 0; j < vg->lvs->len; j++)
+        {
+          const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, j);
+          g_autofree char *size = g_format_size_full (lv->bytes, G_FORMAT_SIZE_IEC_UNITS);
+          printf ("    lv %s: %s%s%s, uuid %s\n", lv->name, size, lv->segtype ? ", " : "",
+                  lv->segtype ? lv->segtype : "", lv->uuid);
+          if (lv->volume)
+            {
+              g_autofree char *v = volume_text (lv->volume);
+              printf ("      -> %s\n", v);
+            }
+        }
+    }
+}
+
 static void
 print_disks (const MachineDescriptor *m)
 {
@@ -200,16 +337,30 @@ print_disks (const MachineDescriptor *m)
                 = g_format_size_full (v->image->bytes, G_FORMAT_SIZE_IEC_UNITS);
               image = g_strdup_printf ("%s (%s)", v->image->file, isize);
             }
+          g_autofree char *ref = g_strdup_printf ("%s/p%u", d->id, part->number);
+          g_autofree char *carries = v ? NULL : holder_text (m, ref);
           cli_table_add_row (pt, num,
                              part->kind ? machine_partition_kind_to_string (part->kind) : NULL,
-                             start, sectors, size, part->type, v ? v->fs : NULL,
+                             start, sectors, size, part->type, v ? v->fs : carries,
                              v ? v->label : NULL, v ? v->uuid : NULL, v ? v->mountpoint : NULL,
                              v ? tristate (v->critical) : NULL, image);
         }
       if (d->partitions->len > 0)
         cli_table_print (pt, "  ", stdout);
       else
-        printf ("  no partitions recorded\n");
+        {
+          g_autofree char *carries = holder_text (m, d->id);
+          if (carries)
+            printf ("  whole disk: %s\n", carries);
+          else
+            printf ("  no partitions recorded\n");
+        }
+      for (guint p = 0; p < d->partitions->len; p++)
+        {
+          const MachinePartition *part = g_ptr_array_index (d->partitions, p);
+          if (part->volume && part->volume->subvolumes->len > 0)
+            print_subvolumes (part->number, part->volume);
+        }
     }
 }
 
@@ -250,6 +401,7 @@ show_run (int argc, char **argv)
     }
   print_machine (m);
   print_disks (m);
+  print_stack (m);
   return ASR_EXIT_OK;
 }
 
@@ -259,7 +411,9 @@ const AsrCommand asr_command_show = {
   .summary = "Summarise a backup set or a machine descriptor",
   .description = "Prints the machine (OS, firmware, hardware), a table of its disks\n"
                  "(critical or not, size, partition table, signature or GUID) and each\n"
-                 "disk's partitions and volumes (mountpoint, filesystem, size, image).\n"
+                 "disk's partitions and volumes (mountpoint, filesystem, size, image),\n"
+                 "then the storage stack: md arrays, LUKS containers, LVM volume groups,\n"
+                 "each with the devices it sits on and the volumes on it.\n"
                  "The descriptor is validated first.  Absent facts print as '-'.",
   .add_options = show_add_options,
   .run = show_run,

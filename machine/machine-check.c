@@ -111,39 +111,97 @@ check_checksum (Checker *ck, guint line, const char *where, const char *checksum
                           where, checksum);
 }
 
+/* An image in the backup set of something @container (its size @size
+ * bytes when @has_size). */
+static void
+check_image (Checker *ck, const MachineImage *i, const char *where, guint line,
+             const char *container, gboolean has_size, guint64 size)
+{
+  line = pick_line (i->line, line);
+  check_image_name (ck, line, where, i->file);
+  check_checksum (ck, line, where, i->checksum);
+  if (i->format == NULL || *i->format == '\0')
+    machine_problems_add (ck->p, line, "%s: image without a format", where);
+  if (has_size && i->bytes > size)
+    machine_problems_add (ck->p, line,
+                          "%s: image of %" G_GUINT64_FORMAT
+                          " bytes is larger than its %s (%" G_GUINT64_FORMAT " bytes)",
+                          where, i->bytes, container, size);
+}
+
+/* What every volume must satisfy wherever it sits: @vpath names it,
+ * @container says what holds it ("partition", "logical volume", ...) and
+ * @has_size its size in bytes. */
+static void
+check_volume_at (Checker *ck, const MachineVolume *v, const char *vpath, guint line,
+                 const char *container, gboolean has_size, guint64 size)
+{
+  const MachineImage *i = v->image;
+
+  line = pick_line (v->line, line);
+  if (v->mountpoint != NULL && v->mountpoint[0] != '/')
+    machine_problems_add (ck->p, line, "%s: mountpoint '%s' is not an absolute path", vpath,
+                          v->mountpoint);
+  if (g_strcmp0 (v->fs, "btrfs") == 0 && v->uuid != NULL && !machine_is_guid (v->uuid))
+    machine_problems_add (ck->p, line, "%s: btrfs uuid '%s' is not an RFC 4122 UUID", vpath,
+                          v->uuid);
+  if (v->subvolumes != NULL && v->subvolumes->len > 0)
+    {
+      g_autoptr (GHashTable) paths = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autoptr (GHashTable) ids = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+      if (g_strcmp0 (v->fs, "btrfs") != 0)
+        machine_problems_add (ck->p, line, "%s: subvolumes on a filesystem of type %s (btrfs only)",
+                              vpath, v->fs ? v->fs : "unknown");
+      for (guint k = 0; k < v->subvolumes->len; k++)
+        {
+          const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, k);
+          guint sline = pick_line (sv->line, line);
+
+          if (sv->path == NULL || *sv->path == '\0')
+            machine_problems_add (ck->p, sline, "%s/subvolume: without a path", vpath);
+          else if (!g_hash_table_add (paths, sv->path))
+            machine_problems_add (ck->p, sline, "%s/subvolume[path=%s]: duplicate subvolume path",
+                                  vpath, sv->path);
+          /* btrfs numbers the top level 5 and subvolumes from 256. */
+          if (sv->has_id && sv->id != 5 && sv->id < 256)
+            machine_problems_add (ck->p, sline,
+                                  "%s/subvolume[path=%s]: id %" G_GUINT64_FORMAT
+                                  " is not a btrfs subvolume id (5, or 256 and above)",
+                                  vpath, sv->path ? sv->path : "", sv->id);
+          else if (sv->has_id && !g_hash_table_add (ids, (gpointer) &sv->id))
+            machine_problems_add (ck->p, sline,
+                                  "%s/subvolume[path=%s]: duplicate subvolume id "
+                                  "%" G_GUINT64_FORMAT,
+                                  vpath, sv->path ? sv->path : "", sv->id);
+          if (sv->mountpoint != NULL && sv->mountpoint[0] != '/')
+            machine_problems_add (ck->p, sline,
+                                  "%s/subvolume[path=%s]: mountpoint '%s' is not an absolute path",
+                                  vpath, sv->path ? sv->path : "", sv->mountpoint);
+        }
+    }
+  if (i != NULL)
+    {
+      g_autofree char *where = g_strdup_printf ("%s/image", vpath);
+      check_image (ck, i, where, line, container, has_size, size);
+    }
+}
+
 static void
 check_volume (Checker *ck, const MachineDisk *d, const MachinePartition *p, const char *ppath,
               guint32 sector)
 {
   const MachineVolume *v = p->volume;
-  const MachineImage *i = v->image;
   guint line = pick_line (v->line, p->line);
+  g_autofree char *vpath = g_strdup_printf ("%s/volume", ppath);
   guint64 part_bytes;
+  gboolean has_size = g_uint64_checked_mul (&part_bytes, p->sectors, sector);
 
   /* A critical disk is one that holds a critical volume (DESIGN.md). */
   if (v->critical == MACHINE_TRISTATE_YES && d->critical == MACHINE_TRISTATE_NO)
     machine_problems_add (ck->p, line,
                           "%s/volume: a critical volume on a disk marked critical=\"no\"", ppath);
-  if (v->mountpoint != NULL && v->mountpoint[0] != '/')
-    machine_problems_add (ck->p, line, "%s/volume: mountpoint '%s' is not an absolute path", ppath,
-                          v->mountpoint);
-  if (i == NULL)
-    return;
-
-  line = pick_line (i->line, line);
-  {
-    g_autofree char *where = g_strdup_printf ("%s/volume/image", ppath);
-
-    check_image_name (ck, line, where, i->file);
-    check_checksum (ck, line, where, i->checksum);
-    if (i->format == NULL || *i->format == '\0')
-      machine_problems_add (ck->p, line, "%s: image without a format", where);
-    if (g_uint64_checked_mul (&part_bytes, p->sectors, sector) && i->bytes > part_bytes)
-      machine_problems_add (ck->p, line,
-                            "%s: image of %" G_GUINT64_FORMAT
-                            " bytes is larger than its partition (%" G_GUINT64_FORMAT " bytes)",
-                            where, i->bytes, part_bytes);
-  }
+  check_volume_at (ck, v, vpath, line, "partition", has_size, part_bytes);
 }
 
 static void
@@ -502,6 +560,694 @@ check_disk (Checker *ck, const MachineDisk *d)
     }
 }
 
+/* --- the storage stack ----------------------------------------------------- */
+
+/* One device reference resolved, and what uses it. */
+typedef struct {
+  MachineDeviceRef ref;
+  char *user; /* element path of the first layer on it, NULL if none */
+} StackDevice;
+
+static void
+stack_device_free (StackDevice *sd)
+{
+  g_free (sd->user);
+  g_free (sd);
+}
+
+typedef struct {
+  Checker *ck;
+  GHashTable *devices;    /* lowercased reference → StackDevice* */
+  GHashTable *state;      /* md array or LUKS → see stack_height */
+  GHashTable *disk_index; /* disk → its index in the document */
+} Stack;
+
+static void
+stack_insert (Stack *st, const char *ref, MachineDisk *d, MachinePartition *p, MachineMdArray *md,
+              MachineLuks *l)
+{
+  g_autofree char *key = g_ascii_strdown (ref, -1);
+  StackDevice *sd;
+
+  if (g_hash_table_contains (st->devices, key))
+    return; /* a duplicate id, reported on its own */
+  sd = g_new0 (StackDevice, 1);
+  sd->ref.disk = d;
+  sd->ref.partition = p;
+  sd->ref.md = md;
+  sd->ref.luks = l;
+  g_hash_table_insert (st->devices, g_steal_pointer (&key), sd);
+}
+
+static StackDevice *
+stack_lookup (Stack *st, const char *ref)
+{
+  g_autofree char *key = NULL;
+
+  if (ref == NULL)
+    return NULL;
+  key = g_ascii_strdown (ref, -1);
+  return g_hash_table_lookup (st->devices, key);
+}
+
+/* The size of a device in bytes, when known. */
+static gboolean
+device_bytes (const MachineDeviceRef *r, guint64 *out)
+{
+  if (r->partition != NULL)
+    return g_uint64_checked_mul (out, r->partition->sectors, machine_disk_sector_size (r->disk));
+  if (r->disk != NULL)
+    {
+      *out = r->disk->bytes;
+      return r->disk->has_bytes;
+    }
+  if (r->md != NULL)
+    {
+      *out = r->md->bytes;
+      return r->md->has_bytes;
+    }
+  if (r->luks != NULL)
+    {
+      *out = r->luks->bytes;
+      return r->luks->has_bytes;
+    }
+  return FALSE;
+}
+
+/* A layer @user (an element path) sits on device @ref: it must exist, be
+ * free to carry it, and carry nothing else. */
+static StackDevice *
+use_device (Stack *st, const char *user, guint line, const char *ref)
+{
+  StackDevice *sd = stack_lookup (st, ref);
+  const MachineDeviceRef *r;
+
+  if (sd == NULL)
+    {
+      machine_problems_add (st->ck->p, line,
+                            "%s: device '%s' is no disk, partition, md array or LUKS container",
+                            user, ref ? ref : "");
+      return NULL;
+    }
+  r = &sd->ref;
+  if (r->partition == NULL && r->disk != NULL
+      && (r->disk->ptable != MACHINE_PTABLE_NONE || r->disk->partitions->len > 0))
+    machine_problems_add (st->ck->p, line,
+                          "%s: device '%s' is a whole disk with a partition table (name one of "
+                          "its partitions, DISK/pN)",
+                          user, ref);
+  else if (r->partition != NULL && r->disk->ptable == MACHINE_PTABLE_MBR
+           && mbr_kind (r->partition) == MACHINE_PARTITION_KIND_EXTENDED)
+    machine_problems_add (st->ck->p, line, "%s: device '%s' is an extended partition", user, ref);
+  if ((r->partition != NULL && r->partition->volume != NULL)
+      || (r->md != NULL && r->md->volume != NULL) || (r->luks != NULL && r->luks->volume != NULL))
+    machine_problems_add (st->ck->p, line,
+                          "%s: device '%s' holds a volume already (a device carries one thing)",
+                          user, ref);
+  if (sd->user != NULL)
+    machine_problems_add (st->ck->p, line,
+                          "%s: device '%s' already carries %s (a device carries one thing)", user,
+                          ref, sd->user);
+  else
+    sd->user = g_strdup (user);
+  return sd;
+}
+
+static gboolean
+is_power_of_two (guint64 v)
+{
+  return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* Adds @value (without case) to @seen; a problem when it was there already. */
+static void
+check_unique (Stack *st, GHashTable *seen, guint line, const char *where, const char *what,
+              const char *value)
+{
+  g_autofree char *key = NULL;
+
+  if (value == NULL)
+    return;
+  key = g_ascii_strdown (value, -1);
+  if (g_hash_table_contains (seen, key))
+    machine_problems_add (st->ck->p, line, "%s: duplicate %s '%s'", where, what, value);
+  else
+    g_hash_table_add (seen, g_steal_pointer (&key));
+}
+
+static void
+check_lvm_name (Stack *st, GHashTable *seen, guint line, const char *where, const char *what,
+                const char *name)
+{
+  const char *why = machine_lvm_name_problem (name);
+
+  if (why != NULL)
+    machine_problems_add (st->ck->p, line, "%s: name '%s' is not an LVM name (%s)", where,
+                          name ? name : "", why);
+  else
+    check_unique (st, seen, line, where, what, name);
+}
+
+static void
+check_lvm_uuid (Stack *st, GHashTable *uuids, guint line, const char *where, const char *uuid)
+{
+  if (!machine_is_lvm_uuid (uuid))
+    machine_problems_add (st->ck->p, line,
+                          "%s: uuid '%s' is not an LVM UUID (32 letters and digits, dashed "
+                          "6-4-4-4-4-4-6)",
+                          where, uuid ? uuid : "");
+  else
+    check_unique (st, uuids, line, where, "LVM uuid", uuid);
+}
+
+static const struct {
+  const char *level;
+  guint min_members;
+  gboolean striped; /* has a chunk size */
+} md_levels[] = {
+  /* mdadm's minimums, and what a working array of that level needs. */
+  { "raid0", 2, TRUE }, { "raid1", 2, FALSE }, { "raid4", 3, TRUE },
+  { "raid5", 3, TRUE }, { "raid6", 4, TRUE },  { "raid10", 2, TRUE },
+};
+
+static void
+check_md_array (Stack *st, const MachineMdArray *md, GHashTable *uuids)
+{
+  g_autofree char *where = g_strdup_printf ("md-array[id=%s]", md->id ? md->id : "");
+  g_autoptr (GHashTable) roles = g_hash_table_new (g_direct_hash, g_direct_equal);
+  guint line = md->line;
+  gint level = -1;
+  guint active = 0;
+
+  if (!machine_is_md_uuid (md->uuid))
+    machine_problems_add (st->ck->p, line,
+                          "%s: uuid '%s' is not an md UUID (4 groups of 8 hex digits joined by "
+                          "':')",
+                          where, md->uuid ? md->uuid : "");
+  else
+    check_unique (st, uuids, line, where, "md array uuid", md->uuid);
+  for (guint i = 0; i < G_N_ELEMENTS (md_levels); i++)
+    if (g_strcmp0 (md->level, md_levels[i].level) == 0)
+      level = (gint) i;
+  if (level < 0)
+    machine_problems_add (st->ck->p, line,
+                          "%s: level '%s' is not one of raid0, raid1, raid4, raid5, raid6, raid10",
+                          where, md->level ? md->level : "");
+  if (g_strcmp0 (md->metadata, "0.90") != 0 && g_strcmp0 (md->metadata, "1.0") != 0
+      && g_strcmp0 (md->metadata, "1.1") != 0 && g_strcmp0 (md->metadata, "1.2") != 0)
+    machine_problems_add (st->ck->p, line, "%s: metadata '%s' is not one of 0.90, 1.0, 1.1, 1.2",
+                          where, md->metadata ? md->metadata : "");
+  else if (md->name != NULL && g_strcmp0 (md->metadata, "0.90") == 0)
+    machine_problems_add (st->ck->p, line, "%s: a name on metadata 0.90, which has none", where);
+  if (md->has_chunk_bytes)
+    {
+      if (level >= 0 && !md_levels[level].striped)
+        machine_problems_add (st->ck->p, line, "%s: a chunk size on %s, which has none", where,
+                              md->level);
+      else if (!is_power_of_two (md->chunk_bytes) || md->chunk_bytes < 4096)
+        machine_problems_add (st->ck->p, line,
+                              "%s: chunk of %" G_GUINT64_FORMAT
+                              " bytes is not a power of two of at least 4096",
+                              where, md->chunk_bytes);
+    }
+
+  for (guint i = 0; i < md->members->len; i++)
+    {
+      const MachineMdMember *mm = g_ptr_array_index (md->members, i);
+      g_autofree char *mpath
+        = g_strdup_printf ("%s/member[device=%s]", where, mm->device ? mm->device : "");
+      guint mline = pick_line (mm->line, line);
+
+      use_device (st, mpath, mline, mm->device);
+      if (mm->spare)
+        continue;
+      active++;
+      if (g_hash_table_contains (roles, GUINT_TO_POINTER (mm->role + 1)))
+        machine_problems_add (st->ck->p, mline, "%s: duplicate role %u", mpath, mm->role);
+      else
+        g_hash_table_add (roles, GUINT_TO_POINTER (mm->role + 1));
+    }
+  for (guint i = 0; i < md->members->len; i++)
+    {
+      const MachineMdMember *mm = g_ptr_array_index (md->members, i);
+      if (!mm->spare && mm->role >= active)
+        machine_problems_add (st->ck->p, pick_line (mm->line, line),
+                              "%s/member[device=%s]: role %u, but the array has %u active "
+                              "members (roles 0-%u)",
+                              where, mm->device ? mm->device : "", mm->role, active,
+                              active ? active - 1 : 0);
+    }
+  if (level >= 0 && active < md_levels[level].min_members)
+    machine_problems_add (st->ck->p, line,
+                          "%s: %s needs at least %u active members, this array has %u", where,
+                          md->level, md_levels[level].min_members, active);
+  if (md->volume != NULL)
+    {
+      g_autofree char *vpath = g_strconcat (where, "/volume", NULL);
+      check_volume_at (st->ck, md->volume, vpath, line, "md array", md->has_bytes, md->bytes);
+    }
+}
+
+static void
+check_luks (Stack *st, const MachineLuks *l, GHashTable *uuids)
+{
+  g_autofree char *where = g_strdup_printf ("luks[id=%s]", l->id ? l->id : "");
+  guint line = l->line;
+  StackDevice *sd;
+  guint64 size = l->bytes;
+  gboolean has_size = l->has_bytes;
+
+  if (!machine_is_guid (l->uuid))
+    machine_problems_add (st->ck->p, line, "%s: uuid '%s' is not an RFC 4122 UUID", where,
+                          l->uuid ? l->uuid : "");
+  else
+    check_unique (st, uuids, line, where, "LUKS uuid", l->uuid);
+  if (g_strcmp0 (l->type, "luks1") != 0 && g_strcmp0 (l->type, "luks2") != 0)
+    machine_problems_add (st->ck->p, line, "%s: type '%s' is not luks1 or luks2", where,
+                          l->type ? l->type : "");
+  sd = use_device (st, where, line, l->device);
+  if (sd != NULL)
+    {
+      guint64 dev;
+      if (device_bytes (&sd->ref, &dev))
+        {
+          if (has_size && size > dev)
+            machine_problems_add (st->ck->p, line,
+                                  "%s: %" G_GUINT64_FORMAT
+                                  " bytes, larger than its device '%s' (%" G_GUINT64_FORMAT
+                                  " bytes)",
+                                  where, size, l->device, dev);
+          else if (!has_size)
+            {
+              size = dev;
+              has_size = TRUE;
+            }
+        }
+    }
+  if (l->image != NULL)
+    {
+      g_autofree char *ipath = g_strconcat (where, "/image", NULL);
+      check_image (st->ck, l->image, ipath, line, "LUKS container", has_size, size);
+    }
+  if (l->volume != NULL)
+    {
+      g_autofree char *vpath = g_strconcat (where, "/volume", NULL);
+
+      /* The container is captured whole, encrypted: a plaintext image of
+       * what is inside would defeat the encryption. */
+      if (l->volume->image != NULL)
+        machine_problems_add (st->ck->p, pick_line (l->volume->line, line),
+                              "%s: an image of the volume inside a LUKS container (the backup "
+                              "never holds plaintext; the container's own image holds it)",
+                              vpath);
+      check_volume_at (st->ck, l->volume, vpath, line, "LUKS container", FALSE, 0);
+    }
+}
+
+static void
+check_volume_group (Stack *st, const MachineVolumeGroup *vg, GHashTable *names, GHashTable *uuids)
+{
+  g_autofree char *where = g_strdup_printf ("volume-group[name=%s]", vg->name ? vg->name : "");
+  g_autoptr (GHashTable) lv_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint line = vg->line;
+  guint64 extent = vg->extent_bytes;
+  gboolean extent_ok;
+  gboolean all_sizes = TRUE;
+  guint64 pv_extents = 0;
+  guint64 lv_extents = 0;
+
+  check_lvm_name (st, names, line, where, "volume group name", vg->name);
+  check_lvm_uuid (st, uuids, line, where, vg->uuid);
+  /* vgcreate -s: a power of two of at least a sector, or a multiple of
+   * 128 KiB. */
+  extent_ok = extent >= 512 && extent % 512 == 0
+              && (is_power_of_two (extent) || extent % (128 * 1024) == 0);
+  if (!extent_ok)
+    machine_problems_add (st->ck->p, line,
+                          "%s: extent of %" G_GUINT64_FORMAT
+                          " bytes (a power of two from 512, or a multiple of 128 KiB)",
+                          where, extent);
+  if (vg->metadata_file != NULL)
+    {
+      g_autofree char *mpath = g_strconcat (where, "/metadata", NULL);
+      guint mline = pick_line (vg->metadata_line, line);
+      check_image_name (st->ck, mline, mpath, vg->metadata_file);
+      check_checksum (st->ck, mline, mpath, vg->metadata_checksum);
+    }
+  if (vg->pvs->len == 0)
+    machine_problems_add (st->ck->p, line, "%s: no physical volume", where);
+
+  for (guint i = 0; i < vg->pvs->len; i++)
+    {
+      const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
+      g_autofree char *ppath
+        = g_strdup_printf ("%s/pv[device=%s]", where, pv->device ? pv->device : "");
+      guint pline = pick_line (pv->line, line);
+      StackDevice *sd;
+      guint64 dev;
+
+      check_lvm_uuid (st, uuids, pline, ppath, pv->uuid);
+      sd = use_device (st, ppath, pline, pv->device);
+      if (!pv->has_bytes)
+        {
+          all_sizes = FALSE;
+          continue;
+        }
+      if (sd != NULL && device_bytes (&sd->ref, &dev) && pv->bytes > dev)
+        machine_problems_add (st->ck->p, pline,
+                              "%s: %" G_GUINT64_FORMAT
+                              " bytes, larger than its device (%" G_GUINT64_FORMAT " bytes)",
+                              ppath, pv->bytes, dev);
+      if (extent_ok)
+        pv_extents += pv->bytes / extent;
+    }
+
+  for (guint i = 0; i < vg->lvs->len; i++)
+    {
+      const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, i);
+      g_autofree char *lpath = g_strdup_printf ("%s/lv[name=%s]", where, lv->name ? lv->name : "");
+      guint lline = pick_line (lv->line, line);
+
+      check_lvm_name (st, lv_names, lline, lpath, "logical volume name", lv->name);
+      check_lvm_uuid (st, uuids, lline, lpath, lv->uuid);
+      /* Thin pools, snapshots, caches and RAID LVs are refused at
+       * capture: restore recreates plain segments only. */
+      if (lv->segtype != NULL && strcmp (lv->segtype, "linear") != 0
+          && strcmp (lv->segtype, "striped") != 0)
+        machine_problems_add (st->ck->p, lline,
+                              "%s: segment type '%s' is not one asr restores (linear, striped)",
+                              lpath, lv->segtype);
+      if (lv->bytes == 0)
+        machine_problems_add (st->ck->p, lline, "%s: a logical volume of 0 bytes", lpath);
+      else if (extent_ok && lv->bytes % extent != 0)
+        machine_problems_add (st->ck->p, lline,
+                              "%s: %" G_GUINT64_FORMAT
+                              " bytes is not a whole number of extents (%" G_GUINT64_FORMAT
+                              " bytes)",
+                              lpath, lv->bytes, extent);
+      if (extent_ok)
+        lv_extents += (lv->bytes + extent - 1) / extent;
+      if (lv->volume != NULL)
+        {
+          g_autofree char *vpath = g_strconcat (lpath, "/volume", NULL);
+          check_volume_at (st->ck, lv->volume, vpath, lline, "logical volume", TRUE, lv->bytes);
+        }
+    }
+  if (extent_ok && all_sizes && vg->pvs->len > 0 && lv_extents > pv_extents)
+    machine_problems_add (st->ck->p, line,
+                          "%s: its logical volumes need %" G_GUINT64_FORMAT
+                          " extents, its physical volumes hold %" G_GUINT64_FORMAT,
+                          where, lv_extents, pv_extents);
+}
+
+/* Layers of md arrays and LUKS containers one on another: real machines
+ * have two at most (LUKS on md); the bound keeps every walk of the stack
+ * short and its recursion shallow, whatever a file says. */
+#define STACK_MAX_LAYERS 8
+#define STACK_LOOP (-1)
+#define STACK_TOO_DEEP (-2)
+
+/* The number of md and LUKS layers under and including @r (0 for a disk
+ * or partition), STACK_LOOP when the references loop, STACK_TOO_DEEP
+ * beyond STACK_MAX_LAYERS.  Depth-first; each node's height is kept
+ * (state: 1 while visited, height + 2 once done), so each is visited
+ * once. */
+static gint
+stack_height (Stack *st, const MachineDeviceRef *r, guint depth)
+{
+  gpointer node = r->md ? (gpointer) r->md : (gpointer) r->luks;
+  guint state;
+  gint height = 0;
+  guint n;
+
+  if (node == NULL)
+    return 0;
+  state = GPOINTER_TO_UINT (g_hash_table_lookup (st->state, node));
+  if (state == 1)
+    return STACK_LOOP;
+  if (state >= 2)
+    return (gint) state - 2;
+  if (depth >= STACK_MAX_LAYERS)
+    return STACK_TOO_DEEP;
+  g_hash_table_insert (st->state, node, GUINT_TO_POINTER (1));
+  n = r->md ? r->md->members->len : 1;
+  for (guint i = 0; i < n; i++)
+    {
+      const char *ref = r->md ? ((MachineMdMember *) g_ptr_array_index (r->md->members, i))->device
+                              : r->luks->device;
+      StackDevice *sd = stack_lookup (st, ref);
+      gint h = sd ? stack_height (st, &sd->ref, depth + 1) : 0;
+
+      if (h < 0)
+        return h;
+      height = MAX (height, h);
+    }
+  height++;
+  if (height > STACK_MAX_LAYERS)
+    return STACK_TOO_DEEP;
+  g_hash_table_insert (st->state, node, GUINT_TO_POINTER ((guint) height + 2));
+  return height;
+}
+
+/* The disks under device @ref, into @disks (a set).  Only called once the
+ * references are known not to loop and to be at most STACK_MAX_LAYERS
+ * deep. */
+static void
+disks_under (Stack *st, const char *ref, GHashTable *disks, GHashTable *seen)
+{
+  StackDevice *sd = stack_lookup (st, ref);
+  const MachineDeviceRef *r;
+
+  if (sd == NULL)
+    return;
+  r = &sd->ref;
+  if (r->disk != NULL)
+    {
+      g_hash_table_add (disks, r->disk);
+      return;
+    }
+  if (!g_hash_table_add (seen, r->md ? (gpointer) r->md : (gpointer) r->luks))
+    return;
+  if (r->luks != NULL)
+    disks_under (st, r->luks->device, disks, seen);
+  else
+    for (guint i = 0; i < r->md->members->len; i++)
+      disks_under (st, ((MachineMdMember *) g_ptr_array_index (r->md->members, i))->device, disks,
+                   seen);
+}
+
+/* Of the disks under a volume, those marked critical="no": how many, and
+ * the first in document order. */
+typedef struct {
+  const MachineDisk *first;
+  guint count;
+} NonCritical;
+
+static NonCritical
+noncritical_under (Stack *st, const char *const *refs, guint n_refs)
+{
+  g_autoptr (GHashTable) disks = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  NonCritical nc = { NULL, 0 };
+  guint first_index = 0;
+  GHashTableIter it;
+  gpointer key;
+
+  for (guint i = 0; i < n_refs; i++)
+    disks_under (st, refs[i], disks, seen);
+  g_hash_table_iter_init (&it, disks);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      const MachineDisk *d = key;
+      guint index = GPOINTER_TO_UINT (g_hash_table_lookup (st->disk_index, d));
+
+      if (d->critical != MACHINE_TRISTATE_NO)
+        continue;
+      nc.count++;
+      if (nc.first == NULL || index < first_index)
+        {
+          nc.first = d;
+          first_index = index;
+        }
+    }
+  return nc;
+}
+
+/* A critical disk is one that holds a critical volume: for a volume on
+ * the stack, that is every disk under it.  One line per volume, naming
+ * the first such disk: a group of thousands of PVs must not give
+ * thousands of lines per LV. */
+static void
+check_critical_disks (Stack *st, const MachineVolume *v, const char *vpath, guint line,
+                      const NonCritical *nc)
+{
+  if (nc->first == NULL)
+    return;
+  if (nc->count == 1)
+    machine_problems_add (st->ck->p, pick_line (v->line, line),
+                          "%s: a critical volume on disk %s, marked critical=\"no\" (a critical "
+                          "volume's whole stack is on critical disks)",
+                          vpath, nc->first->id);
+  else
+    machine_problems_add (st->ck->p, pick_line (v->line, line),
+                          "%s: a critical volume on disk %s and %u more, marked critical=\"no\" "
+                          "(a critical volume's whole stack is on critical disks)",
+                          vpath, nc->first->id, nc->count - 1);
+}
+
+static gboolean
+is_critical (const MachineVolume *v)
+{
+  return v != NULL && v->critical == MACHINE_TRISTATE_YES;
+}
+
+static void
+check_stack_critical (Stack *st, const MachineDescriptor *m)
+{
+  for (guint i = 0; i < m->md_arrays->len + m->luks->len; i++)
+    {
+      const MachineMdArray *md = i < m->md_arrays->len ? g_ptr_array_index (m->md_arrays, i) : NULL;
+      const MachineLuks *l = md ? NULL : g_ptr_array_index (m->luks, i - m->md_arrays->len);
+      const MachineVolume *v = md ? md->volume : l->volume;
+      const char *ref = md ? md->id : l->id;
+      g_autofree char *vpath = NULL;
+      NonCritical nc;
+
+      if (!is_critical (v))
+        continue;
+      vpath = g_strdup_printf ("%s[id=%s]/volume", md ? "md-array" : "luks", ref ? ref : "");
+      nc = noncritical_under (st, &ref, 1);
+      check_critical_disks (st, v, vpath, md ? md->line : l->line, &nc);
+    }
+  for (guint i = 0; i < m->volume_groups->len; i++)
+    {
+      const MachineVolumeGroup *vg = g_ptr_array_index (m->volume_groups, i);
+      gboolean known = FALSE;
+      NonCritical nc = { NULL, 0 };
+
+      for (guint j = 0; j < vg->lvs->len; j++)
+        {
+          const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, j);
+          g_autofree char *vpath = NULL;
+
+          if (!is_critical (lv->volume))
+            continue;
+          /* Without the segment map, any LV may use any PV of its group:
+           * the disks under all of them, found once per group. */
+          if (!known)
+            {
+              g_autofree const char **refs = g_new0 (const char *, vg->pvs->len + 1);
+              for (guint k = 0; k < vg->pvs->len; k++)
+                refs[k] = ((MachinePhysicalVolume *) g_ptr_array_index (vg->pvs, k))->device;
+              nc = noncritical_under (st, refs, vg->pvs->len);
+              known = TRUE;
+            }
+          vpath = g_strdup_printf ("volume-group[name=%s]/lv[name=%s]/volume",
+                                   vg->name ? vg->name : "", lv->name ? lv->name : "");
+          check_critical_disks (st, lv->volume, vpath, lv->line, &nc);
+        }
+    }
+}
+
+static void
+check_stack (Checker *ck, const MachineDescriptor *m)
+{
+  g_autoptr (GHashTable) uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Stack st = { ck, NULL, NULL, NULL };
+  gboolean deep_or_loop = FALSE;
+
+  if (m->md_arrays->len == 0 && m->luks->len == 0 && m->volume_groups->len == 0)
+    return;
+  st.devices
+    = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) stack_device_free);
+  st.state = g_hash_table_new (g_direct_hash, g_direct_equal);
+  st.disk_index = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  for (guint i = 0; i < m->disks->len; i++)
+    {
+      MachineDisk *d = g_ptr_array_index (m->disks, i);
+      g_hash_table_insert (st.disk_index, d, GUINT_TO_POINTER (i));
+      if (d->id == NULL)
+        continue;
+      stack_insert (&st, d->id, d, NULL, NULL, NULL);
+      for (guint j = 0; j < d->partitions->len; j++)
+        {
+          MachinePartition *p = g_ptr_array_index (d->partitions, j);
+          g_autofree char *ref = g_strdup_printf ("%s/p%u", d->id, p->number);
+          stack_insert (&st, ref, d, p, NULL, NULL);
+        }
+    }
+  /* md arrays and LUKS containers are named like disks, in the same
+   * namespace: a reference must name one thing. */
+  for (guint i = 0; i < m->md_arrays->len + m->luks->len; i++)
+    {
+      MachineMdArray *md = i < m->md_arrays->len ? g_ptr_array_index (m->md_arrays, i) : NULL;
+      MachineLuks *l = md ? NULL : g_ptr_array_index (m->luks, i - m->md_arrays->len);
+      const char *id = md ? md->id : l->id;
+      g_autofree char *where = md ? g_strdup_printf ("md-array[id=%s]", id ? id : "")
+                                  : g_strdup_printf ("luks[id=%s]", id ? id : "");
+      guint line = md ? md->line : l->line;
+
+      if (!machine_is_disk_id (id))
+        machine_problems_add (ck->p, line, "%s: not an id (letters, digits, '_', '.', '-')", where);
+      else if (stack_lookup (&st, id) != NULL)
+        machine_problems_add (ck->p, line,
+                              "%s: duplicate id (disks, md arrays and LUKS containers share ids)",
+                              where);
+      else
+        stack_insert (&st, id, NULL, NULL, md, l);
+    }
+
+  for (guint i = 0; i < m->md_arrays->len + m->luks->len; i++)
+    {
+      MachineDeviceRef r = { 0 };
+      const char *id;
+      guint line;
+      gint height;
+
+      if (i < m->md_arrays->len)
+        {
+          r.md = g_ptr_array_index (m->md_arrays, i);
+          id = r.md->id;
+          line = r.md->line;
+        }
+      else
+        {
+          r.luks = g_ptr_array_index (m->luks, i - m->md_arrays->len);
+          id = r.luks->id;
+          line = r.luks->line;
+        }
+      height = stack_height (&st, &r, 0);
+      if (height == STACK_LOOP)
+        machine_problems_add (ck->p, line, "%s[id=%s]: sits on itself (its device references loop)",
+                              r.md ? "md-array" : "luks", id ? id : "");
+      else if (height == STACK_TOO_DEEP)
+        machine_problems_add (ck->p, line,
+                              "%s[id=%s]: more than %d md arrays and LUKS containers on one "
+                              "another",
+                              r.md ? "md-array" : "luks", id ? id : "", STACK_MAX_LAYERS);
+      if (height < 0)
+        {
+          deep_or_loop = TRUE;
+          break;
+        }
+    }
+
+  for (guint i = 0; i < m->md_arrays->len; i++)
+    check_md_array (&st, g_ptr_array_index (m->md_arrays, i), uuids);
+  for (guint i = 0; i < m->luks->len; i++)
+    check_luks (&st, g_ptr_array_index (m->luks, i), uuids);
+  for (guint i = 0; i < m->volume_groups->len; i++)
+    check_volume_group (&st, g_ptr_array_index (m->volume_groups, i), names, uuids);
+  if (!deep_or_loop)
+    check_stack_critical (&st, m);
+
+  g_hash_table_unref (st.devices);
+  g_hash_table_unref (st.state);
+  g_hash_table_unref (st.disk_index);
+}
+
 gboolean
 machine_descriptor_check (const MachineDescriptor *m, const char *name, GError **error)
 {
@@ -595,6 +1341,7 @@ machine_descriptor_check (const MachineDescriptor *m, const char *name, GError *
 
   for (guint i = 0; i < m->disks->len; i++)
     check_disk (&ck, g_ptr_array_index (m->disks, i));
+  check_stack (&ck, m);
 
   g_hash_table_unref (ck.image_names);
   ok = machine_problems_take (&problems, MACHINE_ERROR_INVALID, error);

@@ -182,13 +182,91 @@ is_gpt_attributes (const char *element, const char *v)
   return TRUE;
 }
 
-/* @element NULL: the rule holds for the attribute on any element. */
+static gboolean
+is_lvm_uuid (const char *element, const char *v)
+{
+  return machine_is_lvm_uuid (v);
+}
+
+static gboolean
+is_md_uuid (const char *element, const char *v)
+{
+  return machine_is_md_uuid (v);
+}
+
+static gboolean
+is_lvm_name (const char *element, const char *v)
+{
+  return machine_lvm_name_problem (v) == NULL;
+}
+
+static gboolean
+is_md_level (const char *element, const char *v)
+{
+  static const char *const l[] = { "raid0", "raid1", "raid4", "raid5", "raid6", "raid10", NULL };
+  return in_list (v, l);
+}
+
+static gboolean
+is_md_metadata (const char *element, const char *v)
+{
+  static const char *const l[] = { "0.90", "1.0", "1.1", "1.2", NULL };
+  return in_list (v, l);
+}
+
+static gboolean
+is_md_role (const char *element, const char *v)
+{
+  return strcmp (v, "spare") == 0 || is_uint (element, v);
+}
+
+static gboolean
+is_luks_type (const char *element, const char *v)
+{
+  static const char *const l[] = { "luks1", "luks2", NULL };
+  return in_list (v, l);
+}
+
+/* "disk0", "disk0/p2", an md array or LUKS id. */
+static gboolean
+is_device_ref (const char *element, const char *v)
+{
+  const char *slash = strchr (v, '/');
+  g_autofree char *id = slash ? g_strndup (v, (gsize) (slash - v)) : g_strdup (v);
+
+  if (!machine_is_disk_id (id))
+    return FALSE;
+  if (slash == NULL)
+    return TRUE;
+  return slash[1] == 'p' && slash[2] >= '1' && slash[2] <= '9' && is_uint (element, slash + 2);
+}
+
+/* @element NULL: the rule holds for the attribute on any element.  The
+ * first rule that matches counts: element rules come first. */
 static const struct {
   const char *element;
   const char *attribute;
   ValueOk ok;
   const char *expected;
 } value_rules[] = {
+  { "pv", "uuid", is_lvm_uuid, "an LVM UUID: 32 letters and digits, dashed 6-4-4-4-4-4-6" },
+  { "lv", "uuid", is_lvm_uuid, "an LVM UUID: 32 letters and digits, dashed 6-4-4-4-4-4-6" },
+  { "volume-group", "uuid", is_lvm_uuid,
+    "an LVM UUID: 32 letters and digits, dashed 6-4-4-4-4-4-6" },
+  { "volume-group", "name", is_lvm_name, "an LVM name: letters, digits, '+', '_', '.', '-'" },
+  { "lv", "name", is_lvm_name, "an LVM name: letters, digits, '+', '_', '.', '-'" },
+  { "md-array", "uuid", is_md_uuid, "an md UUID: 4 groups of 8 hex digits joined by ':'" },
+  { "md-array", "level", is_md_level, "raid0, raid1, raid4, raid5, raid6 or raid10" },
+  { "md-array", "metadata", is_md_metadata, "0.90, 1.0, 1.1 or 1.2" },
+  { "member", "role", is_md_role, "a slot number from 0, or spare" },
+  { "luks", "uuid", is_guid, "a UUID, 8-4-4-4-12 hex digits" },
+  { "luks", "type", is_luks_type, "luks1 or luks2" },
+  { "subvolume", "id", is_uint, "a plain decimal integer: no sign, no leading zeros, no spaces" },
+  { NULL, "device", is_device_ref,
+    "a disk id, DISK/pN for a partition, or the id of an md array or LUKS container" },
+  { NULL, "extent-bytes", is_uint,
+    "a plain decimal integer: no sign, no leading zeros, no spaces" },
+  { NULL, "chunk-bytes", is_uint, "a plain decimal integer: no sign, no leading zeros, no spaces" },
   { NULL, "bytes", is_uint, "a plain decimal integer: no sign, no leading zeros, no spaces" },
   { NULL, "start", is_uint, "a plain decimal integer: no sign, no leading zeros, no spaces" },
   { NULL, "sectors", is_uint, "a plain decimal integer: no sign, no leading zeros, no spaces" },
@@ -247,6 +325,14 @@ static const struct {
     { "!number", "kind", "!start", "!sectors", "type", "guid", "name", "attributes", "bootable" } },
   { "volume", { "fs", "uuid", "label", "mountpoint", "critical" } },
   { "image", { "!file", "!format", "!bytes", "checksum" } },
+  { "subvolume", { "!path", "id", "mountpoint" } },
+  { "md-array", { "!id", "!uuid", "name", "!level", "!metadata", "chunk-bytes", "bytes" } },
+  { "member", { "!device", "!role" } },
+  { "luks", { "!id", "!uuid", "!type", "!device", "bytes" } },
+  { "volume-group", { "!name", "!uuid", "!extent-bytes" } },
+  { "metadata", { "!file", "checksum" } },
+  { "pv", { "!uuid", "!device", "bytes" } },
+  { "lv", { "!name", "!uuid", "!bytes", "segtype" } },
 };
 
 static int

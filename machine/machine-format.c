@@ -230,10 +230,53 @@ format_hardware (Writer *w, const MachineHardware *h)
 }
 
 static void
+format_image (Writer *w, guint level, const MachineImage *i)
+{
+  indent (w, level);
+  g_string_append (w->out, "<image");
+  attr_str (w, "file", i->file);
+  attr_str (w, "format", i->format);
+  attr_u64 (w, "bytes", i->bytes);
+  attr_str (w, "checksum", i->checksum);
+  g_string_append (w->out, "/>\n");
+}
+
+static void
+format_volume (Writer *w, guint level, const MachineVolume *v)
+{
+  indent (w, level);
+  g_string_append (w->out, "<volume");
+  attr_str (w, "fs", v->fs);
+  attr_str (w, "uuid", v->uuid);
+  attr_str (w, "label", v->label);
+  attr_str (w, "mountpoint", v->mountpoint);
+  attr_tristate (w, "critical", v->critical);
+  if (v->image == NULL && (v->subvolumes == NULL || v->subvolumes->len == 0))
+    {
+      g_string_append (w->out, "/>\n");
+      return;
+    }
+  g_string_append (w->out, ">\n");
+  for (guint i = 0; v->subvolumes && i < v->subvolumes->len; i++)
+    {
+      const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, i);
+      indent (w, level + 1);
+      g_string_append (w->out, "<subvolume");
+      attr_str (w, "path", sv->path);
+      if (sv->has_id)
+        attr_u64 (w, "id", sv->id);
+      attr_str (w, "mountpoint", sv->mountpoint);
+      g_string_append (w->out, "/>\n");
+    }
+  if (v->image != NULL)
+    format_image (w, level + 1, v->image);
+  indent (w, level);
+  g_string_append (w->out, "</volume>\n");
+}
+
+static void
 format_partition (Writer *w, const MachinePartition *p)
 {
-  const MachineVolume *v = p->volume;
-
   g_string_append (w->out, "    <partition");
   attr_u64 (w, "number", p->number);
   attr_str (w, "kind", machine_partition_kind_to_string (p->kind));
@@ -245,28 +288,13 @@ format_partition (Writer *w, const MachinePartition *p)
   if (p->has_attributes)
     g_string_append_printf (w->out, " attributes=\"0x%" G_GINT64_MODIFIER "x\"", p->attributes);
   attr_tristate (w, "bootable", p->bootable);
-  if (v == NULL)
+  if (p->volume == NULL)
     {
       g_string_append (w->out, "/>\n");
       return;
     }
-  g_string_append (w->out, ">\n      <volume");
-  attr_str (w, "fs", v->fs);
-  attr_str (w, "uuid", v->uuid);
-  attr_str (w, "label", v->label);
-  attr_str (w, "mountpoint", v->mountpoint);
-  attr_tristate (w, "critical", v->critical);
-  if (v->image == NULL)
-    g_string_append (w->out, "/>\n");
-  else
-    {
-      g_string_append (w->out, ">\n        <image");
-      attr_str (w, "file", v->image->file);
-      attr_str (w, "format", v->image->format);
-      attr_u64 (w, "bytes", v->image->bytes);
-      attr_str (w, "checksum", v->image->checksum);
-      g_string_append (w->out, "/>\n      </volume>\n");
-    }
+  g_string_append (w->out, ">\n");
+  format_volume (w, 3, p->volume);
   g_string_append (w->out, "    </partition>\n");
 }
 
@@ -340,6 +368,104 @@ format_disk (Writer *w, const MachineDisk *d)
   g_string_append (w->out, "  </disk>\n");
 }
 
+static void
+format_md_array (Writer *w, const MachineMdArray *md)
+{
+  g_string_append (w->out, "  <md-array");
+  attr_str (w, "id", md->id);
+  attr_str (w, "uuid", md->uuid);
+  attr_str (w, "name", md->name);
+  attr_str (w, "level", md->level);
+  attr_str (w, "metadata", md->metadata);
+  if (md->has_chunk_bytes)
+    attr_u64 (w, "chunk-bytes", md->chunk_bytes);
+  if (md->has_bytes)
+    attr_u64 (w, "bytes", md->bytes);
+  g_string_append (w->out, ">\n");
+  for (guint i = 0; i < md->members->len; i++)
+    {
+      const MachineMdMember *mm = g_ptr_array_index (md->members, i);
+      g_string_append (w->out, "    <member");
+      attr_str (w, "device", mm->device);
+      if (mm->spare)
+        attr_str (w, "role", "spare");
+      else
+        attr_u64 (w, "role", mm->role);
+      g_string_append (w->out, "/>\n");
+    }
+  if (md->volume != NULL)
+    format_volume (w, 2, md->volume);
+  g_string_append (w->out, "  </md-array>\n");
+}
+
+static void
+format_luks (Writer *w, const MachineLuks *l)
+{
+  g_string_append (w->out, "  <luks");
+  attr_str (w, "id", l->id);
+  attr_str (w, "uuid", l->uuid);
+  attr_str (w, "type", l->type);
+  attr_str (w, "device", l->device);
+  if (l->has_bytes)
+    attr_u64 (w, "bytes", l->bytes);
+  if (l->image == NULL && l->volume == NULL)
+    {
+      g_string_append (w->out, "/>\n");
+      return;
+    }
+  g_string_append (w->out, ">\n");
+  if (l->image != NULL)
+    format_image (w, 2, l->image);
+  if (l->volume != NULL)
+    format_volume (w, 2, l->volume);
+  g_string_append (w->out, "  </luks>\n");
+}
+
+static void
+format_volume_group (Writer *w, const MachineVolumeGroup *vg)
+{
+  g_string_append (w->out, "  <volume-group");
+  attr_str (w, "name", vg->name);
+  attr_str (w, "uuid", vg->uuid);
+  attr_u64 (w, "extent-bytes", vg->extent_bytes);
+  g_string_append (w->out, ">\n");
+  if (vg->metadata_file != NULL)
+    {
+      g_string_append (w->out, "    <metadata");
+      attr_str (w, "file", vg->metadata_file);
+      attr_str (w, "checksum", vg->metadata_checksum);
+      g_string_append (w->out, "/>\n");
+    }
+  for (guint i = 0; i < vg->pvs->len; i++)
+    {
+      const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
+      g_string_append (w->out, "    <pv");
+      attr_str (w, "uuid", pv->uuid);
+      attr_str (w, "device", pv->device);
+      if (pv->has_bytes)
+        attr_u64 (w, "bytes", pv->bytes);
+      g_string_append (w->out, "/>\n");
+    }
+  for (guint i = 0; i < vg->lvs->len; i++)
+    {
+      const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, i);
+      g_string_append (w->out, "    <lv");
+      attr_str (w, "name", lv->name);
+      attr_str (w, "uuid", lv->uuid);
+      attr_u64 (w, "bytes", lv->bytes);
+      attr_str (w, "segtype", lv->segtype);
+      if (lv->volume == NULL)
+        {
+          g_string_append (w->out, "/>\n");
+          continue;
+        }
+      g_string_append (w->out, ">\n");
+      format_volume (w, 3, lv->volume);
+      g_string_append (w->out, "    </lv>\n");
+    }
+  g_string_append (w->out, "  </volume-group>\n");
+}
+
 char *
 machine_descriptor_format (const MachineDescriptor *m, GError **error)
 {
@@ -359,6 +485,12 @@ machine_descriptor_format (const MachineDescriptor *m, GError **error)
     format_hardware (&w, m->hardware);
   for (guint i = 0; i < m->disks->len; i++)
     format_disk (&w, g_ptr_array_index (m->disks, i));
+  for (guint i = 0; i < m->md_arrays->len; i++)
+    format_md_array (&w, g_ptr_array_index (m->md_arrays, i));
+  for (guint i = 0; i < m->luks->len; i++)
+    format_luks (&w, g_ptr_array_index (m->luks, i));
+  for (guint i = 0; i < m->volume_groups->len; i++)
+    format_volume_group (&w, g_ptr_array_index (m->volume_groups, i));
   g_string_append (out, "</machine>\n");
 
   if (w.bad_name != NULL)

@@ -120,6 +120,39 @@ json_hardware (JsonBuilder *b, const MachineHardware *h)
   json_builder_end_object (b);
 }
 
+/* Member "volume".  Subvolumes only when there are some, so that the
+ * output for volumes without any stays as it was. */
+static void
+json_volume (JsonBuilder *b, const MachineVolume *v)
+{
+  json_builder_set_member_name (b, "volume");
+  json_builder_begin_object (b);
+  machine_json_add_string (b, "fs", v->fs);
+  machine_json_add_string (b, "uuid", v->uuid);
+  machine_json_add_string (b, "label", v->label);
+  machine_json_add_string (b, "mountpoint", v->mountpoint);
+  json_tristate (b, "critical", v->critical);
+  if (v->subvolumes && v->subvolumes->len > 0)
+    {
+      json_builder_set_member_name (b, "subvolumes");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < v->subvolumes->len; i++)
+        {
+          const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, i);
+          json_builder_begin_object (b);
+          machine_json_add_string (b, "path", sv->path);
+          if (sv->has_id)
+            machine_json_add_u64 (b, "id", sv->id);
+          machine_json_add_string (b, "mountpoint", sv->mountpoint);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+    }
+  if (v->image)
+    json_image (b, v->image);
+  json_builder_end_object (b);
+}
+
 static void
 json_partition (JsonBuilder *b, const MachineDisk *d, const MachinePartition *p)
 {
@@ -143,19 +176,7 @@ json_partition (JsonBuilder *b, const MachineDisk *d, const MachinePartition *p)
     }
   json_tristate (b, "bootable", p->bootable);
   if (p->volume)
-    {
-      const MachineVolume *v = p->volume;
-      json_builder_set_member_name (b, "volume");
-      json_builder_begin_object (b);
-      machine_json_add_string (b, "fs", v->fs);
-      machine_json_add_string (b, "uuid", v->uuid);
-      machine_json_add_string (b, "label", v->label);
-      machine_json_add_string (b, "mountpoint", v->mountpoint);
-      json_tristate (b, "critical", v->critical);
-      if (v->image)
-        json_image (b, v->image);
-      json_builder_end_object (b);
-    }
+    json_volume (b, p->volume);
   json_builder_end_object (b);
 }
 
@@ -217,6 +238,101 @@ json_disk (JsonBuilder *b, const MachineDisk *d)
   json_builder_end_object (b);
 }
 
+static void
+json_md_array (JsonBuilder *b, const MachineMdArray *md)
+{
+  json_builder_begin_object (b);
+  machine_json_add_string (b, "id", md->id);
+  machine_json_add_string (b, "uuid", md->uuid);
+  machine_json_add_string (b, "name", md->name);
+  machine_json_add_string (b, "level", md->level);
+  machine_json_add_string (b, "metadata", md->metadata);
+  if (md->has_chunk_bytes)
+    machine_json_add_u64 (b, "chunk_bytes", md->chunk_bytes);
+  if (md->has_bytes)
+    machine_json_add_u64 (b, "bytes", md->bytes);
+  json_builder_set_member_name (b, "members");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < md->members->len; i++)
+    {
+      const MachineMdMember *mm = g_ptr_array_index (md->members, i);
+      json_builder_begin_object (b);
+      machine_json_add_string (b, "device", mm->device);
+      if (mm->spare)
+        machine_json_add_string (b, "role", "spare");
+      else
+        machine_json_add_u64 (b, "role", mm->role);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  if (md->volume)
+    json_volume (b, md->volume);
+  json_builder_end_object (b);
+}
+
+static void
+json_luks (JsonBuilder *b, const MachineLuks *l)
+{
+  json_builder_begin_object (b);
+  machine_json_add_string (b, "id", l->id);
+  machine_json_add_string (b, "uuid", l->uuid);
+  machine_json_add_string (b, "type", l->type);
+  machine_json_add_string (b, "device", l->device);
+  if (l->has_bytes)
+    machine_json_add_u64 (b, "bytes", l->bytes);
+  if (l->image)
+    json_image (b, l->image);
+  if (l->volume)
+    json_volume (b, l->volume);
+  json_builder_end_object (b);
+}
+
+static void
+json_volume_group (JsonBuilder *b, const MachineVolumeGroup *vg)
+{
+  json_builder_begin_object (b);
+  machine_json_add_string (b, "name", vg->name);
+  machine_json_add_string (b, "uuid", vg->uuid);
+  machine_json_add_u64 (b, "extent_bytes", vg->extent_bytes);
+  if (vg->metadata_file)
+    {
+      json_builder_set_member_name (b, "metadata");
+      json_builder_begin_object (b);
+      machine_json_add_string (b, "file", vg->metadata_file);
+      machine_json_add_string (b, "checksum", vg->metadata_checksum);
+      json_builder_end_object (b);
+    }
+  json_builder_set_member_name (b, "pvs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < vg->pvs->len; i++)
+    {
+      const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
+      json_builder_begin_object (b);
+      machine_json_add_string (b, "uuid", pv->uuid);
+      machine_json_add_string (b, "device", pv->device);
+      if (pv->has_bytes)
+        machine_json_add_u64 (b, "bytes", pv->bytes);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "lvs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < vg->lvs->len; i++)
+    {
+      const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, i);
+      json_builder_begin_object (b);
+      machine_json_add_string (b, "name", lv->name);
+      machine_json_add_string (b, "uuid", lv->uuid);
+      machine_json_add_u64 (b, "bytes", lv->bytes);
+      machine_json_add_string (b, "segtype", lv->segtype);
+      if (lv->volume)
+        json_volume (b, lv->volume);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
 char *
 machine_descriptor_to_json (const MachineDescriptor *m)
 {
@@ -260,6 +376,32 @@ machine_descriptor_to_json (const MachineDescriptor *m)
   for (guint i = 0; i < m->disks->len; i++)
     json_disk (b, g_ptr_array_index (m->disks, i));
   json_builder_end_array (b);
+  /* The stack only when there is one: descriptors without it print as
+   * they always have. */
+  if (m->md_arrays->len > 0)
+    {
+      json_builder_set_member_name (b, "md_arrays");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < m->md_arrays->len; i++)
+        json_md_array (b, g_ptr_array_index (m->md_arrays, i));
+      json_builder_end_array (b);
+    }
+  if (m->luks->len > 0)
+    {
+      json_builder_set_member_name (b, "luks");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < m->luks->len; i++)
+        json_luks (b, g_ptr_array_index (m->luks, i));
+      json_builder_end_array (b);
+    }
+  if (m->volume_groups->len > 0)
+    {
+      json_builder_set_member_name (b, "volume_groups");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < m->volume_groups->len; i++)
+        json_volume_group (b, g_ptr_array_index (m->volume_groups, i));
+      json_builder_end_array (b);
+    }
   json_builder_end_object (b);
   return machine_json_builder_to_text (b);
 }

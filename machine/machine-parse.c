@@ -220,6 +220,15 @@ build_volume (Builder *b, xmlNode *n)
   for (xmlNode *c = n->children; c; c = c->next)
     if (is_element (c, "image") && v->image == NULL)
       v->image = build_image (b, c);
+    else if (is_element (c, "subvolume"))
+      {
+        g_autofree char *path = get_attr (c, "path");
+        MachineSubvolume *s = machine_subvolume_new (path);
+        get_uint (b, c, "id", G_MAXUINT64, &s->id, &s->has_id);
+        s->mountpoint = get_attr (c, "mountpoint");
+        s->line = node_line (c);
+        g_ptr_array_add (v->subvolumes, s);
+      }
   return v;
 }
 
@@ -326,6 +335,101 @@ build_disk (Builder *b, xmlNode *n)
   return d;
 }
 
+static MachineMdArray *
+build_md_array (Builder *b, xmlNode *n)
+{
+  g_autofree char *id = get_attr (n, "id");
+  MachineMdArray *md = machine_md_array_new (id);
+
+  md->uuid = get_attr (n, "uuid");
+  md->name = get_attr (n, "name");
+  md->level = get_attr (n, "level");
+  md->metadata = get_attr (n, "metadata");
+  get_uint (b, n, "chunk-bytes", G_MAXUINT64, &md->chunk_bytes, &md->has_chunk_bytes);
+  get_uint (b, n, "bytes", G_MAXUINT64, &md->bytes, &md->has_bytes);
+  md->line = node_line (n);
+  for (xmlNode *c = n->children; c; c = c->next)
+    if (is_element (c, "member"))
+      {
+        g_autofree char *device = get_attr (c, "device");
+        g_autofree char *role = get_attr (c, "role");
+        MachineMdMember *mm = machine_md_member_new (device, 0);
+        if (g_strcmp0 (role, "spare") == 0)
+          mm->spare = TRUE;
+        else
+          {
+            guint64 r;
+            get_uint (b, c, "role", G_MAXUINT32, &r, NULL);
+            mm->role = (guint32) r;
+          }
+        mm->line = node_line (c);
+        g_ptr_array_add (md->members, mm);
+      }
+    else if (is_element (c, "volume") && md->volume == NULL)
+      md->volume = build_volume (b, c);
+  return md;
+}
+
+static MachineLuks *
+build_luks (Builder *b, xmlNode *n)
+{
+  g_autofree char *id = get_attr (n, "id");
+  MachineLuks *l = machine_luks_new (id);
+
+  l->uuid = get_attr (n, "uuid");
+  l->type = get_attr (n, "type");
+  l->device = get_attr (n, "device");
+  get_uint (b, n, "bytes", G_MAXUINT64, &l->bytes, &l->has_bytes);
+  l->line = node_line (n);
+  for (xmlNode *c = n->children; c; c = c->next)
+    if (is_element (c, "image") && l->image == NULL)
+      l->image = build_image (b, c);
+    else if (is_element (c, "volume") && l->volume == NULL)
+      l->volume = build_volume (b, c);
+  return l;
+}
+
+static MachineVolumeGroup *
+build_volume_group (Builder *b, xmlNode *n)
+{
+  g_autofree char *name = get_attr (n, "name");
+  MachineVolumeGroup *vg = machine_volume_group_new (name);
+
+  vg->uuid = get_attr (n, "uuid");
+  get_uint (b, n, "extent-bytes", G_MAXUINT64, &vg->extent_bytes, NULL);
+  vg->line = node_line (n);
+  for (xmlNode *c = n->children; c; c = c->next)
+    if (is_element (c, "metadata") && vg->metadata_file == NULL)
+      {
+        vg->metadata_file = get_attr (c, "file");
+        vg->metadata_checksum = get_attr (c, "checksum");
+        vg->metadata_line = node_line (c);
+      }
+    else if (is_element (c, "pv"))
+      {
+        MachinePhysicalVolume *pv = machine_physical_volume_new ();
+        pv->uuid = get_attr (c, "uuid");
+        pv->device = get_attr (c, "device");
+        get_uint (b, c, "bytes", G_MAXUINT64, &pv->bytes, &pv->has_bytes);
+        pv->line = node_line (c);
+        g_ptr_array_add (vg->pvs, pv);
+      }
+    else if (is_element (c, "lv"))
+      {
+        g_autofree char *lvname = get_attr (c, "name");
+        MachineLogicalVolume *lv = machine_logical_volume_new (lvname);
+        lv->uuid = get_attr (c, "uuid");
+        get_uint (b, c, "bytes", G_MAXUINT64, &lv->bytes, NULL);
+        lv->segtype = get_attr (c, "segtype");
+        lv->line = node_line (c);
+        for (xmlNode *cc = c->children; cc; cc = cc->next)
+          if (is_element (cc, "volume") && lv->volume == NULL)
+            lv->volume = build_volume (b, cc);
+        g_ptr_array_add (vg->lvs, lv);
+      }
+  return vg;
+}
+
 /* The schema has fixed the shape; this only copies values, and reports the
  * few things a pattern cannot (integers above 64 bits). */
 static MachineDescriptor *
@@ -349,6 +453,12 @@ build_descriptor (xmlDoc *doc, const char *name, GError **error)
         m->hardware = build_hardware (&b, c);
       else if (is_element (c, "disk"))
         g_ptr_array_add (m->disks, build_disk (&b, c));
+      else if (is_element (c, "md-array"))
+        g_ptr_array_add (m->md_arrays, build_md_array (&b, c));
+      else if (is_element (c, "luks"))
+        g_ptr_array_add (m->luks, build_luks (&b, c));
+      else if (is_element (c, "volume-group"))
+        g_ptr_array_add (m->volume_groups, build_volume_group (&b, c));
     }
   if (!machine_problems_take (&b.problems, MACHINE_ERROR_INVALID, error))
     {

@@ -81,6 +81,9 @@ machine_descriptor_new (void)
 
   m->version = MACHINE_DESCRIPTOR_VERSION;
   m->disks = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_disk_free);
+  m->md_arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_md_array_free);
+  m->luks = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_luks_free);
+  m->volume_groups = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_volume_group_free);
   return m;
 }
 
@@ -163,7 +166,10 @@ machine_partition_new (guint32 number)
 MachineVolume *
 machine_volume_new (void)
 {
-  return g_new0 (MachineVolume, 1);
+  MachineVolume *v = g_new0 (MachineVolume, 1);
+
+  v->subvolumes = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_subvolume_free);
+  return v;
 }
 
 MachineImage *
@@ -181,6 +187,9 @@ machine_descriptor_free (MachineDescriptor *m)
   machine_os_free (m->os);
   machine_hardware_free (m->hardware);
   g_clear_pointer (&m->disks, g_ptr_array_unref);
+  g_clear_pointer (&m->md_arrays, g_ptr_array_unref);
+  g_clear_pointer (&m->luks, g_ptr_array_unref);
+  g_clear_pointer (&m->volume_groups, g_ptr_array_unref);
   g_free (m);
 }
 
@@ -308,6 +317,7 @@ machine_volume_free (MachineVolume *v)
   g_free (v->uuid);
   g_free (v->label);
   g_free (v->mountpoint);
+  g_clear_pointer (&v->subvolumes, g_ptr_array_unref);
   machine_image_free (v->image);
   g_free (v);
 }

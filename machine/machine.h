@@ -141,6 +141,15 @@ typedef struct {
   guint line;
 } MachineImage;
 
+/* <subvolume path= id= mountpoint=/>: a btrfs subvolume of its volume */
+typedef struct {
+  char *path; /* inside the filesystem, e.g. "@" or "@home" */
+  guint64 id; /* btrfs subvolume id (5 is the top level) */
+  gboolean has_id;
+  char *mountpoint; /* where it is mounted, NULL if not */
+  guint line;
+} MachineSubvolume;
+
 /* <volume fs= uuid= label= mountpoint= critical=> */
 typedef struct {
   char *fs; /* ext4, xfs, vfat, swap, ...; NULL = none found */
@@ -148,7 +157,8 @@ typedef struct {
   char *label;
   char *mountpoint;
   MachineTristate critical;
-  MachineImage *image; /* NULL: not captured */
+  GPtrArray *subvolumes; /* MachineSubvolume*: btrfs only */
+  MachineImage *image;   /* NULL: not captured */
   guint line;
 } MachineVolume;
 
@@ -218,6 +228,88 @@ typedef struct {
   guint ptable_line;
 } MachineDisk;
 
+/*
+ * The storage stack between partitions and volumes.  Each layer names the
+ * device it sits on with a device reference (the attribute device=):
+ *   "disk0"      the whole disk disk0 (which then has no partition table),
+ *   "disk0/p2"   partition 2 of disk0,
+ *   "md0"        the md array whose id is md0,
+ *   "crypt-srv"  the LUKS container whose id is crypt-srv.
+ * Disk, md array and LUKS ids share one namespace.  The reference is the
+ * only link: a partition does not repeat what it carries, so nothing can
+ * disagree; machine_descriptor_find_holder walks the other way.
+ */
+
+/* <pv uuid= device= bytes=/>: an LVM physical volume */
+typedef struct {
+  char *uuid;    /* LVM form: 32 characters, dashed 6-4-4-4-4-4-6 */
+  char *device;  /* device reference */
+  guint64 bytes; /* the PV's size as LVM records it (pv_size) */
+  gboolean has_bytes;
+  guint line;
+} MachinePhysicalVolume;
+
+/* <lv name= uuid= bytes= segtype=> */
+typedef struct {
+  char *name;
+  char *uuid;
+  guint64 bytes;
+  char *segtype;         /* "linear" or "striped": the ones asr restores */
+  MachineVolume *volume; /* NULL: nothing recorded on it */
+  guint line;
+} MachineLogicalVolume;
+
+/* <volume-group name= uuid= extent-bytes=> */
+typedef struct {
+  char *name;
+  char *uuid;
+  guint64 extent_bytes;
+  char *metadata_file;     /* <metadata file=>: vgcfgbackup text in the backup set */
+  char *metadata_checksum; /* <metadata checksum=> */
+  GPtrArray *pvs;          /* MachinePhysicalVolume* */
+  GPtrArray *lvs;          /* MachineLogicalVolume* */
+  guint line;
+  guint metadata_line;
+} MachineVolumeGroup;
+
+/* <member device= role=/>: one device of an md array */
+typedef struct {
+  char *device;   /* device reference */
+  guint32 role;   /* slot in the array, from 0 */
+  gboolean spare; /* role="spare": no slot */
+  guint line;
+} MachineMdMember;
+
+/* <md-array id= uuid= name= level= metadata= chunk-bytes= bytes=> */
+typedef struct {
+  char *id;       /* device reference of the array, e.g. "md0" */
+  char *uuid;     /* mdadm's form: 4 groups of 8 hex digits joined by ':' */
+  char *name;     /* "host:name" (metadata 1.x), NULL if none */
+  char *level;    /* raid0, raid1, raid4, raid5, raid6, raid10 */
+  char *metadata; /* 0.90, 1.0, 1.1, 1.2 */
+  guint64 chunk_bytes;
+  gboolean has_chunk_bytes;
+  guint64 bytes; /* size of the assembled array */
+  gboolean has_bytes;
+  GPtrArray *members;    /* MachineMdMember* */
+  MachineVolume *volume; /* NULL: nothing, or an LVM PV or LUKS on it */
+  guint line;
+} MachineMdArray;
+
+/* <luks id= uuid= type= device= bytes=>: a LUKS container, captured whole
+ * (encrypted bytes, header included): the backup never holds plaintext. */
+typedef struct {
+  char *id;      /* device reference of the opened container */
+  char *uuid;    /* RFC 4122 */
+  char *type;    /* luks1 or luks2 */
+  char *device;  /* device reference of what it sits on */
+  guint64 bytes; /* size of the container (its device) */
+  gboolean has_bytes;
+  MachineImage *image;   /* the encrypted bytes; NULL: not captured */
+  MachineVolume *volume; /* what is inside, when known; never an image */
+  guint line;
+} MachineLuks;
+
 /* <machine version=> */
 typedef struct {
   guint32 version;
@@ -225,6 +317,9 @@ typedef struct {
   MachineOs *os;             /* NULL: absent */
   MachineHardware *hardware; /* NULL: absent */
   GPtrArray *disks;          /* MachineDisk* */
+  GPtrArray *md_arrays;      /* MachineMdArray* */
+  GPtrArray *luks;           /* MachineLuks* */
+  GPtrArray *volume_groups;  /* MachineVolumeGroup* */
 } MachineDescriptor;
 
 /* Constructors return zeroed structs with their arrays allocated.  Every
@@ -241,6 +336,13 @@ MachineInUse *machine_in_use_new (const char *reason, const char *detail);
 MachinePartition *machine_partition_new (guint32 number);
 MachineVolume *machine_volume_new (void);
 MachineImage *machine_image_new (void);
+MachineSubvolume *machine_subvolume_new (const char *path);
+MachinePhysicalVolume *machine_physical_volume_new (void);
+MachineLogicalVolume *machine_logical_volume_new (const char *name);
+MachineVolumeGroup *machine_volume_group_new (const char *name);
+MachineMdMember *machine_md_member_new (const char *device, guint32 role);
+MachineMdArray *machine_md_array_new (const char *id);
+MachineLuks *machine_luks_new (const char *id);
 
 void machine_descriptor_free (MachineDescriptor *m);
 void machine_origin_free (MachineOrigin *o);
@@ -254,6 +356,13 @@ void machine_in_use_free (MachineInUse *u);
 void machine_partition_free (MachinePartition *p);
 void machine_volume_free (MachineVolume *v);
 void machine_image_free (MachineImage *i);
+void machine_subvolume_free (MachineSubvolume *s);
+void machine_physical_volume_free (MachinePhysicalVolume *pv);
+void machine_logical_volume_free (MachineLogicalVolume *lv);
+void machine_volume_group_free (MachineVolumeGroup *vg);
+void machine_md_member_free (MachineMdMember *mm);
+void machine_md_array_free (MachineMdArray *md);
+void machine_luks_free (MachineLuks *l);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineDescriptor, machine_descriptor_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineOrigin, machine_origin_free)
@@ -267,12 +376,46 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineInUse, machine_in_use_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachinePartition, machine_partition_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineVolume, machine_volume_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineImage, machine_image_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineSubvolume, machine_subvolume_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachinePhysicalVolume, machine_physical_volume_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineLogicalVolume, machine_logical_volume_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineVolumeGroup, machine_volume_group_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineMdMember, machine_md_member_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineMdArray, machine_md_array_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineLuks, machine_luks_free)
 
 /* Lookups; NULL when absent. */
 MachineDisk *machine_descriptor_find_disk (const MachineDescriptor *m, const char *id);
 MachinePartition *machine_disk_find_partition (const MachineDisk *d, guint32 number);
 /* The <source> of disk @disk_id in @m's origin: where its image or device is. */
 MachineSource *machine_descriptor_find_source (const MachineDescriptor *m, const char *disk_id);
+
+/* What a device reference names: exactly one of the four is set, or none
+ * when nothing has that name. */
+typedef struct {
+  MachineDisk *disk;           /* the whole disk, or the disk of @partition */
+  MachinePartition *partition; /* set for "DISK/pN" */
+  MachineMdArray *md;
+  MachineLuks *luks;
+} MachineDeviceRef;
+
+/* Resolves @ref ("disk0", "disk0/p2", an md array id, a LUKS id); ids are
+ * compared without case.  FALSE when it names nothing. */
+gboolean machine_descriptor_resolve (const MachineDescriptor *m, const char *ref,
+                                     MachineDeviceRef *out);
+
+/* What sits on device @ref: the walk from a partition up the stack.  At
+ * most one of the three is set (the checks refuse a device that carries
+ * two); the md array is returned through its member. */
+typedef struct {
+  MachineVolumeGroup *vg; /* with @pv, its physical volume */
+  MachinePhysicalVolume *pv;
+  MachineMdArray *md; /* with @member */
+  MachineMdMember *member;
+  MachineLuks *luks;
+} MachineHolder;
+gboolean machine_descriptor_find_holder (const MachineDescriptor *m, const char *ref,
+                                         MachineHolder *out);
 
 /* The rules every part of asr applies alike. */
 gboolean machine_partition_is_esp (const MachineDisk *d, const MachinePartition *p);

@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 mapfile -t commands < <(sed -n '/^static const AsrCommand \*const commands\[\] = {/,/^};/s/^ *&asr_command_\([a-z_]*\),.*/\1/p' \
   "$ASR_SOURCE_ROOT/cli/asr.c")
 
-plan $((25 + 2 * ${#commands[@]}))
+plan $((32 + 2 * ${#commands[@]}))
 
 run "$asr" --version
 check "--version prints the version" 0 '^asr [0-9]+\.[0-9]+\.[0-9]+$'
@@ -71,6 +71,27 @@ if [ "$rc" -eq 0 ] && python3 -c 'import json,sys; d=json.load(sys.stdin); asser
   pass "show --json: parseable, gpt and uefi"
 else
   fail "show --json: parseable, gpt and uefi" "rc=$rc" "$out" "$err"
+fi
+
+# The storage stack, both ways: the partition says what it carries, the
+# stack says what it sits on and what is on it.
+run "$asr" show "$ex/valid/rhel-lvm-server.xml"
+check "show: a partition carrying an LVM PV says so" 0 '^  2 +primary .*0x8e +LVM PV of vg0 '
+check "show: the physical volume and its device" 0 '^    pv on disk0/p2: uuid pV9x2K-'
+check "show: the logical volume and the volume on it" 0 \
+  '^      -> xfs on /, uuid 7c8d9e0f-[-0-9a-f]+, critical, image vg0-root\.qcow2'
+run "$asr" show "$ex/valid/raid1-server.xml"
+check "show: a partition carrying an md member says so" 0 '0xfd +md member 1 of md0 '
+run "$asr" show "$ex/valid/luks-server.xml"
+check "show: a LUKS container, captured encrypted" 0 \
+  '^    image crypt-srv\.qcow2: the encrypted container, whole$'
+run "$asr" show "$ex/valid/btrfs-server.xml"
+check "show: btrfs subvolumes" 0 '@home \(id 257\) on /home'
+run "$asr" show --json "$ex/valid/raid1-server.xml"
+if [ "$rc" -eq 0 ] && python3 -c 'import json,sys; d=json.load(sys.stdin); a=d["md_arrays"][0]; assert a["level"]=="raid1" and [m["device"] for m in a["members"]]==["disk0/p1","disk1/p1"] and a["volume"]["mountpoint"]=="/"' <<<"$out"; then
+  pass "show --json: the md array, its members and its volume"
+else
+  fail "show --json: the md array, its members and its volume" "rc=$rc" "$out" "$err"
 fi
 
 mkdir "$tmp/backup"

@@ -380,6 +380,70 @@ test_many_partitions (void)
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 4 * QUICK_USEC);
 }
 
+/* A wide stack: thousands of whole-disk PVs in one group, and as many
+ * critical LVs, each of which could make the checks walk every PV. */
+static void
+test_wide_stack (void)
+{
+  const guint n = 10000;
+  g_autoptr (GString) s = g_string_new (DISK_OPEN);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MachineDescriptor) m = NULL;
+  gint64 t0;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "  <disk id=\"d%u\" critical=\"yes\" bytes=\"4194304\"/>\n", i);
+  g_string_append (s,
+                   "  <volume-group name=\"vg0\" uuid=\"vvvvvv-vvvv-vvvv-vvvv-vvvv-vvvv-vvvvvv\" "
+                   "extent-bytes=\"4194304\">\n");
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s,
+                            "    <pv uuid=\"pppppp-pppp-pppp-pppp-pppp-pppp-%06u\" device=\"d%u\" "
+                            "bytes=\"4194304\"/>\n",
+                            i, i);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s,
+                            "    <lv name=\"lv%u\" uuid=\"llllll-llll-llll-llll-llll-llll-%06u\" "
+                            "bytes=\"4194304\">\n"
+                            "      <volume fs=\"xfs\" critical=\"yes\"/>\n"
+                            "    </lv>\n",
+                            i, i);
+  g_string_append (s, "  </volume-group>\n</machine>\n");
+  g_assert_cmpuint (s->len, <=, MACHINE_DESCRIPTOR_MAX_BYTES);
+
+  t0 = g_get_monotonic_time ();
+  m = machine_descriptor_parse_data (s->str, s->len, "wide.xml", &error);
+  g_test_message ("%u PVs and LVs in %" G_GINT64_FORMAT " ms", n,
+                  (g_get_monotonic_time () - t0) / 1000);
+  g_assert_no_error (error);
+  g_assert_cmpuint (((MachineVolumeGroup *) g_ptr_array_index (m->volume_groups, 0))->lvs->len, ==,
+                    n);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 4 * QUICK_USEC);
+}
+
+/* A deep stack: LUKS containers one on another, twenty thousand deep,
+ * must neither overflow the C stack nor take long: refused. */
+static void
+test_deep_stack (void)
+{
+  const guint n = 20000;
+  g_autoptr (GString) s = g_string_new (DISK_OPEN);
+
+  g_string_append (s, "  <disk id=\"disk0\" bytes=\"1073741824\"/>\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *below = i == 0 ? g_strdup ("disk0") : g_strdup_printf ("c%u", i - 1);
+      g_string_append_printf (s,
+                              "  <luks id=\"c%u\" uuid=\"00000000-0000-4000-8000-%012u\" "
+                              "type=\"luks2\" device=\"%s\"/>\n",
+                              i, i, below);
+    }
+  g_string_append (s, "</machine>\n");
+  g_assert_cmpuint (s->len, <=, MACHINE_DESCRIPTOR_MAX_BYTES);
+  assert_refused (s->str, s->len, MACHINE_ERROR_INVALID,
+                  "more than 8 md arrays and LUKS containers on one another");
+}
+
 /* Many problems: the message is capped, not one line per problem. */
 static void
 test_many_problems (void)
@@ -452,6 +516,8 @@ main (int argc, char **argv)
   g_test_add_func ("/machine/hostile/number/over-32-bits", test_number_32bit);
   g_test_add_func ("/machine/hostile/many-partitions", test_many_partitions);
   g_test_add_func ("/machine/hostile/many-problems", test_many_problems);
+  g_test_add_func ("/machine/hostile/stack/wide", test_wide_stack);
+  g_test_add_func ("/machine/hostile/stack/deep", test_deep_stack);
   g_test_add_func ("/machine/hostile/quiet", test_quiet);
   return g_test_run ();
 }
