@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the fault tests: a small machine made with host tools only (no
 # appliance launch), and faulty views of files through qemu-storage-daemon.
+# Its pipes must fail loudly whichever test sources it.
+set -euo pipefail
 
 # make_machine FILE [JOURNAL_MIB]: a 96 MiB raw disk, MBR, /boot (p1) and
 # / (p2) in ext4 with 6 MiB of random data in /, boot code in sector 0 and
