@@ -179,60 +179,76 @@ asr_check_image (const char *backup, const char *file, const char *format, guint
   return item;
 }
 
-/* One image the descriptor names, and what it is. */
-typedef struct {
-  const char *file;
-  const char *format; /* NULL: a boot area, always qcow2 */
-  guint64 bytes;
-  const char *checksum;
-  char *what;
-} ImageRef;
+/* LVM metadata text in the backup set is small: what LVM writes in its
+ * metadata area (1 MiB by default). */
+#define CHECK_TEXT_MAX_BYTES (16u * 1024u * 1024u)
 
-static void
-image_ref_free (ImageRef *r)
+/* A text file of the set (LVM metadata): a regular file inside it, not
+ * larger than any LVM writes, whose asr-sha256-64k checksum is the one
+ * recorded. */
+static AsrCheckItem *
+check_text (const char *backup, const char *file, const char *checksum, char *what,
+            GError **runtime)
 {
-  g_free (r->what);
-  g_free (r);
+  AsrCheckItem *item = g_new0 (AsrCheckItem, 1);
+  g_autofree char *path = g_build_filename (backup, file, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  GStatBuf st;
+
+  item->file = g_strdup (file);
+  item->what = what;
+  item->expected = g_strdup (checksum);
+  if (g_lstat (path, &st) != 0)
+    {
+      int e = errno;
+      return item_set (item, e == ENOENT ? ASR_CHECK_MISSING : ASR_CHECK_BAD_IMAGE,
+                       g_strdup_printf ("%s: %s", path, g_strerror (e)));
+    }
+  if (!S_ISREG (st.st_mode))
+    return item_set (item, ASR_CHECK_BAD_IMAGE,
+                     g_strdup_printf ("%s is not a regular file inside the backup set", path));
+  data = asr_file_read_bounded (path, CHECK_TEXT_MAX_BYTES, &len, &local);
+  if (data == NULL)
+    {
+      if (!g_error_matches (local, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE) && runtime)
+        *runtime = g_error_copy (local);
+      return item_set (item, ASR_CHECK_BAD_IMAGE, g_strdup (local->message));
+    }
+  if (checksum == NULL)
+    return item_set (item, ASR_CHECK_CHECKSUM_MISMATCH,
+                     g_strdup ("the descriptor records no checksum for it"));
+  g_autoptr (AsrChecksum) c = asr_checksum_new ();
+  asr_checksum_add_block (c, data, len);
+  item->actual = asr_checksum_finish (g_steal_pointer (&c));
+  if (g_ascii_strcasecmp (item->actual, checksum) != 0)
+    return item_set (item, ASR_CHECK_CHECKSUM_MISMATCH,
+                     g_strdup_printf ("its content differs from what was captured (checksum "
+                                      "%s, the descriptor says %s)",
+                                      item->actual, checksum));
+  return item_set (item, ASR_CHECK_OK, NULL);
 }
 
 static GPtrArray *
 list_images (const MachineDescriptor *m, guint64 *total_bytes)
 {
-  GPtrArray *refs = g_ptr_array_new_with_free_func ((GDestroyNotify) image_ref_free);
+  GPtrArray *refs = machine_descriptor_list_files (m);
 
   *total_bytes = 0;
-  for (guint i = 0; i < m->disks->len; i++)
-    {
-      const MachineDisk *d = g_ptr_array_index (m->disks, i);
-      if (d->boot_area && d->boot_area->image)
-        {
-          ImageRef *r = g_new0 (ImageRef, 1);
-          r->file = d->boot_area->image;
-          r->bytes = d->boot_area->bytes;
-          r->checksum = d->boot_area->checksum;
-          r->what = g_strdup_printf ("%s boot area", d->id);
-          *total_bytes += r->bytes;
-          g_ptr_array_add (refs, r);
-        }
-      for (guint j = 0; j < d->partitions->len; j++)
-        {
-          const MachinePartition *part = g_ptr_array_index (d->partitions, j);
-          const MachineVolume *v = part->volume;
-          if (v == NULL || v->image == NULL)
-            continue;
-          ImageRef *r = g_new0 (ImageRef, 1);
-          r->file = v->image->file;
-          r->format = v->image->format;
-          r->bytes = v->image->bytes;
-          r->checksum = v->image->checksum;
-          r->what = g_strdup_printf ("%s partition %u%s%s%s", d->id, part->number,
-                                     v->mountpoint ? " (" : "", v->mountpoint ? v->mountpoint : "",
-                                     v->mountpoint ? ")" : "");
-          *total_bytes += r->bytes;
-          g_ptr_array_add (refs, r);
-        }
-    }
+  for (guint i = 0; i < refs->len; i++)
+    *total_bytes += ((MachineFileRef *) g_ptr_array_index (refs, i))->bytes;
   return refs;
+}
+
+static AsrCheckItem *
+check_ref (const char *backup, const MachineFileRef *r, gboolean verify_checksum, CheckProgress *p,
+           GError **runtime)
+{
+  if (r->text)
+    return check_text (backup, r->file, r->checksum, g_strdup (r->what), runtime);
+  return check_image (backup, r->file, r->format, r->bytes, r->checksum, verify_checksum,
+                      g_strdup (r->what), p, runtime);
 }
 
 GPtrArray *
@@ -259,9 +275,8 @@ asr_check_backup (const char *backup, AsrProgressFunc progress, void *opaque,
   refs = list_images (m, &p.all_total);
   for (guint i = 0; i < refs->len; i++)
     {
-      ImageRef *r = g_ptr_array_index (refs, i);
-      g_ptr_array_add (items, check_image (backup, r->file, r->format, r->bytes, r->checksum, TRUE,
-                                           g_steal_pointer (&r->what), &p, NULL));
+      const MachineFileRef *r = g_ptr_array_index (refs, i);
+      g_ptr_array_add (items, check_ref (backup, r, TRUE, &p, NULL));
     }
   if (descriptor_out)
     *descriptor_out = g_steal_pointer (&m);
@@ -282,11 +297,9 @@ asr_check_backup_images (const char *backup, const MachineDescriptor *m, gboolea
   for (int pass = 0; pass < (verify_checksums ? 2 : 1); pass++)
     for (guint i = 0; i < refs->len; i++)
       {
-        const ImageRef *r = g_ptr_array_index (refs, i);
+        const MachineFileRef *r = g_ptr_array_index (refs, i);
         GError *runtime = NULL;
-        g_autoptr (AsrCheckItem) item
-          = check_image (backup, r->file, r->format, r->bytes, r->checksum, pass == 1,
-                         g_strdup (r->what), &p, &runtime);
+        g_autoptr (AsrCheckItem) item = check_ref (backup, r, pass == 1, &p, &runtime);
         if (runtime != NULL)
           {
             g_autofree char *path = g_build_filename (backup, r->file, NULL);

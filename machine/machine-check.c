@@ -864,6 +864,135 @@ check_luks (Stack *st, const MachineLuks *l, GHashTable *uuids)
     }
 }
 
+/* Where the first extent starts, and the image of what lies before it. */
+static void
+check_pv_start (Stack *st, const MachinePhysicalVolume *pv, const char *ppath, guint line)
+{
+  if (pv->has_pe_start && pv->has_bytes && pv->pe_start > pv->bytes)
+    machine_problems_add (st->ck->p, line,
+                          "%s: pe-start %" G_GUINT64_FORMAT
+                          " is past the end of the physical volume (%" G_GUINT64_FORMAT " bytes)",
+                          ppath, pv->pe_start, pv->bytes);
+  if (pv->has_pe_start && pv->pe_start % 512 != 0)
+    machine_problems_add (st->ck->p, line,
+                          "%s: pe-start %" G_GUINT64_FORMAT " is not a whole number of sectors",
+                          ppath, pv->pe_start);
+  if (pv->image == NULL)
+    return;
+  g_autofree char *ipath = g_strconcat (ppath, "/image", NULL);
+  check_image (st->ck, pv->image, ipath, line, "physical volume", FALSE, 0);
+  if (!pv->has_pe_start)
+    machine_problems_add (st->ck->p, pick_line (pv->image->line, line),
+                          "%s: an image of the label and metadata area without pe-start", ipath);
+  else if (pv->image->bytes != pv->pe_start)
+    machine_problems_add (st->ck->p, pick_line (pv->image->line, line),
+                          "%s: %" G_GUINT64_FORMAT
+                          " bytes, but the label and metadata area is pe-start, %" G_GUINT64_FORMAT
+                          " bytes",
+                          ipath, pv->image->bytes, pv->pe_start);
+}
+
+/* Extents of a physical volume in use by a segment, for the overlap check. */
+typedef struct {
+  const char *pv;
+  guint64 first, count;
+  const char *lv;
+  guint line;
+} ExtentUse;
+
+static gint
+compare_extent_use (gconstpointer a, gconstpointer b)
+{
+  const ExtentUse *x = a, *y = b;
+  int c = g_ascii_strcasecmp (x->pv, y->pv);
+  if (c != 0)
+    return c;
+  return x->first < y->first ? -1 : x->first > y->first ? 1 : 0;
+}
+
+/* Segments, when recorded, cover the LV from extent 0 without gaps, each
+ * on a physical volume of this group and inside it. */
+static void
+check_lv_segments (Stack *st, const MachineVolumeGroup *vg, const MachineLogicalVolume *lv,
+                   const char *lpath, guint line, guint64 extent, GArray *used)
+{
+  guint64 next = 0;
+
+  if (lv->segments->len == 0)
+    return;
+  for (guint i = 0; i < lv->segments->len; i++)
+    {
+      const MachineLvSegment *seg = g_ptr_array_index (lv->segments, i);
+      g_autofree char *spath = g_strdup_printf ("%s/segment[start-extent=%" G_GUINT64_FORMAT "]",
+                                                lpath, seg->start_extent);
+      guint sline = pick_line (seg->line, line);
+      const MachinePhysicalVolume *on = NULL;
+      guint64 end;
+
+      if (seg->start_extent != next)
+        machine_problems_add (st->ck->p, sline,
+                              "%s: starts at extent %" G_GUINT64_FORMAT
+                              ", the previous segment ends at %" G_GUINT64_FORMAT,
+                              spath, seg->start_extent, next);
+      if (seg->extents == 0)
+        machine_problems_add (st->ck->p, sline, "%s: a segment of 0 extents", spath);
+      if (!g_uint64_checked_add (&next, seg->start_extent, seg->extents))
+        {
+          machine_problems_add (st->ck->p, sline, "%s: extents past 2^64", spath);
+          return;
+        }
+      for (guint k = 0; seg->pv && k < vg->pvs->len; k++)
+        {
+          const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, k);
+          if (pv->uuid && g_ascii_strcasecmp (pv->uuid, seg->pv) == 0)
+            on = pv;
+        }
+      if (on == NULL)
+        {
+          machine_problems_add (st->ck->p, sline,
+                                "%s: pv '%s' is not a physical volume of the group", spath,
+                                seg->pv ? seg->pv : "");
+          continue;
+        }
+      if (!g_uint64_checked_add (&end, seg->pv_extent, seg->extents))
+        end = G_MAXUINT64;
+      if (on->has_bytes && on->has_pe_start && on->pe_start <= on->bytes
+          && end > (on->bytes - on->pe_start) / extent)
+        machine_problems_add (st->ck->p, sline,
+                              "%s: extents %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+                              " of pv %s, which has %" G_GUINT64_FORMAT,
+                              spath, seg->pv_extent, end - 1, on->uuid,
+                              (on->bytes - on->pe_start) / extent);
+      ExtentUse u = { on->uuid, seg->pv_extent, seg->extents, lv->name ? lv->name : "", sline };
+      g_array_append_val (used, u);
+    }
+  if (next != G_MAXUINT64 && lv->bytes / extent != next)
+    machine_problems_add (st->ck->p, line,
+                          "%s: its segments hold %" G_GUINT64_FORMAT
+                          " extents, its size is %" G_GUINT64_FORMAT,
+                          lpath, next, lv->bytes / extent);
+}
+
+/* No two segments on the same extents: sorted, each starts after the
+ * previous one on its PV ends. */
+static void
+check_extent_overlaps (Stack *st, const char *where, guint line, GArray *used)
+{
+  g_array_sort (used, compare_extent_use);
+  for (guint i = 1; i < used->len; i++)
+    {
+      const ExtentUse *a = &g_array_index (used, ExtentUse, i - 1);
+      const ExtentUse *b = &g_array_index (used, ExtentUse, i);
+      guint64 a_end;
+      if (!g_uint64_checked_add (&a_end, a->first, a->count))
+        a_end = G_MAXUINT64;
+      if (g_ascii_strcasecmp (a->pv, b->pv) == 0 && a_end > b->first)
+        machine_problems_add (st->ck->p, pick_line (b->line, line),
+                              "%s: lv %s and lv %s share extent %" G_GUINT64_FORMAT " of pv %s",
+                              where, a->lv, b->lv, b->first, b->pv);
+    }
+}
+
 static void
 check_volume_group (Stack *st, const MachineVolumeGroup *vg, GHashTable *names, GHashTable *uuids)
 {
@@ -875,6 +1004,7 @@ check_volume_group (Stack *st, const MachineVolumeGroup *vg, GHashTable *names, 
   gboolean all_sizes = TRUE;
   guint64 pv_extents = 0;
   guint64 lv_extents = 0;
+  g_autoptr (GArray) used = g_array_new (FALSE, FALSE, sizeof (ExtentUse));
 
   check_lvm_name (st, names, line, where, "volume group name", vg->name);
   check_lvm_uuid (st, uuids, line, where, vg->uuid);
@@ -908,6 +1038,7 @@ check_volume_group (Stack *st, const MachineVolumeGroup *vg, GHashTable *names, 
 
       check_lvm_uuid (st, uuids, pline, ppath, pv->uuid);
       sd = use_device (st, ppath, pline, pv->device);
+      check_pv_start (st, pv, ppath, pline);
       if (!pv->has_bytes)
         {
           all_sizes = FALSE;
@@ -947,12 +1078,16 @@ check_volume_group (Stack *st, const MachineVolumeGroup *vg, GHashTable *names, 
                               lpath, lv->bytes, extent);
       if (extent_ok)
         lv_extents += (lv->bytes + extent - 1) / extent;
+      if (extent_ok)
+        check_lv_segments (st, vg, lv, lpath, lline, extent, used);
       if (lv->volume != NULL)
         {
           g_autofree char *vpath = g_strconcat (lpath, "/volume", NULL);
           check_volume_at (st->ck, lv->volume, vpath, lline, "logical volume", TRUE, lv->bytes);
         }
     }
+  if (used->len > 1)
+    check_extent_overlaps (st, where, line, used);
   if (extent_ok && all_sizes && vg->pvs->len > 0 && lv_extents > pv_extents)
     machine_problems_add (st->ck->p, line,
                           "%s: its logical volumes need %" G_GUINT64_FORMAT

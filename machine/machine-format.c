@@ -444,7 +444,16 @@ format_volume_group (Writer *w, const MachineVolumeGroup *vg)
       attr_str (w, "device", pv->device);
       if (pv->has_bytes)
         attr_u64 (w, "bytes", pv->bytes);
-      g_string_append (w->out, "/>\n");
+      if (pv->has_pe_start)
+        attr_u64 (w, "pe-start", pv->pe_start);
+      if (pv->image == NULL)
+        {
+          g_string_append (w->out, "/>\n");
+          continue;
+        }
+      g_string_append (w->out, ">\n");
+      format_image (w, 3, pv->image);
+      g_string_append (w->out, "    </pv>\n");
     }
   for (guint i = 0; i < vg->lvs->len; i++)
     {
@@ -454,13 +463,24 @@ format_volume_group (Writer *w, const MachineVolumeGroup *vg)
       attr_str (w, "uuid", lv->uuid);
       attr_u64 (w, "bytes", lv->bytes);
       attr_str (w, "segtype", lv->segtype);
-      if (lv->volume == NULL)
+      if (lv->volume == NULL && lv->segments->len == 0)
         {
           g_string_append (w->out, "/>\n");
           continue;
         }
       g_string_append (w->out, ">\n");
-      format_volume (w, 3, lv->volume);
+      for (guint j = 0; j < lv->segments->len; j++)
+        {
+          const MachineLvSegment *seg = g_ptr_array_index (lv->segments, j);
+          g_string_append (w->out, "      <segment");
+          attr_u64 (w, "start-extent", seg->start_extent);
+          attr_u64 (w, "extents", seg->extents);
+          attr_str (w, "pv", seg->pv);
+          attr_u64 (w, "pv-extent", seg->pv_extent);
+          g_string_append (w->out, "/>\n");
+        }
+      if (lv->volume != NULL)
+        format_volume (w, 3, lv->volume);
       g_string_append (w->out, "    </lv>\n");
     }
   g_string_append (w->out, "  </volume-group>\n");

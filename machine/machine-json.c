@@ -312,6 +312,10 @@ json_volume_group (JsonBuilder *b, const MachineVolumeGroup *vg)
       machine_json_add_string (b, "device", pv->device);
       if (pv->has_bytes)
         machine_json_add_u64 (b, "bytes", pv->bytes);
+      if (pv->has_pe_start)
+        machine_json_add_u64 (b, "pe_start", pv->pe_start);
+      if (pv->image)
+        json_image (b, pv->image);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -325,6 +329,22 @@ json_volume_group (JsonBuilder *b, const MachineVolumeGroup *vg)
       machine_json_add_string (b, "uuid", lv->uuid);
       machine_json_add_u64 (b, "bytes", lv->bytes);
       machine_json_add_string (b, "segtype", lv->segtype);
+      if (lv->segments->len > 0)
+        {
+          json_builder_set_member_name (b, "segments");
+          json_builder_begin_array (b);
+          for (guint j = 0; j < lv->segments->len; j++)
+            {
+              const MachineLvSegment *seg = g_ptr_array_index (lv->segments, j);
+              json_builder_begin_object (b);
+              machine_json_add_u64 (b, "start_extent", seg->start_extent);
+              machine_json_add_u64 (b, "extents", seg->extents);
+              machine_json_add_string (b, "pv", seg->pv);
+              machine_json_add_u64 (b, "pv_extent", seg->pv_extent);
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
+        }
       if (lv->volume)
         json_volume (b, lv->volume);
       json_builder_end_object (b);

@@ -411,7 +411,11 @@ build_volume_group (Builder *b, xmlNode *n)
         pv->uuid = get_attr (c, "uuid");
         pv->device = get_attr (c, "device");
         get_uint (b, c, "bytes", G_MAXUINT64, &pv->bytes, &pv->has_bytes);
+        get_uint (b, c, "pe-start", G_MAXUINT64, &pv->pe_start, &pv->has_pe_start);
         pv->line = node_line (c);
+        for (xmlNode *cc = c->children; cc; cc = cc->next)
+          if (is_element (cc, "image") && pv->image == NULL)
+            pv->image = build_image (b, cc);
         g_ptr_array_add (vg->pvs, pv);
       }
     else if (is_element (c, "lv"))
@@ -425,6 +429,16 @@ build_volume_group (Builder *b, xmlNode *n)
         for (xmlNode *cc = c->children; cc; cc = cc->next)
           if (is_element (cc, "volume") && lv->volume == NULL)
             lv->volume = build_volume (b, cc);
+          else if (is_element (cc, "segment"))
+            {
+              MachineLvSegment *seg = machine_lv_segment_new ();
+              get_uint (b, cc, "start-extent", G_MAXUINT64, &seg->start_extent, NULL);
+              get_uint (b, cc, "extents", G_MAXUINT64, &seg->extents, NULL);
+              seg->pv = get_attr (cc, "pv");
+              get_uint (b, cc, "pv-extent", G_MAXUINT64, &seg->pv_extent, NULL);
+              seg->line = node_line (cc);
+              g_ptr_array_add (lv->segments, seg);
+            }
         g_ptr_array_add (vg->lvs, lv);
       }
   return vg;

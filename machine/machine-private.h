@@ -32,12 +32,8 @@ gboolean machine_is_mbr_type (const char *s);
 gboolean machine_is_mbr_signature (const char *s);
 gboolean machine_is_checksum (const char *s);
 gboolean machine_is_disk_id (const char *s);
-/* LVM's UUID form: 32 letters and digits, dashed 6-4-4-4-4-4-6. */
-gboolean machine_is_lvm_uuid (const char *s);
 /* mdadm's UUID form: 32 hex digits in 4 groups of 8 joined by ':'. */
 gboolean machine_is_md_uuid (const char *s);
-/* NULL if @s is a VG or LV name LVM accepts, else why not. */
-const char *machine_lvm_name_problem (const char *s);
 /* NULL if @s is a plain file name in the backup directory, else why not. */
 const char *machine_file_name_problem (const char *s);
 

@@ -34,7 +34,14 @@ machine_logical_volume_new (const char *name)
   MachineLogicalVolume *lv = g_new0 (MachineLogicalVolume, 1);
 
   lv->name = g_strdup (name);
+  lv->segments = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_lv_segment_free);
   return lv;
+}
+
+MachineLvSegment *
+machine_lv_segment_new (void)
+{
+  return g_new0 (MachineLvSegment, 1);
 }
 
 MachineVolumeGroup *
@@ -94,7 +101,17 @@ machine_physical_volume_free (MachinePhysicalVolume *pv)
     return;
   g_free (pv->uuid);
   g_free (pv->device);
+  machine_image_free (pv->image);
   g_free (pv);
+}
+
+void
+machine_lv_segment_free (MachineLvSegment *s)
+{
+  if (s == NULL)
+    return;
+  g_free (s->pv);
+  g_free (s);
 }
 
 void
@@ -105,6 +122,7 @@ machine_logical_volume_free (MachineLogicalVolume *lv)
   g_free (lv->name);
   g_free (lv->uuid);
   g_free (lv->segtype);
+  g_clear_pointer (&lv->segments, g_ptr_array_unref);
   machine_volume_free (lv->volume);
   g_free (lv);
 }

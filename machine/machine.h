@@ -240,21 +240,39 @@ typedef struct {
  * disagree; machine_descriptor_find_holder walks the other way.
  */
 
-/* <pv uuid= device= bytes=/>: an LVM physical volume */
+/* <pv uuid= device= bytes= pe-start=> <image/>? </pv>: an LVM physical
+ * volume.  Its image, when captured, is the PV's first pe-start bytes: the
+ * label and the metadata area, which hold every LVM identity (PV, VG and LV
+ * UUIDs and names) and the LVs' segments, as LVM wrote them. */
 typedef struct {
   char *uuid;    /* LVM form: 32 characters, dashed 6-4-4-4-4-4-6 */
   char *device;  /* device reference */
   guint64 bytes; /* the PV's size as LVM records it (pv_size) */
   gboolean has_bytes;
+  guint64 pe_start; /* bytes from the start of the device to extent 0 */
+  gboolean has_pe_start;
+  MachineImage *image; /* [0, pe_start) of the device; NULL: not captured */
   guint line;
 } MachinePhysicalVolume;
 
-/* <lv name= uuid= bytes= segtype=> */
+/* <segment start-extent= extents= pv= pv-extent=/>: extents
+ * [start-extent, start-extent + extents) of a logical volume lie on the
+ * physical volume whose UUID is pv, from its extent pv-extent on. */
+typedef struct {
+  guint64 start_extent;
+  guint64 extents;
+  char *pv; /* the PV's uuid */
+  guint64 pv_extent;
+  guint line;
+} MachineLvSegment;
+
+/* <lv name= uuid= bytes= segtype=> <segment/>* <volume/>? </lv> */
 typedef struct {
   char *name;
   char *uuid;
   guint64 bytes;
   char *segtype;         /* "linear" or "striped": the ones asr restores */
+  GPtrArray *segments;   /* MachineLvSegment*, in start-extent order */
   MachineVolume *volume; /* NULL: nothing recorded on it */
   guint line;
 } MachineLogicalVolume;
@@ -339,6 +357,7 @@ MachineImage *machine_image_new (void);
 MachineSubvolume *machine_subvolume_new (const char *path);
 MachinePhysicalVolume *machine_physical_volume_new (void);
 MachineLogicalVolume *machine_logical_volume_new (const char *name);
+MachineLvSegment *machine_lv_segment_new (void);
 MachineVolumeGroup *machine_volume_group_new (const char *name);
 MachineMdMember *machine_md_member_new (const char *device, guint32 role);
 MachineMdArray *machine_md_array_new (const char *id);
@@ -359,6 +378,7 @@ void machine_image_free (MachineImage *i);
 void machine_subvolume_free (MachineSubvolume *s);
 void machine_physical_volume_free (MachinePhysicalVolume *pv);
 void machine_logical_volume_free (MachineLogicalVolume *lv);
+void machine_lv_segment_free (MachineLvSegment *s);
 void machine_volume_group_free (MachineVolumeGroup *vg);
 void machine_md_member_free (MachineMdMember *mm);
 void machine_md_array_free (MachineMdArray *md);
@@ -379,6 +399,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineImage, machine_image_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineSubvolume, machine_subvolume_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachinePhysicalVolume, machine_physical_volume_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineLogicalVolume, machine_logical_volume_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineLvSegment, machine_lv_segment_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineVolumeGroup, machine_volume_group_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineMdMember, machine_md_member_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineMdArray, machine_md_array_free)
@@ -416,6 +437,27 @@ typedef struct {
 } MachineHolder;
 gboolean machine_descriptor_find_holder (const MachineDescriptor *m, const char *ref,
                                          MachineHolder *out);
+
+/* LVM's UUID form: 32 letters and digits, dashed 6-4-4-4-4-4-6. */
+gboolean machine_is_lvm_uuid (const char *s);
+/* NULL if @s is a VG or LV name LVM accepts, else why not. */
+const char *machine_lvm_name_problem (const char *s);
+
+/* A file of the backup set that the descriptor names: every image (boot
+ * areas, volumes, LUKS containers, LVM label areas, logical volumes) and
+ * the LVM metadata text.  The strings belong to the descriptor. */
+typedef struct {
+  const MachineDisk *disk; /* its disk (boot areas, partitions); NULL: the storage stack */
+  const char *file;
+  const char *format; /* NULL: a boot area (qcow2) or a text file */
+  guint64 bytes;      /* guest-visible size; 0 for a text file */
+  const char *checksum;
+  gboolean text; /* not an image: LVM metadata, checked by checksum only */
+  char *what;    /* for messages: "disk0 partition 2 (/)", "logical volume vg0/root (/)" */
+} MachineFileRef;
+void machine_file_ref_free (MachineFileRef *r);
+/* Every file the descriptor names, disks first, in document order. */
+GPtrArray *machine_descriptor_list_files (const MachineDescriptor *m);
 
 /* The rules every part of asr applies alike. */
 gboolean machine_partition_is_esp (const MachineDisk *d, const MachinePartition *p);

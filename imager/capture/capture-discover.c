@@ -27,12 +27,6 @@ static const struct {
   { "bcache", "a bcache device" },
 };
 
-typedef struct {
-  CaptureDisk *disk;
-  MachinePartition *partition;
-  char *gdev;
-} PartRef;
-
 static void
 part_ref_free (PartRef *r)
 {
@@ -188,7 +182,7 @@ inspect (Capture *c, GHashTable *parts, GError **error)
     }
   const char *root = roots[0];
 
-  if (!g_hash_table_contains (parts, root))
+  if (!g_hash_table_contains (parts, root) && !g_hash_table_contains (c->lvs, root))
     {
       g_autofree char *d = describe_device (root);
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
@@ -226,6 +220,15 @@ inspect (Capture *c, GHashTable *parts, GError **error)
   for (char **mp = mps; mp[0] && mp[1]; mp += 2)
     {
       PartRef *ref = g_hash_table_lookup (parts, mp[1]);
+      CaptureLv *lv = g_hash_table_lookup (c->lvs, mp[1]);
+      if (ref == NULL && lv != NULL)
+        {
+          if (lv->lv->volume == NULL)
+            lv->lv->volume = machine_volume_new ();
+          g_free (lv->lv->volume->mountpoint);
+          lv->lv->volume->mountpoint = g_strdup (mp[0]);
+          continue;
+        }
       if (ref == NULL)
         {
           if (is_critical_mountpoint (c, mp[0]))
@@ -306,12 +309,15 @@ select_volumes (Capture *c, GHashTable *parts, GError **error)
         }
       ref->disk->disk->critical = MACHINE_TRISTATE_YES;
 
-      CaptureVolume *cv = g_new0 (CaptureVolume, 1);
-      cv->disk = ref->disk;
+      g_autofree char *what = g_strdup_printf ("%s partition %u", ref->disk->disk->id, p->number);
+      g_autofree char *file = g_strdup_printf ("%s-p%u.qcow2", ref->disk->disk->id, p->number);
+      guint64 ss = ref->disk->logical_sector;
+      CaptureVolume *cv
+        = capture_volume_new (ref->disk, what, file, p->start * ss, p->sectors * ss, ref->gdev);
       cv->partition = p;
-      cv->gdev = g_strdup (ref->gdev);
+      cv->volume = v;
+      cv->image = &v->image;
       cv->has_fs = !raw && v->fs != NULL;
-      cv->used_bytes = p->sectors * ref->disk->logical_sector;
       g_ptr_array_add (c->volumes, cv);
     }
   return TRUE;
@@ -324,9 +330,7 @@ compare_volumes (gconstpointer a, gconstpointer b)
   const CaptureVolume *y = *(CaptureVolume *const *) b;
   if (x->disk->index != y->disk->index)
     return x->disk->index < y->disk->index ? -1 : 1;
-  return x->partition->number < y->partition->number   ? -1
-         : x->partition->number > y->partition->number ? 1
-                                                       : 0;
+  return x->offset < y->offset ? -1 : x->offset > y->offset ? 1 : 0;
 }
 
 /* Refusals and warnings per disk, once critical disks are known. */
@@ -359,6 +363,11 @@ check_disks (Capture *c, GError **error)
           MachinePartition *p = g_ptr_array_index (d->partitions, j);
           MachineVolume *v = p->volume;
           const char *what = v ? unsupported_what (v->fs) : NULL;
+          g_autofree char *ref = g_strdup_printf ("%s/p%u", d->id, p->number);
+          MachineHolder holder;
+
+          if (v == NULL && machine_descriptor_find_holder (c->m, ref, &holder) && holder.pv)
+            continue; /* an LVM physical volume: its group is restored */
 
           if (what)
             {
@@ -475,8 +484,9 @@ capture_discover (Capture *c, GError **error)
 
   if (parts == NULL)
     return FALSE;
-  if (!inspect (c, parts, error) || !select_volumes (c, parts, error) || !check_disks (c, error)
-      || !boot_facts (c, error))
+  if (!capture_lvm_discover (c, parts, error) || !inspect (c, parts, error)
+      || !select_volumes (c, parts, error) || !capture_lvm_select (c, error)
+      || !check_disks (c, error) || !boot_facts (c, error))
     return FALSE;
   /* Disk and partition order, so images are written predictably. */
   g_ptr_array_sort (c->volumes, compare_volumes);
@@ -495,9 +505,9 @@ capture_trim (Capture *c, GError **error)
         {
           /* Not mountable here (an fs the appliance lacks): image it whole. */
           capture_message (c,
-                           "note: %s partition %u (%s) cannot be mounted in the appliance: "
+                           "note: %s (%s) cannot be mounted in the appliance: "
                            "imaged whole, free space included",
-                           v->disk->disk->id, v->partition->number, v->partition->volume->fs);
+                           v->what, v->volume->fs);
           continue;
         }
       struct guestfs_statvfs *sv = guestfs_statvfs (c->g, "/");
@@ -510,11 +520,8 @@ capture_trim (Capture *c, GError **error)
       /* Discarded blocks read as zeroes in the overlay: qemu-img convert
        * skips them.  A filesystem that cannot trim is imaged whole. */
       if (guestfs_fstrim (c->g, "/", -1) == -1)
-        capture_message (c,
-                         "note: %s partition %u (%s): fstrim failed (%s): free space is "
-                         "imaged too",
-                         v->disk->disk->id, v->partition->number, v->partition->volume->fs,
-                         guestfs_last_error (c->g));
+        capture_message (c, "note: %s (%s): fstrim failed (%s): free space is imaged too", v->what,
+                         v->volume->fs, guestfs_last_error (c->g));
       if (guestfs_umount (c->g, "/") == -1)
         {
           asr_appliance_set_error (c->g, error, "unmounting %s", v->gdev);

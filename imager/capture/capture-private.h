@@ -23,14 +23,34 @@ typedef struct {
   MachineDisk *disk;     /* in Capture.m */
 } CaptureDisk;
 
-/* A volume to image. */
+/* A partition as the appliance names it (capture_discover's map). */
 typedef struct {
   CaptureDisk *disk;
   MachinePartition *partition;
-  char *gdev;         /* /dev/sda2 */
-  gboolean has_fs;    /* mountable: trimmed before imaging */
-  guint64 used_bytes; /* used data (the whole partition when raw) */
+  char *gdev;
+} PartRef;
+
+/* A byte range of a disk to image: a partition's volume, a logical
+ * volume, an LVM label and metadata area. */
+typedef struct {
+  CaptureDisk *disk;
+  MachinePartition *partition; /* a partition's volume; NULL otherwise */
+  MachineVolume *volume;       /* the volume imaged, NULL for raw areas */
+  MachineImage **image;        /* where the image's record goes */
+  char *what;                  /* for messages: "disk0 partition 2", "vg0/root" */
+  char *file;                  /* the image's name in the backup set */
+  guint64 offset, bytes;       /* the range in the disk */
+  char *gdev;                  /* /dev/sda2, /dev/vg0/root; NULL for raw areas */
+  gboolean has_fs;             /* mountable: trimmed before imaging */
+  guint64 used_bytes;          /* used data (the whole range when raw) */
 } CaptureVolume;
+
+/* A logical volume as the appliance sees it (Capture.lvs). */
+typedef struct {
+  MachineVolumeGroup *vg;
+  MachineLogicalVolume *lv;
+  char *gdev; /* /dev/VG/LV */
+} CaptureLv;
 
 typedef struct {
   const AsrCaptureOptions *opts;
@@ -40,6 +60,7 @@ typedef struct {
   char *backup;       /* absolute */
   char *tmpdir;       /* the backup set being written */
   char *workdir;      /* tmpdir/.work: overlays */
+  GHashTable *lvs;    /* appliance device → CaptureLv* */
   guestfs_h *g;
   char *accel;
   guint64 progress_done, progress_total;
@@ -52,6 +73,20 @@ void capture_message (Capture *c, const char *format, ...) G_GNUC_PRINTF (2, 3);
  * critical flags, boot disk, boot areas) and c->volumes; refuses what
  * cannot be restored. */
 gboolean capture_discover (Capture *c, GError **error);
+
+/* LVM (capture-lvm.c).  Discover: every volume group of the given disks
+ * from its own metadata (vgmeta), into c->m->volume_groups, its logical
+ * volumes' filesystems into c->lvs, and the text into the backup set; PV
+ * partitions lose the blkid volume map_partitions gave them.  Select, once
+ * mountpoints and the partitions' critical flags are known: the volume
+ * groups to restore, their label areas and critical LVs as volumes to
+ * image, their disks critical, and what cannot be restored refused. */
+gboolean capture_lvm_discover (Capture *c, GHashTable *parts, GError **error);
+gboolean capture_lvm_select (Capture *c, GError **error);
+
+/* The CaptureVolume for a byte range (capture.c); @gdev NULL for raw. */
+CaptureVolume *capture_volume_new (CaptureDisk *disk, const char *what, const char *file,
+                                   guint64 offset, guint64 bytes, const char *gdev);
 
 /* Mounts each volume to image in the overlay, measures used data, and
  * discards free space. */

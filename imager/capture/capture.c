@@ -62,8 +62,32 @@ capture_disk_free (CaptureDisk *d)
 static void
 capture_volume_free (CaptureVolume *v)
 {
+  g_free (v->what);
+  g_free (v->file);
   g_free (v->gdev);
   g_free (v);
+}
+
+CaptureVolume *
+capture_volume_new (CaptureDisk *disk, const char *what, const char *file, guint64 offset,
+                    guint64 bytes, const char *gdev)
+{
+  CaptureVolume *v = g_new0 (CaptureVolume, 1);
+  v->disk = disk;
+  v->what = g_strdup (what);
+  v->file = g_strdup (file);
+  v->offset = offset;
+  v->bytes = bytes;
+  v->gdev = g_strdup (gdev);
+  v->used_bytes = bytes;
+  return v;
+}
+
+static void
+capture_lv_free (CaptureLv *l)
+{
+  g_free (l->gdev);
+  g_free (l);
 }
 
 void
@@ -85,6 +109,7 @@ capture_clear (Capture *c)
 {
   g_clear_pointer (&c->disks, g_ptr_array_unref);
   g_clear_pointer (&c->volumes, g_ptr_array_unref);
+  g_clear_pointer (&c->lvs, g_hash_table_unref);
   if (c->tmpdir)
     {
       asr_owner_remove_tree (c->tmpdir);
@@ -261,6 +286,7 @@ check_replaceable (const char *backup, GError **error)
   g_autofree char *xml = g_build_filename (backup, MACHINE_DESCRIPTOR_FILENAME, NULL);
   g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (MachineDescriptor) m = NULL;
+  g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GError) local = NULL;
   g_autoptr (GDir) dir = NULL;
   const char *name;
@@ -283,18 +309,9 @@ check_replaceable (const char *backup, GError **error)
       return FALSE;
     }
   g_hash_table_add (names, (gpointer) MACHINE_DESCRIPTOR_FILENAME);
-  for (guint i = 0; i < m->disks->len; i++)
-    {
-      const MachineDisk *d = g_ptr_array_index (m->disks, i);
-      if (d->boot_area && d->boot_area->image)
-        g_hash_table_add (names, d->boot_area->image);
-      for (guint j = 0; j < d->partitions->len; j++)
-        {
-          const MachinePartition *p = g_ptr_array_index (d->partitions, j);
-          if (p->volume && p->volume->image)
-            g_hash_table_add (names, p->volume->image->file);
-        }
-    }
+  files = machine_descriptor_list_files (m);
+  for (guint i = 0; i < files->len; i++)
+    g_hash_table_add (names, (gpointer) ((MachineFileRef *) g_ptr_array_index (files, i))->file);
 
   dir = g_dir_open (backup, 0, &local);
   if (dir == NULL)
@@ -564,14 +581,12 @@ write_images (Capture *c, GError **error)
   for (guint i = 0; i < c->volumes->len; i++)
     {
       CaptureVolume *v = g_ptr_array_index (c->volumes, i);
-      MachinePartition *p = v->partition;
-      g_autofree char *file = g_strdup_printf ("%s-p%u.qcow2", v->disk->disk->id, p->number);
-      guint64 ss = v->disk->logical_sector;
       MachineImage *img
-        = write_image (c, v->disk, p->start * ss, p->sectors * ss, v->used_bytes, file, error);
+        = write_image (c, v->disk, v->offset, v->bytes, v->used_bytes, v->file, error);
       if (img == NULL)
         return FALSE;
-      p->volume->image = img;
+      machine_image_free (*v->image);
+      *v->image = img;
       if (!capture_fail_point ("image", error))
         return FALSE;
     }
@@ -739,6 +754,7 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
   c.opts = opts ? opts : &defaults;
   c.disks = g_ptr_array_new_with_free_func ((GDestroyNotify) capture_disk_free);
   c.volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) capture_volume_free);
+  c.lvs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) capture_lv_free);
   c.m = machine_descriptor_new ();
   c.m->origin = machine_origin_new ();
   {

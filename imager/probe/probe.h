@@ -234,4 +234,50 @@ typedef struct {
 MachineDescriptor *asr_probe_targets (const char *const *targets, const AsrProbeOptions *opts,
                                       GError **error);
 
+/* ---- LVM text metadata (lvm-text.c) ------------------------------------ */
+
+/* A volume group as its text metadata describes it (vgmeta, vgcfgbackup):
+ * the facts capture records and checks.  Sizes in bytes. */
+typedef struct {
+  char *key;  /* its name inside the metadata: "pv0" */
+  char *uuid; /* as LVM writes it, dashed */
+  guint64 pe_start_bytes;
+  guint64 pe_count;
+  guint64 dev_bytes; /* 0 when the metadata does not say */
+} AsrLvmPv;
+
+typedef struct {
+  guint64 start_extent;
+  guint64 extents;
+  char *type;      /* "striped" for linear and striped; else thin, snapshot... */
+  guint64 stripes; /* striped only */
+  char *pv_key;    /* striped only: the first stripe's PV and extent */
+  guint64 pv_extent;
+} AsrLvmSegment;
+
+typedef struct {
+  char *name;
+  char *uuid;
+  gboolean visible;    /* status has VISIBLE: not an internal LV of a pool or RAID */
+  GPtrArray *segments; /* AsrLvmSegment* */
+} AsrLvmLv;
+
+typedef struct {
+  char *name;
+  char *uuid;
+  guint64 extent_bytes;
+  GPtrArray *pvs; /* AsrLvmPv* */
+  GPtrArray *lvs; /* AsrLvmLv* */
+} AsrLvmVg;
+
+void asr_lvm_vg_free (AsrLvmVg *vg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrLvmVg, asr_lvm_vg_free)
+
+/* Reads the text of one volume group's metadata; @text is hostile (from a
+ * disk), bounded here in size, nesting and count.  Refusals are
+ * ASR_PROBE_ERROR_INVALID_INPUT naming the line or the element. */
+AsrLvmVg *asr_lvm_text_parse (const char *text, gsize len, GError **error);
+/* The PV a segment names ("pv0"), NULL if none. */
+const AsrLvmPv *asr_lvm_vg_find_pv (const AsrLvmVg *vg, const char *key);
+
 G_END_DECLS
