@@ -56,9 +56,8 @@ set_vfat_id (guestfs_h *g, const char *dev, const char *uuid, GError **error)
 }
 
 static gboolean
-recreate (guestfs_h *g, const char *dev, const MachinePartition *p, GError **error)
+recreate (guestfs_h *g, const char *dev, const MachineVolume *v, GError **error)
 {
-  const MachineVolume *v = p->volume;
   const char *label = v->label && *v->label ? v->label : NULL;
 
   if (strcmp (v->fs, "swap") == 0)
@@ -165,6 +164,76 @@ esp_fallback (guestfs_h *g, const char *dev, const char *disk_id, AsrMessageFunc
   return TRUE;
 }
 
+/* Grows the filesystem on @dev to its device's size; FALSE with @error
+ * on failure, FALSE without it when @fs is not one asr grows. */
+static gboolean
+grow_fs (guestfs_h *g, const char *dev, const char *fs, GError **error)
+{
+  if (fs && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0))
+    {
+      /* resize2fs insists on a freshly checked filesystem */
+      if (guestfs_e2fsck (g, dev, GUESTFS_E2FSCK_FORCEALL, 1, -1) == -1
+          || guestfs_resize2fs (g, dev) == -1)
+        return fail (g, error, "growing %s on %s", fs, dev);
+      return TRUE;
+    }
+  if (fs && strcmp (fs, "xfs") == 0)
+    {
+      /* xfs grows only mounted */
+      if (guestfs_mount (g, dev, "/") == -1
+          || guestfs_xfs_growfs (g, "/", GUESTFS_XFS_GROWFS_DATASEC, 1, -1) == -1
+          || guestfs_umount (g, "/") == -1)
+        return fail (g, error, "growing xfs on %s", dev);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The grown partition is an LVM PV: the PV takes the partition, the LV
+ * holding / the new extents, and its filesystem the LV. */
+static gboolean
+grow_lvm (guestfs_h *g, const char *dev, const RestoreDisk *rd, AsrMessageFunc message,
+          void *opaque, GError **error)
+{
+  const MachineLogicalVolume *lv = rd->grow_lv;
+  const char *fs = lv && lv->volume ? lv->volume->fs : NULL;
+  g_autofree char *msg = NULL;
+  g_autofree char *lvdev = NULL;
+
+  if (guestfs_pvresize (g, dev) == -1)
+    return fail (g, error, "growing the LVM physical volume on %s", dev);
+  if (lv == NULL)
+    {
+      msg = g_strdup_printf ("%s partition %u and its LVM physical volume of %s grown to "
+                             "%" G_GUINT64_FORMAT
+                             " sectors: the new extents are free (no logical volume of %s holds /)",
+                             rd->source->id, rd->grow_partition->number, rd->grow_vg->name,
+                             rd->grow_sectors, rd->grow_vg->name);
+      if (message)
+        message (msg, opaque);
+      return TRUE;
+    }
+  lvdev = g_strdup_printf ("/dev/%s/%s", rd->grow_vg->name, lv->name);
+  if (guestfs_lvresize_free (g, lvdev, 100) == -1)
+    return fail (g, error, "growing the logical volume %s", lvdev);
+  if (!grow_fs (g, lvdev, fs, error))
+    {
+      if (error && *error)
+        return FALSE;
+      msg
+        = g_strdup_printf ("%s partition %u, its LVM physical volume and %s grown, but its %s "
+                           "is not a filesystem asr grows (ext2/3/4, xfs): left as it was",
+                           rd->source->id, rd->grow_partition->number, lvdev, fs ? fs : "content");
+    }
+  else
+    msg = g_strdup_printf ("%s partition %u, its LVM physical volume, %s and its %s grown to "
+                           "the new space",
+                           rd->source->id, rd->grow_partition->number, lvdev, fs);
+  if (message)
+    message (msg, opaque);
+  return TRUE;
+}
+
 static gboolean
 grow (guestfs_h *g, const char *dev, const RestoreDisk *rd, AsrMessageFunc message, void *opaque,
       GError **error)
@@ -173,23 +242,12 @@ grow (guestfs_h *g, const char *dev, const RestoreDisk *rd, AsrMessageFunc messa
   const char *fs = v ? v->fs : NULL;
   g_autofree char *msg = NULL;
 
-  if (fs && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0))
+  if (rd->grow_vg)
+    return grow_lvm (g, dev, rd, message, opaque, error);
+  if (!grow_fs (g, dev, fs, error))
     {
-      /* resize2fs insists on a freshly checked filesystem */
-      if (guestfs_e2fsck (g, dev, GUESTFS_E2FSCK_FORCEALL, 1, -1) == -1
-          || guestfs_resize2fs (g, dev) == -1)
-        return fail (g, error, "growing %s on %s", fs, dev);
-    }
-  else if (fs && strcmp (fs, "xfs") == 0)
-    {
-      /* xfs grows only mounted */
-      if (guestfs_mount (g, dev, "/") == -1
-          || guestfs_xfs_growfs (g, "/", GUESTFS_XFS_GROWFS_DATASEC, 1, -1) == -1
-          || guestfs_umount (g, "/") == -1)
-        return fail (g, error, "growing xfs on %s", dev);
-    }
-  else
-    {
+      if (error && *error)
+        return FALSE;
       msg = g_strdup_printf ("%s partition %u grew to %" G_GUINT64_FORMAT " sectors, but its %s "
                              "is not a filesystem asr grows (ext2/3/4, xfs): left as it was",
                              rd->source->id, rd->grow_partition->number, rd->grow_sectors,
@@ -209,7 +267,7 @@ gboolean
 restore_appliance_run (GPtrArray *disks, gboolean grow_fs, gboolean uefi, AsrMessageFunc message,
                        void *opaque, char **accel, GError **error)
 {
-  gboolean needed = FALSE;
+  gboolean needed = FALSE, lvm = FALSE;
   g_autoptr (guestfs_h) g = NULL;
   g_auto (GStrv) devices = NULL;
   gboolean ok = FALSE;
@@ -217,8 +275,11 @@ restore_appliance_run (GPtrArray *disks, gboolean grow_fs, gboolean uefi, AsrMes
   for (guint i = 0; i < disks->len; i++)
     {
       const RestoreDisk *rd = g_ptr_array_index (disks, i);
-      if (rd->recreate->len || (grow_fs && rd->grow_partition) || (uefi && rd->esp))
+      if (rd->recreate->len || rd->recreate_lvs->len || (grow_fs && rd->grow_partition)
+          || (uefi && rd->esp))
         needed = TRUE;
+      if (rd->recreate_lvs->len || (grow_fs && rd->grow_vg))
+        lvm = TRUE;
     }
   if (!needed)
     return TRUE; /* no 20 s appliance start for nothing */
@@ -241,14 +302,36 @@ restore_appliance_run (GPtrArray *disks, gboolean grow_fs, gboolean uefi, AsrMes
       goto out;
     }
 
+  /* The volume groups restore wrote back, active: their LVs appear as
+   * /dev/VG/LV. */
+  if (lvm && guestfs_vg_activate_all (g, 1) == -1)
+    {
+      fail (g, error, "activating the restored LVM volume groups");
+      goto out;
+    }
   for (guint i = 0; i < disks->len; i++)
     {
       const RestoreDisk *rd = g_ptr_array_index (disks, i);
+      for (guint j = 0; j < rd->recreate_lvs->len; j++)
+        {
+          const RestoreLv *l = g_ptr_array_index (rd->recreate_lvs, j);
+          g_autofree char *dev = g_strdup_printf ("/dev/%s/%s", l->vg->name, l->lv->name);
+          if (!recreate (g, dev, l->lv->volume, error))
+            goto out;
+          if (message)
+            {
+              g_autofree char *identity = restore_volume_identity (l->lv->volume);
+              g_autofree char *msg
+                = g_strdup_printf ("logical volume %s/%s: %s recreated empty (%s)", l->vg->name,
+                                   l->lv->name, l->lv->volume->fs, identity);
+              message (msg, opaque);
+            }
+        }
       for (guint j = 0; j < rd->recreate->len; j++)
         {
           const MachinePartition *p = g_ptr_array_index (rd->recreate, j);
           g_autofree char *dev = g_strdup_printf ("%s%u", devices[i], p->number);
-          if (!recreate (g, dev, p, error))
+          if (!recreate (g, dev, p->volume, error))
             goto out;
           if (message)
             {

@@ -28,6 +28,8 @@ restore_disk_free (RestoreDisk *d)
     g_ptr_array_unref (d->volumes);
   if (d->recreate)
     g_ptr_array_unref (d->recreate);
+  if (d->recreate_lvs)
+    g_ptr_array_unref (d->recreate_lvs);
   g_free (d);
 }
 
@@ -36,6 +38,7 @@ restore_volume_free (RestoreVolume *v)
 {
   if (v == NULL)
     return;
+  g_free (v->what);
   g_free (v->image_path);
   g_free (v->format);
   g_free (v);
@@ -262,6 +265,155 @@ prepare_grow (RestoreDisk *rd, GError **error)
   return TRUE;
 }
 
+static gboolean lvm_fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+lvm_fail (GError **error, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID, msg);
+  return FALSE;
+}
+
+static RestoreVolume *
+range_volume (const char *backup_dir, const MachineImage *img, guint64 offset, char *what)
+{
+  RestoreVolume *rv = g_new0 (RestoreVolume, 1);
+  rv->what = what;
+  rv->offset = offset;
+  rv->bytes = img->bytes;
+  rv->image_path
+    = backup_dir ? g_build_filename (backup_dir, img->file, NULL) : g_strdup (img->file);
+  rv->format = g_strdup (img->format ? img->format : "qcow2");
+  rv->checksum = img->checksum;
+  return rv;
+}
+
+/* The partition of this disk a PV is on, NULL if it is elsewhere. */
+static const MachinePartition *
+pv_partition (const MachineDescriptor *m, const RestoreDisk *rd, const MachinePhysicalVolume *pv)
+{
+  MachineDeviceRef r;
+  if (!machine_descriptor_resolve (m, pv->device, &r) || r.disk != rd->source)
+    return NULL;
+  return r.partition;
+}
+
+static const MachinePhysicalVolume *
+vg_find_pv (const MachineVolumeGroup *vg, const char *uuid)
+{
+  for (guint i = 0; uuid && i < vg->pvs->len; i++)
+    {
+      const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
+      if (g_ascii_strcasecmp (pv->uuid, uuid) == 0)
+        return pv;
+    }
+  return NULL;
+}
+
+/*
+ * The LVM volume groups with a physical volume on this disk: each PV's
+ * label and metadata area is written back byte for byte (every LVM
+ * identity and the segments are in it), each captured logical volume into
+ * the extents its one segment names, and swap and the other filesystems
+ * on LVs are recreated empty.  A group on a restored disk whose label area
+ * is not in the backup is refused: writing the disk would destroy it.
+ */
+static gboolean
+prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir, GError **error)
+{
+  const char *id = rd->source->id;
+
+  rd->recreate_lvs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < m->volume_groups->len; i++)
+    {
+      const MachineVolumeGroup *vg = g_ptr_array_index (m->volume_groups, i);
+      gboolean here = FALSE;
+
+      for (guint j = 0; j < vg->pvs->len; j++)
+        {
+          const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, j);
+          const MachinePartition *p = pv_partition (m, rd, pv);
+          guint64 offset;
+          if (p == NULL)
+            continue;
+          here = TRUE;
+          if (pv->image == NULL || !pv->has_pe_start || pv->image->bytes != pv->pe_start)
+            return lvm_fail (error,
+                             "%s partition %u is a physical volume of %s, but the backup has no "
+                             "image of its label and metadata area: restoring %s would destroy "
+                             "the volume group",
+                             id, p->number, vg->name, id);
+          if (!g_uint64_checked_mul (&offset, p->start, rd->sector)
+              || pv->pe_start > p->sectors * rd->sector)
+            return lvm_fail (error, "%s partition %u: the LVM label area does not fit in it", id,
+                             p->number);
+          g_ptr_array_add (rd->volumes,
+                           range_volume (backup_dir, pv->image, offset,
+                                         g_strdup_printf ("LVM label area of %s on partition %u",
+                                                          vg->name, p->number)));
+          if (rd->grow_partition == p)
+            rd->grow_vg = vg;
+        }
+      if (!here)
+        continue;
+
+      for (guint j = 0; j < vg->lvs->len; j++)
+        {
+          const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, j);
+          const MachineVolume *v = lv->volume;
+          const MachineLvSegment *seg;
+          const MachinePhysicalVolume *pv;
+          const MachinePartition *p;
+          guint64 at, offset, bytes;
+
+          if (rd->grow_vg == vg && v && g_strcmp0 (v->mountpoint, "/") == 0)
+            rd->grow_lv = lv;
+          if (v == NULL || (v->image == NULL && v->fs == NULL))
+            continue;
+          seg = lv->segments->len ? g_ptr_array_index (lv->segments, 0) : NULL;
+          pv = seg ? vg_find_pv (vg, seg->pv) : NULL;
+          p = pv ? pv_partition (m, rd, pv) : NULL;
+          if (seg == NULL || lv->segments->len != 1 || pv == NULL)
+            {
+              if (v->image == NULL)
+                continue; /* recreated on the disk of its segment, if any */
+              return lvm_fail (error,
+                               "logical volume %s/%s: the backup does not record one segment "
+                               "for it on a physical volume: asr cannot place its image",
+                               vg->name, lv->name);
+            }
+          if (p == NULL)
+            continue; /* on another disk: restored with that disk */
+          if (v->image == NULL)
+            {
+              RestoreLv *l = g_new0 (RestoreLv, 1);
+              l->vg = vg;
+              l->lv = lv;
+              g_ptr_array_add (rd->recreate_lvs, l);
+              continue;
+            }
+          if (!g_uint64_checked_mul (&at, seg->pv_extent, vg->extent_bytes)
+              || !g_uint64_checked_add (&at, at, pv->pe_start)
+              || !g_uint64_checked_mul (&bytes, seg->extents, vg->extent_bytes)
+              || !g_uint64_checked_mul (&offset, p->start, rd->sector)
+              || !g_uint64_checked_add (&offset, offset, at) || bytes != v->image->bytes
+              || at + bytes > p->sectors * rd->sector)
+            return lvm_fail (error,
+                             "logical volume %s/%s: its image (%" G_GUINT64_FORMAT
+                             " bytes) does not fit its extents on %s partition %u",
+                             vg->name, lv->name, v->image->bytes, id, p->number);
+          g_ptr_array_add (rd->volumes, range_volume (backup_dir, v->image, offset,
+                                                      g_strdup_printf ("logical volume %s/%s",
+                                                                       vg->name, lv->name)));
+        }
+    }
+  return TRUE;
+}
+
 RestoreDisk *
 restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
                       const AsrRestoreTarget *target, gboolean grow, GError **error)
@@ -335,6 +487,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
               return NULL;
             }
           rv->partition = p;
+          rv->what = g_strdup_printf ("partition %u", p->number);
           rv->image_path = backup_dir ? g_build_filename (backup_dir, v->image->file, NULL)
                                       : g_strdup (v->image->file);
           rv->format = g_strdup (v->image->format ? v->image->format : "qcow2");
@@ -344,6 +497,9 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
       else if (v->fs)
         g_ptr_array_add (rd->recreate, (gpointer) p);
     }
+
+  if (!prepare_lvm (rd, backup, backup_dir, error))
+    return NULL;
 
   if (d->boot_area && d->boot_area->image)
     {
@@ -412,9 +568,8 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
   for (guint i = 0; i < rd->volumes->len; i++)
     {
       const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
-      line (lines,
-            "%s: volume: partition %u: %s → %" G_GUINT64_FORMAT " bytes at %" G_GUINT64_FORMAT "%s",
-            path, v->partition->number, v->image_path, v->bytes, v->offset,
+      line (lines, "%s: volume: %s: %s → %" G_GUINT64_FORMAT " bytes at %" G_GUINT64_FORMAT "%s",
+            path, v->what, v->image_path, v->bytes, v->offset,
             rd->target->known_zero ? " (target known zero)" : "");
     }
   if (verify)
@@ -422,10 +577,9 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
       {
         const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
         line (lines,
-              "%s: verify: partition %u: read back %" G_GUINT64_FORMAT
-              " bytes at %" G_GUINT64_FORMAT ", expect %s",
-              path, v->partition->number, v->bytes, v->offset,
-              v->checksum ? v->checksum : "(no checksum)");
+              "%s: verify: %s: read back %" G_GUINT64_FORMAT " bytes at %" G_GUINT64_FORMAT
+              ", expect %s",
+              path, v->what, v->bytes, v->offset, v->checksum ? v->checksum : "(no checksum)");
       }
   for (guint i = 0; i < rd->recreate->len; i++)
     {
@@ -434,7 +588,26 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
       line (lines, "%s: recreate: partition %u: empty %s, %s", path, p->number, p->volume->fs,
             identity);
     }
-  if (rd->grow_partition)
+  for (guint i = 0; rd->recreate_lvs && i < rd->recreate_lvs->len; i++)
+    {
+      const RestoreLv *l = g_ptr_array_index (rd->recreate_lvs, i);
+      g_autofree char *identity = restore_volume_identity (l->lv->volume);
+      line (lines, "%s: recreate: logical volume %s/%s: empty %s, %s", path, l->vg->name,
+            l->lv->name, l->lv->volume->fs, identity);
+    }
+  if (rd->grow_partition && rd->grow_vg)
+    {
+      line (lines,
+            "%s: grow: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+            " sectors, its LVM physical volume of %s%s%s%s",
+            path, rd->grow_partition->number, rd->grow_partition->sectors, rd->grow_sectors,
+            rd->grow_vg->name, rd->grow_lv ? ", logical volume " : " (no logical volume holds /)",
+            rd->grow_lv ? rd->grow_lv->name : "",
+            rd->grow_lv && rd->grow_lv->volume && rd->grow_lv->volume->fs ? " and its filesystem"
+                                                                          : "");
+      describe_writes (rd, rd->grown_writes, lines);
+    }
+  else if (rd->grow_partition)
     {
       line (lines,
             "%s: grow: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT

@@ -25,10 +25,12 @@ typedef struct {
   guint64 bytes;
 } RestoreRange;
 
-/* A captured volume: its image → the partition's byte range. */
+/* A captured volume (or an LVM label area): its image → a byte range of
+ * the target. */
 typedef struct {
-  const MachinePartition *partition;
-  guint64 offset; /* bytes from the start of the target */
+  const MachinePartition *partition; /* a partition's volume; NULL otherwise */
+  char *what;                        /* "partition 2", "logical volume vg0/root", ... */
+  guint64 offset;                    /* bytes from the start of the target */
   guint64 bytes;
   char *image_path; /* in the backup set */
   char *format;
@@ -52,11 +54,22 @@ typedef struct {
    * table bytes (of the final table): written last. */
   char *boot_image_path;
   guint64 boot_bytes;
-  GArray *boot_ranges;         /* RestoreRange */
-  GPtrArray *volumes;          /* RestoreVolume* */
-  GPtrArray *recreate;         /* const MachinePartition*: swap, uncaptured fs */
+  GArray *boot_ranges;     /* RestoreRange */
+  GPtrArray *volumes;      /* RestoreVolume* */
+  GPtrArray *recreate;     /* const MachinePartition*: swap, uncaptured fs */
+  GPtrArray *recreate_lvs; /* RestoreLv*: the same, on logical volumes */
+  /* --grow of a partition that is an LVM PV: the PV grows, and the LV
+   * holding / in its group (NULL: none) takes the new extents. */
+  const MachineVolumeGroup *grow_vg;
+  const MachineLogicalVolume *grow_lv;
   const MachinePartition *esp; /* UEFI backups: where the fallback loader goes */
 } RestoreDisk;
+
+/* A logical volume the appliance works on: /dev/VG/LV. */
+typedef struct {
+  const MachineVolumeGroup *vg;
+  const MachineLogicalVolume *lv;
+} RestoreLv;
 
 void restore_disk_free (RestoreDisk *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RestoreDisk, restore_disk_free)

@@ -96,6 +96,44 @@ message (Restore *r, const char *format, ...)
     r->opts->message (msg, r->opts->opaque);
 }
 
+/* A volume group is restored whole or not at all: a restore onto some of
+ * its disks only would leave LVM a group with missing PVs. */
+static gboolean
+check_volume_groups_whole (const MachineDescriptor *backup, GPtrArray *targets, GError **error)
+{
+  for (guint i = 0; i < backup->volume_groups->len; i++)
+    {
+      const MachineVolumeGroup *vg = g_ptr_array_index (backup->volume_groups, i);
+      const char *in = NULL, *out = NULL;
+      for (guint j = 0; j < vg->pvs->len; j++)
+        {
+          const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, j);
+          MachineDeviceRef r;
+          gboolean mapped = FALSE;
+          if (!machine_descriptor_resolve (backup, pv->device, &r) || r.disk == NULL)
+            continue;
+          for (guint k = 0; k < targets->len; k++)
+            if (g_strcmp0 (((const AsrRestoreTarget *) g_ptr_array_index (targets, k))->source,
+                           r.disk->id)
+                == 0)
+              mapped = TRUE;
+          if (mapped)
+            in = r.disk->id;
+          else
+            out = r.disk->id;
+        }
+      if (in && out)
+        {
+          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                       "volume group %s has physical volumes on %s and on %s: restore both "
+                       "disks together, or neither",
+                       vg->name, in, out);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static GPtrArray *
 prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *targets,
              const AsrRestoreOptions *opts, GError **error)
@@ -126,6 +164,8 @@ prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray 
         return NULL;
       g_ptr_array_add (disks, rd);
     }
+  if (!check_volume_groups_whole (backup, targets, error))
+    return NULL;
   return g_steal_pointer (&disks);
 }
 
@@ -212,8 +252,7 @@ step_volumes (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
     {
       const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
       g_autofree char *opts = restore_target_range_opts (io, v->offset, v->bytes);
-      g_autofree char *what
-        = g_strdup_printf ("writing %s partition %u", rd->source->id, v->partition->number);
+      g_autofree char *what = g_strdup_printf ("writing %s %s", rd->source->id, v->what);
       ConvertProgress p = { r, what, v->bytes };
       g_autoptr (GPtrArray) argv = g_ptr_array_new ();
       g_autoptr (GError) local = NULL;
@@ -238,8 +277,8 @@ step_volumes (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
       if (!asr_run ((const char *const *) argv->pdata, NULL, convert_progress, &p, &local))
         {
           g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
-                       "writing %s onto %s partition %u: %s", v->image_path, rd->target->path,
-                       v->partition->number, local->message);
+                       "writing %s onto %s %s: %s", v->image_path, rd->target->path, v->what,
+                       local->message);
           return FALSE;
         }
       r->all_done += v->bytes;
@@ -257,8 +296,7 @@ step_verify (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
   for (guint i = 0; i < rd->volumes->len; i++)
     {
       const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
-      g_autofree char *what
-        = g_strdup_printf ("verifying %s partition %u", rd->source->id, v->partition->number);
+      g_autofree char *what = g_strdup_printf ("verifying %s %s", rd->source->id, v->what);
       g_autofree char *sum = NULL;
 
       if (!restore_target_checksum (io, v->offset, v->bytes, r->opts->progress, what,
@@ -267,9 +305,9 @@ step_verify (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
       if (v->checksum == NULL || g_ascii_strcasecmp (sum, v->checksum) != 0)
         {
           g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_CHECK_FAILED,
-                       "checksum mismatch on %s partition %u (%s, from %s): read back %s, "
+                       "checksum mismatch on %s %s (%s, from %s): read back %s, "
                        "the backup says %s; the disk stays marked incomplete",
-                       rd->target->path, v->partition->number, rd->source->id, v->image_path, sum,
+                       rd->target->path, v->what, rd->source->id, v->image_path, sum,
                        v->checksum ? v->checksum : "nothing");
           return FALSE;
         }
