@@ -98,6 +98,7 @@ plan_compute (const PlanBackup *backup, GPtrArray *targets, const PlanOptions *o
   if (!plan_rules_images (&ctx, error))
     goto out;
   plan_rules_volumes (&ctx);
+  plan_rules_stack (&ctx);
   plan_rules_fstab (&ctx);
   plan_rules_boot (&ctx);
 

@@ -76,3 +76,6 @@ gboolean plan_rules_images (PlanCtx *ctx, GError **error);
 void plan_rules_volumes (PlanCtx *ctx);
 void plan_rules_fstab (PlanCtx *ctx);
 void plan_rules_boot (PlanCtx *ctx);
+
+/* plan-stack.c */
+void plan_rules_stack (PlanCtx *ctx);

@@ -351,6 +351,18 @@ plan_rules_images (PlanCtx *ctx, GError **error)
             return FALSE;
         }
     }
+  /* The storage stack's images: LVM label areas, logical volumes, LUKS
+   * containers.  Its text files (LVM metadata) restore does not read. */
+  g_autoptr (GPtrArray) files = machine_descriptor_list_files (ctx->src);
+  for (guint i = 0; i < files->len; i++)
+    {
+      const MachineFileRef *r = g_ptr_array_index (files, i);
+      if (r->disk != NULL || r->text)
+        continue;
+      n++;
+      if (!check_one_image (ctx, c, r->what, r->file, r->format, r->bytes, r->checksum, error))
+        return FALSE;
+    }
   if (n == 0 && c->findings->len == 0)
     plan_check_add (c, PLAN_STATUS_FAIL, "the backup's critical disks have no images");
   else if (!ctx->opt->check_images && c->status != PLAN_STATUS_FAIL)
@@ -393,9 +405,16 @@ plan_rules_volumes (PlanCtx *ctx)
           const MachinePartition *part = g_ptr_array_index (d->partitions, p);
           const MachineVolume *v = part->volume;
           g_autofree char *desc = describe_volume (v);
+          g_autofree char *ref = g_strdup_printf ("%s/p%u", d->id, part->number);
+          MachineHolder holder;
           if (part->kind == MACHINE_PARTITION_KIND_EXTENDED)
             continue;
-          if (v && v->image)
+          if (v == NULL && machine_descriptor_find_holder (ctx->src, ref, &holder) && holder.pv)
+            plan_check_add (c, PLAN_STATUS_PASS,
+                            "%s p%u (LVM PV of %s): restored onto %s with its volume group "
+                            "(storage-stack says how)",
+                            d->id, part->number, holder.vg->name, to);
+          else if (v && v->image)
             plan_check_add (c, PLAN_STATUS_PASS, "%s p%u (%s): restored onto %s from %s", d->id,
                             part->number, desc, to, v->image->file);
           else if (v && g_strcmp0 (v->fs, "swap") == 0)

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The storage stack in a plan: what restore writes back of each LVM
+ * volume group on a restored disk, shown from the disk up
+ * (disk → partition → PV → VG → LV → volume), and the rules a stack adds:
+ * every PV of a restored group on a mapped disk, each PV inside its
+ * partition, the group's extents on its PVs, and each captured LV's image
+ * where its extents are.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "plan-private.h"
+
+static const PlanSDisk *
+source_of (const PlanCtx *ctx, const MachineDisk *d)
+{
+  for (guint i = 0; i < ctx->n_sources; i++)
+    if (ctx->sources[i].disk == d)
+      return &ctx->sources[i];
+  return NULL;
+}
+
+static const char *
+target_name (const PlanCtx *ctx, const PlanSDisk *s)
+{
+  return s && s->target >= 0 ? ctx->targets[s->target].out->name : NULL;
+}
+
+static const MachinePhysicalVolume *
+find_pv (const MachineVolumeGroup *vg, const char *uuid)
+{
+  for (guint i = 0; uuid && i < vg->pvs->len; i++)
+    {
+      const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
+      if (plan_id_equal (pv->uuid, uuid))
+        return pv;
+    }
+  return NULL;
+}
+
+static void
+lv_lines (const PlanCtx *ctx, PlanCheck *c, const MachineVolumeGroup *vg, const char *chain)
+{
+  for (guint i = 0; i < vg->lvs->len; i++)
+    {
+      const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, i);
+      const MachineVolume *v = lv->volume;
+      g_autofree char *what
+        = g_strdup_printf ("%s → LV %s (%s)", chain, lv->name, lv->uuid ? lv->uuid : "no uuid");
+      g_autofree char *vol = v && v->fs
+                               ? g_strdup_printf ("%s%s%s", v->fs, v->mountpoint ? " on " : "",
+                                                  v->mountpoint ? v->mountpoint : "")
+                               : g_strdup ("no filesystem recorded");
+      const MachineLvSegment *seg
+        = lv->segments->len == 1 ? g_ptr_array_index (lv->segments, 0) : NULL;
+      const MachinePhysicalVolume *pv = seg ? find_pv (vg, seg->pv) : NULL;
+      MachineDeviceRef r;
+      const char *to = NULL;
+
+      if (pv && machine_descriptor_resolve (ctx->src, pv->device, &r) && r.disk)
+        to = target_name (ctx, source_of (ctx, r.disk));
+      if (v && v->image)
+        {
+          if (pv == NULL)
+            plan_check_add (c, PLAN_STATUS_FAIL,
+                            "%s → %s: its image %s cannot be placed: the backup records no "
+                            "single segment for it on a physical volume",
+                            what, vol, v->image->file);
+          else
+            plan_check_add (c, PLAN_STATUS_PASS,
+                            "%s → %s: restored from %s into extents %" G_GUINT64_FORMAT
+                            "-%" G_GUINT64_FORMAT " of its PV on %s (target %s)",
+                            what, vol, v->image->file, seg->pv_extent,
+                            seg->pv_extent + seg->extents - 1, pv->device, to ? to : "unmapped");
+        }
+      else if (v && g_strcmp0 (v->fs, "swap") == 0)
+        plan_check_add (c, PLAN_STATUS_PASS, "%s → %s: recreated with the same UUID and label",
+                        what, vol);
+      else if (v && v->fs)
+        plan_check_add (c, PLAN_STATUS_WARN,
+                        "%s → %s: not captured: recreated empty (same UUID and label, so fstab "
+                        "still mounts it); its data is not in the backup",
+                        what, vol);
+      else
+        plan_check_add (c, PLAN_STATUS_WARN,
+                        "%s → %s: not captured: the logical volume is restored, its contents "
+                        "are not",
+                        what, vol);
+    }
+}
+
+void
+plan_rules_stack (PlanCtx *ctx)
+{
+  PlanCheck *c;
+
+  /* Only a backup with a storage stack has this check: the others' plans
+   * stay as they were. */
+  if (ctx->src->volume_groups->len == 0 && ctx->src->md_arrays->len == 0
+      && ctx->src->luks->len == 0)
+    return;
+  c = plan_check_new ("storage-stack");
+  for (guint i = 0; i < ctx->src->volume_groups->len; i++)
+    {
+      const MachineVolumeGroup *vg = g_ptr_array_index (ctx->src->volume_groups, i);
+      g_autoptr (GString) chain = g_string_new (NULL);
+      gboolean mapped = FALSE, unmapped = FALSE;
+
+      for (guint j = 0; j < vg->pvs->len; j++)
+        {
+          const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, j);
+          MachineDeviceRef r;
+          const char *to = NULL;
+
+          if (!machine_descriptor_resolve (ctx->src, pv->device, &r) || r.disk == NULL)
+            continue;
+          to = target_name (ctx, source_of (ctx, r.disk));
+          if (to)
+            mapped = TRUE;
+          else
+            unmapped = TRUE;
+          if (chain->len)
+            g_string_append (chain, " + ");
+          if (r.partition)
+            g_string_append_printf (chain, "%s → p%u → PV %s", r.disk->id, r.partition->number,
+                                    pv->uuid);
+          else
+            g_string_append_printf (chain, "%s (whole disk) → PV %s", r.disk->id, pv->uuid);
+          if (!to)
+            continue;
+          if (pv->image == NULL)
+            plan_check_add (c, PLAN_STATUS_FAIL,
+                            "PV %s of %s on %s: its label and metadata area is not in the "
+                            "backup: restoring %s would destroy the volume group",
+                            pv->uuid, vg->name, pv->device, r.disk->id);
+          else
+            plan_check_add (c, PLAN_STATUS_PASS,
+                            "PV %s of %s on %s: its label and metadata area (%" G_GUINT64_FORMAT
+                            " bytes: every LVM name and UUID) written back from %s onto target %s",
+                            pv->uuid, vg->name, pv->device, pv->pe_start, pv->image->file, to);
+        }
+      if (!mapped)
+        continue; /* on disks that are not restored */
+      if (unmapped)
+        {
+          plan_check_add (c, PLAN_STATUS_FAIL,
+                          "volume group %s has physical volumes on disks that are not mapped: a "
+                          "volume group is restored whole or not at all",
+                          vg->name);
+          continue;
+        }
+      g_string_append_printf (chain, " → VG %s (%s)", vg->name, vg->uuid);
+      lv_lines (ctx, c, vg, chain->str);
+    }
+  if (c->findings->len == 0)
+    plan_check_add (c, PLAN_STATUS_PASS, "no LVM volume group on the restored disks");
+  g_ptr_array_add (ctx->plan->checks, c);
+}
