@@ -184,6 +184,37 @@ lv_volume (Capture *c, const char *gdev)
   return v;
 }
 
+/* LVM keeps a snapshot as an internal LV ("snapshot0") whose segment
+ * names the LV users see (its cow_store) and its origin: refused here with
+ * those names, whatever else is on the group. */
+static char *
+lv_problem (const AsrLvmVg *vg, const AsrLvmLv *lv, const char *segtype)
+{
+  for (guint i = 0; i < lv->segments->len; i++)
+    {
+      const AsrLvmSegment *s = g_ptr_array_index (lv->segments, i);
+      if (strcmp (s->type, "snapshot") == 0)
+        return g_strdup_printf ("logical volume %s/%s is a snapshot of %s/%s: asr restores "
+                                "linear logical volumes only (remove or merge the snapshot "
+                                "first); refused before anything was written",
+                                vg->name, s->cow ? s->cow : lv->name, vg->name,
+                                s->origin ? s->origin : "another volume");
+    }
+  if (strcmp (segtype, "linear") != 0)
+    {
+      const char *what = segtype_what (segtype);
+      return g_strdup_printf ("logical volume %s/%s is %s (segment type %s): asr restores linear "
+                              "logical volumes only; refused before anything was written",
+                              vg->name, lv->name, what ? what : "of an unknown kind", segtype);
+    }
+  if (lv->segments->len != 1)
+    return g_strdup_printf ("logical volume %s/%s has %u segments: asr restores logical volumes "
+                            "in one segment only for now (pvmove it into one, or capture with "
+                            "the volume group reduced); refused before anything was written",
+                            vg->name, lv->name, lv->segments->len);
+  return NULL;
+}
+
 /* One volume group, from its metadata text, into the descriptor. */
 static gboolean
 discover_vg (Capture *c, GHashTable *parts, GHashTable *pv_names, const char *name, GError **error)
@@ -257,10 +288,20 @@ discover_vg (Capture *c, GHashTable *parts, GHashTable *pv_names, const char *na
         return invalid (error,
                         "volume group %s: logical volume name or UUID '%s' '%s' is not LVM's",
                         vg->name, lv->name, lv->uuid);
+      g_autofree char *segtype = lv_segtype (lv);
+      g_autofree char *problem = lv_problem (vg, lv, segtype);
+      if (problem)
+        {
+          /* Kept for the refusal if the group is to be restored; such an
+           * LV is not one the descriptor can describe. */
+          if (!g_hash_table_contains (c->vg_problems, mvg->name))
+            g_hash_table_insert (c->vg_problems, g_strdup (mvg->name), g_steal_pointer (&problem));
+          continue;
+        }
       mlv = machine_logical_volume_new (lv->name);
       g_ptr_array_add (mvg->lvs, mlv);
       mlv->uuid = g_strdup (lv->uuid);
-      mlv->segtype = lv_segtype (lv);
+      mlv->segtype = g_steal_pointer (&segtype);
       for (guint k = 0; k < lv->segments->len; k++)
         {
           const AsrLvmSegment *s = g_ptr_array_index (lv->segments, k);
@@ -367,26 +408,14 @@ is_critical_mountpoint (Capture *c, const char *mp)
   return c->opts->include && g_strv_contains (c->opts->include, mp);
 }
 
-/* Every LV of a restored group must be one restore can recreate. */
+/* A restored group must hold only what restore can recreate. */
 static gboolean
-check_restorable (MachineVolumeGroup *vg, GError **error)
+check_restorable (Capture *c, MachineVolumeGroup *vg, GError **error)
 {
-  for (guint i = 0; i < vg->lvs->len; i++)
-    {
-      const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, i);
-      const char *what = segtype_what (lv->segtype);
-      if (strcmp (lv->segtype, "linear") != 0)
-        return refuse (error,
-                       "logical volume %s/%s is %s (segment type %s): asr restores linear "
-                       "logical volumes only; refused before anything was written",
-                       vg->name, lv->name, what ? what : "of an unknown kind", lv->segtype);
-      if (lv->segments->len != 1)
-        return refuse (error,
-                       "logical volume %s/%s has %u segments: asr restores logical volumes "
-                       "in one segment only for now (pvmove it into one, or capture with the "
-                       "volume group reduced); refused before anything was written",
-                       vg->name, lv->name, lv->segments->len);
-    }
+  const char *problem = g_hash_table_lookup (c->vg_problems, vg->name);
+
+  if (problem)
+    return refuse (error, "%s", problem);
   for (guint i = 0; i < vg->pvs->len; i++)
     {
       const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
@@ -432,14 +461,22 @@ select_vg (Capture *c, MachineVolumeGroup *vg, gboolean critical_pass, GError **
         on_other_disk = TRUE;
     }
   if (!critical && !on_critical_disk)
-    return TRUE; /* recorded; its disks are not restored */
+    {
+      if (g_hash_table_contains (c->vg_problems, vg->name))
+        capture_message (c,
+                         "note: volume group %s (on disks that are not restored) holds logical "
+                         "volumes asr does not describe yet (%s); they are left out of the "
+                         "descriptor",
+                         vg->name, (const char *) g_hash_table_lookup (c->vg_problems, vg->name));
+      return TRUE; /* recorded; its disks are not restored */
+    }
   if (!critical && on_other_disk)
     return refuse (error,
                    "volume group %s spans a critical disk and a disk that is not: restoring "
                    "the critical disk alone would break it; capture with --all to restore "
                    "all of its disks",
                    vg->name);
-  if (!check_restorable (vg, error))
+  if (!check_restorable (c, vg, error))
     return FALSE;
 
   for (guint i = 0; i < vg->pvs->len; i++)

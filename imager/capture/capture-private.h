@@ -55,12 +55,13 @@ typedef struct {
 typedef struct {
   const AsrCaptureOptions *opts;
   MachineDescriptor *m;
-  GPtrArray *disks;   /* CaptureDisk* */
-  GPtrArray *volumes; /* CaptureVolume* */
-  char *backup;       /* absolute */
-  char *tmpdir;       /* the backup set being written */
-  char *workdir;      /* tmpdir/.work: overlays */
-  GHashTable *lvs;    /* appliance device → CaptureLv* */
+  GPtrArray *disks;        /* CaptureDisk* */
+  GPtrArray *volumes;      /* CaptureVolume* */
+  char *backup;            /* absolute */
+  char *tmpdir;            /* the backup set being written */
+  char *workdir;           /* tmpdir/.work: overlays */
+  GHashTable *lvs;         /* appliance device → CaptureLv* */
+  GHashTable *vg_problems; /* VG name → why restore cannot recreate it */
   guestfs_h *g;
   char *accel;
   guint64 progress_done, progress_total;

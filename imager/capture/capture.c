@@ -110,6 +110,7 @@ capture_clear (Capture *c)
   g_clear_pointer (&c->disks, g_ptr_array_unref);
   g_clear_pointer (&c->volumes, g_ptr_array_unref);
   g_clear_pointer (&c->lvs, g_hash_table_unref);
+  g_clear_pointer (&c->vg_problems, g_hash_table_unref);
   if (c->tmpdir)
     {
       asr_owner_remove_tree (c->tmpdir);
@@ -755,6 +756,7 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
   c.disks = g_ptr_array_new_with_free_func ((GDestroyNotify) capture_disk_free);
   c.volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) capture_volume_free);
   c.lvs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) capture_lv_free);
+  c.vg_problems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   c.m = machine_descriptor_new ();
   c.m->origin = machine_origin_new ();
   {

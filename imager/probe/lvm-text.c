@@ -343,6 +343,8 @@ lvm_segment_free (AsrLvmSegment *s)
 {
   g_free (s->type);
   g_free (s->pv_key);
+  g_free (s->origin);
+  g_free (s->cow);
   g_free (s);
 }
 
@@ -381,6 +383,11 @@ read_segment (const Node *s, AsrLvmLv *lv, guint64 pe_limit, GError **error)
       || seg->extents > pe_limit)
     return bad (error, "logical volume %s: %s without a valid start_extent and extent_count",
                 lv->name, s->key);
+  if (strcmp (seg->type, "snapshot") == 0)
+    {
+      seg->origin = g_strdup (get_string (s, "origin"));
+      seg->cow = g_strdup (get_string (s, "cow_store"));
+    }
   if (strcmp (seg->type, "striped") != 0)
     return TRUE; /* the caller refuses it by its type */
   if (!get_uint (s, "stripe_count", &seg->stripes) || seg->stripes == 0)

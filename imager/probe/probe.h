@@ -253,6 +253,8 @@ typedef struct {
   guint64 stripes; /* striped only */
   char *pv_key;    /* striped only: the first stripe's PV and extent */
   guint64 pv_extent;
+  char *origin; /* snapshot only: the LV it is a snapshot of, and the LV */
+  char *cow;    /* holding its changes (the one users name) */
 } AsrLvmSegment;
 
 typedef struct {
