@@ -246,7 +246,12 @@ print_stack (const MachineDescriptor *m)
         {
           const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, j);
           g_autofree char *size = size_text (pv->has_bytes, pv->bytes);
-          printf ("    pv on %s: uuid %s%s\n", pv->device, pv->uuid, size);
+          printf ("    pv on %s: uuid %s%s", pv->device, pv->uuid, size);
+          if (pv->has_pe_start)
+            printf (", extents from byte %" G_GUINT64_FORMAT, pv->pe_start);
+          if (pv->image)
+            printf (", label area image %s", pv->image->file);
+          printf ("\n");
         }
       for (guint j = 0; j < vg->lvs->len; j++)
         {
@@ -254,6 +259,14 @@ print_stack (const MachineDescriptor *m)
           g_autofree char *size = g_format_size_full (lv->bytes, G_FORMAT_SIZE_IEC_UNITS);
           printf ("    lv %s: %s%s%s, uuid %s\n", lv->name, size, lv->segtype ? ", " : "",
                   lv->segtype ? lv->segtype : "", lv->uuid);
+          for (guint k = 0; k < lv->segments->len; k++)
+            {
+              const MachineLvSegment *seg = g_ptr_array_index (lv->segments, k);
+              printf ("      extents %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+                      " on pv %s from its extent %" G_GUINT64_FORMAT "\n",
+                      seg->start_extent, seg->start_extent + seg->extents - 1, seg->pv,
+                      seg->pv_extent);
+            }
           if (lv->volume)
             {
               g_autofree char *v = volume_text (lv->volume);
