@@ -105,6 +105,18 @@ machine_physical_volume_free (MachinePhysicalVolume *pv)
   g_free (pv);
 }
 
+MachinePhysicalVolume *
+machine_volume_group_find_pv (const MachineVolumeGroup *vg, const char *uuid)
+{
+  for (guint i = 0; uuid && i < vg->pvs->len; i++)
+    {
+      MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
+      if (pv->uuid && g_ascii_strcasecmp (pv->uuid, uuid) == 0)
+        return pv;
+    }
+  return NULL;
+}
+
 void
 machine_lv_segment_free (MachineLvSegment *s)
 {

@@ -411,6 +411,10 @@ MachinePartition *machine_disk_find_partition (const MachineDisk *d, guint32 num
 /* The <source> of disk @disk_id in @m's origin: where its image or device is. */
 MachineSource *machine_descriptor_find_source (const MachineDescriptor *m, const char *disk_id);
 
+/* The physical volume of @vg whose UUID is @uuid (without case), NULL if none. */
+MachinePhysicalVolume *machine_volume_group_find_pv (const MachineVolumeGroup *vg,
+                                                     const char *uuid);
+
 /* What a device reference names: exactly one of the four is set, or none
  * when nothing has that name. */
 typedef struct {

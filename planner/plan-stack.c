@@ -28,18 +28,6 @@ target_name (const PlanCtx *ctx, const PlanSDisk *s)
   return s && s->target >= 0 ? ctx->targets[s->target].out->name : NULL;
 }
 
-static const MachinePhysicalVolume *
-find_pv (const MachineVolumeGroup *vg, const char *uuid)
-{
-  for (guint i = 0; uuid && i < vg->pvs->len; i++)
-    {
-      const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
-      if (plan_id_equal (pv->uuid, uuid))
-        return pv;
-    }
-  return NULL;
-}
-
 static void
 lv_lines (const PlanCtx *ctx, PlanCheck *c, const MachineVolumeGroup *vg, const char *chain)
 {
@@ -55,7 +43,7 @@ lv_lines (const PlanCtx *ctx, PlanCheck *c, const MachineVolumeGroup *vg, const 
                                : g_strdup ("no filesystem recorded");
       const MachineLvSegment *seg
         = lv->segments->len == 1 ? g_ptr_array_index (lv->segments, 0) : NULL;
-      const MachinePhysicalVolume *pv = seg ? find_pv (vg, seg->pv) : NULL;
+      const MachinePhysicalVolume *pv = seg ? machine_volume_group_find_pv (vg, seg->pv) : NULL;
       MachineDeviceRef r;
       const char *to = NULL;
 

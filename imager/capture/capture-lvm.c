@@ -44,31 +44,23 @@ undash (const char *uuid)
   return g_string_free (s, FALSE);
 }
 
-static gboolean refuse (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* A refusal (what asr cannot restore yet) or an invalid input (a
+ * metadata text that contradicts itself or the disks). */
+static gboolean fail_with (GError **error, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 static gboolean
-refuse (GError **error, const char *format, ...)
+fail_with (GError **error, int code, const char *format, ...)
 {
   va_list ap;
   va_start (ap, format);
   g_autofree char *msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_set_error_literal (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED, msg);
+  g_set_error_literal (error, ASR_IMAGER_ERROR, code, msg);
   return FALSE;
 }
 
-static gboolean invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError **error, const char *format, ...)
-{
-  va_list ap;
-  va_start (ap, format);
-  g_autofree char *msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT, msg);
-  return FALSE;
-}
+#define refuse(error, ...) fail_with (error, ASR_IMAGER_ERROR_UNSUPPORTED, __VA_ARGS__)
+#define invalid(error, ...) fail_with (error, ASR_IMAGER_ERROR_INVALID_INPUT, __VA_ARGS__)
 
 /* What an LV is, for the descriptor's segtype and for refusals. */
 static char *
@@ -388,18 +380,6 @@ disk_of (Capture *c, const char *ref, MachinePartition **part)
   return NULL;
 }
 
-static const MachinePhysicalVolume *
-find_pv (const MachineVolumeGroup *vg, const char *uuid)
-{
-  for (guint i = 0; uuid && i < vg->pvs->len; i++)
-    {
-      const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
-      if (g_ascii_strcasecmp (pv->uuid, uuid) == 0)
-        return pv;
-    }
-  return NULL;
-}
-
 static gboolean
 is_critical_mountpoint (Capture *c, const char *mp)
 {
@@ -505,7 +485,7 @@ select_vg (Capture *c, MachineVolumeGroup *vg, gboolean critical_pass, GError **
       MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, i);
       MachineVolume *v = lv->volume;
       const MachineLvSegment *seg = g_ptr_array_index (lv->segments, 0);
-      const MachinePhysicalVolume *pv = find_pv (vg, seg->pv);
+      const MachinePhysicalVolume *pv = machine_volume_group_find_pv (vg, seg->pv);
       MachinePartition *part;
       CaptureDisk *d;
       guint64 offset, bytes, ss;

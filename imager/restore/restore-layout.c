@@ -302,18 +302,6 @@ pv_partition (const MachineDescriptor *m, const RestoreDisk *rd, const MachinePh
   return r.partition;
 }
 
-static const MachinePhysicalVolume *
-vg_find_pv (const MachineVolumeGroup *vg, const char *uuid)
-{
-  for (guint i = 0; uuid && i < vg->pvs->len; i++)
-    {
-      const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, i);
-      if (g_ascii_strcasecmp (pv->uuid, uuid) == 0)
-        return pv;
-    }
-  return NULL;
-}
-
 /*
  * The LVM volume groups with a physical volume on this disk: each PV's
  * label and metadata area is written back byte for byte (every LVM
@@ -375,7 +363,7 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
           if (v == NULL || (v->image == NULL && v->fs == NULL))
             continue;
           seg = lv->segments->len ? g_ptr_array_index (lv->segments, 0) : NULL;
-          pv = seg ? vg_find_pv (vg, seg->pv) : NULL;
+          pv = seg ? machine_volume_group_find_pv (vg, seg->pv) : NULL;
           p = pv ? pv_partition (m, rd, pv) : NULL;
           if (seg == NULL || lv->segments->len != 1 || pv == NULL)
             {
