@@ -27,11 +27,9 @@ gboolean machine_problems_take (MachineProblems *p, MachineError code, GError **
 gboolean machine_parse_uint (const char *s, guint64 max, guint64 *out, char **why);
 
 /* Syntax of identifiers, as in machine.rng. */
-gboolean machine_is_guid (const char *s);
 gboolean machine_is_mbr_type (const char *s);
 gboolean machine_is_mbr_signature (const char *s);
 gboolean machine_is_checksum (const char *s);
-gboolean machine_is_disk_id (const char *s);
 /* mdadm's UUID form: 32 hex digits in 4 groups of 8 joined by ':'. */
 gboolean machine_is_md_uuid (const char *s);
 /* NULL if @s is a plain file name in the backup directory, else why not. */

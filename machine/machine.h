@@ -442,6 +442,10 @@ typedef struct {
 gboolean machine_descriptor_find_holder (const MachineDescriptor *m, const char *ref,
                                          MachineHolder *out);
 
+/* An RFC 4122 UUID (36 characters, dashed 8-4-4-4-12). */
+gboolean machine_is_guid (const char *s);
+/* A disk, md or LUKS id as machine.rng allows it. */
+gboolean machine_is_disk_id (const char *s);
 /* LVM's UUID form: 32 letters and digits, dashed 6-4-4-4-4-4-6. */
 gboolean machine_is_lvm_uuid (const char *s);
 /* NULL if @s is a VG or LV name LVM accepts, else why not. */

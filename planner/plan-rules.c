@@ -406,14 +406,21 @@ plan_rules_volumes (PlanCtx *ctx)
           const MachineVolume *v = part->volume;
           g_autofree char *desc = describe_volume (v);
           g_autofree char *ref = g_strdup_printf ("%s/p%u", d->id, part->number);
-          MachineHolder holder;
+          MachineHolder holder = { 0 };
           if (part->kind == MACHINE_PARTITION_KIND_EXTENDED)
             continue;
-          if (v == NULL && machine_descriptor_find_holder (ctx->src, ref, &holder) && holder.pv)
+          if (v == NULL)
+            (void) machine_descriptor_find_holder (ctx->src, ref, &holder);
+          if (v == NULL && holder.pv)
             plan_check_add (c, PLAN_STATUS_PASS,
                             "%s p%u (LVM PV of %s): restored onto %s with its volume group "
                             "(storage-stack says how)",
                             d->id, part->number, holder.vg->name, to);
+          else if (v == NULL && holder.luks)
+            plan_check_add (c, PLAN_STATUS_PASS,
+                            "%s p%u (LUKS container %s): restored whole onto %s "
+                            "(storage-stack says how)",
+                            d->id, part->number, holder.luks->id, to);
           else if (v && v->image)
             plan_check_add (c, PLAN_STATUS_PASS, "%s p%u (%s): restored onto %s from %s", d->id,
                             part->number, desc, to, v->image->file);

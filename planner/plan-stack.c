@@ -142,7 +142,38 @@ plan_rules_stack (PlanCtx *ctx)
       g_string_append_printf (chain, " → VG %s (%s)", vg->name, vg->uuid);
       lv_lines (ctx, c, vg, chain->str);
     }
+  for (guint i = 0; i < ctx->src->luks->len; i++)
+    {
+      const MachineLuks *l = g_ptr_array_index (ctx->src->luks, i);
+      const MachineVolume *v = l->volume;
+      MachineDeviceRef r;
+      const char *to;
+
+      if (!machine_descriptor_resolve (ctx->src, l->device, &r) || r.disk == NULL)
+        continue;
+      to = target_name (ctx, source_of (ctx, r.disk));
+      if (to == NULL)
+        continue;
+      g_autofree char *chain
+        = g_strdup_printf ("%s → %s%u → LUKS %s (%s, %s)%s%s", r.disk->id,
+                           r.partition ? "p" : "whole disk ", r.partition ? r.partition->number : 0,
+                           l->id, l->type ? l->type : "?", l->uuid ? l->uuid : "no uuid",
+                           v && v->mountpoint ? " → " : "",
+                           v && v->mountpoint ? v->mountpoint : "");
+      if (l->image == NULL)
+        plan_check_add (c, PLAN_STATUS_FAIL,
+                        "%s: the container is not in the backup: restoring %s would destroy it, "
+                        "and asr cannot recreate it without its key",
+                        chain, r.disk->id);
+      else
+        plan_check_add (c, PLAN_STATUS_PASS,
+                        "%s: restored whole onto target %s from %s: encrypted bytes, header "
+                        "included (used data only does not apply inside it; no key is needed)",
+                        chain, to, l->image->file);
+    }
   if (c->findings->len == 0)
-    plan_check_add (c, PLAN_STATUS_PASS, "no LVM volume group on the restored disks");
+    plan_check_add (c, PLAN_STATUS_PASS,
+                    "no LVM volume group or LUKS container on the restored "
+                    "disks");
   g_ptr_array_add (ctx->plan->checks, c);
 }

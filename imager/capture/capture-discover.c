@@ -145,6 +145,52 @@ describe_device (const char *dev)
   return g_strdup_printf ("%s (not a partition of the given disks)", dev);
 }
 
+/* "btrfsvol:/dev/sda2/@home" → the partition /dev/sda2 and "@home".
+ * libguestfs 1.48 may name the disk of a subvolume with another letter than
+ * its partition list does (seen on a single disk): a name that is not in
+ * the list is matched by partition number, when exactly one btrfs
+ * partition has it. */
+static PartRef *
+btrfs_subvolume (GHashTable *parts, const char *dev, const char **path)
+{
+  const char *rest, *slash;
+  g_autofree char *part = NULL;
+  PartRef *found = NULL;
+  guint matches = 0;
+
+  if (!g_str_has_prefix (dev, "btrfsvol:/dev/"))
+    return NULL;
+  rest = dev + strlen ("btrfsvol:");
+  slash = strchr (rest + strlen ("/dev/"), '/');
+  if (slash == NULL || slash[1] == '\0')
+    return NULL;
+  part = g_strndup (rest, slash - rest);
+  *path = slash + 1;
+  if ((found = g_hash_table_lookup (parts, part)) != NULL)
+    return found;
+
+  gsize n = strlen (part);
+  while (n > 0 && g_ascii_isdigit (part[n - 1]))
+    n--;
+  guint64 number;
+  if (!g_ascii_string_to_unsigned (part + n, 10, 1, G_MAXUINT32, &number, NULL))
+    return NULL;
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, parts);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      PartRef *r = value;
+      if (r->partition->number == number && r->partition->volume
+          && g_strcmp0 (r->partition->volume->fs, "btrfs") == 0)
+        {
+          found = r;
+          matches++;
+        }
+    }
+  return matches == 1 ? found : NULL;
+}
+
 static gboolean
 inspect (Capture *c, GHashTable *parts, GError **error)
 {
@@ -182,7 +228,9 @@ inspect (Capture *c, GHashTable *parts, GError **error)
     }
   const char *root = roots[0];
 
-  if (!g_hash_table_contains (parts, root) && !g_hash_table_contains (c->lvs, root))
+  const char *subvol_path = NULL;
+  if (!g_hash_table_contains (parts, root) && !g_hash_table_contains (c->lvs, root)
+      && btrfs_subvolume (parts, root, &subvol_path) == NULL)
     {
       g_autofree char *d = describe_device (root);
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
@@ -221,6 +269,15 @@ inspect (Capture *c, GHashTable *parts, GError **error)
     {
       PartRef *ref = g_hash_table_lookup (parts, mp[1]);
       CaptureLv *lv = g_hash_table_lookup (c->lvs, mp[1]);
+      const char *path = NULL;
+      PartRef *bref = ref ? NULL : btrfs_subvolume (parts, mp[1], &path);
+      if (bref != NULL && bref->partition->volume != NULL)
+        {
+          MachineSubvolume *sv = machine_subvolume_new (path);
+          sv->mountpoint = g_strdup (mp[0]);
+          g_ptr_array_add (bref->partition->volume->subvolumes, sv);
+          continue;
+        }
       if (ref == NULL && lv != NULL)
         {
           if (lv->lv->volume == NULL)
@@ -229,6 +286,11 @@ inspect (Capture *c, GHashTable *parts, GError **error)
           lv->lv->volume->mountpoint = g_strdup (mp[0]);
           continue;
         }
+      gboolean mapped = FALSE;
+      if (ref == NULL && !capture_luks_mountpoint (c, root, mp[0], mp[1], &mapped, error))
+        return FALSE;
+      if (mapped)
+        continue;
       if (ref == NULL)
         {
           if (is_critical_mountpoint (c, mp[0]))
@@ -282,6 +344,12 @@ select_volumes (Capture *c, GHashTable *parts, GError **error)
 
       if (v && v->mountpoint && is_critical_mountpoint (c, v->mountpoint))
         critical = TRUE;
+      for (guint k = 0; v && k < v->subvolumes->len; k++)
+        {
+          const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, k);
+          if (sv->mountpoint && is_critical_mountpoint (c, sv->mountpoint))
+            critical = TRUE;
+        }
       if (machine_partition_is_esp (ref->disk->disk, p))
         critical = TRUE;
       if (is_bios_boot (ref->disk->disk, p))
@@ -366,8 +434,9 @@ check_disks (Capture *c, GError **error)
           g_autofree char *ref = g_strdup_printf ("%s/p%u", d->id, p->number);
           MachineHolder holder;
 
-          if (v == NULL && machine_descriptor_find_holder (c->m, ref, &holder) && holder.pv)
-            continue; /* an LVM physical volume: its group is restored */
+          if (v == NULL && machine_descriptor_find_holder (c->m, ref, &holder)
+              && (holder.pv || holder.luks))
+            continue; /* an LVM PV or a LUKS container: restored with what it carries */
 
           if (what)
             {
@@ -484,8 +553,9 @@ capture_discover (Capture *c, GError **error)
 
   if (parts == NULL)
     return FALSE;
-  if (!capture_lvm_discover (c, parts, error) || !inspect (c, parts, error)
-      || !select_volumes (c, parts, error) || !capture_lvm_select (c, error)
+  if (!capture_lvm_discover (c, parts, error) || !capture_luks_discover (c, parts, error)
+      || !inspect (c, parts, error) || !select_volumes (c, parts, error)
+      || !capture_lvm_select (c, error) || !capture_luks_select (c, error)
       || !check_disks (c, error) || !boot_facts (c, error))
     return FALSE;
   /* Disk and partition order, so images are written predictably. */

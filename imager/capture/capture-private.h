@@ -62,6 +62,8 @@ typedef struct {
   char *workdir;           /* tmpdir/.work: overlays */
   GHashTable *lvs;         /* appliance device → CaptureLv* */
   GHashTable *vg_problems; /* VG name → why restore cannot recreate it */
+  GPtrArray *luks;         /* LUKS containers found (capture-luks.c) */
+  gboolean crypttab_read;
   guestfs_h *g;
   char *accel;
   guint64 progress_done, progress_total;
@@ -84,6 +86,17 @@ gboolean capture_discover (Capture *c, GError **error);
  * image, their disks critical, and what cannot be restored refused. */
 gboolean capture_lvm_discover (Capture *c, GHashTable *parts, GError **error);
 gboolean capture_lvm_select (Capture *c, GError **error);
+
+/* LUKS (capture-luks.c).  Discover: every LUKS container on a partition,
+ * into c->m->luks (the partition loses its blkid volume).  Mountpoint:
+ * an fstab device /dev/mapper/NAME that crypttab maps to a container sets
+ * *mapped and the container's volume.  Select: every container on a
+ * critical disk (and the disk of one whose volume is critical) is imaged
+ * whole, encrypted. */
+gboolean capture_luks_discover (Capture *c, GHashTable *parts, GError **error);
+gboolean capture_luks_mountpoint (Capture *c, const char *root, const char *mountpoint,
+                                  const char *dev, gboolean *mapped, GError **error);
+gboolean capture_luks_select (Capture *c, GError **error);
 
 /* The CaptureVolume for a byte range (capture.c); @gdev NULL for raw. */
 CaptureVolume *capture_volume_new (CaptureDisk *disk, const char *what, const char *file,

@@ -265,10 +265,10 @@ prepare_grow (RestoreDisk *rd, GError **error)
   return TRUE;
 }
 
-static gboolean lvm_fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static gboolean stack_fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static gboolean
-lvm_fail (GError **error, const char *format, ...)
+stack_fail (GError **error, const char *format, ...)
 {
   va_list ap;
   va_start (ap, format);
@@ -330,15 +330,15 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
             continue;
           here = TRUE;
           if (pv->image == NULL || !pv->has_pe_start || pv->image->bytes != pv->pe_start)
-            return lvm_fail (error,
-                             "%s partition %u is a physical volume of %s, but the backup has no "
-                             "image of its label and metadata area: restoring %s would destroy "
-                             "the volume group",
-                             id, p->number, vg->name, id);
+            return stack_fail (error,
+                               "%s partition %u is a physical volume of %s, but the backup has no "
+                               "image of its label and metadata area: restoring %s would destroy "
+                               "the volume group",
+                               id, p->number, vg->name, id);
           if (!g_uint64_checked_mul (&offset, p->start, rd->sector)
               || pv->pe_start > p->sectors * rd->sector)
-            return lvm_fail (error, "%s partition %u: the LVM label area does not fit in it", id,
-                             p->number);
+            return stack_fail (error, "%s partition %u: the LVM label area does not fit in it", id,
+                               p->number);
           g_ptr_array_add (rd->volumes,
                            range_volume (backup_dir, pv->image, offset,
                                          g_strdup_printf ("LVM label area of %s on partition %u",
@@ -369,10 +369,10 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
             {
               if (v->image == NULL)
                 continue; /* recreated on the disk of its segment, if any */
-              return lvm_fail (error,
-                               "logical volume %s/%s: the backup does not record one segment "
-                               "for it on a physical volume: asr cannot place its image",
-                               vg->name, lv->name);
+              return stack_fail (error,
+                                 "logical volume %s/%s: the backup does not record one segment "
+                                 "for it on a physical volume: asr cannot place its image",
+                                 vg->name, lv->name);
             }
           if (p == NULL)
             continue; /* on another disk: restored with that disk */
@@ -390,14 +390,54 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
               || !g_uint64_checked_mul (&offset, p->start, rd->sector)
               || !g_uint64_checked_add (&offset, offset, at) || bytes != v->image->bytes
               || at + bytes > p->sectors * rd->sector)
-            return lvm_fail (error,
-                             "logical volume %s/%s: its image (%" G_GUINT64_FORMAT
-                             " bytes) does not fit its extents on %s partition %u",
-                             vg->name, lv->name, v->image->bytes, id, p->number);
+            return stack_fail (error,
+                               "logical volume %s/%s: its image (%" G_GUINT64_FORMAT
+                               " bytes) does not fit its extents on %s partition %u",
+                               vg->name, lv->name, v->image->bytes, id, p->number);
           g_ptr_array_add (rd->volumes, range_volume (backup_dir, v->image, offset,
                                                       g_strdup_printf ("logical volume %s/%s",
                                                                        vg->name, lv->name)));
         }
+    }
+  return TRUE;
+}
+
+/* LUKS containers on this disk: each image written back whole (encrypted,
+ * header included) over its partition.  A container on a restored disk
+ * with no image is refused: restore cannot recreate it without its key. */
+static gboolean
+prepare_luks (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir, GError **error)
+{
+  for (guint i = 0; i < m->luks->len; i++)
+    {
+      const MachineLuks *l = g_ptr_array_index (m->luks, i);
+      MachineDeviceRef r;
+      guint64 offset, bytes;
+
+      if (!machine_descriptor_resolve (m, l->device, &r) || r.disk != rd->source)
+        continue;
+      if (r.partition == NULL)
+        return stack_fail (error, "LUKS container %s is on the whole disk %s: not supported yet",
+                           l->id, rd->source->id);
+      if (l->image == NULL)
+        return stack_fail (error,
+                           "%s partition %u is the LUKS container %s, but the backup has no image "
+                           "of it: restoring %s would destroy it (asr cannot recreate it without "
+                           "its key)",
+                           rd->source->id, r.partition->number, l->id, rd->source->id);
+      if (!g_uint64_checked_mul (&offset, r.partition->start, rd->sector)
+          || !g_uint64_checked_mul (&bytes, r.partition->sectors, rd->sector)
+          || l->image->bytes != bytes)
+        return stack_fail (error,
+                           "LUKS container %s: its image is %" G_GUINT64_FORMAT
+                           " bytes, %s partition %u %" G_GUINT64_FORMAT " sectors",
+                           l->id, l->image->bytes, rd->source->id, r.partition->number,
+                           r.partition->sectors);
+      g_ptr_array_add (rd->volumes,
+                       range_volume (backup_dir, l->image, offset,
+                                     g_strdup_printf ("LUKS container %s on partition %u (whole, "
+                                                      "encrypted)",
+                                                      l->id, r.partition->number)));
     }
   return TRUE;
 }
@@ -486,7 +526,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
         g_ptr_array_add (rd->recreate, (gpointer) p);
     }
 
-  if (!prepare_lvm (rd, backup, backup_dir, error))
+  if (!prepare_lvm (rd, backup, backup_dir, error) || !prepare_luks (rd, backup, backup_dir, error))
     return NULL;
 
   if (d->boot_area && d->boot_area->image)
