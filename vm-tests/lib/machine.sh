@@ -11,15 +11,16 @@ fact() { printf '%s' "${!1:-}"; }
 
 # vm_volume_keys: the fact prefix of every volume that may hold a
 # filesystem or swap: each disk's partitions (SYSTEM_P1...), then each
-# volume group's logical volumes (VG0_ROOT...).
+# volume group's logical volumes (VG0_ROOT...), then each md array (MD0).
 vm_volume_keys() {
-  local d p vg lv
+  local d p vg lv md
   for d in $DISKS; do
     for p in $(fact "${d^^}_PARTITIONS"); do printf '%s\n' "${d^^}_P$p"; done
   done
   for vg in ${VGS:-}; do
     for lv in $(fact "${vg^^}_LVS"); do printf '%s\n' "${vg^^}_${lv^^}"; done
   done
+  for md in ${MDS:-}; do printf '%s\n' "${md^^}"; done
 }
 
 # vm_volume_uuid KEY: the UUID of the filesystem or swap on a volume (a
