@@ -310,9 +310,14 @@ inspect (Capture *c, GHashTable *parts, GError **error)
       g_free (ref->partition->volume->mountpoint);
       ref->partition->volume->mountpoint = g_strdup (mp[0]);
     }
+  if (!capture_luks_fstab (c, root, error))
+    return FALSE;
   for (const char *const *inc = c->opts->include; inc && *inc; inc++)
     {
       gboolean found = FALSE;
+      for (guint i = 0; i < c->encrypted_mountpoints->len; i++)
+        if (strcmp (g_ptr_array_index (c->encrypted_mountpoints, i), *inc) == 0)
+          found = TRUE;
       for (char **mp = mps; mp[0] && mp[1]; mp += 2)
         if (strcmp (mp[0], *inc) == 0)
           found = TRUE;

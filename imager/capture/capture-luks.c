@@ -61,6 +61,7 @@ capture_luks_discover (Capture *c, GHashTable *parts, GError **error)
   gpointer key, value;
 
   c->luks = g_ptr_array_new_with_free_func ((GDestroyNotify) capture_luks_free);
+  c->encrypted_mountpoints = g_ptr_array_new_with_free_func (g_free);
   g_hash_table_iter_init (&it, parts);
   while (g_hash_table_iter_next (&it, &key, &value))
     {
@@ -110,7 +111,19 @@ crypttab_uuid (const char *source)
   return NULL;
 }
 
-/* Reads the OS's /etc/crypttab once: each container it names takes the
+static char *
+read_small (guestfs_h *g, const char *path, size_t *len)
+{
+  gint64 size;
+  if (guestfs_is_file (g, path) <= 0)
+    return NULL;
+  size = guestfs_filesize (g, path);
+  if (size < 0 || size > CRYPTTAB_MAX_BYTES)
+    return NULL;
+  return guestfs_read_file (g, path, len);
+}
+
+/* Reads the OS's /etc/crypttab (and fstab, for capture_luks_fstab) once: each container it names takes the
  * name as its id (the name /dev/mapper/ shows it by). */
 static gboolean
 read_crypttab (Capture *c, const char *root, GError **error)
@@ -129,12 +142,8 @@ read_crypttab (Capture *c, const char *root, GError **error)
       return FALSE;
     }
   guestfs_push_error_handler (c->g, NULL, NULL);
-  if (guestfs_is_file (c->g, "/etc/crypttab") > 0)
-    {
-      gint64 size = guestfs_filesize (c->g, "/etc/crypttab");
-      if (size >= 0 && size <= CRYPTTAB_MAX_BYTES)
-        text = guestfs_read_file (c->g, "/etc/crypttab", &len);
-    }
+  text = read_small (c->g, "/etc/crypttab", &len);
+  c->fstab = read_small (c->g, "/etc/fstab", &c->fstab_len);
   guestfs_pop_error_handler (c->g);
   if (guestfs_umount (c->g, "/") == -1)
     {
@@ -201,6 +210,107 @@ capture_luks_mountpoint (Capture *c, const char *root, const char *mountpoint, c
   return TRUE;
 }
 
+static gboolean
+is_known_uuid (Capture *c, const char *uuid)
+{
+  for (guint i = 0; i < c->m->disks->len; i++)
+    {
+      const MachineDisk *d = g_ptr_array_index (c->m->disks, i);
+      for (guint j = 0; j < d->partitions->len; j++)
+        {
+          const MachinePartition *p = g_ptr_array_index (d->partitions, j);
+          if (p->volume && p->volume->uuid && g_ascii_strcasecmp (p->volume->uuid, uuid) == 0)
+            return TRUE;
+        }
+    }
+  for (guint i = 0; i < c->m->volume_groups->len; i++)
+    {
+      const MachineVolumeGroup *vg = g_ptr_array_index (c->m->volume_groups, i);
+      for (guint j = 0; j < vg->lvs->len; j++)
+        {
+          const MachineLogicalVolume *lv = g_ptr_array_index (vg->lvs, j);
+          if (lv->volume && lv->volume->uuid && g_ascii_strcasecmp (lv->volume->uuid, uuid) == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+gboolean
+capture_luks_fstab (Capture *c, const char *root, GError **error)
+{
+  if (c->luks->len == 0)
+    return TRUE;
+  if (!read_crypttab (c, root, error))
+    return FALSE;
+  if (c->fstab == NULL)
+    return TRUE;
+
+  g_autofree char *copy = g_strndup (c->fstab, c->fstab_len);
+  g_auto (GStrv) lines = g_strsplit (copy, "\n", -1);
+  for (char **line = lines; *line; line++)
+    {
+      g_auto (GStrv) f = g_strsplit_set (g_strstrip (*line), " \t", -1);
+      const char *w[3] = { NULL, NULL, NULL };
+      guint n = 0;
+      for (char **x = f; *x && n < 3; x++)
+        if (**x)
+          w[n++] = *x;
+      if (n < 3 || w[0][0] == '#' || g_ascii_strncasecmp (w[0], "UUID=", 5) != 0 || w[1][0] != '/'
+          || is_known_uuid (c, w[0] + 5))
+        continue;
+      /* A filesystem no volume asr sees has: inside an encrypted
+       * container, if the OS has any.  Whole containers are captured, so
+       * it is in the backup; which container holds it is known only when
+       * crypttab names just one that holds nothing else. */
+      MachineLuks *only = NULL;
+      guint free_ones = 0;
+      for (guint i = 0; i < c->luks->len; i++)
+        {
+          MachineLuks *l = ((CaptureLuks *) g_ptr_array_index (c->luks, i))->luks;
+          if (l->volume == NULL || l->volume->mountpoint == NULL)
+            {
+              only = l;
+              free_ones++;
+            }
+        }
+      g_ptr_array_add (c->encrypted_mountpoints, g_strdup (w[1]));
+      if (free_ones != 1)
+        continue;
+      if (only->volume == NULL)
+        only->volume = machine_volume_new ();
+      only->volume->mountpoint = g_strdup (w[1]);
+      only->volume->fs = g_strdup (w[2]);
+      only->volume->uuid = g_strdup (w[0] + 5);
+    }
+  return TRUE;
+}
+
+/* An --include inside a container asr could not tell: every container
+ * that may hold it is captured. */
+static gboolean
+maybe_holds_include (Capture *c, const MachineLuks *l)
+{
+  if (l->volume && l->volume->mountpoint)
+    return FALSE;
+  for (const char *const *inc = c->opts->include; inc && *inc; inc++)
+    {
+      gboolean encrypted = FALSE, placed = FALSE;
+      for (guint i = 0; i < c->encrypted_mountpoints->len; i++)
+        if (strcmp (g_ptr_array_index (c->encrypted_mountpoints, i), *inc) == 0)
+          encrypted = TRUE;
+      for (guint i = 0; i < c->luks->len; i++)
+        {
+          const MachineLuks *o = ((CaptureLuks *) g_ptr_array_index (c->luks, i))->luks;
+          if (o->volume && g_strcmp0 (o->volume->mountpoint, *inc) == 0)
+            placed = TRUE;
+        }
+      if (encrypted && !placed)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 gboolean
 capture_luks_select (Capture *c, GError **error)
 {
@@ -217,7 +327,7 @@ capture_luks_select (Capture *c, GError **error)
 
       if (v)
         v->critical = critical ? MACHINE_TRISTATE_YES : MACHINE_TRISTATE_NO;
-      if (critical || c->opts->all)
+      if (critical || c->opts->all || maybe_holds_include (c, l))
         cl->disk->disk->critical = MACHINE_TRISTATE_YES;
       if (cl->disk->disk->critical != MACHINE_TRISTATE_YES)
         continue;

@@ -64,6 +64,9 @@ typedef struct {
   GHashTable *vg_problems; /* VG name → why restore cannot recreate it */
   GPtrArray *luks;         /* LUKS containers found (capture-luks.c) */
   gboolean crypttab_read;
+  char *fstab; /* the OS's /etc/fstab, read with crypttab */
+  size_t fstab_len;
+  GPtrArray *encrypted_mountpoints; /* char*: fstab mountpoints inside a container */
   guestfs_h *g;
   char *accel;
   guint64 progress_done, progress_total;
@@ -96,6 +99,10 @@ gboolean capture_lvm_select (Capture *c, GError **error);
 gboolean capture_luks_discover (Capture *c, GHashTable *parts, GError **error);
 gboolean capture_luks_mountpoint (Capture *c, const char *root, const char *mountpoint,
                                   const char *dev, gboolean *mapped, GError **error);
+/* fstab entries by a UUID no visible volume has, when the OS has LUKS
+ * containers: inside one of them (c->encrypted_mountpoints), and the
+ * container's volume when crypttab leaves just one candidate. */
+gboolean capture_luks_fstab (Capture *c, const char *root, GError **error);
 gboolean capture_luks_select (Capture *c, GError **error);
 
 /* The CaptureVolume for a byte range (capture.c); @gdev NULL for raw. */

@@ -32,7 +32,7 @@ pv_num=${pv_part##*_P}
 lvs=$(get VG0_LVS)
 lv_name() { local n; n=$(get "VG0_${1^^}_NAME"); echo "${n:-$1}"; }
 
-plan $((11 + 6 * $(wc -w <<<"$lvs")))
+plan $((13 + 5 * $(wc -w <<<"$lvs")))
 
 before=$(sha256sum "$system" | cut -d' ' -f1)
 
