@@ -778,7 +778,30 @@ check_md_array (Stack *st, const MachineMdArray *md, GHashTable *uuids)
         = g_strdup_printf ("%s/member[device=%s]", where, mm->device ? mm->device : "");
       guint mline = pick_line (mm->line, line);
 
-      use_device (st, mpath, mline, mm->device);
+      StackDevice *sd = use_device (st, mpath, mline, mm->device);
+      guint64 dev = 0;
+      if (mm->has_data_offset && mm->data_offset % 512 != 0)
+        machine_problems_add (st->ck->p, mline,
+                              "%s: data-offset %" G_GUINT64_FORMAT
+                              " is not a whole number of sectors",
+                              mpath, mm->data_offset);
+      if (mm->has_data_offset && md->has_bytes && sd != NULL && device_bytes (&sd->ref, &dev)
+          && (mm->data_offset > dev || md->bytes > dev - mm->data_offset))
+        machine_problems_add (st->ck->p, mline,
+                              "%s: data-offset %" G_GUINT64_FORMAT
+                              " and the array's %" G_GUINT64_FORMAT
+                              " bytes do not fit in the member's %" G_GUINT64_FORMAT " bytes",
+                              mpath, mm->data_offset, md->bytes, dev);
+      if (mm->image != NULL)
+        {
+          g_autofree char *ipath = g_strconcat (mpath, "/image", NULL);
+          check_image (st->ck, mm->image, ipath, mline, "md member", FALSE, 0);
+          if (!mm->has_data_offset || mm->image->bytes != mm->data_offset)
+            machine_problems_add (st->ck->p, pick_line (mm->image->line, mline),
+                                  "%s: an image of the superblock area must be data-offset "
+                                  "bytes",
+                                  ipath);
+        }
       if (mm->spare)
         continue;
       active++;

@@ -63,6 +63,25 @@ machine_descriptor_list_files (const MachineDescriptor *m)
                mounted (base, v));
         }
     }
+  for (guint i = 0; i < m->md_arrays->len; i++)
+    {
+      const MachineMdArray *md = g_ptr_array_index (m->md_arrays, i);
+      for (guint j = 0; j < md->members->len; j++)
+        {
+          const MachineMdMember *mm = g_ptr_array_index (md->members, j);
+          if (mm->image)
+            add (refs, NULL, mm->image->file, mm->image->format, mm->image->bytes,
+                 mm->image->checksum,
+                 g_strdup_printf ("md superblock area of %s member %s", md->id, mm->device));
+        }
+      if (md->volume && md->volume->image)
+        {
+          const MachineImage *img = md->volume->image;
+          g_autofree char *base = g_strdup_printf ("md array %s", md->id);
+          add (refs, NULL, img->file, img->format, img->bytes, img->checksum,
+               mounted (base, md->volume));
+        }
+    }
   for (guint i = 0; i < m->luks->len; i++)
     {
       const MachineLuks *l = g_ptr_array_index (m->luks, i);

@@ -391,7 +391,16 @@ format_md_array (Writer *w, const MachineMdArray *md)
         attr_str (w, "role", "spare");
       else
         attr_u64 (w, "role", mm->role);
-      g_string_append (w->out, "/>\n");
+      if (mm->has_data_offset)
+        attr_u64 (w, "data-offset", mm->data_offset);
+      if (mm->image == NULL)
+        {
+          g_string_append (w->out, "/>\n");
+          continue;
+        }
+      g_string_append (w->out, ">\n");
+      format_image (w, 3, mm->image);
+      g_string_append (w->out, "    </member>\n");
     }
   if (md->volume != NULL)
     format_volume (w, 2, md->volume);

@@ -262,6 +262,10 @@ json_md_array (JsonBuilder *b, const MachineMdArray *md)
         machine_json_add_string (b, "role", "spare");
       else
         machine_json_add_u64 (b, "role", mm->role);
+      if (mm->has_data_offset)
+        machine_json_add_u64 (b, "data_offset", mm->data_offset);
+      if (mm->image)
+        json_image (b, mm->image);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

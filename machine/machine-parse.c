@@ -362,7 +362,11 @@ build_md_array (Builder *b, xmlNode *n)
             get_uint (b, c, "role", G_MAXUINT32, &r, NULL);
             mm->role = (guint32) r;
           }
+        get_uint (b, c, "data-offset", G_MAXUINT64, &mm->data_offset, &mm->has_data_offset);
         mm->line = node_line (c);
+        for (xmlNode *cc = c->children; cc; cc = cc->next)
+          if (is_element (cc, "image") && mm->image == NULL)
+            mm->image = build_image (b, cc);
         g_ptr_array_add (md->members, mm);
       }
     else if (is_element (c, "volume") && md->volume == NULL)

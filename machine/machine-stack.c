@@ -159,6 +159,7 @@ machine_md_member_free (MachineMdMember *mm)
   if (mm == NULL)
     return;
   g_free (mm->device);
+  machine_image_free (mm->image);
   g_free (mm);
 }
 

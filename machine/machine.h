@@ -292,9 +292,12 @@ typedef struct {
 
 /* <member device= role=/>: one device of an md array */
 typedef struct {
-  char *device;   /* device reference */
-  guint32 role;   /* slot in the array, from 0 */
-  gboolean spare; /* role="spare": no slot */
+  char *device;        /* device reference */
+  guint32 role;        /* slot in the array, from 0 */
+  gboolean spare;      /* role="spare": no slot */
+  guint64 data_offset; /* <member data-offset=>: bytes before the array's data */
+  gboolean has_data_offset;
+  MachineImage *image; /* [0, data-offset) of the member: its superblock area */
   guint line;
 } MachineMdMember;
 

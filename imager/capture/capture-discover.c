@@ -230,7 +230,7 @@ inspect (Capture *c, GHashTable *parts, GError **error)
 
   const char *subvol_path = NULL;
   if (!g_hash_table_contains (parts, root) && !g_hash_table_contains (c->lvs, root)
-      && btrfs_subvolume (parts, root, &subvol_path) == NULL)
+      && btrfs_subvolume (parts, root, &subvol_path) == NULL && !capture_md_is_root (c, root))
     {
       g_autofree char *d = describe_device (root);
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
@@ -286,6 +286,8 @@ inspect (Capture *c, GHashTable *parts, GError **error)
           lv->lv->volume->mountpoint = g_strdup (mp[0]);
           continue;
         }
+      if (ref == NULL && capture_md_mountpoint (c, mp[0], mp[1]))
+        continue;
       gboolean mapped = FALSE;
       if (ref == NULL && !capture_luks_mountpoint (c, root, mp[0], mp[1], &mapped, error))
         return FALSE;
@@ -440,7 +442,7 @@ check_disks (Capture *c, GError **error)
           MachineHolder holder;
 
           if (v == NULL && machine_descriptor_find_holder (c->m, ref, &holder)
-              && (holder.pv || holder.luks))
+              && (holder.pv || holder.luks || holder.md))
             continue; /* an LVM PV or a LUKS container: restored with what it carries */
 
           if (what)
@@ -558,8 +560,9 @@ capture_discover (Capture *c, GError **error)
 
   if (parts == NULL)
     return FALSE;
-  if (!capture_lvm_discover (c, parts, error) || !capture_luks_discover (c, parts, error)
-      || !inspect (c, parts, error) || !select_volumes (c, parts, error)
+  if (!capture_md_discover (c, parts, error) || !capture_lvm_discover (c, parts, error)
+      || !capture_luks_discover (c, parts, error) || !inspect (c, parts, error)
+      || !select_volumes (c, parts, error) || !capture_md_select (c, error)
       || !capture_lvm_select (c, error) || !capture_luks_select (c, error)
       || !check_disks (c, error) || !boot_facts (c, error))
     return FALSE;

@@ -63,6 +63,7 @@ typedef struct {
   GHashTable *lvs;         /* appliance device → CaptureLv* */
   GHashTable *vg_problems; /* VG name → why restore cannot recreate it */
   GPtrArray *luks;         /* LUKS containers found (capture-luks.c) */
+  GPtrArray *mds;          /* CaptureMd*: md arrays found (capture-md.c) */
   gboolean crypttab_read;
   char *fstab; /* the OS's /etc/fstab, read with crypttab */
   size_t fstab_len;
@@ -104,6 +105,20 @@ gboolean capture_luks_mountpoint (Capture *c, const char *root, const char *moun
  * container's volume when crypttab leaves just one candidate. */
 gboolean capture_luks_fstab (Capture *c, const char *root, GError **error);
 gboolean capture_luks_select (Capture *c, GError **error);
+
+/* md RAID (capture-md.c).  Discover: every array from its members'
+ * superblocks, into c->m->md_arrays (member partitions lose their blkid
+ * volume), with the filesystem on the appliance's assembled array.
+ * Mountpoint: sets the array's volume's when @dev is its device.  Select:
+ * every array with a member on a critical disk or a critical volume is
+ * restored: its disks critical, each member's superblock area and the
+ * volume imaged, or refused with why. */
+typedef struct _CaptureMd CaptureMd;
+void capture_md_free (CaptureMd *m);
+gboolean capture_md_discover (Capture *c, GHashTable *parts, GError **error);
+gboolean capture_md_mountpoint (Capture *c, const char *mountpoint, const char *dev);
+gboolean capture_md_is_root (Capture *c, const char *dev);
+gboolean capture_md_select (Capture *c, GError **error);
 
 /* The CaptureVolume for a byte range (capture.c); @gdev NULL for raw. */
 CaptureVolume *capture_volume_new (CaptureDisk *disk, const char *what, const char *file,

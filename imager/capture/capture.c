@@ -112,6 +112,7 @@ capture_clear (Capture *c)
   g_clear_pointer (&c->lvs, g_hash_table_unref);
   g_clear_pointer (&c->vg_problems, g_hash_table_unref);
   g_clear_pointer (&c->luks, g_ptr_array_unref);
+  g_clear_pointer (&c->mds, g_ptr_array_unref);
   g_clear_pointer (&c->encrypted_mountpoints, g_ptr_array_unref);
   g_clear_pointer (&c->fstab, free);
   if (c->tmpdir)

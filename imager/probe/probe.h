@@ -282,4 +282,31 @@ AsrLvmVg *asr_lvm_text_parse (const char *text, gsize len, GError **error);
 /* The PV a segment names ("pv0"), NULL if none. */
 const AsrLvmPv *asr_lvm_vg_find_pv (const AsrLvmVg *vg, const char *key);
 
+/* ---- md RAID superblocks (md-super.c) ---------------------------------- */
+
+#define ASR_MD_ROLE_SPARE (-1)
+#define ASR_MD_ROLE_FAULTY (-2)
+
+/* A version-1 superblock (metadata 1.0, 1.1, 1.2) as read from one member.
+ * Sizes and offsets in 512-byte sectors, as the superblock keeps them. */
+typedef struct {
+  guint8 set_uuid[16];
+  char uuid[36]; /* mdadm's form: 4 groups of 8 hex digits joined by ':' */
+  char name[33]; /* "homehost:name", may be empty */
+  guint32 feature_map;
+  gint32 level;         /* 0, 1, 4, 5, 6, 10; -1 linear */
+  guint64 size_sectors; /* used per member */
+  guint32 chunk_sectors;
+  guint32 raid_disks;
+  guint64 data_offset;  /* from the member's start */
+  guint64 super_offset; /* where this superblock is */
+  guint64 events;
+  gint32 role; /* slot, or ASR_MD_ROLE_SPARE / _FAULTY */
+} AsrMdSuper;
+
+/* @buf: the bytes at the superblock (at least 256, usually 4096).
+ * Checked: magic, version, role table bounds, checksum, printable name.
+ * Refusals are ASR_PROBE_ERROR_INVALID_INPUT. */
+gboolean asr_md_super_parse (const guint8 *buf, gsize len, AsrMdSuper *out, GError **error);
+
 G_END_DECLS

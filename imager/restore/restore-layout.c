@@ -442,6 +442,64 @@ prepare_luks (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_di
   return TRUE;
 }
 
+/* md RAID1 arrays with a member on this disk: the member's superblock area
+ * back byte for byte (the array's and the member's identities), then the
+ * array's volume into the member's data, the same image into every member,
+ * so the copies agree.  A member on a restored disk with no superblock
+ * image is refused: writing the disk would destroy the array. */
+static gboolean
+prepare_md (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir, GError **error)
+{
+  for (guint i = 0; i < m->md_arrays->len; i++)
+    {
+      const MachineMdArray *md = g_ptr_array_index (m->md_arrays, i);
+      const MachineImage *data = md->volume ? md->volume->image : NULL;
+
+      for (guint j = 0; j < md->members->len; j++)
+        {
+          const MachineMdMember *mm = g_ptr_array_index (md->members, j);
+          MachineDeviceRef r;
+          guint64 offset, part_bytes, at;
+
+          if (!machine_descriptor_resolve (m, mm->device, &r) || r.disk != rd->source)
+            continue;
+          if (r.partition == NULL)
+            return stack_fail (error,
+                               "md array %s has a member on the whole disk %s: not "
+                               "supported yet",
+                               md->id, rd->source->id);
+          if (mm->image == NULL || !mm->has_data_offset || mm->image->bytes != mm->data_offset)
+            return stack_fail (error,
+                               "%s partition %u is a member of the md array %s, but the backup "
+                               "has no image of its superblock area: restoring %s would destroy "
+                               "the array",
+                               rd->source->id, r.partition->number, md->id, rd->source->id);
+          if (g_strcmp0 (md->level, "raid1") != 0)
+            return stack_fail (error, "md array %s is %s: asr restores RAID1 arrays only", md->id,
+                               md->level ? md->level : "of an unknown level");
+          if (!g_uint64_checked_mul (&offset, r.partition->start, rd->sector)
+              || !g_uint64_checked_mul (&part_bytes, r.partition->sectors, rd->sector)
+              || mm->data_offset > part_bytes
+              || (data && data->bytes > part_bytes - mm->data_offset)
+              || !g_uint64_checked_add (&at, offset, mm->data_offset))
+            return stack_fail (error, "md array %s: its member on %s partition %u does not fit it",
+                               md->id, rd->source->id, r.partition->number);
+          g_ptr_array_add (rd->volumes,
+                           range_volume (backup_dir, mm->image, offset,
+                                         g_strdup_printf ("md superblock area of %s on "
+                                                          "partition %u",
+                                                          md->id, r.partition->number)));
+          if (data)
+            g_ptr_array_add (rd->volumes,
+                             range_volume (backup_dir, data, at,
+                                           g_strdup_printf ("md array %s, its copy on partition "
+                                                            "%u",
+                                                            md->id, r.partition->number)));
+        }
+    }
+  return TRUE;
+}
+
 RestoreDisk *
 restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
                       const AsrRestoreTarget *target, gboolean grow, GError **error)
@@ -526,7 +584,8 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
         g_ptr_array_add (rd->recreate, (gpointer) p);
     }
 
-  if (!prepare_lvm (rd, backup, backup_dir, error) || !prepare_luks (rd, backup, backup_dir, error))
+  if (!prepare_lvm (rd, backup, backup_dir, error) || !prepare_luks (rd, backup, backup_dir, error)
+      || !prepare_md (rd, backup, backup_dir, error))
     return NULL;
 
   if (d->boot_area && d->boot_area->image)

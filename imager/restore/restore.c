@@ -96,40 +96,66 @@ message (Restore *r, const char *format, ...)
     r->opts->message (msg, r->opts->opaque);
 }
 
-/* A volume group is restored whole or not at all: a restore onto some of
- * its disks only would leave LVM a group with missing PVs. */
+/* Whether disk @id is among the targets' sources. */
 static gboolean
-check_volume_groups_whole (const MachineDescriptor *backup, GPtrArray *targets, GError **error)
+is_mapped (GPtrArray *targets, const char *id)
 {
+  for (guint k = 0; k < targets->len; k++)
+    if (g_strcmp0 (((const AsrRestoreTarget *) g_ptr_array_index (targets, k))->source, id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The devices @refs (n of them) are all on mapped disks, or none is. */
+static gboolean
+whole_or_none (const MachineDescriptor *backup, GPtrArray *targets, const char *what,
+               const char *const *refs, guint n, GError **error)
+{
+  const char *in = NULL, *out = NULL;
+  for (guint j = 0; j < n; j++)
+    {
+      MachineDeviceRef r;
+      if (!machine_descriptor_resolve (backup, refs[j], &r) || r.disk == NULL)
+        continue;
+      if (is_mapped (targets, r.disk->id))
+        in = r.disk->id;
+      else
+        out = r.disk->id;
+    }
+  if (in && out)
+    {
+      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+                   "%s is on %s and on %s: restore both disks together, or neither", what, in, out);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A volume group or an md array is restored whole or not at all: a
+ * restore onto some of its disks only would leave it with members
+ * missing. */
+static gboolean
+check_stacks_whole (const MachineDescriptor *backup, GPtrArray *targets, GError **error)
+{
+  for (guint i = 0; i < backup->md_arrays->len; i++)
+    {
+      const MachineMdArray *md = g_ptr_array_index (backup->md_arrays, i);
+      g_autofree const char **refs = g_new0 (const char *, md->members->len + 1);
+      g_autofree char *what = g_strdup_printf ("md array %s", md->id);
+      for (guint j = 0; j < md->members->len; j++)
+        refs[j] = ((const MachineMdMember *) g_ptr_array_index (md->members, j))->device;
+      if (!whole_or_none (backup, targets, what, refs, md->members->len, error))
+        return FALSE;
+    }
   for (guint i = 0; i < backup->volume_groups->len; i++)
     {
       const MachineVolumeGroup *vg = g_ptr_array_index (backup->volume_groups, i);
-      const char *in = NULL, *out = NULL;
+      g_autofree const char **refs = g_new0 (const char *, vg->pvs->len + 1);
+      g_autofree char *what = g_strdup_printf ("volume group %s", vg->name);
       for (guint j = 0; j < vg->pvs->len; j++)
-        {
-          const MachinePhysicalVolume *pv = g_ptr_array_index (vg->pvs, j);
-          MachineDeviceRef r;
-          gboolean mapped = FALSE;
-          if (!machine_descriptor_resolve (backup, pv->device, &r) || r.disk == NULL)
-            continue;
-          for (guint k = 0; k < targets->len; k++)
-            if (g_strcmp0 (((const AsrRestoreTarget *) g_ptr_array_index (targets, k))->source,
-                           r.disk->id)
-                == 0)
-              mapped = TRUE;
-          if (mapped)
-            in = r.disk->id;
-          else
-            out = r.disk->id;
-        }
-      if (in && out)
-        {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                       "volume group %s has physical volumes on %s and on %s: restore both "
-                       "disks together, or neither",
-                       vg->name, in, out);
-          return FALSE;
-        }
+        refs[j] = ((const MachinePhysicalVolume *) g_ptr_array_index (vg->pvs, j))->device;
+      if (!whole_or_none (backup, targets, what, refs, vg->pvs->len, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -164,7 +190,7 @@ prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray 
         return NULL;
       g_ptr_array_add (disks, rd);
     }
-  if (!check_volume_groups_whole (backup, targets, error))
+  if (!check_stacks_whole (backup, targets, error))
     return NULL;
   return g_steal_pointer (&disks);
 }
