@@ -416,6 +416,11 @@ plan_rules_volumes (PlanCtx *ctx)
                             "%s p%u (LVM PV of %s): restored onto %s with its volume group "
                             "(storage-stack says how)",
                             d->id, part->number, holder.vg->name, to);
+          else if (v == NULL && holder.md)
+            plan_check_add (c, PLAN_STATUS_PASS,
+                            "%s p%u (a member of md array %s): restored onto %s with its array "
+                            "(storage-stack says how)",
+                            d->id, part->number, holder.md->id, to);
           else if (v == NULL && holder.luks)
             plan_check_add (c, PLAN_STATUS_PASS,
                             "%s p%u (LUKS container %s): restored whole onto %s "

@@ -79,6 +79,79 @@ lv_lines (const PlanCtx *ctx, PlanCheck *c, const MachineVolumeGroup *vg, const 
     }
 }
 
+/* An md array: each member's target, members on distinct target disks
+ * (a mirror on one disk is no mirror), and what restore writes. */
+static void
+md_lines (const PlanCtx *ctx, PlanCheck *c, const MachineMdArray *md)
+{
+  g_autoptr (GString) chain = g_string_new (NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const MachineVolume *v = md->volume;
+  gboolean mapped = FALSE, unmapped = FALSE, missing_image = FALSE;
+
+  for (guint j = 0; j < md->members->len; j++)
+    {
+      const MachineMdMember *mm = g_ptr_array_index (md->members, j);
+      MachineDeviceRef r;
+      const char *to;
+
+      if (!machine_descriptor_resolve (ctx->src, mm->device, &r) || r.disk == NULL)
+        continue;
+      to = target_name (ctx, source_of (ctx, r.disk));
+      if (chain->len)
+        g_string_append (chain, " + ");
+      if (mm->spare)
+        g_string_append_printf (chain, "%s → p%u (spare)", r.disk->id,
+                                r.partition ? r.partition->number : 0);
+      else
+        g_string_append_printf (chain, "%s → p%u (member %u)", r.disk->id,
+                                r.partition ? r.partition->number : 0, mm->role);
+      if (to == NULL)
+        {
+          unmapped = TRUE;
+          continue;
+        }
+      mapped = TRUE;
+      if (mm->image == NULL)
+        missing_image = TRUE;
+      const char *other = g_hash_table_lookup (seen, to);
+      if (other)
+        plan_check_add (c, PLAN_STATUS_FAIL,
+                        "md array %s: members %s and %s would both be on target %s: a RAID "
+                        "array needs its members on distinct disks",
+                        md->id, other, mm->device, to);
+      else
+        g_hash_table_insert (seen, (gpointer) to, mm->device);
+    }
+  if (!mapped)
+    return;
+  g_string_append_printf (chain, " → md %s (%s, metadata %s, %s%s%s)", md->id,
+                          md->level ? md->level : "?", md->metadata ? md->metadata : "?",
+                          md->uuid ? md->uuid : "no uuid", md->name ? ", " : "",
+                          md->name ? md->name : "");
+  if (unmapped)
+    plan_check_add (c, PLAN_STATUS_FAIL,
+                    "%s: members on disks that are not mapped: an array is restored whole or "
+                    "not at all",
+                    chain->str);
+  else if (missing_image || g_strcmp0 (md->level, "raid1") != 0)
+    plan_check_add (c, PLAN_STATUS_FAIL,
+                    "%s: restore recreates RAID1 arrays whose members' superblock areas are in "
+                    "the backup, and this one is not",
+                    chain->str);
+  else if (v && v->image)
+    plan_check_add (c, PLAN_STATUS_PASS,
+                    "%s → %s%s%s: each member's superblock area written back (the array's and "
+                    "the member's identities), and %s written into every member, so the copies "
+                    "agree and nothing resyncs",
+                    chain->str, v->fs ? v->fs : "a volume", v->mountpoint ? " on " : "",
+                    v->mountpoint ? v->mountpoint : "", v->image->file);
+  else
+    plan_check_add (c, PLAN_STATUS_WARN,
+                    "%s: the members' superblocks are restored, the array's contents are not",
+                    chain->str);
+}
+
 void
 plan_rules_stack (PlanCtx *ctx)
 {
@@ -142,6 +215,8 @@ plan_rules_stack (PlanCtx *ctx)
       g_string_append_printf (chain, " → VG %s (%s)", vg->name, vg->uuid);
       lv_lines (ctx, c, vg, chain->str);
     }
+  for (guint i = 0; i < ctx->src->md_arrays->len; i++)
+    md_lines (ctx, c, g_ptr_array_index (ctx->src->md_arrays, i));
   for (guint i = 0; i < ctx->src->luks->len; i++)
     {
       const MachineLuks *l = g_ptr_array_index (ctx->src->luks, i);
