@@ -211,10 +211,11 @@ inspect (Capture *c, GHashTable *parts, GError **error)
     }
   if (roots[0] == NULL)
     {
+      const char *md = capture_md_problem (c);
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
                    "no operating system found on %s (libguestfs inspection found no root "
-                   "filesystem with /etc/fstab and an OS release file)",
-                   disk_list);
+                   "filesystem with /etc/fstab and an OS release file)%s%s",
+                   disk_list, md ? "; " : "", md ? md : "");
       return FALSE;
     }
   if (roots[1] != NULL)

@@ -276,6 +276,18 @@ capture_md_mountpoint (Capture *c, const char *mountpoint, const char *dev)
   return FALSE;
 }
 
+const char *
+capture_md_problem (Capture *c)
+{
+  for (guint i = 0; c->mds && i < c->mds->len; i++)
+    {
+      CaptureMd *m = g_ptr_array_index (c->mds, i);
+      if (m->problem)
+        return m->problem;
+    }
+  return NULL;
+}
+
 gboolean
 capture_md_is_root (Capture *c, const char *dev)
 {

@@ -118,6 +118,9 @@ void capture_md_free (CaptureMd *m);
 gboolean capture_md_discover (Capture *c, GHashTable *parts, GError **error);
 gboolean capture_md_mountpoint (Capture *c, const char *mountpoint, const char *dev);
 gboolean capture_md_is_root (Capture *c, const char *dev);
+/* The first array's reason it cannot be restored, NULL if none: a hint
+ * when no OS is found (a degraded array is not assembled). */
+const char *capture_md_problem (Capture *c);
 gboolean capture_md_select (Capture *c, GError **error);
 
 /* The CaptureVolume for a byte range (capture.c); @gdev NULL for raw. */
