@@ -123,8 +123,8 @@ map_partitions (Capture *c, GError **error)
   return g_steal_pointer (&map);
 }
 
-static gboolean
-is_critical_mountpoint (Capture *c, const char *mp)
+gboolean
+capture_is_critical_mountpoint (Capture *c, const char *mp)
 {
   if (machine_mountpoint_is_critical (mp))
     return TRUE;
@@ -296,7 +296,7 @@ inspect (Capture *c, GHashTable *parts, GError **error)
         continue;
       if (ref == NULL)
         {
-          if (is_critical_mountpoint (c, mp[0]))
+          if (capture_is_critical_mountpoint (c, mp[0]))
             {
               g_autofree char *d = describe_device (mp[1]);
               g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
@@ -350,12 +350,12 @@ select_volumes (Capture *c, GHashTable *parts, GError **error)
       gboolean critical = FALSE;
       gboolean raw = FALSE;
 
-      if (v && v->mountpoint && is_critical_mountpoint (c, v->mountpoint))
+      if (v && v->mountpoint && capture_is_critical_mountpoint (c, v->mountpoint))
         critical = TRUE;
       for (guint k = 0; v && k < v->subvolumes->len; k++)
         {
           const MachineSubvolume *sv = g_ptr_array_index (v->subvolumes, k);
-          if (sv->mountpoint && is_critical_mountpoint (c, sv->mountpoint))
+          if (sv->mountpoint && capture_is_critical_mountpoint (c, sv->mountpoint))
             critical = TRUE;
         }
       if (machine_partition_is_esp (ref->disk->disk, p))

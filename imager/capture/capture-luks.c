@@ -319,10 +319,7 @@ capture_luks_select (Capture *c, GError **error)
       CaptureLuks *cl = g_ptr_array_index (c->luks, i);
       MachineLuks *l = cl->luks;
       MachineVolume *v = l->volume;
-      gboolean critical
-        = v && v->mountpoint
-          && (machine_mountpoint_is_critical (v->mountpoint)
-              || (c->opts->include && g_strv_contains (c->opts->include, v->mountpoint)));
+      gboolean critical = v && v->mountpoint && capture_is_critical_mountpoint (c, v->mountpoint);
       guint64 ss = cl->disk->logical_sector;
 
       if (v)

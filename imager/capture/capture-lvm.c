@@ -380,14 +380,6 @@ disk_of (Capture *c, const char *ref, MachinePartition **part)
   return NULL;
 }
 
-static gboolean
-is_critical_mountpoint (Capture *c, const char *mp)
-{
-  if (machine_mountpoint_is_critical (mp))
-    return TRUE;
-  return c->opts->include && g_strv_contains (c->opts->include, mp);
-}
-
 /* A restored group must hold only what restore can recreate. */
 static gboolean
 check_restorable (Capture *c, MachineVolumeGroup *vg, GError **error)
@@ -420,7 +412,7 @@ select_vg (Capture *c, MachineVolumeGroup *vg, gboolean critical_pass, GError **
       gboolean crit;
       if (v == NULL)
         continue;
-      crit = (v->mountpoint && is_critical_mountpoint (c, v->mountpoint))
+      crit = (v->mountpoint && capture_is_critical_mountpoint (c, v->mountpoint))
              || (c->opts->all && v->fs != NULL);
       if (g_strcmp0 (v->fs, "swap") == 0)
         crit = FALSE;

@@ -307,10 +307,7 @@ capture_md_select (Capture *c, GError **error)
     {
       CaptureMd *m = g_ptr_array_index (c->mds, i);
       MachineVolume *v = m->md->volume;
-      gboolean critical
-        = v && v->mountpoint
-          && (machine_mountpoint_is_critical (v->mountpoint)
-              || (c->opts->include && g_strv_contains (c->opts->include, v->mountpoint)));
+      gboolean critical = v && v->mountpoint && capture_is_critical_mountpoint (c, v->mountpoint);
       gboolean restored = critical || c->opts->all;
       const CaptureMdMember *source = NULL;
 

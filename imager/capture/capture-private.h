@@ -76,6 +76,9 @@ typedef struct {
 
 void capture_message (Capture *c, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
+/* A critical mountpoint (machine_mountpoint_is_critical) or an --include. */
+gboolean capture_is_critical_mountpoint (Capture *c, const char *mp);
+
 /* Inspection and filesystem facts: fills c->m (os, hardware, volumes,
  * critical flags, boot disk, boot areas) and c->volumes; refuses what
  * cannot be restored. */
