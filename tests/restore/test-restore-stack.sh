@@ -10,7 +10,7 @@
 # identities read back equal to the machine's record: PV, VG and LV UUIDs
 # and names, filesystem UUIDs and labels, the disk's signature or GUID.
 # The PV and the LV holding / took the new space; the source was not
-# written.
+# written; and asr verify boots the backup in a throwaway VM.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
 
@@ -32,7 +32,7 @@ pv_num=${pv_part##*_P}
 lvs=$(get VG0_LVS)
 lv_name() { local n; n=$(get "VG0_${1^^}_NAME"); echo "${n:-$1}"; }
 
-plan $((13 + 5 * $(wc -w <<<"$lvs")))
+plan $((14 + 5 * $(wc -w <<<"$lvs")))
 
 before=$(sha256sum "$system" | cut -d' ' -f1)
 
@@ -119,4 +119,9 @@ else
   same "MBR disk signature" "$(get SYSTEM_MBR_SIGNATURE)" "$(sed -n 's/^label-id: //p' <<<"$dump")"
 fi
 same "the source was not written" "$before" "$(sha256sum "$system" | cut -d' ' -f1)"
+
+# The nightly proof: asr verify restores the set into throwaway disks and
+# boots them.
+run "$asr" verify --json --timeout 300 "$tmp/backup"
+check "asr verify boots the backup" 0 '"verdict" : "booted"'
 finish
