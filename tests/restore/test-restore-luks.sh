@@ -21,7 +21,7 @@ get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
 system=$(get SYSTEM_IMAGE)
 name=$(get LUKS_NAME) uuid=$(get LUKS_UUID) marker=$(get LUKS_MARKER)
 
-plan 10
+plan 11
 before=$(sha256sum "$system" | cut -d' ' -f1)
 
 run "$asr" capture --include /srv -o "$tmp/backup" "$system"
@@ -66,4 +66,6 @@ else
 fi
 if [ "$(sha256sum "$system" | cut -d' ' -f1)" = "$before" ]; then pass "the source was not written"
 else fail "the source was not written"; fi
+run "$asr" verify --json --timeout 300 "$tmp/backup"
+check "asr verify boots the backup in a throwaway VM" 0 '"verdict" : "booted"'
 finish

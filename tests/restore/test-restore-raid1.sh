@@ -22,7 +22,7 @@ get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
 system=$(get SYSTEM_IMAGE) mirror=$(get MIRROR_IMAGE)
 uuid=$(get MD0_UUID) name=$(get MD0_NAME)
 
-plan 14
+plan 15
 before=$(sha256sum "$system" "$mirror" | cut -d' ' -f1)
 
 mkdir "$tmp/one"
@@ -77,4 +77,6 @@ same "array name" "$name" "$(d name)"
 same "level and metadata" "raid1 1.2" "$(d level) $(d metadata)"
 same "filesystem UUID and label" "$(get MD0_FS_UUID) $(get MD0_LABEL)" "$(tail -n 2 "$tmp/detail" | paste -sd' ')"
 same "the sources were not written" "$before" "$(sha256sum "$system" "$mirror" | cut -d' ' -f1)"
+run "$asr" verify --json --timeout 300 "$tmp/backup"
+check "asr verify boots the backup in a throwaway VM" 0 '"verdict" : "booted"'
 finish
