@@ -249,7 +249,13 @@ discover_vg (Capture *c, GHashTable *parts, GHashTable *pv_names, const char *na
       if (!machine_is_lvm_uuid (pv->uuid))
         return invalid (error, "volume group %s: physical volume UUID '%s' is not LVM's", vg->name,
                         pv->uuid);
-      if (gdev == NULL || !pv_device (c, parts, gdev, &ref, &part))
+      if (gdev != NULL && !pv_device (c, parts, gdev, &ref, &part))
+        return refuse (error,
+                       "volume group %s has its physical volume %s on %s, which is not a "
+                       "partition or a disk (an md array or a LUKS container): LVM on md RAID "
+                       "or LUKS is not captured yet",
+                       vg->name, pv->uuid, gdev);
+      if (gdev == NULL)
         return refuse (error,
                        "volume group %s is missing its physical volume %s: capture all of "
                        "the machine's disks together (a volume group with a missing PV cannot "
