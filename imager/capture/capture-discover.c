@@ -191,6 +191,25 @@ btrfs_subvolume (GHashTable *parts, const char *dev, const char **path)
   return matches == 1 ? found : NULL;
 }
 
+/* Inspection reports a multi-device btrfs once per device: the same
+ * filesystem UUID on every root. */
+static gboolean
+same_btrfs (GHashTable *parts, char **roots)
+{
+  const char *uuid = NULL;
+  for (char **r = roots; *r; r++)
+    {
+      PartRef *ref = g_hash_table_lookup (parts, *r);
+      const MachineVolume *v = ref ? ref->partition->volume : NULL;
+      if (v == NULL || g_strcmp0 (v->fs, "btrfs") != 0 || v->uuid == NULL)
+        return FALSE;
+      if (uuid && g_ascii_strcasecmp (uuid, v->uuid) != 0)
+        return FALSE;
+      uuid = v->uuid;
+    }
+  return TRUE;
+}
+
 static gboolean
 inspect (Capture *c, GHashTable *parts, GError **error)
 {
@@ -216,6 +235,15 @@ inspect (Capture *c, GHashTable *parts, GError **error)
                    "no operating system found on %s (libguestfs inspection found no root "
                    "filesystem with /etc/fstab and an OS release file)%s%s",
                    disk_list, md ? "; " : "", md ? md : "");
+      return FALSE;
+    }
+  if (roots[1] != NULL && same_btrfs (parts, roots))
+    {
+      g_autofree char *all = g_strjoinv (", ", roots);
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
+                   "the root filesystem is one btrfs on %u devices (%s): multi-device btrfs is "
+                   "not supported yet; refused before anything was written",
+                   g_strv_length (roots), all);
       return FALSE;
     }
   if (roots[1] != NULL)
@@ -334,6 +362,24 @@ inspect (Capture *c, GHashTable *parts, GError **error)
   return TRUE;
 }
 
+/* A btrfs filesystem on several devices is not one partition's image:
+ * refused.  (An error of the listing itself leaves the question open,
+ * and the capture goes on: mounting it is the real test.) */
+static gboolean
+btrfs_single_device (Capture *c, const PartRef *ref, GError **error)
+{
+  guestfs_push_error_handler (c->g, NULL, NULL);
+  g_auto (GStrv) devs = guestfs_btrfs_filesystem_show (c->g, ref->gdev);
+  guestfs_pop_error_handler (c->g);
+  if (devs == NULL || g_strv_length (devs) <= 1)
+    return TRUE;
+  g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
+               "the btrfs filesystem on %s partition %u spans %u devices: multi-device btrfs "
+               "is not supported yet; refused before anything was written",
+               ref->disk->disk->id, ref->partition->number, g_strv_length (devs));
+  return FALSE;
+}
+
 /* Sets volume and disk critical flags and collects the volumes to image. */
 static gboolean
 select_volumes (Capture *c, GHashTable *parts, GError **error)
@@ -375,6 +421,8 @@ select_volumes (Capture *c, GHashTable *parts, GError **error)
         v->critical = critical ? MACHINE_TRISTATE_YES : MACHINE_TRISTATE_NO;
       if (!critical)
         continue;
+      if (v && g_strcmp0 (v->fs, "btrfs") == 0 && !btrfs_single_device (c, ref, error))
+        return FALSE;
       if (v == NULL)
         {
           /* Critical with no filesystem (BIOS boot, --all on unknown data):
