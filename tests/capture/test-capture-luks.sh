@@ -19,12 +19,23 @@ plan 11
 key=asr-test-key
 marker=asr-plaintext-marker-5f3a
 truncate -s 256M "$tmp/sys.raw"
+# appliance_sh SCRIPT: a guestfish command running SCRIPT in the
+# appliance's shell, base64-encoded (guestfish strings cannot carry all of
+# sh).  The shell sees the kernel's disk names, which need not be
+# guestfish's: the disk is found by its partition 2's size, then by UUID.
+appliance_sh() { printf 'debug sh "echo %s | base64 -d | sh"\n' "$(printf '%s\n' "$1" | base64 -w0)"; }
+format_sh="set -e
+for d in /sys/block/sd*; do n=\${d##*/}; [ \"\$(cat \$d/\${n}2/size 2>/dev/null)\" = 262144 ] && dev=/dev/\${n}2 || :; done
+[ -n \"\$dev\" ]
+printf %s $key | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file - \$dev
+printf %s $key | cryptsetup open --key-file - \$dev crypt-data
+echo luks-done"
 if ! guestfish --format=raw -a "$tmp/sys.raw" >"$tmp/gf.log" 2>&1 <<GF
 run
 part-init /dev/sda mbr
 part-add /dev/sda p 2048 262143
 part-add /dev/sda p 262144 -1
-debug sh "printf %s $key | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file - /dev/sda2 && printf %s $key | cryptsetup open --key-file - /dev/sda2 crypt-data && echo luks-done"
+$(appliance_sh "$format_sh")
 mkfs ext4 /dev/mapper/crypt-data label:data
 mount /dev/mapper/crypt-data /
 write /secret "$marker\n"
@@ -91,7 +102,12 @@ check "restore onto a blank disk" 0
 if guestfish --ro --format=raw -a "$tmp/new.raw" >"$tmp/back" 2>"$tmp/back.err" <<GF
 run
 vfs-uuid /dev/sda2
-debug sh "printf %s $key | cryptsetup open --readonly --key-file - /dev/sda2 back && mkdir -p /tmp/m && mount -o ro /dev/mapper/back /tmp/m && cat /tmp/m/secret"
+$(appliance_sh "set -e
+dev=\$(blkid -U $luks_uuid)
+printf %s $key | cryptsetup open --readonly --key-file - \$dev back
+mkdir -p /tmp/m
+mount -o ro /dev/mapper/back /tmp/m
+cat /tmp/m/secret")
 GF
 then
   pass "the restored container opens with the original key"
