@@ -354,6 +354,9 @@ capture_lvm_discover (Capture *c, GHashTable *parts, GError **error)
   for (guint32 i = 0; i < pvs->len; i++)
     {
       const struct guestfs_lvm_pv *pv = &pvs->val[i];
+      /* a missing PV is listed as "[unknown]": it has no device */
+      if (pv->pv_name == NULL || !g_str_has_prefix (pv->pv_name, "/dev/"))
+        continue;
       g_autofree char *canon = guestfs_canonical_device_name (c->g, pv->pv_name);
       g_hash_table_insert (pv_names, g_strndup (pv->pv_uuid, sizeof pv->pv_uuid),
                            g_strdup (canon ? canon : pv->pv_name));

@@ -18,9 +18,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 
-plan 17
+plan 19
 
-for d in good multiseg snap split1 split2; do truncate -s 256M "$tmp/$d.raw"; done
+for d in good multiseg snap split1 split2 thin; do truncate -s 256M "$tmp/$d.raw"; done
 # An OS on a plain partition: what the refusal cases boot from.
 os_on() {
   cat <<GF
@@ -35,8 +35,11 @@ write /etc/hostname "lvm\n"
 umount /
 GF
 }
+# A thin pool and a thin volume, without thin_check (the appliance may
+# lack thin-provisioning-tools; only the metadata matters here).
+thin_sh='lvm lvcreate -q --config "global/thin_check_executable=\"\"" -L 32m -T vgt/pool && lvm lvcreate -q --config "global/thin_check_executable=\"\"" -V 16m -T vgt/pool -n thin && echo thin-done'
 if ! guestfish --format=raw -a "$tmp/good.raw" -a "$tmp/multiseg.raw" -a "$tmp/snap.raw" \
-     -a "$tmp/split1.raw" -a "$tmp/split2.raw" >"$tmp/gf.log" 2>&1 <<GF
+     -a "$tmp/split1.raw" -a "$tmp/split2.raw" -a "$tmp/thin.raw" >"$tmp/gf.log" 2>&1 <<GF
 run
 part-disk /dev/sda mbr
 pvcreate /dev/sda1
@@ -79,6 +82,13 @@ pvcreate /dev/sdd2
 pvcreate /dev/sde1
 vgcreate vgx "/dev/sdd2 /dev/sde1"
 lvcreate x vgx 300
+part-init /dev/sdf mbr
+part-add /dev/sdf p 2048 200000
+part-add /dev/sdf p 200001 -1
+$(os_on /dev/sdf1 '/dev/sda1 / ext4 defaults 0 1\n')
+pvcreate /dev/sdf2
+vgcreate vgt /dev/sdf2
+debug sh "echo $(printf '%s\n' "$thin_sh" | base64 -w0) | base64 -d | sh"
 lvs
 GF
 then
@@ -156,4 +166,10 @@ refused() {
 refused "two segments" 'logical volume vgm/a has 2 segments' "$tmp/multiseg.raw"
 refused "snapshot" 'logical volume vgs/snap is a snapshot of vgs/data' "$tmp/snap.raw"
 refused "missing PV" 'volume group vgx is missing its physical volume' "$tmp/split1.raw"
+if grep -q thin-done "$tmp/gf.log"; then
+  refused "thin pool" 'logical volume vgt/(pool|thin) is a thin (pool|volume) \(segment type thin' "$tmp/thin.raw"
+else
+  skip "thin pool: refused with exit 2, naming it" "the appliance made no thin pool: $(grep -i thin "$tmp/gf.log" | tail -n 1)"
+  skip "thin pool: nothing left behind" "no thin pool to capture"
+fi
 finish
