@@ -336,7 +336,8 @@ capture_lvm_discover (Capture *c, GHashTable *parts, GError **error)
 {
   g_auto (GStrv) vgs = guestfs_vgs (c->g);
   g_autoptr (GHashTable) pv_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  struct guestfs_lvm_pv_list *pvs;
+  GHashTableIter it;
+  gpointer key, value;
 
   if (vgs == NULL)
     {
@@ -345,23 +346,44 @@ capture_lvm_discover (Capture *c, GHashTable *parts, GError **error)
     }
   if (vgs[0] == NULL)
     return TRUE;
-  pvs = guestfs_pvs_full (c->g);
-  if (pvs == NULL)
+  /* Each PV by the UUID blkid reads on the partition (or whole disk)
+   * itself: the appliance's LVM may name the disks with other letters
+   * than libguestfs does (seen with libguestfs 1.48), so its pv_name is no
+   * way to find the partition. */
+  g_hash_table_iter_init (&it, parts);
+  while (g_hash_table_iter_next (&it, &key, &value))
     {
-      asr_appliance_set_error (c->g, error, "listing LVM physical volumes");
-      return FALSE;
+      PartRef *r = value;
+      const MachineVolume *v = r->partition->volume;
+      if (v && g_strcmp0 (v->fs, "LVM2_member") == 0 && v->uuid)
+        g_hash_table_insert (pv_names, undash (v->uuid), g_strdup (r->gdev));
     }
-  for (guint32 i = 0; i < pvs->len; i++)
+  guestfs_push_error_handler (c->g, NULL, NULL);
+  for (guint i = 0; i < c->disks->len; i++)
+    {
+      CaptureDisk *d = g_ptr_array_index (c->disks, i);
+      g_autofree char *fs = guestfs_vfs_type (c->g, d->gdev);
+      g_autofree char *uuid
+        = fs && strcmp (fs, "LVM2_member") == 0 ? guestfs_vfs_uuid (c->g, d->gdev) : NULL;
+      if (uuid && *uuid)
+        g_hash_table_insert (pv_names, undash (uuid), g_strdup (d->gdev));
+    }
+  /* PVs LVM sees that are none of those: on an md array or a LUKS
+   * container (their names need no translation: not sdX). */
+  struct guestfs_lvm_pv_list *pvs = guestfs_pvs_full (c->g);
+  guestfs_pop_error_handler (c->g);
+  for (guint32 i = 0; pvs && i < pvs->len; i++)
     {
       const struct guestfs_lvm_pv *pv = &pvs->val[i];
+      g_autofree char *uuid = g_strndup (pv->pv_uuid, sizeof pv->pv_uuid);
       /* a missing PV is listed as "[unknown]": it has no device */
-      if (pv->pv_name == NULL || !g_str_has_prefix (pv->pv_name, "/dev/"))
+      if (pv->pv_name == NULL || !g_str_has_prefix (pv->pv_name, "/dev/")
+          || g_hash_table_contains (pv_names, uuid))
         continue;
-      g_autofree char *canon = guestfs_canonical_device_name (c->g, pv->pv_name);
-      g_hash_table_insert (pv_names, g_strndup (pv->pv_uuid, sizeof pv->pv_uuid),
-                           g_strdup (canon ? canon : pv->pv_name));
+      g_hash_table_insert (pv_names, g_steal_pointer (&uuid), g_strdup (pv->pv_name));
     }
-  guestfs_free_lvm_pv_list (pvs);
+  if (pvs)
+    guestfs_free_lvm_pv_list (pvs);
 
   for (char **vg = vgs; *vg; vg++)
     if (!discover_vg (c, parts, pv_names, *vg, error))

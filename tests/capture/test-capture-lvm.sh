@@ -18,9 +18,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 
-plan 19
+plan 23
 
-for d in good multiseg snap split1 split2 thin; do truncate -s 256M "$tmp/$d.raw"; done
+for d in good multiseg snap split1 split2 thin raid cache; do truncate -s 256M "$tmp/$d.raw"; done
 # An OS on a plain partition: what the refusal cases boot from.
 os_on() {
   cat <<GF
@@ -38,8 +38,10 @@ GF
 # A thin pool and a thin volume, without thin_check (the appliance may
 # lack thin-provisioning-tools; only the metadata matters here).
 thin_sh='lvm lvcreate -q --config "global/thin_check_executable=\"\"" -L 32m -T vgt/pool && lvm lvcreate -q --config "global/thin_check_executable=\"\"" -V 16m -T vgt/pool -n thin && echo thin-done'
+cache_sh='lvm lvcreate -q -L 16m -n data vgc && lvm lvcreate -q --type cache-pool -L 8m -n cpool vgc && lvm lvconvert -q -y --config "global/cache_check_executable=\"\"" --type cache --cachepool vgc/cpool vgc/data && echo cache-done'
 if ! guestfish --format=raw -a "$tmp/good.raw" -a "$tmp/multiseg.raw" -a "$tmp/snap.raw" \
-     -a "$tmp/split1.raw" -a "$tmp/split2.raw" -a "$tmp/thin.raw" >"$tmp/gf.log" 2>&1 <<GF
+     -a "$tmp/split1.raw" -a "$tmp/split2.raw" -a "$tmp/thin.raw" \
+     -a "$tmp/raid.raw" -a "$tmp/cache.raw" >"$tmp/gf.log" 2>&1 <<GF
 run
 part-disk /dev/sda mbr
 pvcreate /dev/sda1
@@ -89,6 +91,22 @@ $(os_on /dev/sdf1 '/dev/sda1 / ext4 defaults 0 1\n')
 pvcreate /dev/sdf2
 vgcreate vgt /dev/sdf2
 debug sh "echo $(printf '%s\n' "$thin_sh" | base64 -w0) | base64 -d | sh"
+part-init /dev/sdg mbr
+part-add /dev/sdg p 2048 200000
+part-add /dev/sdg p 200001 350000
+part-add /dev/sdg p 350001 -1
+$(os_on /dev/sdg1 '/dev/sda1 / ext4 defaults 0 1\n')
+pvcreate /dev/sdg2
+pvcreate /dev/sdg3
+vgcreate vgr "/dev/sdg2 /dev/sdg3"
+debug sh "lvm lvcreate -q --type raid1 -m 1 -L 8m -n r vgr && echo raid-done"
+part-init /dev/sdh mbr
+part-add /dev/sdh p 2048 200000
+part-add /dev/sdh p 200001 -1
+$(os_on /dev/sdh1 '/dev/sda1 / ext4 defaults 0 1\n')
+pvcreate /dev/sdh2
+vgcreate vgc /dev/sdh2
+debug sh "echo $(printf '%s\n' "$cache_sh" | base64 -w0) | base64 -d | sh"
 lvs
 GF
 then
@@ -171,5 +189,17 @@ if grep -q thin-done "$tmp/gf.log"; then
 else
   skip "thin pool: refused with exit 2, naming it" "the appliance made no thin pool: $(grep -i thin "$tmp/gf.log" | tail -n 1)"
   skip "thin pool: nothing left behind" "no thin pool to capture"
+fi
+if grep -q raid-done "$tmp/gf.log"; then
+  refused "RAID LV" 'logical volume vgr/r is a RAID logical volume \(segment type raid1' "$tmp/raid.raw"
+else
+  skip "RAID LV: refused with exit 2, naming it" "the appliance made no RAID LV"
+  skip "RAID LV: nothing left behind" "no RAID LV to capture"
+fi
+if grep -q cache-done "$tmp/gf.log"; then
+  refused "cache" 'logical volume vgc/(data|cpool) is a cache(d volume| pool) \(segment type cache' "$tmp/cache.raw"
+else
+  skip "cache: refused with exit 2, naming it" "the appliance made no cached LV"
+  skip "cache: nothing left behind" "no cached LV to capture"
 fi
 finish
