@@ -157,6 +157,17 @@ judge (CaptureMd *m)
                                      m->md->id, m->md->uuid, roles, first->sb.raid_disks));
 }
 
+static gint
+compare_parts (gconstpointer a, gconstpointer b)
+{
+  const PartRef *x = *(PartRef *const *) a, *y = *(PartRef *const *) b;
+  if (x->disk->index != y->disk->index)
+    return x->disk->index < y->disk->index ? -1 : 1;
+  return x->partition->number < y->partition->number   ? -1
+         : x->partition->number > y->partition->number ? 1
+                                                       : 0;
+}
+
 gboolean
 capture_md_discover (Capture *c, GHashTable *parts, GError **error)
 {
@@ -173,17 +184,7 @@ capture_md_discover (Capture *c, GHashTable *parts, GError **error)
         g_ptr_array_add (members, r);
     }
   /* In disk and partition order: array ids that do not depend on hashing. */
-  for (guint i = 0; i < members->len; i++)
-    for (guint j = i + 1; j < members->len; j++)
-      {
-        PartRef *a = g_ptr_array_index (members, i), *b = g_ptr_array_index (members, j);
-        if (b->disk->index < a->disk->index
-            || (b->disk->index == a->disk->index && b->partition->number < a->partition->number))
-          {
-            members->pdata[i] = b;
-            members->pdata[j] = a;
-          }
-      }
+  g_ptr_array_sort (members, compare_parts);
 
   for (guint i = 0; i < members->len; i++)
     {
