@@ -56,16 +56,16 @@ restore_add_options (GOptionContext *ctx)
 }
 
 /* A TARGET as restore accepts it: an existing image file or block device
- * (what probe reads), never `local` or a libvirt domain, whose disks the
- * running system or a VM may use. */
+ * (what probe reads), or `local`, this machine's own disks (a rescue
+ * system's: the running system's disks are in use and refused), never a
+ * libvirt domain, whose disks a VM may use, or a descriptor. */
 static MachineDescriptor *
 load_target (const char *argument, GError **error)
 {
-  if (strcmp (argument, "local") == 0 || g_str_has_prefix (argument, "domain:")
-      || g_str_has_suffix (argument, ".xml"))
+  if (g_str_has_prefix (argument, "domain:") || g_str_has_suffix (argument, ".xml"))
     {
       g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
-                   "TARGET %s: restore writes image files and block devices only", argument);
+                   "TARGET %s: restore writes image files, block devices and local only", argument);
       return NULL;
     }
   const char *targets[] = { argument, NULL };
@@ -112,10 +112,29 @@ recheck_target (const AsrRestoreTarget *t, const MachineDisk *now, void *opaque,
                                     now, t->path, error);
 }
 
+/* What the user types to go ahead: the names of the block devices
+ * ("sda vdb"), which says which disks, or 'yes' when every target is an
+ * image file, whose path was typed already. */
+static char *
+confirmation_word (GPtrArray *rts)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+  for (guint i = 0; i < rts->len; i++)
+    {
+      const AsrRestoreTarget *t = g_ptr_array_index (rts, i);
+      if (!t->is_block_device)
+        continue;
+      g_autofree char *base = g_path_get_basename (t->path);
+      g_string_append_printf (names, "%s%s", names->len ? " " : "", base);
+    }
+  return names->len ? g_string_free (g_steal_pointer (&names), FALSE) : g_strdup ("yes");
+}
+
 static gboolean
 confirm (GPtrArray *rts, GPtrArray *targets)
 {
-  char answer[64];
+  char answer[256];
+  g_autofree char *word = confirmation_word (rts);
 
   fprintf (stderr, "\nasr restore will OVERWRITE these disks; everything on them is lost:\n");
   for (guint i = 0; i < rts->len; i++)
@@ -127,12 +146,16 @@ confirm (GPtrArray *rts, GPtrArray *targets)
       fprintf (stderr, "  %s  %s, model %s, serial %s  (restoring %s)\n", t->path, size,
                d && d->model ? d->model : "-", d && d->serial ? d->serial : "-", t->source);
     }
-  fprintf (stderr, "Type 'yes' to go ahead: ");
+  if (strcmp (word, "yes") == 0)
+    fprintf (stderr, "Type 'yes' to go ahead: ");
+  else
+    fprintf (stderr, "Type '%s' (the disk%s to overwrite) to go ahead: ", word,
+             strchr (word, ' ') ? "s" : "");
   fflush (stderr);
   if (fgets (answer, sizeof answer, stdin) == NULL)
     return FALSE;
   g_strstrip (answer);
-  return strcmp (answer, "yes") == 0;
+  return strcmp (answer, word) == 0;
 }
 
 /* The helpers below each do one step of restore_run() and return the exit
@@ -303,8 +326,8 @@ print_dry_run (const PlanBackup *backup, GPtrArray *rts, const AsrRestoreOptions
   return ASR_EXIT_OK;
 }
 
-/* --yes, or 'yes' typed on a terminal: nobody overwrites a disk by
- * accident, and a script must say so. */
+/* --yes, or the disks' names ('yes' for image files) typed on a terminal:
+ * nobody overwrites a disk by accident, and a script must say so. */
 static int
 ask_to_overwrite (GPtrArray *rts, GPtrArray *targets)
 {

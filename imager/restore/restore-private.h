@@ -2,8 +2,7 @@
 /*
  * Shared by restore.c (the flow), restore-layout.c (what is written where:
  * pure, unit-tested), restore-target.c (how bytes reach a target) and
- * restore-appliance.c (swap, empty volumes, the UEFI fallback loader,
- * --grow).  Not part of the public API.
+ * the volume work (restore-backend.h).  Not part of the public API.
  */
 #pragma once
 
@@ -99,12 +98,6 @@ char *restore_volume_identity (const MachineVolume *v);
  * them, appended to @lines (char*). */
 void restore_disk_describe (const RestoreDisk *d, gboolean verify, GPtrArray *lines);
 
-/* Recreating swap and empty volumes, the UEFI fallback loader and growing
- * the last filesystem: one libguestfs launch over all @disks (RestoreDisk*).
- * @message: notices for the user. */
-gboolean restore_appliance_run (GPtrArray *disks, gboolean grow, gboolean uefi,
-                                AsrMessageFunc message, void *opaque, char **accel, GError **error);
-
 /* ---- targets: how bytes reach a disk ------------------------------------ */
 
 typedef struct _RestoreTargetIO RestoreTargetIO;
@@ -132,10 +125,19 @@ gboolean restore_target_write (RestoreTargetIO *io, const RestoreWrite *writes, 
 gboolean restore_target_flush (RestoreTargetIO *io, GError **error);
 /* The --target-image-opts of the byte range [offset, offset + bytes). */
 char *restore_target_range_opts (const RestoreTargetIO *io, guint64 offset, guint64 bytes);
+/* After the last write, the kernel re-reads a block device's partition
+ * table, so its partitions appear as restored.  NULL when done or nothing
+ * to do (an image file; a device without partitions, as a loop device
+ * made without partition scanning); else a warning for the user. */
+char *restore_target_reread (RestoreTargetIO *io);
 /* asr-sha256-64k of a byte range, read back (block devices with O_DIRECT). */
 gboolean restore_target_checksum (RestoreTargetIO *io, guint64 offset, guint64 bytes,
                                   AsrProgressFunc progress, const char *what, void *opaque,
                                   char **out, GError **error);
+
+/* Sets @error (ASR_RESTORE_ERROR, @code) and returns FALSE. */
+gboolean restore_fail (GError **error, AsrRestoreError code, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
 
 /* ASR_RESTORE_FAIL_AT=<step> (tests only): fail at a named step, so an
  * interrupted restore can be tested deterministically.  Steps: invalidate,

@@ -19,8 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,19 +60,7 @@ restore_target_close (RestoreTargetIO *io)
   g_free (io);
 }
 
-static gboolean fail (GError **error, AsrRestoreError code, const char *format, ...)
-  G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError **error, AsrRestoreError code, const char *format, ...)
-{
-  va_list ap;
-  va_start (ap, format);
-  g_autofree char *msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, ASR_RESTORE_ERROR, code, msg);
-  return FALSE;
-}
+#define fail restore_fail
 
 /* Identity of a block device, as the plan saw it, and nothing of it in use. */
 static gboolean
@@ -320,6 +310,24 @@ restore_target_range_opts (const RestoreTargetIO *io, guint64 offset, guint64 by
   return g_strdup_printf ("driver=raw,offset=%" G_GUINT64_FORMAT ",size=%" G_GUINT64_FORMAT
                           ",file.driver=%s,file.filename=%s",
                           offset, bytes, io->t->is_block_device ? "host_device" : "file", esc);
+}
+
+char *
+restore_target_reread (RestoreTargetIO *io)
+{
+  if (!io->t->is_block_device)
+    return NULL;
+  /* our fd is O_EXCL: the kernel lets its holder re-read */
+  if (ioctl (io->fd, BLKRRPART) == 0)
+    {
+      g_debug ("%s: the kernel re-read the partition table", io->t->path);
+      return NULL;
+    }
+  if (errno == EINVAL)
+    return NULL; /* no partitions on this device (a loop device without partscan) */
+  return g_strdup_printf ("%s: the kernel could not re-read the partition table (%s): its "
+                          "partitions appear after a reboot or partprobe",
+                          io->t->path, g_strerror (errno));
 }
 
 typedef struct {

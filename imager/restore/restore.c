@@ -8,9 +8,11 @@
  *   2. the partition table, from the descriptor;
  *   3. the volume images into their partitions' byte ranges;
  *   4. flush, read back, compare checksums with the descriptor;
- *   5. one appliance launch: swap and uncaptured volumes recreated, the
- *      UEFI fallback loader, --grow;
- *   6. last, the boot area around the table, which removes the marker.
+ *   5. the volume work (restore-backend.h: the appliance for image files,
+ *      the host's tools for block devices): swap and uncaptured volumes
+ *      recreated, the UEFI fallback loader, --grow;
+ *   6. last, the boot area around the table, which removes the marker;
+ *      then the kernel re-reads a block device's table.
  * Until 6 the disk is marked incomplete; any failure before it leaves it
  * so.  Everything written is computed (restore-layout.c) and every target
  * opened and locked before the first write.
@@ -28,7 +30,7 @@
 #include "checksum.h"
 #include "cleanup.h"
 #include "probe.h"
-#include "restore-private.h"
+#include "restore-backend.h"
 #include "run.h"
 
 /* clang-format off */
@@ -67,6 +69,17 @@ asr_restore_backup_id (const char *sha256_hex)
 }
 
 gboolean
+restore_fail (GError **error, AsrRestoreError code, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, ASR_RESTORE_ERROR, code, msg);
+  return FALSE;
+}
+
+gboolean
 restore_fail_point (const char *step, GError **error)
 {
   return asr_test_fail_point ("ASR_RESTORE_FAIL_AT", step, ASR_RESTORE_ERROR,
@@ -75,8 +88,10 @@ restore_fail_point (const char *step, GError **error)
 
 typedef struct {
   const AsrRestoreOptions *opts;
-  GPtrArray *disks; /* RestoreDisk* */
-  GPtrArray *ios;   /* RestoreTargetIO*, parallel to disks */
+  GPtrArray *disks;        /* RestoreDisk* */
+  GPtrArray *ios;          /* RestoreTargetIO*, parallel to disks */
+  RestoreBackend *backend; /* the volume work's */
+  RestoreWork work;
   const char *backup_id;
   AsrRestoreStats st;
   guint64 all_done, all_total;
@@ -485,14 +500,24 @@ run_restore (Restore *r, gboolean uefi, GError **error)
               || !restore_fail_point ("grow", error)))
         return FALSE;
     }
-  if (!restore_appliance_run (r->disks, r->opts->grow, uefi, r->opts->message, r->opts->opaque,
-                              &r->st.accel, error)
+  if (r->work.any)
+    message (r, "swap, empty volumes, the fallback loader, --grow: with the %s",
+             r->backend->ops->name);
+  if (!restore_volumes_run (r->backend, r->disks, &r->work, r->opts->grow, uefi, r->opts->message,
+                            r->opts->opaque, error)
       || !restore_fail_point ("appliance", error) || !restore_fail_point ("bootarea", error))
     return FALSE;
+  r->st.accel = g_strdup (r->backend->accel);
 
   for (guint i = 0; i < r->disks->len; i++)
     if (!step_boot_area (r, g_ptr_array_index (r->disks, i), g_ptr_array_index (r->ios, i), error))
       return FALSE;
+  for (guint i = 0; i < r->disks->len; i++)
+    {
+      g_autofree char *warning = restore_target_reread (g_ptr_array_index (r->ios, i));
+      if (warning)
+        message (r, "warning: %s", warning);
+    }
   return TRUE;
 }
 
@@ -610,6 +635,15 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
   if (!vet_backup (backup, backup_dir, targets, r.opts, error))
     goto out;
 
+  /* What does the volume work must have what it needs: a restore it
+   * could not finish is refused now. */
+  r.backend = restore_backend_for (r.disks);
+  restore_work_compute (r.disks, r.opts->grow,
+                        backup->hardware && backup->hardware->firmware == MACHINE_FIRMWARE_UEFI,
+                        &r.work);
+  if (!r.backend->ops->check (r.backend, r.disks, &r.work, error))
+    goto out;
+
   /* All targets opened, locked and re-identified before the first write. */
   r.ios = g_ptr_array_new_with_free_func ((GDestroyNotify) restore_target_close);
   for (guint i = 0; i < r.disks->len; i++)
@@ -641,6 +675,8 @@ out:
     }
   g_free (r.st.accel);
   g_clear_pointer (&r.ios, g_ptr_array_unref);
+  restore_work_clear (&r.work);
+  g_clear_pointer (&r.backend, restore_backend_free);
   g_clear_pointer (&r.disks, g_ptr_array_unref);
   return ok;
 }

@@ -18,13 +18,14 @@ loops=()
 cleanup() {
   # Under set -e: a step that fails here must not skip the next ones.
   for p in "${nbd_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  umount "$tmp/mnt" 2>/dev/null || true
   for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 cd "$tmp"
 
-plan 40
+plan 45
 
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # unchanged FILE SUM DESCRIPTION
@@ -212,6 +213,56 @@ else
     race "$dev" l.raw "loop device, round $i"
     losetup -d "$dev"
   done
+fi
+
+# --- a mounted block device ----------------------------------------------------
+# A filesystem on a disk, mounted: restore refuses the device (O_EXCL and
+# the in-use check) and writes none of its bytes.
+if [ "$(id -u)" -ne 0 ] || ! command -v losetup >/dev/null; then
+  skip "a mounted loop device is refused" "needs root and losetup"
+  skip "the mounted device's bytes are unchanged" "needs root and losetup"
+elif ! dev=$(losetup -f --show "$(truncate -s $SIZE m.raw && mkfs.ext4 -q -F m.raw && echo m.raw)" 2>losetup.err); then
+  fail "a mounted loop device is refused" "losetup failed: $(cat losetup.err)"
+  fail "the mounted device's bytes are unchanged" "no loop device"
+else
+  loops+=("$dev")
+  mkdir -p mnt
+  mount "$dev" mnt
+  sync
+  before=$(sha256sum <"$dev")
+  run "$asr" restore --yes "$tmp/backup" "$dev"
+  check "a mounted loop device is refused" 1 "mounted" "blocked: nothing was written"
+  after=$(sha256sum <"$dev")
+  umount mnt
+  [ "$before" = "$after" ] && pass "the mounted device's bytes are unchanged" \
+    || fail "the mounted device's bytes are unchanged"
+  losetup -d "$dev"
+fi
+
+# --- the typed confirmation, on a terminal --------------------------------------
+# script(1) gives restore a terminal; on a block device it asks for the
+# device's name, and 'yes' is not it.
+if [ "$(id -u)" -ne 0 ] || ! command -v losetup >/dev/null || ! command -v script >/dev/null; then
+  for d in "the prompt names the disk" "a wrong answer writes nothing" "the disk's name goes ahead"; do
+    skip "$d" "needs root, losetup and script"
+  done
+else
+  rm -f t.raw
+  truncate -s $SIZE t.raw
+  dev=$(losetup -f --show t.raw)
+  loops+=("$dev")
+  name=${dev##*/}
+  zero=$(sum t.raw)
+  out=$(echo yes | script -q -e -c "$asr restore $tmp/backup $dev" /dev/null 2>&1) && rc=0 || rc=$?
+  if grep -q "Type '$name' (the disk to overwrite)" <<<"$out"; then pass "the prompt names the disk"
+  else fail "the prompt names the disk" "$out"; fi
+  if [ "$rc" -eq 2 ] && grep -q 'not confirmed: nothing was written' <<<"$out" && [ "$(sum t.raw)" = "$zero" ]; then
+    pass "a wrong answer writes nothing"
+  else fail "a wrong answer writes nothing" "exit $rc" "$out"; fi
+  out=$(echo "$name" | script -q -e -c "$asr restore $tmp/backup $dev" /dev/null 2>&1) && rc=0 || rc=$?
+  if [ "$rc" -eq 0 ] && grep -q 'restored 1 disk' <<<"$out"; then pass "the disk's name goes ahead"
+  else fail "the disk's name goes ahead" "exit $rc" "$out"; fi
+  losetup -d "$dev"
 fi
 
 finish
