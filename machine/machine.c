@@ -14,6 +14,7 @@
 
 #include "machine.h"
 #include "machine-private.h"
+#include "storage.h"
 
 /* clang-format off */
 G_DEFINE_QUARK (machine-error-quark, machine_error)
@@ -572,10 +573,12 @@ machine_mbr_type_is_extended (const char *type)
 
 /* --- the backup set on disk --------------------------------------------- */
 
+/* Whether any of @ids is the file @st. */
 static gboolean
-same_file (const GStatBuf *a, const GStatBuf *b)
+ids_have_file (const GArray *ids, const GStatBuf *st)
 {
-  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+  AsrStorageId id = { FALSE, st->st_dev, st->st_ino };
+  return asr_storage_contains (ids, &id);
 }
 
 gboolean
@@ -585,6 +588,8 @@ machine_backup_set_find_member (const char *backup_dir, const char *path, char *
   GStatBuf target, dir;
   g_autoptr (GDir) d = NULL;
   g_autoptr (GError) local = NULL;
+  g_autoptr (GArray) aliases = NULL;
+  g_autoptr (GArray) holders = NULL;
   const char *name;
 
   g_return_val_if_fail (backup_dir != NULL && path != NULL && member != NULL, FALSE);
@@ -598,13 +603,18 @@ machine_backup_set_find_member (const char *backup_dir, const char *path, char *
       g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_IO, "%s: %s", backup_dir, g_strerror (e));
       return FALSE;
     }
-  /* The device the set's file system is on: writing it would overwrite
-   * the set from below. */
-  if (same_file (&target, &dir) || (S_ISBLK (target.st_mode) && target.st_rdev == dir.st_dev))
-    {
-      *member = g_strdup (".");
-      return TRUE;
-    }
+  /* What writing the target writes (a loop device's backing file too),
+   * against everything the set lies within: its directory, the file
+   * system's device, that device's disk and members, a loop device's
+   * backing file (a file system image holding the set). */
+  aliases = asr_storage_aliases (&target);
+  holders = asr_storage_holders (&dir);
+  for (guint i = 0; i < aliases->len; i++)
+    if (asr_storage_contains (holders, &g_array_index (aliases, AsrStorageId, i)))
+      {
+        *member = g_strdup (".");
+        return TRUE;
+      }
   d = g_dir_open (backup_dir, 0, &local);
   if (d == NULL)
     {
@@ -618,8 +628,8 @@ machine_backup_set_find_member (const char *backup_dir, const char *path, char *
     {
       g_autofree char *p = g_build_filename (backup_dir, name, NULL);
       GStatBuf st;
-      if ((g_stat (p, &st) == 0 && same_file (&st, &target))
-          || (g_lstat (p, &st) == 0 && same_file (&st, &target)))
+      if ((g_stat (p, &st) == 0 && ids_have_file (aliases, &st))
+          || (g_lstat (p, &st) == 0 && ids_have_file (aliases, &st)))
         {
           *member = g_strdup (name);
           return TRUE;

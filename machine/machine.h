@@ -508,7 +508,9 @@ gboolean machine_descriptor_check (const MachineDescriptor *m, const char *name,
  * @backup_dir or one of the files in it (machine.xml, an image, anything
  * else there), compared by device and inode, so another name, a hard link
  * or a symlink still matches; a block device also matches when the set
- * lives on a file system on that very device.  Restore must never write
+ * lives on a file system on that very device, on a partition of it or on
+ * a device stacked on it, and a loop device matches when its backing file
+ * is such a file or holds the set (util/storage.h).  Restore must never write
  * such a target: it would destroy the backup it reads.
  * Returns TRUE and *member (NULL when not a member; otherwise the name in
  * the set, "." for the directory itself or the device under it), FALSE

@@ -18,14 +18,14 @@ loops=()
 cleanup() {
   # Under set -e: a step that fails here must not skip the next ones.
   for p in "${nbd_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  umount "$tmp/mnt" 2>/dev/null || true
+  for m in fsmnt mnt; do umount "$tmp/$m" 2>/dev/null || true; done
   for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 cd "$tmp"
 
-plan 45
+plan 52
 
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # unchanged FILE SUM DESCRIPTION
@@ -213,6 +213,62 @@ else
     race "$dev" l.raw "loop device, round $i"
     losetup -d "$dev"
   done
+fi
+
+# --- a loop device over the backup set's own files ---------------------------
+# A loop device is its backing file: found by identity (LOOP_GET_STATUS64),
+# not by path, so an image of the set behind one is refused like the file,
+# by plan and by restore; so is a loop device over a file system image that
+# holds the set, and that image file itself.
+if [ "$(id -u)" -ne 0 ] || ! command -v losetup >/dev/null; then
+  for d in "plan refuses a loop device over an image of the set" \
+           "restore refuses it" "... and the image is unchanged" \
+           "plan refuses a loop device over a file system image holding the set" \
+           "restore refuses the loop device over the file system image" "... and the file system image is unchanged" \
+           "plan refuses that file system image itself as a target"; do
+    skip "$d" "needs root and losetup"
+  done
+else
+  cp -a backup lset
+  # grown, so that the loop device is large enough for the plan's rules
+  # (qcow2 ignores what follows its last cluster: check still passes)
+  truncate -s 64M lset/disk0-p1.qcow2
+  img_sum=$(sum lset/disk0-p1.qcow2)
+  dev=$(losetup -f --show lset/disk0-p1.qcow2)
+  loops+=("$dev")
+  mv lset/disk0-p1.qcow2 lset/renamed.qcow2 && mv lset/renamed.qcow2 lset/disk0-p1.qcow2
+  run "$asr" plan "$tmp/lset" "$dev"
+  check "plan refuses a loop device over an image of the set" 2 '' \
+    "$dev is disk0-p1.qcow2, a file of the backup set"
+  run "$asr" restore --yes --no-verify "$tmp/lset" "$dev"
+  check "restore refuses it" 2 '' "$dev is disk0-p1.qcow2, a file of the backup set"
+  losetup -d "$dev"
+  unchanged lset/disk0-p1.qcow2 "$img_sum" "... and the image is unchanged"
+
+  truncate -s 200M fs.img
+  mkfs.ext4 -q -F fs.img
+  fsdev=$(losetup -f --show fs.img)
+  loops+=("$fsdev")
+  mkdir -p fsmnt
+  mount "$fsdev" fsmnt
+  cp -a backup fsmnt/set
+  dev=$(losetup -f --show fs.img)
+  loops+=("$dev")
+  run "$asr" plan "$tmp/fsmnt/set" "$dev"
+  check "plan refuses a loop device over a file system image holding the set" 2 '' \
+    "$dev holds the backup set"
+  set_sum=$(sha256sum fsmnt/set/* | sha256sum)
+  run "$asr" restore --yes --no-verify "$tmp/fsmnt/set" "$dev"
+  check "restore refuses the loop device over the file system image" 2 '' "$dev holds the backup set"
+  losetup -d "$dev"
+  sync
+  [ "$(sha256sum fsmnt/set/* | sha256sum)" = "$set_sum" ] && pass "... and the file system image is unchanged" \
+    || fail "... and the file system image is unchanged"
+  run "$asr" plan "$tmp/fsmnt/set" "$tmp/fs.img"
+  check "plan refuses that file system image itself as a target" 2 '' \
+    "TARGET $tmp/fs.img holds the backup set"
+  umount fsmnt
+  losetup -d "$fsdev"
 fi
 
 # --- a mounted block device ----------------------------------------------------
