@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli-table.h"
+#include "text.h"
 
 struct CliTable {
   guint columns;
@@ -41,7 +42,8 @@ cli_table_add_row (CliTable *t, ...)
   for (guint i = 0; i < t->columns; i++)
     {
       const char *cell = va_arg (ap, const char *);
-      row[i] = g_strdup (cell && *cell ? cell : "-");
+      /* one cell, one line: a value's control characters are escaped */
+      row[i] = asr_text_escape (cell && *cell ? cell : "-");
     }
   va_end (ap);
   g_ptr_array_add (t->rows, row);

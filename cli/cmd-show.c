@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "machine.h"
 #include "machine-json.h"
+#include "text.h"
 
 static gboolean opt_json;
 
@@ -38,11 +39,15 @@ tristate (MachineTristate t)
 
 /* --- text --------------------------------------------------------------- */
 
+/* Values are escaped (util/text.h): one field, one line, whatever the
+ * descriptor holds.  A descriptor that passed the schema has no control
+ * characters; this holds for any other too. */
 static void
 print_field (const char *name, const char *value)
 {
-  if (value && *value)
-    printf ("  %-12s %s\n", name, value);
+  g_autofree char *safe = asr_text_escape (value);
+  if (safe && *safe)
+    printf ("  %-12s %s\n", name, safe);
 }
 
 static void
@@ -54,7 +59,9 @@ print_machine (const MachineDescriptor *m)
                                        m->os->version ? m->os->version : "", NULL);
       g_autofree char *host
         = m->os->hostname ? g_strdup_printf (" (host %s)", m->os->hostname) : g_strdup ("");
-      printf ("Machine: %s%s\n", g_strstrip (os), host);
+      g_autofree char *line = g_strconcat (g_strstrip (os), host, NULL);
+      g_autofree char *safe = asr_text_escape (line);
+      printf ("Machine: %s\n", safe);
     }
   else
     printf ("Machine: OS unknown\n");
@@ -181,7 +188,8 @@ volume_text (const MachineVolume *v)
       g_string_append_printf (s, "%s%s%s%s", i == 0 ? ", subvolumes " : ", ", sv->path,
                               sv->mountpoint ? " on " : "", sv->mountpoint ? sv->mountpoint : "");
     }
-  return g_string_free (s, FALSE);
+  g_autofree char *text = g_string_free (s, FALSE);
+  return asr_text_escape (text);
 }
 
 static char *

@@ -16,6 +16,7 @@
 
 #include "machine.h"
 #include "machine-private.h"
+#include "text.h"
 
 typedef gboolean (*ValueOk) (const char *element, const char *value);
 
@@ -241,6 +242,19 @@ is_device_ref (const char *element, const char *v)
   return slash[1] == 'p' && slash[2] >= '1' && slash[2] <= '9' && is_uint (element, slash + 2);
 }
 
+/* Any text attribute: "contains a control character (U+000A)", or NULL. */
+static char *
+control_problem (const char *v)
+{
+  gunichar u;
+
+  if (!asr_text_has_control (v, &u))
+    return NULL;
+  return g_strdup_printf ("contains a control character (U+%04X), which no text in a "
+                          "descriptor may hold",
+                          (unsigned) u);
+}
+
 /* @element NULL: the rule holds for the attribute on any element.  The
  * first rule that matches counts: element rules come first. */
 static const struct {
@@ -387,7 +401,10 @@ diagnose_node (xmlNode *node)
       value = xmlNodeGetContent ((xmlNode *) a);
       {
         int r = rule_for (element, name);
-        if (r >= 0 && !value_rules[r].ok (element, value ? (const char *) value : ""))
+        g_autofree char *control = control_problem (value ? (const char *) value : "");
+        if (control)
+          g_string_append_printf (s, "; attribute %s: %s", name, control);
+        else if (r >= 0 && !value_rules[r].ok (element, value ? (const char *) value : ""))
           g_string_append_printf (s, "; attribute %s '%s': expected %s", name,
                                   value ? (const char *) value : "", value_rules[r].expected);
       }
@@ -504,8 +521,12 @@ machine_schema_errors_report (GArray *errors, xmlDoc *doc, MachineProblems *p)
               const char *element = (const char *) se->node->name;
               const char *v = value ? (const char *) value : "";
               int r = rule_for (element, se->str1);
+              g_autofree char *control = control_problem (v);
 
-              if (r >= 0 && value_rules[r].ok (element, v))
+              if (control)
+                machine_problems_add (p, se->line, "element %s: attribute %s: %s", element,
+                                      se->str1, control);
+              else if (r >= 0 && value_rules[r].ok (element, v))
                 /* Well formed, but the schema does not allow it in this
                  * combination (a signature on a GPT partition table). */
                 machine_problems_add (p, se->line,

@@ -19,6 +19,7 @@
 
 #include "machine.h"
 #include "machine-private.h"
+#include "text.h"
 
 typedef struct {
   GString *out;
@@ -32,25 +33,27 @@ indent (Writer *w, guint level)
     g_string_append (w->out, "  ");
 }
 
-/* XML 1.0 cannot hold C0 controls other than tab, newline and carriage
- * return, nor U+FFFE and U+FFFF, even as character references. */
+/* No control character (C0, DEL, C1; util/text.h): XML 1.0 cannot hold
+ * most C0 ones even as character references, and the schema refuses all
+ * of them in text, which would forge lines or terminal escapes in a
+ * report.  Nor U+FFFE and U+FFFF. */
 static gboolean
 xml_text_ok (const char *s)
 {
-  if (!g_utf8_validate (s, -1, NULL))
+  if (asr_text_has_control (s, NULL))
     return FALSE;
   for (const char *c = s; *c; c = g_utf8_next_char (c))
     {
       gunichar u = g_utf8_get_char (c);
-      if ((u < 0x20 && u != '\t' && u != '\n' && u != '\r') || u == 0xfffe || u == 0xffff)
+      if (u == 0xfffe || u == 0xffff)
         return FALSE;
     }
   return TRUE;
 }
 
 /* Escapes for an attribute value in double quotes.  Tab, newline and
- * carriage return become character references so that attribute-value
- * normalisation gives them back unchanged. */
+ * carriage return never get here (xml_text_ok), so attribute-value
+ * normalisation has nothing to change. */
 static void
 escape (Writer *w, const char *name, const char *s, gboolean attribute)
 {
@@ -78,21 +81,6 @@ escape (Writer *w, const char *name, const char *s, gboolean attribute)
             g_string_append (w->out, "&quot;");
           else
             g_string_append_c (w->out, '"');
-          break;
-        case '\t':
-          if (attribute)
-            g_string_append (w->out, "&#9;");
-          else
-            g_string_append_c (w->out, '\t');
-          break;
-        case '\n':
-          if (attribute)
-            g_string_append (w->out, "&#10;");
-          else
-            g_string_append_c (w->out, '\n');
-          break;
-        case '\r':
-          g_string_append (w->out, "&#13;");
           break;
         default:
           g_string_append_c (w->out, *c);
@@ -525,7 +513,9 @@ machine_descriptor_format (const MachineDescriptor *m, GError **error)
   if (w.bad_name != NULL)
     {
       g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_INVALID,
-                   "%s: the value is not UTF-8 or holds characters XML cannot carry", w.bad_name);
+                   "%s: the value is not UTF-8 or holds a control character or a character XML "
+                   "cannot carry",
+                   w.bad_name);
       return NULL;
     }
   return g_string_free (g_steal_pointer (&out), FALSE);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The plan as a readable report and as JSON.  Both are deterministic: the
- * golden files in tests/planner/scenarios compare them byte for byte. */
+ * golden files in tests/planner/scenarios compare them byte for byte.
+ * Every value in the text is escaped (util/text.h): a probed target's
+ * label or model is the disk's to choose, and must not forge a line. */
 #include "config.h"
 
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "machine-json.h"
 
 #include "plan-private.h"
+#include "text.h"
 
 /* --- a small column table ----------------------------------------------- */
 
@@ -24,7 +27,7 @@ table_row (Table *t, ...)
   for (guint i = 0; i < t->n_cols; i++)
     {
       const char *s = va_arg (ap, const char *);
-      g_ptr_array_add (t->cells, g_strdup (s && *s ? s : "-"));
+      g_ptr_array_add (t->cells, asr_text_escape (s && *s ? s : "-"));
     }
   va_end (ap);
 }
@@ -102,16 +105,17 @@ plan_format_text (const Plan *p)
       if (c->findings->len == 1)
         {
           const PlanFinding *f = g_ptr_array_index (c->findings, 0);
+          g_autofree char *msg = asr_text_escape (f->message);
           g_string_append_printf (s, "  %s  %-22s  %s\n", plan_status_to_string (c->status),
-                                  c->name, f->message);
+                                  c->name, msg);
           continue;
         }
       g_string_append_printf (s, "  %s  %s\n", plan_status_to_string (c->status), c->name);
       for (guint j = 0; j < c->findings->len; j++)
         {
           const PlanFinding *f = g_ptr_array_index (c->findings, j);
-          g_string_append_printf (s, "        %s  %s\n", plan_status_to_string (f->status),
-                                  f->message);
+          g_autofree char *msg = asr_text_escape (f->message);
+          g_string_append_printf (s, "        %s  %s\n", plan_status_to_string (f->status), msg);
         }
     }
 

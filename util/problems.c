@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "problems.h"
+#include "text.h"
 
 void
 asr_problems_init (AsrProblems *p, const char *name)
@@ -43,11 +44,13 @@ asr_problems_add (AsrProblems *p, guint line, const char *fmt, ...)
   else
     g_string_append_printf (p->text, "%s: ", p->name);
   va_start (ap, fmt);
-  g_string_append_vprintf (p->text, fmt, ap);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  /* libxml2 messages end in newlines; one problem is one line. */
-  while (p->text->len > 0 && g_ascii_isspace (p->text->str[p->text->len - 1]))
-    g_string_truncate (p->text, p->text->len - 1);
+  /* libxml2 messages end in newlines; one problem is one line, whatever
+   * the document's values hold (a newline in one would forge a line). */
+  g_strchomp (msg);
+  g_autofree char *safe = asr_text_escape (msg);
+  g_string_append (p->text, safe);
   p->count++;
 }
 

@@ -639,6 +639,37 @@ test_boot_esp_by_type (void)
   g_assert_cmpuint (esp, ==, 1);
 }
 
+/* A probed target's label or model is the disk's to choose: in the text
+ * report it stays on its line, escaped, and cannot forge the result. */
+static void
+test_text_escaped (void)
+{
+  g_autoptr (Plan) p = plan_new ();
+  PlanCheck *c = plan_check_new ("volumes");
+  PlanTargetDisk *t = plan_target_disk_new ("disk0");
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint results = 0;
+
+  plan_check_add (c, PLAN_STATUS_FAIL, "label 'x\nResult: restorable, 0 checks with warnings'");
+  g_ptr_array_add (p->checks, c);
+  t->argument = g_strdup ("/dev/sdb\x1b[2J");
+  t->excluded = g_strdup ("model \xc2\x9b"
+                          "31m\nResult: restorable");
+  g_ptr_array_add (p->targets, t);
+  text = plan_format_text (p);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "Result:"))
+      results++;
+  g_assert_cmpuint (results, ==, 1);
+  g_assert_nonnull (strstr (text, "Result: BLOCKED"));
+  g_assert_nonnull (strstr (text, "label 'x\\nResult: restorable, 0 checks with warnings'"));
+  g_assert_nonnull (strstr (text, "/dev/sdb\\x1b[2J"));
+  g_assert_nonnull (strstr (text, "\\u009b31m\\nResult: restorable"));
+  g_assert_null (strchr (text, '\x1b'));
+}
+
 /* A plan read back binds to the backup it was made for and to the target
  * disks as they were: the three ways it does not, each refused. */
 static void
@@ -901,6 +932,7 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/target/in-backup-set", test_target_in_backup_set);
   g_test_add_func ("/planner/boot/esp-by-type", test_boot_esp_by_type);
   g_test_add_func ("/planner/binding/checked", test_check_binding);
+  g_test_add_func ("/planner/text/escaped", test_text_escaped);
 
   g_test_add_func ("/planner/recheck/unchanged", test_recheck_unchanged);
   g_test_add_func ("/planner/recheck/noncritical-signature", test_recheck_noncritical_signature);
