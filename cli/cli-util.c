@@ -77,18 +77,6 @@ cli_exit_status_for_error (const GError *error)
           return ASR_EXIT_RUNTIME;
         }
     }
-  if (error->domain == ASR_RESTORE_ERROR)
-    {
-      switch ((AsrRestoreError) error->code)
-        {
-        case ASR_RESTORE_ERROR_INVALID:
-          return ASR_EXIT_USAGE;
-        case ASR_RESTORE_ERROR_CHECK_FAILED:
-          return ASR_EXIT_CHECK_FAILED;
-        case ASR_RESTORE_ERROR_FAILED:
-          return ASR_EXIT_RUNTIME;
-        }
-    }
   if (error->domain == ASR_VERIFY_ERROR)
     return error->code == ASR_VERIFY_ERROR_INVALID_INPUT ? ASR_EXIT_USAGE : ASR_EXIT_RUNTIME;
   if (error->domain == G_FILE_ERROR || error->domain == G_IO_ERROR)
@@ -114,14 +102,15 @@ cli_report_error (const char *command, const GError *error)
 }
 
 gboolean
-cli_plan_vet_image (const char *backup_dir, const char *file, const char *format, guint64 bytes,
-                    const char *checksum, gboolean verify_checksum, PlanImageVerdict *verdict,
-                    char **why, void *opaque, GError **error)
+cli_plan_vet_image (const char *backup_dir, const char *file, gboolean text, const char *format,
+                    guint64 bytes, const char *checksum, gboolean verify_checksum,
+                    PlanImageVerdict *verdict, char **why, void *opaque, GError **error)
 {
   g_autoptr (AsrCheckItem) item = NULL;
 
   (void) opaque;
-  item = asr_check_image (backup_dir, file, format, bytes, checksum, verify_checksum, error);
+  item = text ? asr_check_text (backup_dir, file, checksum, error)
+              : asr_check_image (backup_dir, file, format, bytes, checksum, verify_checksum, error);
   if (item == NULL)
     return FALSE;
   switch (item->status)

@@ -9,7 +9,7 @@
 
 #include "planner.h"
 
-/* Exit statuses, DESIGN.md "Commands". */
+/* Exit statuses, asr(1) "EXIT STATUS". */
 typedef enum {
   ASR_EXIT_OK = 0,           /* done / plan passes / VM booted / backup checks out */
   ASR_EXIT_CHECK_FAILED = 1, /* a check failed; the report says which */
@@ -50,8 +50,10 @@ int cli_report_error (const char *command, const GError *error);
 /* The exit status an error calls for. */
 int cli_exit_status_for_error (const GError *error);
 
-/* The planner's PlanImageFunc, done by the imager's asr_check_image():
- * plan and restore vet images with the same rules as `asr check`. */
-gboolean cli_plan_vet_image (const char *backup_dir, const char *file, const char *format,
-                             guint64 bytes, const char *checksum, gboolean verify_checksum,
-                             PlanImageVerdict *verdict, char **why, void *opaque, GError **error);
+/* The planner's PlanImageFunc, done by the imager's asr_check_image() and
+ * asr_check_text(): plan and restore vet every file of the set with the
+ * same rules as `asr check`. */
+gboolean cli_plan_vet_image (const char *backup_dir, const char *file, gboolean text,
+                             const char *format, guint64 bytes, const char *checksum,
+                             gboolean verify_checksum, PlanImageVerdict *verdict, char **why,
+                             void *opaque, GError **error);

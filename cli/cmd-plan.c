@@ -113,11 +113,26 @@ plan_run (int argc, char **argv)
   if (plan == NULL)
     return cli_report_error ("plan", error);
 
+  /* -o - is standard output, as everywhere: the plan's XML goes there,
+   * and the report to standard error, so the two never mix. */
+  gboolean xml_to_stdout = opt_output && strcmp (opt_output, "-") == 0;
   g_autofree char *out = opt_json ? plan_format_json (plan) : plan_format_text (plan);
-  fputs (out, stdout);
-  fflush (stdout);
+  fputs (out, xml_to_stdout ? stderr : stdout);
+  fflush (xml_to_stdout ? stderr : stdout);
 
-  if (opt_output)
+  if (xml_to_stdout)
+    {
+      g_autofree char *xml = NULL;
+      if (!plan_is_restorable (plan))
+        cli_error ("plan", "the plan is blocked: nothing written to standard output");
+      else if ((xml = plan_format_xml (plan)) == NULL || fputs (xml, stdout) == EOF
+               || fflush (stdout) != 0)
+        {
+          cli_error ("plan", "writing the plan to standard output failed");
+          return ASR_EXIT_RUNTIME;
+        }
+    }
+  else if (opt_output)
     {
       if (!plan_is_restorable (plan))
         cli_error ("plan", "the plan is blocked: %s not written", opt_output);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "machine.h"
@@ -56,7 +57,8 @@ probe_run (int argc, char **argv)
   if (m == NULL)
     return report (error);
 
-  if (output)
+  /* -o - is standard output, as everywhere */
+  if (output && strcmp (output, "-") != 0)
     {
       /* A probed target holds no secrets, but by-id names and serials are
        * nobody else's business either: same mode as a backup set's files. */

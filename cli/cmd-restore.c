@@ -64,7 +64,7 @@ load_target (const char *argument, GError **error)
 {
   if (g_str_has_prefix (argument, "domain:") || g_str_has_suffix (argument, ".xml"))
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "TARGET %s: restore writes image files, block devices and local only", argument);
       return NULL;
     }

@@ -6,10 +6,7 @@
 #include "accel.h"
 #include "appliance.h"
 #include "cleanup.h"
-
-/* clang-format off */
-G_DEFINE_QUARK (asr-appliance-error-quark, asr_appliance_error)
-/* clang-format on */
+#include "imager.h"
 
 void
 asr_appliance_set_error (guestfs_h *g, GError **error, const char *what, ...)
@@ -21,7 +18,7 @@ asr_appliance_set_error (guestfs_h *g, GError **error, const char *what, ...)
   va_start (ap, what);
   prefix = g_strdup_vprintf (what, ap);
   va_end (ap);
-  g_set_error (error, ASR_APPLIANCE_ERROR, ASR_APPLIANCE_ERROR_FAILED, "%s: %s", prefix,
+  g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "%s: %s", prefix,
                msg ? msg : "libguestfs failed");
 }
 
@@ -33,7 +30,7 @@ asr_appliance_new (char **accel_reason, GError **error)
 
   if (g == NULL)
     {
-      g_set_error (error, ASR_APPLIANCE_ERROR, ASR_APPLIANCE_ERROR_FAILED,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED,
                    "cannot create a libguestfs handle");
       return NULL;
     }

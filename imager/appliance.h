@@ -11,12 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define ASR_APPLIANCE_ERROR (asr_appliance_error_quark ())
-GQuark asr_appliance_error_quark (void);
-
-typedef enum {
-  ASR_APPLIANCE_ERROR_FAILED, /* a libguestfs call failed */
-} AsrApplianceError;
+/* A libguestfs call that failed is ASR_IMAGER_ERROR_FAILED (imager.h). */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (guestfs_h, guestfs_close)
 

@@ -59,7 +59,8 @@ typedef struct {
 } CheckProgress;
 
 static void
-checksum_progress (guint64 done, guint64 total, void *opaque)
+checksum_progress (const char *what, guint64 done, guint64 total, guint64 all_done,
+                   guint64 all_total, void *opaque)
 {
   CheckProgress *p = opaque;
   if (p->progress)
@@ -228,6 +229,23 @@ check_text (const char *backup, const char *file, const char *checksum, char *wh
                                       "%s, the descriptor says %s)",
                                       item->actual, checksum));
   return item_set (item, ASR_CHECK_OK, NULL);
+}
+
+AsrCheckItem *
+asr_check_text (const char *backup, const char *file, const char *checksum, GError **error)
+{
+  GError *runtime = NULL;
+  AsrCheckItem *item;
+
+  g_return_val_if_fail (backup != NULL && file != NULL, NULL);
+  item = check_text (backup, file, checksum, g_strdup (file), &runtime);
+  if (runtime != NULL)
+    {
+      g_propagate_error (error, runtime);
+      asr_check_item_free (item);
+      return NULL;
+    }
+  return item;
 }
 
 static GPtrArray *

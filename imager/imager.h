@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "machine.h"
+#include "progress.h"
 #include "planner.h"
 
 G_BEGIN_DECLS
@@ -20,17 +21,14 @@ GQuark asr_imager_error_quark (void);
 
 typedef enum {
   ASR_IMAGER_ERROR_INVALID_INPUT, /* bad source, refused layout: exit 2 */
-  ASR_IMAGER_ERROR_UNSUPPORTED,   /* LVM, md, LUKS, no OS, several OSes: exit 2 */
-  ASR_IMAGER_ERROR_EXISTS,        /* BACKUP exists and no --force: exit 2 */
-  ASR_IMAGER_ERROR_NO_SPACE,      /* not enough room for the backup set: exit 3 */
-  ASR_IMAGER_ERROR_FAILED,        /* a runtime failure: exit 3 */
-  ASR_IMAGER_ERROR_CHECK_FAILED,  /* an image's checksum does not match: exit 1 */
+  ASR_IMAGER_ERROR_UNSUPPORTED, /* a storage layout asr cannot restore, no OS, several OSes: exit 2 */
+  ASR_IMAGER_ERROR_EXISTS,      /* BACKUP exists and no --force: exit 2 */
+  ASR_IMAGER_ERROR_NO_SPACE,    /* not enough room for the backup set: exit 3 */
+  ASR_IMAGER_ERROR_FAILED,      /* a runtime failure: exit 3 */
+  ASR_IMAGER_ERROR_CHECK_FAILED, /* an image's checksum does not match: exit 1 */
 } AsrImagerError;
 
-/* Progress of long work: @what names the item ("disk0-p2.qcow2"),
- * @done/@total in bytes of that item, @all_done/@all_total overall. */
-typedef void (*AsrProgressFunc) (const char *what, guint64 done, guint64 total, guint64 all_done,
-                                 guint64 all_total, void *opaque);
+/* AsrProgressFunc: util/progress.h. */
 /* A warning or a notice the user must see ("/home on disk0 is not
  * captured: restore recreates it empty"). */
 typedef void (*AsrMessageFunc) (const char *message, void *opaque);
@@ -109,6 +107,14 @@ AsrCheckItem *asr_check_image (const char *backup, const char *file, const char 
                                guint64 bytes, const char *checksum, gboolean verify_checksum,
                                GError **error);
 
+/* One text file of the backup set (LVM metadata), vetted as
+ * asr_check_backup() does: a regular file inside the set (not a symlink,
+ * directory, FIFO or device), of bounded size, whose checksum is always
+ * compared with @checksum (it is small).  Returns the item, or NULL with
+ * @error when it could not be read for a reason of the host's. */
+AsrCheckItem *asr_check_text (const char *backup, const char *file, const char *checksum,
+                              GError **error);
+
 /* Every image @m names in the backup set @backup, as asr_check_image():
  * the structure of all of them first, then, with @verify_checksums, their
  * checksums.  Stops at the first bad image: ASR_IMAGER_ERROR_INVALID_INPUT
@@ -121,14 +127,10 @@ gboolean asr_check_backup_images (const char *backup, const MachineDescriptor *m
 
 /* --- asr restore --------------------------------------------------------- */
 
-#define ASR_RESTORE_ERROR (asr_restore_error_quark ())
-GQuark asr_restore_error_quark (void);
-
-typedef enum {
-  ASR_RESTORE_ERROR_INVALID,      /* bad input, a refused target, nothing written: exit 2 */
-  ASR_RESTORE_ERROR_CHECK_FAILED, /* a checksum did not match: exit 1 */
-  ASR_RESTORE_ERROR_FAILED,       /* I/O, qemu-img, libguestfs: exit 3 */
-} AsrRestoreError;
+/* Restore's errors are the imager's (ASR_IMAGER_ERROR): INVALID_INPUT for
+ * bad input or a refused target with nothing written (exit 2),
+ * CHECK_FAILED for a checksum that did not match (exit 1), FAILED for I/O,
+ * qemu-img or libguestfs (exit 3). */
 
 /* One mapped disk: which source disk goes where.  The identity fields are
  * what the plan saw; restore re-checks them right before the first write
@@ -153,7 +155,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrRestoreTarget, asr_restore_target_free)
 /* The disks @plan maps, as asr_restore takes them (AsrRestoreTarget*), each
  * found among @targets (PlanTarget*, as probed) by the path the plan
  * recorded.  @created: asr has just created the targets (--create).  NULL
- * with ASR_RESTORE_ERROR_INVALID when a mapping names no TARGET given. */
+ * with ASR_IMAGER_ERROR_INVALID_INPUT when a mapping names no TARGET given. */
 GPtrArray *asr_restore_targets_from_plan (const Plan *plan, GPtrArray *targets, gboolean created,
                                           GError **error);
 
@@ -196,7 +198,7 @@ char *asr_restore_backup_id (const char *sha256_hex);
 /*
  * The writes restore would make, one line each, in order, with offsets and
  * sizes: what --dry-run prints.  Pure: reads no file, writes nothing.
- * Refuses (ASR_RESTORE_ERROR_INVALID) what restore would refuse: an
+ * Refuses (ASR_IMAGER_ERROR_INVALID_INPUT) what restore would refuse: an
  * unknown or non-critical source disk, a target smaller than its source,
  * a sector-size mismatch, a layout ptable_build cannot write.
  */
@@ -221,7 +223,7 @@ gboolean asr_restore (const MachineDescriptor *backup, const char *backup_dir,
 
 /* --create DIR: one blank qcow2 per critical source disk, DIR/<disk id>.qcow2,
  * sized like it.  DIR is created if missing; an existing file is refused
- * (ASR_RESTORE_ERROR_INVALID).  Returns the paths (char*), in disk order. */
+ * (ASR_IMAGER_ERROR_INVALID_INPUT).  Returns the paths (char*), in disk order. */
 GPtrArray *asr_restore_create_targets (const MachineDescriptor *backup, const char *dir,
                                        GError **error);
 

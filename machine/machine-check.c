@@ -197,7 +197,7 @@ check_volume (Checker *ck, const MachineDisk *d, const MachinePartition *p, cons
   guint64 part_bytes;
   gboolean has_size = g_uint64_checked_mul (&part_bytes, p->sectors, sector);
 
-  /* A critical disk is one that holds a critical volume (DESIGN.md). */
+  /* A critical disk is one that holds a critical volume (asr-capture(1)). */
   if (v->critical == MACHINE_TRISTATE_YES && d->critical == MACHINE_TRISTATE_NO)
     machine_problems_add (ck->p, line,
                           "%s/volume: a critical volume on a disk marked critical=\"no\"", ppath);
@@ -978,8 +978,14 @@ check_lv_segments (Stack *st, const MachineVolumeGroup *vg, const MachineLogical
           continue;
         }
       if (!g_uint64_checked_add (&end, seg->pv_extent, seg->extents))
-        end = G_MAXUINT64;
-      if (on->has_bytes && on->has_pe_start && on->pe_start <= on->bytes
+        {
+          /* a range that cannot be printed as FIRST-LAST */
+          machine_problems_add (st->ck->p, sline,
+                                "%s: extents from %" G_GUINT64_FORMAT " of pv %s run past 2^64",
+                                spath, seg->pv_extent, on->uuid);
+          continue;
+        }
+      if (seg->extents > 0 && on->has_bytes && on->has_pe_start && on->pe_start <= on->bytes
           && end > (on->bytes - on->pe_start) / extent)
         machine_problems_add (st->ck->p, sline,
                               "%s: extents %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
@@ -1445,7 +1451,7 @@ machine_descriptor_check (const MachineDescriptor *m, const char *name, GError *
                                 d->id ? d->id : "");
           continue;
         }
-      /* Identifiers are compared without case (DESIGN.md). */
+      /* Identifiers are compared without case (asr-machine(5)). */
       key = g_ascii_strdown (d->id, -1);
       dup = g_hash_table_lookup (ids, key);
       if (dup != NULL)

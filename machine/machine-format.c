@@ -3,7 +3,7 @@
  * The canonical writer, and writing machine.xml atomically.
  *
  * Canonical form: the element and attribute order of the outline in
- * DESIGN.md (and machine.rng), two-space indent, one element per line with
+ * asr-machine(5) (and machine.rng), two-space indent, one element per line with
  * all its attributes, double quotes, a fixed set of escapes, no element
  * without attributes or children (it would say nothing), a trailing
  * newline.  Reading canonical text and writing it back gives the same

@@ -17,7 +17,7 @@
 #include "storage.h"
 
 /* clang-format off */
-G_DEFINE_QUARK (machine-error-quark, machine_error)
+G_DEFINE_QUARK (asr-machine-error-quark, machine_error)
 /* clang-format on */
 
 /* --- enum string tables ------------------------------------------------- */
@@ -191,6 +191,7 @@ machine_descriptor_free (MachineDescriptor *m)
   g_clear_pointer (&m->md_arrays, g_ptr_array_unref);
   g_clear_pointer (&m->luks, g_ptr_array_unref);
   g_clear_pointer (&m->volume_groups, g_ptr_array_unref);
+  g_clear_pointer (&m->disk_index, g_hash_table_unref);
   g_free (m);
 }
 
@@ -336,14 +337,9 @@ machine_image_free (MachineImage *i)
 
 /* --- lookups ------------------------------------------------------------- */
 
-MachineDisk *
-machine_descriptor_find_disk (const MachineDescriptor *m, const char *id)
+static MachineDisk *
+find_disk_scan (const MachineDescriptor *m, const char *id)
 {
-  g_return_val_if_fail (m != NULL, NULL);
-
-  if (id == NULL)
-    return NULL;
-  /* Identifiers are compared without case (DESIGN.md). */
   for (guint i = 0; i < m->disks->len; i++)
     {
       MachineDisk *d = g_ptr_array_index (m->disks, i);
@@ -353,6 +349,56 @@ machine_descriptor_find_disk (const MachineDescriptor *m, const char *id)
   return NULL;
 }
 
+MachineDisk *
+machine_descriptor_find_disk (const MachineDescriptor *m, const char *id)
+{
+  /* The index is a cache: filling it does not change the descriptor. */
+  MachineDescriptor *mm = (MachineDescriptor *) m;
+  g_autofree char *folded = NULL;
+  gpointer slot;
+  MachineDisk *d;
+
+  g_return_val_if_fail (m != NULL, NULL);
+
+  if (id == NULL)
+    return NULL;
+  /* Identifiers are compared without case (asr-machine(5)).  Every lookup
+   * used to scan the disks: show, check and the plan look up each disk and
+   * each stack member, which made them quadratic.  The index maps an id to
+   * a position in @disks, never to a pointer, and is rebuilt when @disks
+   * changes length; every hit is checked against the disk now at that
+   * position. */
+  if (mm->disk_index == NULL || mm->disk_index_len != m->disks->len)
+    {
+      g_clear_pointer (&mm->disk_index, g_hash_table_unref);
+      mm->disk_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < m->disks->len; i++)
+        {
+          MachineDisk *di = g_ptr_array_index (m->disks, i);
+          g_autofree char *key = di->id ? g_ascii_strdown (di->id, -1) : NULL;
+          /* the first disk with an id wins, as a scan would find it */
+          if (key && !g_hash_table_contains (mm->disk_index, key))
+            g_hash_table_insert (mm->disk_index, g_steal_pointer (&key), GUINT_TO_POINTER (i + 1));
+        }
+      mm->disk_index_len = m->disks->len;
+    }
+  folded = g_ascii_strdown (id, -1);
+  slot = g_hash_table_lookup (mm->disk_index, folded);
+  if (slot != NULL && GPOINTER_TO_UINT (slot) <= m->disks->len)
+    {
+      d = g_ptr_array_index (m->disks, GPOINTER_TO_UINT (slot) - 1);
+      if (d->id != NULL && g_ascii_strcasecmp (d->id, id) == 0)
+        return d;
+    }
+  if (slot == NULL)
+    return NULL;
+  /* a hit that no longer matches: some disk changed after all (disks are
+   * appended, their ids set when made); scan, and index afresh next time */
+  mm->disk_index_len = G_MAXUINT;
+  d = find_disk_scan (m, id);
+  return d;
+}
+
 MachineSource *
 machine_descriptor_find_source (const MachineDescriptor *m, const char *disk_id)
 {
@@ -360,7 +406,7 @@ machine_descriptor_find_source (const MachineDescriptor *m, const char *disk_id)
 
   if (disk_id == NULL || m->origin == NULL)
     return NULL;
-  /* Identifiers are compared without case (DESIGN.md), as disks are. */
+  /* Identifiers are compared without case (asr-machine(5)), as disks are. */
   for (guint i = 0; i < m->origin->sources->len; i++)
     {
       MachineSource *s = g_ptr_array_index (m->origin->sources, i);
@@ -385,7 +431,7 @@ machine_partition_is_esp (const MachineDisk *d, const MachinePartition *p)
   return g_ascii_strcasecmp (p->type, "0xef") == 0;
 }
 
-/* The mount points of the critical volumes (DESIGN.md): a disk holding
+/* The mount points of the critical volumes (asr-capture(1)): a disk holding
  * one is the system's, whether being captured or running. */
 gboolean
 machine_mountpoint_is_critical (const char *mountpoint)

@@ -341,6 +341,11 @@ typedef struct {
   GPtrArray *md_arrays;      /* MachineMdArray* */
   GPtrArray *luks;           /* MachineLuks* */
   GPtrArray *volume_groups;  /* MachineVolumeGroup* */
+  /* Private: machine_descriptor_find_disk()'s index (id folded to lower
+   * case -> 1 + the position of the first disk with it), rebuilt when
+   * @disks has changed length or a hit no longer matches. */
+  GHashTable *disk_index;
+  guint disk_index_len;
 } MachineDescriptor;
 
 /* Constructors return zeroed structs with their arrays allocated.  Every
@@ -408,7 +413,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineMdMember, machine_md_member_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineMdArray, machine_md_array_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineLuks, machine_luks_free)
 
-/* Lookups; NULL when absent. */
+/* Lookups; NULL when absent.  A disk is found in constant time (a
+ * descriptor may have many thousands), the others by a scan. */
 MachineDisk *machine_descriptor_find_disk (const MachineDescriptor *m, const char *id);
 MachinePartition *machine_disk_find_partition (const MachineDisk *d, guint32 number);
 /* The <source> of disk @disk_id in @m's origin: where its image or device is. */

@@ -17,6 +17,8 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include <string.h>
 
 #include "plan-private.h"
@@ -397,9 +399,20 @@ target_matches (const PlanTDisk *t, const char *spec)
   if (plan_id_equal (o->name, spec) || plan_id_equal (o->serial, spec)
       || plan_id_equal (o->wwn, spec))
     return TRUE;
-  /* Paths are file names: compared exactly. */
-  if (g_strcmp0 (o->path, spec) == 0)
-    return TRUE;
+  /* Paths are file names: compared canonical (t.raw, ./t.raw and the
+   * absolute path that probe records are one file), then by device and
+   * inode (a symlink or a hard link to it). */
+  if (o->path != NULL)
+    {
+      g_autofree char *want = g_canonicalize_filename (spec, NULL);
+      g_autofree char *have = g_canonicalize_filename (o->path, NULL);
+      GStatBuf a, b;
+      if (strcmp (want, have) == 0)
+        return TRUE;
+      if (g_stat (want, &a) == 0 && g_stat (have, &b) == 0 && a.st_dev == b.st_dev
+          && a.st_ino == b.st_ino)
+        return TRUE;
+    }
   for (guint i = 0; i < o->by_id->len; i++)
     if (g_strcmp0 (g_ptr_array_index (o->by_id, i), byid) == 0)
       return TRUE;

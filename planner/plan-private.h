@@ -52,7 +52,7 @@ typedef struct {
 void plan_map_request_free (PlanMapRequest *r);
 void plan_check_add_take (PlanCheck *c, PlanStatus status, char *message);
 
-/* Identifiers are compared without case (DESIGN.md). */
+/* Identifiers are compared without case (asr-machine(5)). */
 gboolean plan_id_equal (const char *a, const char *b);
 /* The MBR signature or GPT GUID with its kind ("MBR signature 0x..."),
  * NULL when the disk has none. */

@@ -271,14 +271,15 @@ plan_rules_hardware (PlanCtx *ctx)
 /* One image through the caller's vetting: what restore would refuse is
  * refused here already, with the same words. */
 static gboolean
-check_one_image (PlanCtx *ctx, PlanCheck *c, const char *what, const char *file, const char *format,
-                 guint64 bytes, const char *checksum, GError **error)
+check_one_image (PlanCtx *ctx, PlanCheck *c, const char *what, const char *file, gboolean text,
+                 const char *format, guint64 bytes, const char *checksum, GError **error)
 {
   PlanImageVerdict verdict = PLAN_IMAGE_OK;
   g_autofree char *why = NULL;
 
-  if (!ctx->opt->vet_image (ctx->backup->dir, file, format, bytes, checksum, ctx->opt->check_images,
-                            &verdict, &why, ctx->opt->vet_image_opaque, error))
+  if (!ctx->opt->vet_image (ctx->backup->dir, file, text, format, bytes, checksum,
+                            ctx->opt->check_images, &verdict, &why, ctx->opt->vet_image_opaque,
+                            error))
     return FALSE;
   switch (verdict)
     {
@@ -294,7 +295,9 @@ check_one_image (PlanCtx *ctx, PlanCheck *c, const char *what, const char *file,
     case PLAN_IMAGE_OK:
       break;
     }
-  if (ctx->opt->check_images)
+  if (text)
+    plan_check_add (c, PLAN_STATUS_PASS, "%s: %s, checksum verified", what, file);
+  else if (ctx->opt->check_images)
     plan_check_add (c, PLAN_STATUS_PASS, "%s: %s, %" G_GUINT64_FORMAT " bytes, checksum verified",
                     what, file, bytes);
   else
@@ -324,8 +327,8 @@ plan_rules_images (PlanCtx *ctx, GError **error)
         {
           g_autofree char *what = g_strdup_printf ("%s boot area", d->id);
           n++;
-          if (!check_one_image (ctx, c, what, d->boot_area->image, "qcow2", d->boot_area->bytes,
-                                d->boot_area->checksum, error))
+          if (!check_one_image (ctx, c, what, d->boot_area->image, FALSE, "qcow2",
+                                d->boot_area->bytes, d->boot_area->checksum, error))
             return FALSE;
         }
       for (guint p = 0; p < d->partitions->len; p++)
@@ -346,21 +349,23 @@ plan_rules_images (PlanCtx *ctx, GError **error)
               continue;
             }
           n++;
-          if (!check_one_image (ctx, c, what, v->image->file, v->image->format, v->image->bytes,
-                                v->image->checksum, error))
+          if (!check_one_image (ctx, c, what, v->image->file, FALSE, v->image->format,
+                                v->image->bytes, v->image->checksum, error))
             return FALSE;
         }
     }
-  /* The storage stack's images: LVM label areas, logical volumes, LUKS
-   * containers.  Its text files (LVM metadata) restore does not read. */
+  /* The storage stack's files: LVM label areas, logical volumes, LUKS
+   * containers, and its text files (LVM metadata), which restore does not
+   * read but `check` and restore vet: the plan vets exactly what they do. */
   g_autoptr (GPtrArray) files = machine_descriptor_list_files (ctx->src);
   for (guint i = 0; i < files->len; i++)
     {
       const MachineFileRef *r = g_ptr_array_index (files, i);
-      if (r->disk != NULL || r->text)
+      if (r->disk != NULL)
         continue;
       n++;
-      if (!check_one_image (ctx, c, r->what, r->file, r->format, r->bytes, r->checksum, error))
+      if (!check_one_image (ctx, c, r->what, r->file, r->text, r->format, r->bytes, r->checksum,
+                            error))
         return FALSE;
     }
   if (n == 0 && c->findings->len == 0)

@@ -9,7 +9,7 @@
 #include "plan-private.h"
 
 /* clang-format off */
-G_DEFINE_QUARK (planner-error-quark, planner_error)
+G_DEFINE_QUARK (asr-planner-error-quark, planner_error)
 /* clang-format on */
 
 static const char *const mode_names[] = { "strict", "migrate" };

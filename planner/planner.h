@@ -102,19 +102,21 @@ typedef enum {
 } PlanImageVerdict;
 
 /*
- * Vets one image of the backup set: @file (a plain name in @backup_dir) as
+ * Vets one file of the backup set: @file (a plain name in @backup_dir) as
  * the descriptor records it (@format, @bytes, @checksum, which may be
- * NULL).  The same rules as a capture source and `asr check`; with
- * @verify_checksum (--check-images) its asr-sha256-64k checksum too.  The
+ * NULL); with @text, a text file (LVM metadata; @format and @bytes unused).
+ * The same rules as a capture source and `asr check`, for every file
+ * `check` vets; with @verify_checksum (--check-images) an image's
+ * asr-sha256-64k checksum too (a text file's is always compared).  The
  * planner does not depend on the imager: the command line passes
- * asr_check_image() through this.  Returns TRUE with *verdict and, unless
+ * asr_check_image() and asr_check_text() through this.  Returns TRUE with *verdict and, unless
  * PLAN_IMAGE_OK, *why (a sentence); FALSE with @error for a runtime
  * failure, which ends planning.
  */
-typedef gboolean (*PlanImageFunc) (const char *backup_dir, const char *file, const char *format,
-                                   guint64 bytes, const char *checksum, gboolean verify_checksum,
-                                   PlanImageVerdict *verdict, char **why, void *opaque,
-                                   GError **error);
+typedef gboolean (*PlanImageFunc) (const char *backup_dir, const char *file, gboolean text,
+                                   const char *format, guint64 bytes, const char *checksum,
+                                   gboolean verify_checksum, PlanImageVerdict *verdict, char **why,
+                                   void *opaque, GError **error);
 
 typedef struct {
   char *source; /* a source disk id */

@@ -128,7 +128,9 @@ take_progress (Run *r, const char *data, gsize len)
       if (close == NULL)
         break;
       double pct = g_ascii_strtod (open + 1, NULL);
-      r->opts->progress (CLAMP (pct, 0.0, 100.0), r->opts->progress_opaque);
+      guint64 share = (guint64) (CLAMP (pct, 0.0, 100.0) * (ASR_PROGRESS_SHARE / 100));
+      r->opts->progress (NULL, share, ASR_PROGRESS_SHARE, share, ASR_PROGRESS_SHARE,
+                         r->opts->progress_opaque);
       g_string_erase (acc, 0, close + 1 - acc->str);
     }
   if (acc->len > 4096)
@@ -391,8 +393,79 @@ asr_run_full (const char *const *argv, const AsrRunOptions *options, AsrRunResul
   return ok;
 }
 
+struct _AsrRunChild {
+  GSubprocess *proc;
+  pid_t pid; /* registered with the interrupt handler; 0: none */
+};
+
+AsrRunChild *
+asr_run_start (const char *const *argv, int listen_fd, const char *stderr_path, GError **error)
+{
+  static const AsrRunLimits no_limits = { 0 };
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (GError) local = NULL;
+  g_autofree char *cmdline = NULL;
+  AsrRunChild *child;
+
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  if (stderr_path)
+    g_subprocess_launcher_set_stderr_file_path (launcher, stderr_path);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, (gpointer) &no_limits, NULL);
+  if (listen_fd >= 0)
+    {
+      g_subprocess_launcher_take_fd (launcher, listen_fd, 3);
+      g_subprocess_launcher_setenv (launcher, "LISTEN_FDS", "1", TRUE);
+      g_subprocess_launcher_unsetenv (launcher, "LISTEN_FDNAMES");
+      g_subprocess_launcher_unsetenv (launcher, "LISTEN_PID");
+      g_ptr_array_add (args, (gpointer) "/bin/sh");
+      g_ptr_array_add (args, (gpointer) "-c");
+      g_ptr_array_add (args, (gpointer) "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"");
+    }
+  for (const char *const *a = argv; *a; a++)
+    g_ptr_array_add (args, (gpointer) *a);
+  g_ptr_array_add (args, NULL);
+  cmdline = g_strjoinv (" ", (char **) argv);
+  g_debug ("starting: %s", cmdline);
+
+  GSubprocess *proc
+    = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &local);
+  /* Our copy of the listening socket goes with the launcher: only the
+   * child's keeps it open, so its exit resets a pending connection. */
+  g_clear_object (&launcher);
+  if (proc == NULL)
+    {
+      g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN, "cannot run %s: %s", argv[0],
+                   local->message);
+      return NULL;
+    }
+  child = g_new0 (AsrRunChild, 1);
+  child->proc = proc;
+  child->pid = child_pid (proc);
+  if (child->pid > 0)
+    asr_cleanup_add_pid (child->pid);
+  return child;
+}
+
+void
+asr_run_stop (AsrRunChild *child)
+{
+  if (child == NULL)
+    return;
+  /* A server has nothing to flush that asr needs: no graceful exit to
+   * wait for, which a stuck one might never make. */
+  g_subprocess_force_exit (child->proc);
+  (void) g_subprocess_wait (child->proc, NULL, NULL);
+  if (child->pid > 0)
+    asr_cleanup_remove_pid (child->pid);
+  g_object_unref (child->proc);
+  g_free (child);
+}
+
 gboolean
-asr_run (const char *const *argv, char **stdout_out, AsrRunProgressFunc progress, void *opaque,
+asr_run (const char *const *argv, char **stdout_out, AsrProgressFunc progress, void *opaque,
          GError **error)
 {
   AsrRunOptions options

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "progress.h"
+
 G_BEGIN_DECLS
 
 #define ASR_RUN_ERROR (asr_run_error_quark ())
@@ -16,9 +18,6 @@ typedef enum {
   ASR_RUN_ERROR_OUTPUT,  /* killed for more standard output than AsrRunOptions allow */
   ASR_RUN_ERROR_IO,      /* its output could not be read, or was not UTF-8 */
 } AsrRunError;
-
-/* Called with qemu-img's progress, 0.0 to 100.0. */
-typedef void (*AsrRunProgressFunc) (double percent, void *opaque);
 
 /* The last lines of standard error kept for a failure's message. */
 #define ASR_RUN_STDERR_TAIL_LINES 8
@@ -39,7 +38,7 @@ typedef struct {
    * read as qemu-img -p progress when @progress is set, or discarded. */
   gboolean capture_stdout;
   gsize stdout_max_bytes; /* with capture_stdout: killed past it (0: no cap) */
-  AsrRunProgressFunc progress;
+  AsrProgressFunc progress;
   void *progress_opaque;
 
   guint timeout_seconds; /* wall clock; killed after it (0: none) */
@@ -79,8 +78,28 @@ gboolean asr_run_full (const char *const *argv, const AsrRunOptions *options, As
 /* asr_run_full with the user's locale and no limits.  @stdout_out
  * (optional) gets its standard output; with @progress, standard output is
  * read as qemu-img -p progress instead. */
-gboolean asr_run (const char *const *argv, char **stdout_out, AsrRunProgressFunc progress,
+gboolean asr_run (const char *const *argv, char **stdout_out, AsrProgressFunc progress,
                   void *opaque, GError **error);
+
+/* A helper that runs beside asr (a server: qemu-nbd), started by
+ * asr_run_start() and ended by asr_run_stop(). */
+typedef struct _AsrRunChild AsrRunChild;
+
+/* Starts argv in the background, as asr_run_full starts its children: the
+ * signals unblocked, dying with asr (a kill -9 included), killed by the
+ * interrupt handler; standard input /dev/null, standard output discarded,
+ * standard error into @stderr_path.  With @listen_fd >= 0, the listening
+ * socket is handed over by systemd's socket-activation protocol: it is
+ * the child's fd 3, with LISTEN_FDS=1 and LISTEN_PID its own pid (set
+ * through "/bin/sh -c 'exec ...'", since only the child knows its pid
+ * before the exec), so a client never races the server's start and sees
+ * a reset, not a hang, when the server fails.  @listen_fd is taken either
+ * way. */
+AsrRunChild *asr_run_start (const char *const *argv, int listen_fd, const char *stderr_path,
+                            GError **error);
+/* Kills and reaps it (its standard error is complete after this) and
+ * frees it.  NULL is fine. */
+void asr_run_stop (AsrRunChild *child);
 
 /* Escapes a value for qemu's --image-opts syntax (commas doubled). */
 char *asr_qemu_opts_escape (const char *value);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libvirt, initialised once for the process.  Two libvirt 9.0 details
- * (DESIGN.md, known limits): it logs to stderr unless its log outputs are
+ * (docs/architecture.md, platform facts): it logs to stderr unless its log outputs are
  * set, and seeing a guest stop needs an event loop running.
  */
 #include "config.h"

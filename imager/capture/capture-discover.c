@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What to capture: the OS (libguestfs inspection), its mountpoints, the
- * critical volumes (DESIGN.md: ESP, BIOS boot partition, /boot, /, /usr,
+ * critical volumes (asr-capture(1): ESP, BIOS boot partition, /boot, /, /usr,
  * /var, plus --include; every volume with --all), critical disks, the boot
  * disk and the firmware — and the layouts asr cannot restore yet, refused
  * before anything is written.
@@ -263,8 +263,9 @@ inspect (Capture *c, GHashTable *parts, GError **error)
     {
       g_autofree char *d = describe_device (root);
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
-                   "the root filesystem is on %s: only filesystems directly on partitions "
-                   "can be captured yet",
+                   "the root filesystem is on %s: asr captures filesystems on partitions, "
+                   "on LVM logical volumes, on md RAID1 arrays and btrfs subvolumes, and "
+                   "no other",
                    d);
       return FALSE;
     }
@@ -328,8 +329,9 @@ inspect (Capture *c, GHashTable *parts, GError **error)
             {
               g_autofree char *d = describe_device (mp[1]);
               g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
-                           "%s is on %s: only filesystems directly on partitions can be "
-                           "captured yet",
+                           "%s is on %s: asr captures filesystems on partitions, on LVM "
+                           "logical volumes, on md RAID1 arrays, in LUKS containers and btrfs "
+                           "subvolumes, and no other",
                            mp[0], d);
               return FALSE;
             }
@@ -497,8 +499,9 @@ check_disks (Capture *c, GError **error)
           if (what)
             {
               g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
-                           "%s partition %u (%s) is %s: restoring its disk would destroy it, "
-                           "and LVM, md RAID and LUKS are not supported yet",
+                           "%s partition %u (%s) is %s that asr cannot restore (no volume "
+                           "group, md array or LUKS container read from the SOURCEs holds "
+                           "it): restoring its disk would destroy it",
                            cd->path, p->number, d->id, what);
               return FALSE;
             }

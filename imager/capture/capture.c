@@ -451,18 +451,21 @@ typedef struct {
 } ConvertProgress;
 
 static void
-convert_progress (double percent, void *opaque)
+convert_progress (const char *what, guint64 share, guint64 shares, guint64 all_share,
+                  guint64 all_shares, void *opaque)
 {
   ConvertProgress *p = opaque;
   Capture *c = p->c;
-  guint64 done = (guint64) (p->item_total * (percent / 100.0));
+  guint64 done
+    = shares ? (guint64) ((double) p->item_total * ((double) share / (double) shares)) : 0;
   if (c->opts->progress)
     c->opts->progress (p->what, done, p->item_total, c->progress_done + done, c->progress_total,
                        c->opts->opaque);
 }
 
 static void
-checksum_progress (guint64 done, guint64 total, void *opaque)
+checksum_progress (const char *what, guint64 done, guint64 total, guint64 all_done,
+                   guint64 all_total, void *opaque)
 {
   ConvertProgress *p = opaque;
   Capture *c = p->c;

@@ -3,17 +3,18 @@
  * asr_checksum_image(): the guest-visible content of a qemu image, read
  * through a private, read-only qemu-nbd and libnbd.
  *
- * Why NBD: qemu-img cannot write to a pipe (DESIGN.md, known limits), and
+ * Why NBD: qemu-img cannot write to a pipe (docs/architecture.md, platform facts), and
  * qemu's block status tells which extents read as zero, so a sparse image
  * costs what its data costs.
  */
 #include "checksum-private.h"
+#include "cleanup.h"
+#include "run.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -46,7 +47,7 @@ typedef struct {
   char *dir; /* 0700, holds the socket and qemu-nbd's stderr */
   char *socket_path;
   char *log_path;
-  GSubprocess *proc;
+  AsrRunChild *child;
 } NbdServer;
 
 static gboolean
@@ -94,26 +95,11 @@ server_log_tail (const NbdServer *s)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-static void
-child_setup (gpointer data)
-{
-  /* Do not outlive us if we are killed before connecting (after that,
-   * qemu-nbd exits on its own when the client goes away).  prctl is
-   * async-signal-safe; the setting survives the exec. */
-  (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Kills and reaps qemu-nbd.  Its stderr log is complete after this. */
 static void
 server_kill (NbdServer *s)
 {
-  if (s->proc == NULL)
-    return;
-  /* Read-only export: nothing to flush, so no reason to wait for a
-   * graceful exit that a stuck qemu-nbd might never make. */
-  g_subprocess_force_exit (s->proc);
-  (void) g_subprocess_wait (s->proc, NULL, NULL);
-  g_clear_object (&s->proc);
+  g_clear_pointer (&s->child, asr_run_stop);
 }
 
 /* Kills qemu-nbd and removes the private directory.  Safe on a partly
@@ -127,7 +113,10 @@ server_stop (NbdServer *s)
   if (s->log_path != NULL)
     (void) g_unlink (s->log_path);
   if (s->dir != NULL)
-    (void) g_rmdir (s->dir);
+    {
+      (void) g_rmdir (s->dir);
+      asr_cleanup_remove_dir (s->dir);
+    }
   g_clear_pointer (&s->socket_path, g_free);
   g_clear_pointer (&s->log_path, g_free);
   g_clear_pointer (&s->dir, g_free);
@@ -145,7 +134,6 @@ server_stop (NbdServer *s)
 static gboolean
 server_start (NbdServer *s, const char *abs_path, const char *format, GError **error)
 {
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autofree char *qemu_nbd = g_find_program_in_path ("qemu-nbd");
   g_autofree char *format_arg = NULL;
   g_autoptr (GError) spawn_error = NULL;
@@ -165,6 +153,8 @@ server_start (NbdServer *s, const char *abs_path, const char *format, GError **e
                    "cannot create a private directory for qemu-nbd: %s", spawn_error->message);
       return FALSE;
     }
+  /* removed by the interrupt handler too, should asr be stopped here */
+  asr_cleanup_add_dir (s->dir);
   s->socket_path = g_build_filename (s->dir, "nbd.sock", NULL);
   s->log_path = g_build_filename (s->dir, "qemu-nbd.log", NULL);
   if (strlen (s->socket_path) >= sizeof addr.sun_path)
@@ -188,22 +178,10 @@ server_start (NbdServer *s, const char *abs_path, const char *format, GError **e
       return FALSE;
     }
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, s->log_path);
-  g_subprocess_launcher_take_fd (launcher, fd, 3);
-  g_subprocess_launcher_setenv (launcher, "LISTEN_FDS", "1", TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "LISTEN_FDNAMES");
-  g_subprocess_launcher_unsetenv (launcher, "LISTEN_PID");
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   format_arg = g_strdup_printf ("--format=%s", format);
-  s->proc
-    = g_subprocess_launcher_spawn (launcher, &spawn_error, "/bin/sh", "-c",
-                                   "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"", qemu_nbd,
-                                   "--read-only", format_arg, "--shared=1", abs_path, NULL);
-  /* Our copy of the listening socket must go now: only qemu-nbd's keeps it
-   * open, so its exit resets a pending connection instead of hanging it. */
-  g_clear_object (&launcher);
-  if (s->proc == NULL)
+  const char *argv[] = { qemu_nbd, "--read-only", format_arg, "--shared=1", abs_path, NULL };
+  s->child = asr_run_start (argv, fd, s->log_path, &spawn_error);
+  if (s->child == NULL)
     {
       g_set_error (error, ASR_CHECKSUM_ERROR, ASR_CHECKSUM_ERROR_SUBPROCESS,
                    "cannot start qemu-nbd: %s", spawn_error->message);
@@ -532,7 +510,7 @@ out_log:
 
 gboolean
 asr_checksum_image_full (const char *path, const char *format, guint64 offset, guint64 length,
-                         AsrChecksumProgressFunc progress, void *opaque, AsrChecksumStats *stats,
+                         AsrProgressFunc progress, void *opaque, AsrChecksumStats *stats,
                          char **out, GError **error)
 {
   g_autoptr (NbdHandle) nbd = NULL;

@@ -13,14 +13,14 @@ gboolean asr_checksum_check_range (const char *name, guint64 size, guint64 offse
 /* Rate-limits the caller's progress callback (a terminal redraws a few
  * times a second; calling it per 2 MiB read would cost more than it shows). */
 typedef struct {
-  AsrChecksumProgressFunc func;
+  AsrProgressFunc func;
   void *opaque;
   guint64 total;
   gint64 last_us;
   guint64 last_done;
 } AsrChecksumProgress;
 
-void asr_checksum_progress_init (AsrChecksumProgress *p, AsrChecksumProgressFunc func, void *opaque,
+void asr_checksum_progress_init (AsrChecksumProgress *p, AsrProgressFunc func, void *opaque,
                                  guint64 total);
 /* Reports done unless the last report was less than 250 ms ago; always
  * reports done == total. */

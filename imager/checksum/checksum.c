@@ -256,7 +256,7 @@ asr_checksum_verify_string (const char *s)
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 4)
 
 void
-asr_checksum_progress_init (AsrChecksumProgress *p, AsrChecksumProgressFunc func, void *opaque,
+asr_checksum_progress_init (AsrChecksumProgress *p, AsrProgressFunc func, void *opaque,
                             guint64 total)
 {
   p->func = func;
@@ -265,7 +265,7 @@ asr_checksum_progress_init (AsrChecksumProgress *p, AsrChecksumProgressFunc func
   p->last_us = g_get_monotonic_time ();
   p->last_done = 0;
   if (func != NULL)
-    func (0, total, opaque);
+    func (NULL, 0, total, 0, total, opaque);
 }
 
 void
@@ -280,7 +280,7 @@ asr_checksum_progress_update (AsrChecksumProgress *p, guint64 done)
     return;
   p->last_us = now;
   p->last_done = done;
-  p->func (done, p->total, p->opaque);
+  p->func (NULL, done, p->total, done, p->total, p->opaque);
 }
 
 /* ---- files and block devices ------------------------------------------- */
@@ -536,7 +536,7 @@ fd_hash_extents (FdReader *r, AsrChecksumWorker *w, AsrChecksumProgress *prog, A
 }
 
 gboolean
-asr_checksum_fd_full (int fd, guint64 offset, guint64 length, AsrChecksumProgressFunc progress,
+asr_checksum_fd_full (int fd, guint64 offset, guint64 length, AsrProgressFunc progress,
                       void *opaque, AsrChecksumStats *stats, char **out, GError **error)
 {
   g_autoptr (AsrChecksum) c = NULL;

@@ -51,6 +51,8 @@
 
 #include <glib.h>
 
+#include "progress.h"
+
 G_BEGIN_DECLS
 
 #define ASR_CHECKSUM_PREFIX "asr-sha256-64k:"
@@ -79,9 +81,9 @@ typedef struct {
   guint64 bytes_skipped; /* known to be zero (holes, zero extents), not read */
 } AsrChecksumStats;
 
-/* Called with bytes done (read or skipped) and the total, at most about
- * four times a second, and once more when done == total. */
-typedef void (*AsrChecksumProgressFunc) (guint64 done_bytes, guint64 total_bytes, void *opaque);
+/* Progress (util/progress.h) is called with bytes done (read or skipped)
+ * and the total, at most about four times a second, and once more when
+ * done == total; @what is NULL. */
 
 /* ---- streaming core ---------------------------------------------------- */
 
@@ -115,9 +117,8 @@ gboolean asr_checksum_verify_string (const char *s);
  * reading.  If fd was opened with O_DIRECT, reads are 4096-aligned into
  * aligned buffers.  Uses pread(); the fd's file position is restored. */
 gboolean asr_checksum_fd (int fd, guint64 offset, guint64 length, char **out, GError **error);
-gboolean asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
-                               AsrChecksumProgressFunc progress, void *opaque,
-                               AsrChecksumStats *stats, char **out, GError **error);
+gboolean asr_checksum_fd_full (int fd, guint64 offset, guint64 length, AsrProgressFunc progress,
+                               void *opaque, AsrChecksumStats *stats, char **out, GError **error);
 
 /* Checksum of the guest-visible content of the image at path, opened
  * read-only with the given qemu format ("qcow2", "raw", ...; never probed),
@@ -130,7 +131,7 @@ gboolean asr_checksum_fd_full (int fd, guint64 offset, guint64 length,
  * partition of a qcow2 disk. */
 gboolean asr_checksum_image (const char *path, const char *format, char **out, GError **error);
 gboolean asr_checksum_image_full (const char *path, const char *format, guint64 offset,
-                                  guint64 length, AsrChecksumProgressFunc progress, void *opaque,
+                                  guint64 length, AsrProgressFunc progress, void *opaque,
                                   AsrChecksumStats *stats, char **out, GError **error);
 
 G_END_DECLS

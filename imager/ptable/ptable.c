@@ -13,7 +13,7 @@
 #include "ptable-private.h"
 
 /* clang-format off */
-G_DEFINE_QUARK (ptable-error-quark, ptable_error)
+G_DEFINE_QUARK (asr-ptable-error-quark, ptable_error)
 /* clang-format on */
 
 static const char *const type_names[] = { "none", "mbr", "gpt" };

@@ -27,7 +27,7 @@ fail (guestfs_h *g, GError **error, const char *what, ...)
   va_start (ap, what);
   g_autofree char *w = g_strdup_vprintf (what, ap);
   va_end (ap);
-  g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "%s: %s", w,
+  g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "%s: %s", w,
                guestfs_last_error (g) ? guestfs_last_error (g) : "libguestfs failed");
   return FALSE;
 }

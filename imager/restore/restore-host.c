@@ -118,7 +118,7 @@ need_program (const char *program, const char *what, GError **error)
   g_autofree char *p = find_program (program);
   if (p)
     return TRUE;
-  return fail (error, ASR_RESTORE_ERROR_FAILED,
+  return fail (error, ASR_IMAGER_ERROR_FAILED,
                "%s needs %s, which is not installed (Debian package %s); nothing was written", what,
                program, package_of (program));
 }
@@ -139,7 +139,7 @@ run (GError **error, char **out, const char *what, const char *const *argv)
     g_ptr_array_add (a, (char *) *p);
   g_ptr_array_add (a, NULL);
   if (!asr_run_full ((const char *const *) a->pdata, &o, &r, &local))
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: %s", what, local->message);
+    return fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, local->message);
   if (out)
     *out = g_steal_pointer (&r.stdout_text);
   return TRUE;
@@ -201,7 +201,7 @@ host_check (RestoreBackend *b, GPtrArray *disks, const RestoreWork *work, GError
   if (!work->any)
     return TRUE;
   if (access ("/dev/loop-control", R_OK | W_OK) != 0)
-    return fail (error, ASR_RESTORE_ERROR_FAILED,
+    return fail (error, ASR_IMAGER_ERROR_FAILED,
                  "the volume work of this restore (recreating volumes, the fallback loader, "
                  "--grow) reaches partitions through loop devices, and /dev/loop-control "
                  "cannot be opened (%s: load the loop module, run as root); nothing was written",
@@ -212,7 +212,7 @@ host_check (RestoreBackend *b, GPtrArray *disks, const RestoreWork *work, GError
       const char *program = mkfs_program (fs);
       g_autofree char *what = g_strdup_printf ("recreating a %s volume empty", fs);
       if (program == NULL)
-        return fail (error, ASR_RESTORE_ERROR_INVALID,
+        return fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
                      "%s: asr recreates swap, ext2/3/4, xfs, vfat and btrfs volumes on block "
                      "devices; nothing was written",
                      what);
@@ -229,7 +229,7 @@ host_check (RestoreBackend *b, GPtrArray *disks, const RestoreWork *work, GError
             return FALSE;
           /* xfs grows mounted */
           if (!kernel_has (NULL, "xfs"))
-            return fail (error, ASR_RESTORE_ERROR_FAILED,
+            return fail (error, ASR_IMAGER_ERROR_FAILED,
                          "growing xfs (--grow) mounts it, and this host's kernel has no xfs "
                          "driver (modprobe xfs failed); nothing was written");
         }
@@ -248,7 +248,7 @@ host_check (RestoreBackend *b, GPtrArray *disks, const RestoreWork *work, GError
       if (!need_program ("lvm", "the LVM volume groups of this restore", error))
         return FALSE;
       if (!kernel_has ("/sys/class/misc/device-mapper", "dm_mod"))
-        return fail (error, ASR_RESTORE_ERROR_FAILED,
+        return fail (error, ASR_IMAGER_ERROR_FAILED,
                      "the LVM volume groups of this restore are activated to recreate or grow "
                      "their logical volumes, and this host's kernel has no device-mapper "
                      "(modprobe dm_mod failed); nothing was written");
@@ -257,7 +257,7 @@ host_check (RestoreBackend *b, GPtrArray *disks, const RestoreWork *work, GError
           const MachineVolumeGroup *vg = g_ptr_array_index (work->vgs, i);
           g_autofree char *dir = g_build_filename ("/dev", vg->name, NULL);
           if (g_file_test (dir, G_FILE_TEST_EXISTS))
-            return fail (error, ASR_RESTORE_ERROR_INVALID,
+            return fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
                          "this host already has an active volume group named %s (%s): the "
                          "restored one could not be activated beside it to recreate or grow "
                          "its volumes; deactivate it (vgchange -an %s) or restore from a "
@@ -290,14 +290,14 @@ loop_attach (const char *path, guint64 offset, guint64 bytes, guint32 sector, Ho
 
   ctl = open ("/dev/loop-control", O_RDWR | O_CLOEXEC);
   if (ctl < 0)
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "/dev/loop-control: %s", g_strerror (errno));
+    return fail (error, ASR_IMAGER_ERROR_FAILED, "/dev/loop-control: %s", g_strerror (errno));
   /* not O_EXCL: asr's own fd holds the disk so */
   backing = open (path, O_RDWR | O_CLOEXEC);
   if (backing < 0)
     {
       int e = errno;
       close (ctl);
-      return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: %s", path, g_strerror (e));
+      return fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", path, g_strerror (e));
     }
   for (int attempt = 0; attempt < 16; attempt++)
     {
@@ -323,7 +323,7 @@ loop_attach (const char *path, guint64 offset, guint64 bytes, guint32 sector, Ho
             continue; /* another program took it first */
           close (backing);
           close (ctl);
-          return fail (error, ASR_RESTORE_ERROR_FAILED,
+          return fail (error, ASR_IMAGER_ERROR_FAILED,
                        "%s: a loop device over bytes %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT
                        ": %s",
                        path, offset, bytes, g_strerror (e));
@@ -333,7 +333,7 @@ loop_attach (const char *path, guint64 offset, guint64 bytes, guint32 sector, Ho
       if (ioctl (fd, BLKGETSIZE64, &size) != 0 || size != bytes)
         {
           close (fd);
-          return fail (error, ASR_RESTORE_ERROR_FAILED,
+          return fail (error, ASR_IMAGER_ERROR_FAILED,
                        "%s: the loop device over bytes %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT
                        " is %" G_GUINT64_FORMAT " bytes",
                        dev, offset, bytes, size);
@@ -346,7 +346,7 @@ loop_attach (const char *path, guint64 offset, guint64 bytes, guint32 sector, Ho
     }
   close (backing);
   close (ctl);
-  return fail (error, ASR_RESTORE_ERROR_FAILED, "no free loop device for %s", path);
+  return fail (error, ASR_IMAGER_ERROR_FAILED, "no free loop device for %s", path);
 }
 
 static char *
@@ -441,7 +441,7 @@ host_activate_vgs (RestoreBackend *b, const RestoreWork *work, GError **error)
           while (!g_file_test (path, G_FILE_TEST_EXISTS))
             {
               if (g_get_monotonic_time () > until)
-                return fail (error, ASR_RESTORE_ERROR_FAILED,
+                return fail (error, ASR_IMAGER_ERROR_FAILED,
                              "%s did not appear within %d s of activating %s", path,
                              HOST_LV_WAIT_SECONDS, vg->name);
               g_usleep (50 * 1000);
@@ -512,7 +512,7 @@ host_make (RestoreBackend *b, const char *dev, const char *fs, const char *label
   while (k < G_N_ELEMENTS (mkfs_args) && strcmp (mkfs_args[k].fs, fs) != 0)
     k++;
   if (program == NULL || k == G_N_ELEMENTS (mkfs_args))
-    return fail (error, ASR_RESTORE_ERROR_INVALID, "%s: not a filesystem asr makes", what);
+    return fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: not a filesystem asr makes", what);
   if (strcmp (fs, "vfat") == 0)
     uuid = fat_id = vfat_id (uuid); /* NULL (a new id) if it is none */
   g_ptr_array_add (a, g_strdup (program));
@@ -568,7 +568,7 @@ host_grow_fs (RestoreBackend *b, const char *dev, const char *fs, GError **error
     const char *argv[] = { e2fsck ? e2fsck : "e2fsck", "-f", "-y", dev, NULL };
     g_autoptr (GError) local = NULL;
     if (!asr_run_full (argv, &o, &r, &local) && r.exit_status != 1)
-      return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: %s", what, local->message);
+      return fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, local->message);
   }
   return RUN (error, what, "resize2fs", dev);
 }
@@ -586,7 +586,7 @@ host_mount_opts (Host *h, const char *dev, const char *opts, GError **error)
     {
       h->mnt = g_dir_make_tmp ("asr-restore-mnt-XXXXXX", NULL);
       if (h->mnt == NULL)
-        return fail (error, ASR_RESTORE_ERROR_FAILED, "cannot create a mount point: %s",
+        return fail (error, ASR_IMAGER_ERROR_FAILED, "cannot create a mount point: %s",
                      g_strerror (errno));
       asr_cleanup_add_dir (h->mnt);
     }
@@ -616,7 +616,7 @@ host_mount (RestoreBackend *b, const char *dev, GError **error)
   const char *argv[] = { mdir ? mdir : "mdir", "-/", "-b", "-i", dev, "::/", NULL };
 
   if (!asr_run_full (argv, &o, &r, &local))
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "reading the ESP %s (FAT, with mtools): %s", dev,
+    return fail (error, ASR_IMAGER_ERROR_FAILED, "reading the ESP %s (FAT, with mtools): %s", dev,
                  local->message);
   g_clear_pointer (&h->esp_paths, g_ptr_array_unref);
   h->esp_paths = g_ptr_array_new_with_free_func (g_free);

@@ -68,7 +68,7 @@ restore_table_from_disk (const MachineDisk *d, GError **error)
       t = ptable_table_new (PTABLE_TYPE_MBR, ss);
       if (!parse_hex_u32 (d->signature, &t->mbr_signature))
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s: the MBR disk signature is %s: restore needs it", d->id,
                        d->signature ? d->signature : "unknown");
           return NULL;
@@ -79,7 +79,7 @@ restore_table_from_disk (const MachineDisk *d, GError **error)
       if (d->guid == NULL || strlen (d->guid) != 36
           || !ptable_guid_from_string (d->guid, t->disk_guid_raw))
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s: the GPT disk GUID is %s: restore needs it", d->id,
                        d->guid ? d->guid : "unknown");
           return NULL;
@@ -98,7 +98,7 @@ restore_table_from_disk (const MachineDisk *d, GError **error)
       break;
     case MACHINE_PTABLE_NONE:
     default:
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "%s has no partition table: nothing asr can recreate", d->id);
       return NULL;
     }
@@ -119,7 +119,7 @@ restore_table_from_disk (const MachineDisk *d, GError **error)
                                                                  : PTABLE_KIND_PRIMARY;
           if (!parse_hex_u32 (mp->type, &type) || type > 0xff)
             {
-              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+              g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                            "%s partition %u: MBR type %s is not a byte", d->id, mp->number,
                            mp->type ? mp->type : "unknown");
               return NULL;
@@ -134,7 +134,7 @@ restore_table_from_disk (const MachineDisk *d, GError **error)
               || strlen (mp->guid) != 36 || !ptable_guid_from_string (mp->type, raw)
               || !ptable_guid_from_string (mp->guid, raw))
             {
-              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+              g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                            "%s partition %u: its GPT type or GUID is missing or malformed", d->id,
                            mp->number);
               return NULL;
@@ -274,7 +274,7 @@ stack_fail (GError **error, const char *format, ...)
   va_start (ap, format);
   g_autofree char *msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_set_error_literal (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID, msg);
+  g_set_error_literal (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT, msg);
   return FALSE;
 }
 
@@ -510,14 +510,14 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
 
   if (d == NULL)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID, "the backup has no disk %s",
-                   target->source);
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
+                   "the backup has no disk %s", target->source);
       return NULL;
     }
   if (d->critical != MACHINE_TRISTATE_YES)
     {
       /* ASR: a non-critical disk is never restored, its target never written */
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "%s is not a critical disk of the backup: it is never restored", d->id);
       return NULL;
     }
@@ -527,7 +527,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
   rd->target_bytes = target->bytes - target->bytes % rd->sector;
   if (d->has_bytes && rd->target_bytes < d->bytes)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "%s: %s is %" G_GUINT64_FORMAT " bytes, smaller than %s (%" G_GUINT64_FORMAT
                    " bytes)",
                    d->id, target->path, target->bytes, d->id, d->bytes);
@@ -539,7 +539,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
   rd->writes = ptable_build (rd->table, rd->target_bytes, rd->sector, &local);
   if (rd->writes == NULL)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "%s on %s: the partition table cannot be written: %s", d->id, target->path,
                    local->message);
       return NULL;
@@ -566,7 +566,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
               || v->image->bytes != rv->bytes)
             {
               restore_volume_free (rv);
-              g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+              g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                            "%s partition %u: its image %s is %" G_GUINT64_FORMAT
                            " bytes, the partition %" G_GUINT64_FORMAT " sectors",
                            d->id, p->number, v->image->file, v->image->bytes, p->sectors);
@@ -592,7 +592,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
     {
       if (d->boot_area->bytes > RESTORE_MAX_BOOT_AREA_BYTES || d->boot_area->bytes % rd->sector)
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s: a boot area of %" G_GUINT64_FORMAT " bytes is not supported", d->id,
                        d->boot_area->bytes);
           return NULL;

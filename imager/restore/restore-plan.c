@@ -35,7 +35,7 @@ asr_restore_targets_from_plan (const Plan *plan, GPtrArray *targets, gboolean cr
       d = pt ? plan_find_target_disk (targets, pt->path, &src) : NULL;
       if (d == NULL || src->format == NULL)
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s: the plan maps it to %s, which is not a TARGET given", m->source,
                        m->target ? m->target : "nothing");
           return NULL;

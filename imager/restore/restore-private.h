@@ -135,8 +135,8 @@ gboolean restore_target_checksum (RestoreTargetIO *io, guint64 offset, guint64 b
                                   AsrProgressFunc progress, const char *what, void *opaque,
                                   char **out, GError **error);
 
-/* Sets @error (ASR_RESTORE_ERROR, @code) and returns FALSE. */
-gboolean restore_fail (GError **error, AsrRestoreError code, const char *format, ...)
+/* Sets @error (ASR_IMAGER_ERROR, @code) and returns FALSE. */
+gboolean restore_fail (GError **error, AsrImagerError code, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 
 /* ASR_RESTORE_FAIL_AT=<step> (tests only): fail at a named step, so an

@@ -70,15 +70,15 @@ recheck_blockdev (const AsrRestoreTarget *t, GError **error)
   g_autoptr (AsrBlockdev) b = asr_blockdev_probe (t->path, &local);
 
   if (b == NULL)
-    return fail (error, ASR_RESTORE_ERROR_INVALID, "%s: %s", t->path, local->message);
+    return fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s", t->path, local->message);
   if (b->bytes != t->bytes)
-    return fail (error, ASR_RESTORE_ERROR_INVALID,
+    return fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
                  "%s is now %" G_GUINT64_FORMAT " bytes, the plan saw %" G_GUINT64_FORMAT
                  ": not the disk that was planned",
                  t->path, b->bytes, t->bytes);
   if ((t->serial && g_strcmp0 (t->serial, b->serial) != 0)
       || (t->wwn && (b->wwn == NULL || g_ascii_strcasecmp (t->wwn, b->wwn) != 0)))
-    return fail (error, ASR_RESTORE_ERROR_INVALID,
+    return fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
                  "%s now has serial %s, WWN %s; the plan saw %s, %s: not the disk that was "
                  "planned",
                  t->path, b->serial ? b->serial : "unknown", b->wwn ? b->wwn : "unknown",
@@ -86,8 +86,9 @@ recheck_blockdev (const AsrRestoreTarget *t, GError **error)
   for (guint i = 0; i < b->in_use->len; i++)
     {
       const MachineInUse *u = g_ptr_array_index (b->in_use, i);
-      return fail (error, ASR_RESTORE_ERROR_INVALID, "%s is in use (%s%s%s): refusing to write it",
-                   t->path, u->reason, u->detail ? ": " : "", u->detail ? u->detail : "");
+      return fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
+                   "%s is in use (%s%s%s): refusing to write it", t->path, u->reason,
+                   u->detail ? ": " : "", u->detail ? u->detail : "");
     }
   return TRUE;
 }
@@ -104,7 +105,7 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
   io->abs = g_canonicalize_filename (t->path, NULL);
   if (strcmp (t->format, "raw") != 0 && strcmp (t->format, "qcow2") != 0)
     {
-      fail (error, ASR_RESTORE_ERROR_INVALID,
+      fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
             "%s: format %s: restore writes raw and qcow2 targets only", t->path, t->format);
       return NULL;
     }
@@ -113,7 +114,8 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
     {
       if (io->qcow2)
         {
-          fail (error, ASR_RESTORE_ERROR_INVALID, "%s: a block device is written raw", t->path);
+          fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: a block device is written raw",
+                t->path);
           return NULL;
         }
       /* O_EXCL on a block device fails while it, or a partition of it, is
@@ -124,7 +126,7 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
   if (io->fd < 0)
     {
       int e = errno;
-      fail (error, e == EBUSY ? ASR_RESTORE_ERROR_INVALID : ASR_RESTORE_ERROR_FAILED,
+      fail (error, e == EBUSY ? ASR_IMAGER_ERROR_INVALID_INPUT : ASR_IMAGER_ERROR_FAILED,
             "%s: cannot open for writing: %s", t->path,
             e == EBUSY ? "in use: mounted, held, or open exclusively by another program "
                          "(another asr restore holds its targets so)"
@@ -134,7 +136,7 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
   if (flock (io->fd, LOCK_EX | LOCK_NB) != 0)
     {
       int e = errno;
-      fail (error, ASR_RESTORE_ERROR_INVALID, "%s: %s", t->path,
+      fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s", t->path,
             e == EWOULDBLOCK ? "locked by another program (flock), as another asr restore "
                                "holds its targets: in use"
                              : g_strerror (e));
@@ -142,12 +144,12 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
     }
   if (fstat (io->fd, &st) != 0)
     {
-      fail (error, ASR_RESTORE_ERROR_FAILED, "%s: %s", t->path, g_strerror (errno));
+      fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", t->path, g_strerror (errno));
       return NULL;
     }
   if (t->is_block_device != S_ISBLK (st.st_mode))
     {
-      fail (error, ASR_RESTORE_ERROR_INVALID, "%s is no longer what the plan saw", t->path);
+      fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s is no longer what the plan saw", t->path);
       return NULL;
     }
   if (t->is_block_device)
@@ -162,12 +164,12 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
       g_autoptr (AsrImageInfo) info = asr_image_info_probe (t->path, t->format, &local);
       if (info == NULL)
         {
-          fail (error, ASR_RESTORE_ERROR_INVALID, "%s: %s", t->path, local->message);
+          fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s", t->path, local->message);
           return NULL;
         }
       if (info->virtual_bytes != t->bytes)
         {
-          fail (error, ASR_RESTORE_ERROR_INVALID,
+          fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
                 "%s is now %" G_GUINT64_FORMAT " bytes, the plan saw %" G_GUINT64_FORMAT
                 ": not the disk that was planned",
                 t->path, info->virtual_bytes, t->bytes);
@@ -179,7 +181,7 @@ restore_target_open (const AsrRestoreTarget *t, GError **error)
       io->tmpdir = g_dir_make_tmp ("asr-restore-XXXXXX", NULL);
       if (io->tmpdir == NULL)
         {
-          fail (error, ASR_RESTORE_ERROR_FAILED, "cannot create a temporary directory: %s",
+          fail (error, ASR_IMAGER_ERROR_FAILED, "cannot create a temporary directory: %s",
                 g_strerror (errno));
           return NULL;
         }
@@ -198,7 +200,7 @@ pwrite_all (RestoreTargetIO *io, const void *buf, gsize len, guint64 offset, GEr
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: write at %" G_GUINT64_FORMAT ": %s",
+        return fail (error, ASR_IMAGER_ERROR_FAILED, "%s: write at %" G_GUINT64_FORMAT ": %s",
                      io->t->path, offset + done, n < 0 ? g_strerror (errno) : "short write");
       done += (gsize) n;
     }
@@ -260,7 +262,7 @@ write_qcow2 (RestoreTargetIO *io, const RestoreWrite *writes, guint n, GError **
       char *file = g_strdup_printf ("%s/w%u", io->tmpdir, io->seq++);
       g_ptr_array_add (files, file);
       if (!g_file_set_contents (file, buf, (gssize) len, NULL))
-        return fail (error, ASR_RESTORE_ERROR_FAILED, "cannot write %s", file);
+        return fail (error, ASR_IMAGER_ERROR_FAILED, "cannot write %s", file);
       g_ptr_array_add (argv,
                        g_strdup_printf ("write -q -s %s %" G_GUINT64_FORMAT " %" G_GSIZE_FORMAT,
                                         file, w->offset, len));
@@ -276,10 +278,10 @@ write_qcow2 (RestoreTargetIO *io, const RestoreWrite *writes, guint n, GError **
   for (guint i = 0; i < files->len; i++)
     g_unlink (g_ptr_array_index (files, i));
   if (!ok)
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: %s", io->t->path, local->message);
+    return fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", io->t->path, local->message);
   /* qemu-io reports a failed command on stdout and may still exit 0 */
   if (out && (strstr (out, "failed") || strstr (out, "error")))
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: qemu-io: %s", io->t->path, g_strstrip (out));
+    return fail (error, ASR_IMAGER_ERROR_FAILED, "%s: qemu-io: %s", io->t->path, g_strstrip (out));
   return TRUE;
 }
 
@@ -295,7 +297,7 @@ gboolean
 restore_target_flush (RestoreTargetIO *io, GError **error)
 {
   if (fsync (io->fd) != 0)
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: flush: %s", io->t->path, g_strerror (errno));
+    return fail (error, ASR_IMAGER_ERROR_FAILED, "%s: flush: %s", io->t->path, g_strerror (errno));
   return TRUE;
 }
 
@@ -337,7 +339,8 @@ typedef struct {
 } ChecksumProgress;
 
 static void
-checksum_progress (guint64 done, guint64 total, void *opaque)
+checksum_progress (const char *what, guint64 done, guint64 total, guint64 all_done,
+                   guint64 all_total, void *opaque)
 {
   ChecksumProgress *p = opaque;
   if (p->func)
@@ -362,12 +365,12 @@ restore_target_checksum (RestoreTargetIO *io, guint64 offset, guint64 bytes,
        * the page cache's; a file was fsynced, its cache is its content */
       int fd = open (io->abs, O_RDONLY | O_CLOEXEC | (io->t->is_block_device ? O_DIRECT : 0));
       if (fd < 0)
-        return fail (error, ASR_RESTORE_ERROR_FAILED, "%s: %s", io->t->path, g_strerror (errno));
+        return fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", io->t->path, g_strerror (errno));
       ok = asr_checksum_fd_full (fd, offset, bytes, checksum_progress, &p, NULL, out, &local);
       close (fd);
     }
   if (!ok)
-    return fail (error, ASR_RESTORE_ERROR_FAILED, "reading back %s: %s", io->t->path,
+    return fail (error, ASR_IMAGER_ERROR_FAILED, "reading back %s: %s", io->t->path,
                  local->message);
   return TRUE;
 }

@@ -2,7 +2,7 @@
 /*
  * asr restore: a backup set → the target disks the plan mapped.
  *
- * The order of writes is the safety argument (DESIGN.md, asr-restore(1)):
+ * The order of writes is the safety argument (asr-restore(1), DESCRIPTION):
  *   1. per disk, invalidate first: the first and last MiB zeroed (old
  *      tables and signatures gone) and the incomplete marker in sector 0;
  *   2. the partition table, from the descriptor;
@@ -32,10 +32,6 @@
 #include "probe.h"
 #include "restore-backend.h"
 #include "run.h"
-
-/* clang-format off */
-G_DEFINE_QUARK (asr-restore-error-quark, asr_restore_error)
-/* clang-format on */
 
 AsrRestoreTarget *
 asr_restore_target_new (const char *source, const char *path, const char *format)
@@ -69,21 +65,21 @@ asr_restore_backup_id (const char *sha256_hex)
 }
 
 gboolean
-restore_fail (GError **error, AsrRestoreError code, const char *format, ...)
+restore_fail (GError **error, AsrImagerError code, const char *format, ...)
 {
   va_list ap;
   va_start (ap, format);
   g_autofree char *msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_set_error_literal (error, ASR_RESTORE_ERROR, code, msg);
+  g_set_error_literal (error, ASR_IMAGER_ERROR, code, msg);
   return FALSE;
 }
 
 gboolean
 restore_fail_point (const char *step, GError **error)
 {
-  return asr_test_fail_point ("ASR_RESTORE_FAIL_AT", step, ASR_RESTORE_ERROR,
-                              ASR_RESTORE_ERROR_FAILED, error);
+  return asr_test_fail_point ("ASR_RESTORE_FAIL_AT", step, ASR_IMAGER_ERROR,
+                              ASR_IMAGER_ERROR_FAILED, error);
 }
 
 typedef struct {
@@ -139,7 +135,7 @@ whole_or_none (const MachineDescriptor *backup, GPtrArray *targets, const char *
     }
   if (in && out)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "%s is on %s and on %s: restore both disks together, or neither", what, in, out);
       return FALSE;
     }
@@ -186,7 +182,7 @@ prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray 
   g_return_val_if_fail (targets != NULL, NULL);
   if (targets->len == 0)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID, "no disk to restore");
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT, "no disk to restore");
       return NULL;
     }
   for (guint i = 0; i < targets->len; i++)
@@ -195,7 +191,7 @@ prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray 
       g_autofree char *abs = g_canonicalize_filename (t->path, NULL);
       if (!g_hash_table_add (seen_src, t->source) || g_hash_table_contains (seen_dst, abs))
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s → %s: each source disk and each target once", t->source, t->path);
           return NULL;
         }
@@ -277,10 +273,11 @@ typedef struct {
 } ConvertProgress;
 
 static void
-convert_progress (double percent, void *opaque)
+convert_progress (const char *what, guint64 share, guint64 shares, guint64 all_share,
+                  guint64 all_shares, void *opaque)
 {
   ConvertProgress *p = opaque;
-  guint64 done = (guint64) ((double) p->total * (percent / 100.0));
+  guint64 done = shares ? (guint64) ((double) p->total * ((double) share / (double) shares)) : 0;
   if (p->r->opts->progress)
     p->r->opts->progress (p->what, done, p->total, p->r->all_done + done, p->r->all_total,
                           p->r->opts->opaque);
@@ -317,7 +314,7 @@ step_volumes (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
       g_ptr_array_add (argv, NULL);
       if (!asr_run ((const char *const *) argv->pdata, NULL, convert_progress, &p, &local))
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED,
                        "writing %s onto %s %s: %s", v->image_path, rd->target->path, v->what,
                        local->message);
           return FALSE;
@@ -345,7 +342,7 @@ step_verify (Restore *r, RestoreDisk *rd, RestoreTargetIO *io, GError **error)
         return FALSE;
       if (v->checksum == NULL || g_ascii_strcasecmp (sum, v->checksum) != 0)
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_CHECK_FAILED,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_CHECK_FAILED,
                        "checksum mismatch on %s %s (%s, from %s): read back %s, "
                        "the backup says %s; the disk stays marked incomplete",
                        rd->target->path, v->what, rd->source->id, v->image_path, sum,
@@ -372,7 +369,7 @@ read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
 
   if (dir == NULL)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED,
                    "cannot create a temporary directory: %s", g_strerror (errno));
       return NULL;
     }
@@ -388,16 +385,16 @@ read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
   asr_cleanup_remove_dir (dir);
   if (!ok)
     {
-      g_set_error (error, ASR_RESTORE_ERROR,
+      g_set_error (error, ASR_IMAGER_ERROR,
                    g_error_matches (local, ASR_FILE_ERROR, ASR_FILE_ERROR_TOO_LARGE)
-                     ? ASR_RESTORE_ERROR_INVALID
-                     : ASR_RESTORE_ERROR_FAILED,
+                     ? ASR_IMAGER_ERROR_INVALID_INPUT
+                     : ASR_IMAGER_ERROR_FAILED,
                    "reading %s: %s", rd->boot_image_path, local->message);
       return NULL;
     }
   if (len != rd->boot_bytes)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "%s is %" G_GSIZE_FORMAT " bytes, the descriptor says %" G_GUINT64_FORMAT,
                    rd->boot_image_path, len, rd->boot_bytes);
       return NULL;
@@ -410,7 +407,7 @@ read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
       const char *want = rd->source->boot_area->checksum;
       if (want == NULL || g_ascii_strcasecmp (sum, want) != 0)
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_CHECK_FAILED,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_CHECK_FAILED,
                        "checksum mismatch on the boot area %s: %s, the backup says %s; "
                        "the disk stays marked incomplete",
                        rd->boot_image_path, sum, want ? want : "nothing");
@@ -523,8 +520,8 @@ run_restore (Restore *r, gboolean uefi, GError **error)
 
 /* No target may be the backup set or one of its files (restore would
  * destroy what it reads), and every image passes asr_check_image()'s
- * rules.  Refusals are ASR_RESTORE_ERROR_INVALID (a checksum mismatch
- * ASR_RESTORE_ERROR_CHECK_FAILED) and say that nothing was written. */
+ * rules.  Refusals are ASR_IMAGER_ERROR_INVALID_INPUT (a checksum mismatch
+ * ASR_IMAGER_ERROR_CHECK_FAILED) and say that nothing was written. */
 static gboolean
 vet_backup (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *targets,
             const AsrRestoreOptions *opts, GError **error)
@@ -537,19 +534,19 @@ vet_backup (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *
       g_autofree char *member = NULL;
       if (!machine_backup_set_find_member (backup_dir, t->path, &member, &local))
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED,
-                       "%s: nothing was written", local->message);
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "%s: nothing was written",
+                       local->message);
           return FALSE;
         }
       if (member != NULL)
         {
           if (strcmp (member, ".") == 0)
-            g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+            g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                          "target %s holds the backup set %s itself: restoring onto it would "
                          "destroy the backup it reads; refused, nothing was written",
                          t->path, backup_dir);
           else
-            g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+            g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                          "target %s is %s, a file of the backup set %s: restoring onto it "
                          "would destroy the backup it reads; refused, nothing was written",
                          t->path, member, backup_dir);
@@ -559,12 +556,12 @@ vet_backup (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *
   if (!asr_check_backup_images (backup_dir, backup, !opts->no_check_images, opts->progress,
                                 opts->opaque, &local))
     {
-      int code = ASR_RESTORE_ERROR_FAILED;
+      int code = ASR_IMAGER_ERROR_FAILED;
       if (g_error_matches (local, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT))
-        code = ASR_RESTORE_ERROR_INVALID;
+        code = ASR_IMAGER_ERROR_INVALID_INPUT;
       else if (g_error_matches (local, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_CHECK_FAILED))
-        code = ASR_RESTORE_ERROR_CHECK_FAILED;
-      g_set_error (error, ASR_RESTORE_ERROR, code, "%s; nothing was written", local->message);
+        code = ASR_IMAGER_ERROR_CHECK_FAILED;
+      g_set_error (error, ASR_IMAGER_ERROR, code, "%s; nothing was written", local->message);
       return FALSE;
     }
   return TRUE;
@@ -593,8 +590,8 @@ recheck_targets (Restore *r, GError **error)
            * us (qemu-img missing, I/O) is a runtime failure */
           gboolean runtime
             = local && g_error_matches (local, ASR_PROBE_ERROR, ASR_PROBE_ERROR_RUNTIME);
-          g_set_error (error, ASR_RESTORE_ERROR,
-                       runtime ? ASR_RESTORE_ERROR_FAILED : ASR_RESTORE_ERROR_INVALID,
+          g_set_error (error, ASR_IMAGER_ERROR,
+                       runtime ? ASR_IMAGER_ERROR_FAILED : ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s: probing it again before writing: %s", rd->target->path,
                        local ? local->message : "not one disk");
           return FALSE;
@@ -602,7 +599,8 @@ recheck_targets (Restore *r, GError **error)
       if (!r->opts->recheck (rd->target, g_ptr_array_index (now->disks, 0), r->opts->recheck_opaque,
                              &local))
         {
-          g_set_error_literal (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID, local->message);
+          g_set_error_literal (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
+                               local->message);
           return FALSE;
         }
     }
@@ -688,7 +686,7 @@ asr_restore_create_targets (const MachineDescriptor *backup, const char *dir, GE
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "%s: %s", dir,
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "%s: %s", dir,
                    g_strerror (errno));
       return NULL;
     }
@@ -701,13 +699,13 @@ asr_restore_create_targets (const MachineDescriptor *backup, const char *dir, GE
       g_autofree char *path = g_build_filename (dir, name, NULL);
       if (!d->has_bytes)
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s: its size is unknown: cannot create a target for it", d->id);
           return NULL;
         }
       if (g_file_test (path, G_FILE_TEST_EXISTS))
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                        "%s already exists: --create makes new disks only", path);
           return NULL;
         }
@@ -716,7 +714,7 @@ asr_restore_create_targets (const MachineDescriptor *backup, const char *dir, GE
       g_autoptr (GError) local = NULL;
       if (!asr_run (argv, NULL, NULL, NULL, &local))
         {
-          g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "creating %s: %s", path,
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "creating %s: %s", path,
                        local->message);
           return NULL;
         }

@@ -3,7 +3,7 @@
 # A root on a btrfs filesystem that spans two disks is refused, naming the
 # partition and the number of devices, and nothing is written.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 need guestfish

@@ -5,7 +5,7 @@
 # directory that the next capture to the same BACKUP removes.  Two appliance
 # launches: a --force capture that fails (no OS) and one that succeeds.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 ex=$ASR_SOURCE_ROOT/xml-schemas/examples/valid

@@ -6,7 +6,7 @@
 # plaintext, the plan says so, and a restore onto a blank disk brings it
 # back byte for byte: it opens with the original key and holds the file.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 need guestfish qemu-img

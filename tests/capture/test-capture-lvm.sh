@@ -6,11 +6,13 @@
 #     LV's segment and image), the set checks out, and a restore onto a
 #     blank disk writes the identities back (PV, VG and LV UUIDs, the
 #     filesystem's UUID) and recreates swap on its LV;
+#   - plan vets the LVM metadata file as check does: changed, it fails the
+#     images check; a directory, symlink, FIFO or device is refused;
 #   - what restore cannot recreate is refused by name, before anything is
 #     written: a snapshot, an LV in two segments, a volume group with a PV
 #     on a disk that was not given.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 need guestfish
@@ -18,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 
-plan 23
+plan 29
 
 for d in good multiseg snap split1 split2 thin raid cache; do truncate -s 256M "$tmp/$d.raw"; done
 # An OS on a plain partition: what the refusal cases boot from.
@@ -145,6 +147,28 @@ cp -a "$tmp/backup" "$tmp/damaged"
 echo "# changed" >>"$tmp/damaged/lvm-vg0.vgcfg"
 run "$asr" check "$tmp/damaged"
 check "asr check: a changed LVM metadata file is a checksum mismatch (exit 1)" 1 'checksum-mismatch +lvm-vg0.vgcfg'
+truncate -s 300M "$tmp/plan.raw"
+run "$asr" plan --check-images "$tmp/damaged" "$tmp/plan.raw"
+check "plan --check-images: the changed metadata file fails the images check (exit 1)" 1 \
+  'fail +LVM metadata of vg0: lvm-vg0.vgcfg: its content differs'
+run "$asr" plan "$tmp/backup" "$tmp/plan.raw"
+check "plan vets the metadata file too" 0 'LVM metadata of vg0: lvm-vg0.vgcfg, checksum verified'
+# The metadata file replaced by what is not a regular file of the set:
+# plan refuses what check and restore refuse (exit 2, naming it).
+for kind in directory symlink fifo device; do
+  rm -rf "$tmp/odd"
+  cp -a "$tmp/backup" "$tmp/odd"
+  rm "$tmp/odd/lvm-vg0.vgcfg"
+  case $kind in
+    directory) mkdir "$tmp/odd/lvm-vg0.vgcfg" ;;
+    symlink) ln -s "$tmp/backup/lvm-vg0.vgcfg" "$tmp/odd/lvm-vg0.vgcfg" ;;
+    fifo) mkfifo "$tmp/odd/lvm-vg0.vgcfg" ;;
+    device) ln -s /dev/zero "$tmp/odd/lvm-vg0.vgcfg" ;;
+  esac
+  run "$asr" plan --check-images "$tmp/odd" "$tmp/plan.raw"
+  check "plan --check-images refuses the metadata file as a $kind (exit 2)" 2 '' \
+    'lvm-vg0.vgcfg.*(is refused|not a regular file)'
+done
 
 truncate -s 300M "$tmp/new.raw"
 run "$asr" restore --yes "$tmp/backup" "$tmp/new.raw"

@@ -10,7 +10,7 @@
 # data only), and --all images the data disk.  uefi-gpt also: a backup set
 # on a full filesystem fails with exit 3 and leaves nothing.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 machine=${1:?usage: test-capture-machine.sh MACHINE}

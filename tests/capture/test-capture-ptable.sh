@@ -5,7 +5,7 @@
 # refused by capture at once, exit 2, before the appliance or any overlay
 # is started, and nothing is left behind.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 need python3

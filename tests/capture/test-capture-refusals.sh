@@ -3,7 +3,7 @@
 # asr capture refuses bad sources with exit 2 and a message naming the
 # problem, and leaves nothing behind: no BACKUP, no temporary directory.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 need qemu-img

@@ -3,7 +3,7 @@
 # The command line contract: help, version, usage errors and their exit
 # statuses, validate and show on the schema examples.
 set -euo pipefail
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 asr=${ASR:?ASR must name the asr binary}
 ex=${ASR_SOURCE_ROOT:?}/xml-schemas/examples
@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 mapfile -t commands < <(sed -n '/^static const AsrCommand \*const commands\[\] = {/,/^};/s/^ *&asr_command_\([a-z_]*\),.*/\1/p' \
   "$ASR_SOURCE_ROOT/cli/asr.c")
 
-plan $((32 + 2 * ${#commands[@]}))
+plan $((33 + 2 * ${#commands[@]}))
 
 run "$asr" --version
 check "--version prints the version" 0 '^asr [0-9]+\.[0-9]+\.[0-9]+$'
@@ -129,5 +129,19 @@ check "help lists --verbose and --debug" 0 '--debug'
 
 run "$asr" show "$ex/invalid/partition-overlap.xml"
 check "show refuses an invalid descriptor" 2 '' 'overlap'
+
+# -o - is standard output: the plan's XML there, the report on stderr,
+# and no file named '-'.
+cwd=$(mktemp -d)
+(cd "$cwd" && "$asr" plan --mode migrate -o - "$ex/valid/uefi-gpt-server.xml" \
+  "$ex/valid/probed-target.xml" >plan.out 2>plan.err) && rc=0 || rc=$?
+if [ "$rc" -eq 0 ] && [ ! -e "$cwd/-" ] && head -1 "$cwd/plan.out" | grep -q '^<?xml' \
+   && grep -q '^<plan ' "$cwd/plan.out" && grep -q '^Result: restorable' "$cwd/plan.err"; then
+  pass "plan -o - writes the plan to standard output and the report to stderr"
+else
+  fail "plan -o - writes the plan to standard output and the report to stderr" "exit $rc" \
+    "$(ls "$cwd")" "$(head -3 "$cwd/plan.out" "$cwd/plan.err")"
+fi
+rm -rf "$cwd"
 
 finish

@@ -6,7 +6,7 @@
 # never blocking on a FIFO without a writer, never reading /dev/zero to
 # the end of memory — and writes nothing.
 set -euo pipefail
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 asr=${ASR:?ASR must name the asr binary}
 ex=${ASR_SOURCE_ROOT:?}/xml-schemas/examples/valid

@@ -3,7 +3,7 @@
 # `meson install` into a temporary root: the installed asr finds its own
 # schemas (no ASR_SCHEMA_DIR, no build tree) and its man pages are there.
 set -euo pipefail
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 build=${ASR_BUILD_ROOT:?}
 ex=${ASR_SOURCE_ROOT:?}/xml-schemas/examples

@@ -4,7 +4,7 @@
 # words, and dies of the signal (exit 128 + N).  The words come from the
 # command line's hook; the cleanup library itself prints nothing.
 set -euo pipefail
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 asr=${ASR:?ASR must name the asr binary}
 doc=${ASR_SOURCE_ROOT:?}/xml-schemas/examples/valid/bios-mbr-server.xml

@@ -3,7 +3,7 @@
 # --verbose and --debug lines go to stderr: what a command prints on stdout
 # (probe's XML, show --json, plan --json) stays a valid document with them.
 set -euo pipefail
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 asr=${ASR:?ASR must name the asr binary}
 ex=${ASR_SOURCE_ROOT:?}/xml-schemas/examples/valid

@@ -8,7 +8,7 @@
 # line or a login prompt.  A second restore onto the same disk
 # completes and boots.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 machine=${1:?usage: test-faults-boot.sh MACHINE}

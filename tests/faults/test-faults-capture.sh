@@ -12,7 +12,7 @@
 # ASR_FAULTS_ALL_STEPS=1 to run them too.
 #
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 . "$ASR_SOURCE_ROOT/tests/faults/lib.sh"
 
 asr=${ASR:?}

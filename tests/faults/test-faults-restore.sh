@@ -12,7 +12,7 @@
 # appliance).  ASR_FAULTS_SEED replays the kill -9 runs of a given seed.
 #
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 . "$ASR_SOURCE_ROOT/tests/faults/lib.sh"
 
 asr=${ASR:?}

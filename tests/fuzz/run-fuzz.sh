@@ -13,7 +13,7 @@
 # For a longer run (docs/reliability.md): ASR_FUZZ_SECONDS overrides
 # SECONDS, ASR_FUZZ_WORK another directory than $ASR_BUILD_ROOT/fuzz.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 # --slow-unwind: full stacks for every allocation, so that a suppression in
 # lsan.supp can name a function of a library built without frame pointers

@@ -478,7 +478,8 @@ typedef struct {
 } ProgressLog;
 
 static void
-record_progress (guint64 done, guint64 total, void *opaque)
+record_progress (const char *what, guint64 done, guint64 total, guint64 all_done, guint64 all_total,
+                 void *opaque)
 {
   ProgressLog *log = opaque;
 

@@ -111,9 +111,9 @@ write_image (const char *path, guint64 bytes, const char *checksum)
  * (tests/restore/test-restore-hostile.sh); here, what the planner does with
  * the verdict. */
 static gboolean
-fake_vet_image (const char *backup_dir, const char *file, const char *format, guint64 bytes,
-                const char *checksum, gboolean verify_checksum, PlanImageVerdict *verdict,
-                char **why, void *opaque, GError **error)
+fake_vet_image (const char *backup_dir, const char *file, gboolean text, const char *format,
+                guint64 bytes, const char *checksum, gboolean verify_checksum,
+                PlanImageVerdict *verdict, char **why, void *opaque, GError **error)
 {
   g_autofree char *path = g_build_filename (backup_dir, file, NULL);
   g_autofree char *data = NULL;
@@ -121,6 +121,15 @@ fake_vet_image (const char *backup_dir, const char *file, const char *format, gu
   guint64 size = 0;
 
   *verdict = PLAN_IMAGE_REFUSED;
+  if (text)
+    {
+      /* a text file: a regular file is all the fake asks */
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        *verdict = PLAN_IMAGE_OK;
+      else
+        *why = g_strdup_printf ("%s is not a regular file inside the backup set", path);
+      return TRUE;
+    }
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       *why = g_strdup_printf ("%s is missing", path);

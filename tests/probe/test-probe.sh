@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # asr probe end to end (suite integration): image files built here with
 # qemu-img and sfdisk, `local` on this machine, a libvirt test-driver domain.
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+set -euo pipefail
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 plan 23
 

@@ -162,7 +162,7 @@ fake_call (RestoreBackend *b, GError **error, const char *format, ...)
   g_string_append_printf (f->log, "%s\n", line);
   if (f->fail_on && g_str_has_prefix (line, f->fail_on))
     {
-      g_set_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED, "%s failed", line);
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "%s failed", line);
       return FALSE;
     }
   return TRUE;
@@ -342,7 +342,7 @@ test_fake (void)
   Fake *f2 = fake_new ("make /dev/fake3");
   g_clear_error (&error);
   g_assert_false (restore_volumes_run (&f2->parent, disks, &w, TRUE, TRUE, NULL, NULL, &error));
-  g_assert_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_FAILED);
+  g_assert_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED);
   g_assert_true (g_str_has_suffix (f2->log->str, "make /dev/fake3 ext4 scratch "
                                                  "11112222-3333-4444-5555-666677778888\n"
                                                  "finish failed\n"));

@@ -8,7 +8,7 @@
 # boots into @ with /home from @home, and the filesystem's UUID and label
 # and its subvolumes read back.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 record=${ASR_VM_BTRFS:?the record of the btrfs machine}

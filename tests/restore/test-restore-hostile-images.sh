@@ -7,7 +7,7 @@
 # the cases; each case breaks one file, checks the exit status and the
 # message of plan and restore, and that the target was not written.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 need qemu-img qemu-io python3 timeout mkfifo

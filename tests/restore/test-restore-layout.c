@@ -298,15 +298,133 @@ test_refusals (void)
   t->bytes = 64 * 1024 * 1024 - 512; /* one sector too small */
   g_ptr_array_add (targets, t);
   g_assert_null (asr_restore_describe (m, "/b", targets, NULL, &error));
-  g_assert_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID);
+  g_assert_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, "smaller than disk0"));
   g_clear_error (&error);
 
   t->bytes = 128 * 1024 * 1024;
   ((MachineDisk *) g_ptr_array_index (m->disks, 0))->critical = MACHINE_TRISTATE_NO;
   g_assert_null (asr_restore_describe (m, "/b", targets, NULL, &error));
-  g_assert_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID);
+  g_assert_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, "never restored"));
+}
+
+/* --- the storage stacks: where each image of a stack lands ----------------- */
+
+/* A valid schema example (xml-schemas/examples/valid), the fixture of the
+ * stack tests: its numbers are the expected offsets' source. */
+static MachineDescriptor *
+load_example (const char *name)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("ASR_SOURCE_ROOT"), "xml-schemas", "examples",
+                                            "valid", name, NULL);
+  g_autoptr (GError) error = NULL;
+  MachineDescriptor *m = machine_descriptor_parse_file (path, &error);
+  g_assert_no_error (error);
+  return m;
+}
+
+typedef struct {
+  AsrRestoreTarget *t;
+  RestoreDisk *rd;
+} Prepared;
+
+static void
+prepared_clear (Prepared *p)
+{
+  g_clear_pointer (&p->rd, restore_disk_free);
+  g_clear_pointer (&p->t, asr_restore_target_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Prepared, prepared_clear)
+
+static void
+prepare_disk (const MachineDescriptor *m, const char *disk, guint64 bytes, Prepared *out)
+{
+  g_autoptr (GError) error = NULL;
+
+  out->t = asr_restore_target_new (disk, "/dev/null/target.raw", "raw");
+  out->t->bytes = bytes;
+  out->rd = restore_disk_prepare (m, "/backup", out->t, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (out->rd);
+}
+
+/* The one volume written from @image, at @offset, @bytes long. */
+static void
+assert_volume (const RestoreDisk *rd, const char *image, guint64 offset, guint64 bytes)
+{
+  g_autofree char *path = g_build_filename ("/backup", image, NULL);
+  const RestoreVolume *found = NULL;
+
+  for (guint i = 0; i < rd->volumes->len; i++)
+    {
+      const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
+      if (strcmp (v->image_path, path) != 0)
+        continue;
+      g_assert_null (found);
+      found = v;
+    }
+  if (found == NULL)
+    g_error ("%s: no write of %s", rd->source->id, image);
+  g_assert_cmpuint (found->offset, ==, offset);
+  g_assert_cmpuint (found->bytes, ==, bytes);
+}
+
+/* rhel-lvm-server: p2 (sector 2099200) is the PV, pe-start 1 MiB, extents
+ * of 4 MiB; root is extents 0-1535, swap 1536-1790 (recreated). */
+static void
+test_stack_lvm (void)
+{
+  g_autoptr (MachineDescriptor) m = load_example ("rhel-lvm-server.xml");
+  g_auto (Prepared) p = { 0 };
+  const guint64 pv = 2099200ull * 512;
+
+  prepare_disk (m, "disk0", 8589934592ull, &p);
+  g_assert_cmpuint (p.rd->volumes->len, ==, 3);
+  assert_volume (p.rd, "disk0-p1.qcow2", 2048 * 512, 1073741824);
+  /* the PV's label and metadata area, at the partition's first byte */
+  assert_volume (p.rd, "disk0-p2-lvm.qcow2", pv, 1048576);
+  /* root at pe-start + 0 extents */
+  assert_volume (p.rd, "vg0-root.qcow2", pv + 1048576, 6442450944ull);
+  g_assert_cmpuint (p.rd->recreate_lvs->len, ==, 1);
+  g_assert_cmpstr (((RestoreLv *) g_ptr_array_index (p.rd->recreate_lvs, 0))->lv->name, ==, "swap");
+}
+
+/* raid1-server: each member's own superblock area at its partition's
+ * start, and the array's one image into each member after data-offset. */
+static void
+test_stack_md (void)
+{
+  g_autoptr (MachineDescriptor) m = load_example ("raid1-server.xml");
+  static const char *const disks[] = { "disk0", "disk1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (disks); i++)
+    {
+      g_auto (Prepared) p = { 0 };
+      g_autofree char *own = g_strdup_printf ("%s-p1-md.qcow2", disks[i]);
+      g_autofree char *other = g_strdup_printf ("%s-p1-md.qcow2", disks[1 - i]);
+      g_autofree char *other_path = g_build_filename ("/backup", other, NULL);
+
+      prepare_disk (m, disks[i], 4294967296ull, &p);
+      g_assert_cmpuint (p.rd->volumes->len, ==, 2);
+      assert_volume (p.rd, own, 2048 * 512, 1048576);
+      assert_volume (p.rd, "md0.qcow2", 2048 * 512 + 1048576, 4292870144ull);
+      for (guint j = 0; j < p.rd->volumes->len; j++)
+        g_assert_cmpstr (((RestoreVolume *) g_ptr_array_index (p.rd->volumes, j))->image_path, !=,
+                         other_path);
+    }
+}
+
+/* luks-server: the container on disk1 p1, whole: its partition's bytes. */
+static void
+test_stack_luks (void)
+{
+  g_autoptr (MachineDescriptor) m = load_example ("luks-server.xml");
+  g_auto (Prepared) p = { 0 };
+
+  prepare_disk (m, "disk1", 2147483648ull, &p);
+  g_assert_cmpuint (p.rd->volumes->len, ==, 1);
+  assert_volume (p.rd, "crypt-srv.qcow2", 2048 * 512, 4190208ull * 512);
 }
 
 int
@@ -321,5 +439,8 @@ main (int argc, char **argv)
   g_test_add_func ("/restore/dry-run/writes", test_describe);
   g_test_add_func ("/restore/dry-run/recreate", test_describe_recreate);
   g_test_add_func ("/restore/dry-run/refusals", test_refusals);
+  g_test_add_func ("/restore/stack/lvm", test_stack_lvm);
+  g_test_add_func ("/restore/stack/md", test_stack_md);
+  g_test_add_func ("/restore/stack/luks", test_stack_luks);
   return g_test_run ();
 }

@@ -8,7 +8,7 @@
 # the key file on / through crypttab and mounts it by the inner
 # filesystem's UUID; the container's UUID and type read back unchanged.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 record=${ASR_VM_LUKS:?the record of the luks machine}

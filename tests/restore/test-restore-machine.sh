@@ -15,7 +15,7 @@
 # a loop device.  (A mounted device and two restores at once onto one:
 # tests/restore/test-restore-targets.sh.)
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 machine=${1:?usage: test-restore-machine.sh MACHINE}

@@ -7,7 +7,7 @@
 # larger raw disk, and a corrupted image refused before the first write
 # (and, with --no-check-images, caught by the read-back).
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 need qemu-img qemu-io guestfish sfdisk blkid python3

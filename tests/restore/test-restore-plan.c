@@ -74,7 +74,7 @@ test_not_given (void)
     g_autoptr (Plan) p = plan_onto ("disk0", "/nonexistent/other.qcow2");
     g_autoptr (GError) error = NULL;
     g_assert_null (asr_restore_targets_from_plan (p, targets, FALSE, &error));
-    g_assert_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID);
+    g_assert_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT);
     g_assert_cmpstr (error->message, ==,
                      "src0: the plan maps it to disk0, which is not a TARGET given");
   }
@@ -91,7 +91,7 @@ test_not_given (void)
     g_autoptr (Plan) p = plan_onto ("disk0", "/nonexistent/t.qcow2");
     g_autoptr (GError) error = NULL;
     g_assert_null (asr_restore_targets_from_plan (p, unprobed, FALSE, &error));
-    g_assert_error (error, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_INVALID);
+    g_assert_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT);
   }
 }
 

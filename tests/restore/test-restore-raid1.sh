@@ -9,7 +9,7 @@
 # metadata version, each member's role and the filesystem read back equal
 # to the machine's record.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 record=${ASR_VM_RAID1:?the record of the raid1 machine}
@@ -23,7 +23,7 @@ system=$(get SYSTEM_IMAGE) mirror=$(get MIRROR_IMAGE)
 uuid=$(get MD0_UUID) name=$(get MD0_NAME)
 
 plan 15
-before=$(sha256sum "$system" "$mirror" | cut -d' ' -f1)
+before=$(sha256sum "$system" "$mirror" | cut -d' ' -f1 | paste -sd' ')
 
 mkdir "$tmp/one"
 run "$asr" capture -o "$tmp/one/backup" "$system"
@@ -76,7 +76,7 @@ same "array UUID" "$uuid" "$(d uuid)"
 same "array name" "$name" "$(d name)"
 same "level and metadata" "raid1 1.2" "$(d level) $(d metadata)"
 same "filesystem UUID and label" "$(get MD0_FS_UUID) $(get MD0_LABEL)" "$(tail -n 2 "$tmp/detail" | paste -sd' ')"
-same "the sources were not written" "$before" "$(sha256sum "$system" "$mirror" | cut -d' ' -f1)"
+same "the sources were not written" "$before" "$(sha256sum "$system" "$mirror" | cut -d' ' -f1 | paste -sd' ')"
 run "$asr" verify --json --timeout 300 "$tmp/backup"
 check "asr verify boots the backup in a throwaway VM" 0 '"verdict" : "booted"'
 finish

@@ -12,7 +12,7 @@
 # The PV and the LV holding / took the new space; the source was not
 # written; and asr verify boots the backup in a throwaway VM.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 machine=${1:?usage: test-restore-stack.sh MACHINE}

@@ -7,7 +7,7 @@
 # restores onto one target at once (image file, and loop device as root).
 # One backup set, captured once, serves every case.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 need qemu-img qemu-io qemu-nbd sfdisk mkfs.ext4
@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$tmp"
 
-plan 52
+plan 55
 
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # unchanged FILE SUM DESCRIPTION
@@ -110,6 +110,11 @@ refused "restore --yes refuses an unreadable table nobody named" 1 \
 run "$asr" plan --map disk0=disk0 -o map.xml "$tmp/backup" "$tmp/other.raw"
 check "plan --map names it: restorable, and the plan says what is lost" 0 \
   'warn +noncritical-protection +target disk0: its partition table cannot be read .*--map disk0=disk0 names it, so whatever it holds is overwritten'
+# --map names a file target by any path to it: relative, ./, absolute
+for spec in other.raw ./other.raw "$tmp/other.raw"; do
+  run "$asr" plan --map "disk0=$spec" "$tmp/backup" other.raw
+  check "--map disk0=$spec names the TARGET other.raw" 0 "--map disk0=${spec//./\\.} names it"
+done
 run "$asr" restore --yes --plan map.xml "$tmp/backup" "$tmp/other.raw"
 check "restore --plan with that --map writes it" 0 'restored 1 disk'
 sfdisk -d other.raw 2>/dev/null | grep -q 'label-id: 0x5a5a0001' && pass "... with the backup's table" \
@@ -277,14 +282,15 @@ fi
 if [ "$(id -u)" -ne 0 ] || ! command -v losetup >/dev/null; then
   skip "a mounted loop device is refused" "needs root and losetup"
   skip "the mounted device's bytes are unchanged" "needs root and losetup"
-elif ! dev=$(losetup -f --show "$(truncate -s $SIZE m.raw && mkfs.ext4 -q -F m.raw && echo m.raw)" 2>losetup.err); then
+elif ! dev=$(losetup -f --show "$(truncate -s $SIZE m.raw && mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 m.raw && echo m.raw)" 2>losetup.err); then
   fail "a mounted loop device is refused" "losetup failed: $(cat losetup.err)"
   fail "the mounted device's bytes are unchanged" "no loop device"
 else
   loops+=("$dev")
   mkdir -p mnt
-  mount "$dev" mnt
-  sync
+  # read-only: a file system mounted read-write writes by itself (lazy
+  # initialisation, journal commits), which would say nothing of restore
+  mount -o ro "$dev" mnt
   before=$(sha256sum <"$dev")
   run "$asr" restore --yes "$tmp/backup" "$dev"
   check "a mounted loop device is refused" 1 "mounted" "blocked: nothing was written"

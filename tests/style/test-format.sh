@@ -4,7 +4,7 @@
 # point per file, so a failure names the file and shows the first lines
 # clang-format would change.
 set -euo pipefail
-. "$(dirname "$0")/../cli/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 src=${ASR_SOURCE_ROOT:?ASR_SOURCE_ROOT must name the source tree}
 cf=

@@ -56,10 +56,14 @@ test_reaped_failure (void)
   g_assert_cmpstr (error->message, ==, "sh failed (exit status 3): no such image");
 }
 
+/* qemu-img's percentage, as a share of ASR_PROGRESS_SHARE */
 static void
-record_percent (double percent, void *opaque)
+record_percent (const char *what, guint64 share, guint64 shares, guint64 all_share,
+                guint64 all_shares, void *opaque)
 {
-  *(double *) opaque = percent;
+  g_assert_cmpuint (shares, ==, ASR_PROGRESS_SHARE);
+  g_assert_cmpuint (all_share, ==, share);
+  *(double *) opaque = 100.0 * (double) share / (double) shares;
 }
 
 static void

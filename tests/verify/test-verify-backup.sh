@@ -11,7 +11,7 @@
 # helper process can finish and be reaped before asr looks at it: each run
 # boots, none crashes, nothing is left behind.
 set -euo pipefail
-. "$ASR_SOURCE_ROOT/tests/cli/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 machine=${1:?usage: test-verify-backup.sh MACHINE [under-load RUNS]}

@@ -7,7 +7,9 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utime.h>
 
@@ -213,6 +215,26 @@ test_console_tail (void)
   g_assert_cmpstr (g_ptr_array_index (tail, 2), ==, "last without newline");
   g_autoptr (GPtrArray) none = asr_console_tail ("/nonexistent/c.log", 3);
   g_assert_cmpuint (none->len, ==, 0);
+
+  /* A guest that filled its log: 8 GiB (sparse) and the last lines at its
+   * end.  Only the end is read, never the whole. */
+  {
+    static const char end[] = "booting\nasr-verify: done\n";
+    int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (ftruncate (fd, G_GINT64_CONSTANT (8) << 30), ==, 0);
+    g_assert_cmpint (pwrite (fd, end, strlen (end), (G_GINT64_CONSTANT (8) << 30)), ==,
+                     (gssize) strlen (end));
+    close (fd);
+    g_autoptr (GPtrArray) big = asr_console_tail (path, 2);
+    g_assert_cmpuint (big->len, ==, 2);
+    g_assert_cmpstr (g_ptr_array_index (big, 1), ==, "asr-verify: done");
+  }
+  /* A FIFO is no log: nothing, and no wait for a writer. */
+  g_unlink (path);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_autoptr (GPtrArray) fifo = asr_console_tail (path, 3);
+  g_assert_cmpuint (fifo->len, ==, 0);
   g_unlink (path);
   g_rmdir (dir);
 }

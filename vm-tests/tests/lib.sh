@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Helpers for the vm suite (sourced), on top of the shared TAP producer
-# (tests/cli/tap.sh: pass, fail, assert, need, skip_all, finish...): a test
+# (tests/lib/tap.sh: pass, fail, assert, need, skip_all, finish...): a test
 # prints its "ok"/"not ok" lines and the plan at the end; "1..0 # SKIP"
 # when a tool is missing.  Meson passes VM_TESTS_DIR (the source folder)
 # and ASR_VM_<MACHINE>, the record build-machine wrote for each machine.
 set -euo pipefail
 
 : "${VM_TESTS_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
-. "$VM_TESTS_DIR/../tests/cli/tap.sh"
+. "$VM_TESTS_DIR/../tests/lib/tap.sh"
 . "$VM_TESTS_DIR/lib/common.sh"
 boot_check=$VM_TESTS_DIR/boot-check
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The transient domain through libvirt.  qemu runs with -no-shutdown
- * (DESIGN.md, known limits), so seeing the guest stop needs an event loop
+ * (docs/architecture.md, platform facts), so seeing the guest stop needs an event loop
  * running: the connection asks util/virt.c for one.
  */
 #include "config.h"

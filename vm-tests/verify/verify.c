@@ -410,7 +410,7 @@ restore_into (VerifyWorkdir *w, const MachineDescriptor *m, const char *backup,
   if (!asr_restore (m, backup, backup_id, targets, &ropts, &stats, &e))
     {
       g_free (stats.accel);
-      if (g_error_matches (e, ASR_RESTORE_ERROR, ASR_RESTORE_ERROR_CHECK_FAILED))
+      if (g_error_matches (e, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_CHECK_FAILED))
         {
           *verdict = restore_verdict (ASR_VERIFY_CHECKSUM_MISMATCH, e->message);
           return TRUE;

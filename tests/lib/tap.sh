@@ -30,15 +30,19 @@ plan() { _tap_planned=$1; echo "1..$1"; }
 # diag LINE...: every line a TAP comment, however many lines a value holds.
 diag() { local l; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; }
 
+# A description is one line: a value with a newline in it (two checksums)
+# must not leave a bare line, which TAP does not know.
+_tap_line() { printf '%s' "$*" | tr '\n' ' '; }
+
 # pass/fail DESCRIPTION [DETAIL...]
-pass() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1"; }
+pass() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $(_tap_line "$1")"; }
 fail() {
   _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1))
-  echo "not ok $_tap_n - $1"
+  echo "not ok $_tap_n - $(_tap_line "$1")"
   shift
   diag "$@"
 }
-skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $(_tap_line "$1") # SKIP $(_tap_line "$2")"; }
 
 # skip_all REASON: the whole script is skipped (an empty plan).
 skip_all() { printf '1..0 # SKIP %s\n' "$*"; exit 0; }
