@@ -406,6 +406,7 @@ asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint f
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (MachineDescriptor) m = NULL;
   g_autoptr (GError) local = NULL;
+  g_autofree char *formatted = NULL;
   xmlNode *dom;
 
   g_return_val_if_fail (xml != NULL && name != NULL, NULL);
@@ -436,6 +437,16 @@ asr_probe_domain_from_xml (const char *xml, gsize len, const char *name, guint f
   if (!parse_devices (m, m->hardware, child (dom, "devices"), name, first_index, size_func, opaque,
                       probe_images, error))
     return NULL;
+  /* Every value taken must be one a descriptor can hold (no control
+   * characters, asr-machine(5)): a domain XML can carry &#127; in a path
+   * or a newline in a serial, which would forge lines in every report. */
+  formatted = machine_descriptor_format (m, &local);
+  if (formatted == NULL)
+    {
+      asr_probe_refuse (error, name, "the domain XML holds a value a descriptor cannot: %s",
+                        local->message);
+      return NULL;
+    }
   return g_steal_pointer (&m);
 }
 

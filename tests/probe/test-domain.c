@@ -283,6 +283,16 @@ test_refused (void)
   parse_fails ("<domain><os/><devices><disk device='disk'><source file='/x'/></disk></devices>"
                "</domain>",
                "no <target dev=>");
+  /* values a descriptor cannot hold: control characters anywhere */
+  parse_fails ("<domain><os/><devices><disk device='disk'><source file='/x&#127;y'/>"
+               "<target dev='vda' bus='virtio'/></disk></devices></domain>",
+               "the domain XML holds a value a descriptor cannot: path: ");
+  parse_fails ("<domain><os/><devices><disk device='disk'><source file='/x'/>"
+               "<target dev='vda' bus='virtio'/><serial>A&#10;B</serial></disk></devices>"
+               "</domain>",
+               "holds a control character");
+  parse_fails ("<domain><os><type arch='x86&#9;64'>hvm</type></os></domain>",
+               "holds a control character");
 }
 
 int
