@@ -24,6 +24,10 @@
  * over a file on an md array of partitions is about ten). */
 #define MAX_IDS 256
 
+/* Every sysfs attribute file says it is this large (st_size), whatever
+ * it holds: a read bounded below it is refused before it starts. */
+#define SYSFS_PAGE 4096
+
 gboolean
 asr_storage_contains (const GArray *ids, const AsrStorageId *id)
 {
@@ -73,7 +77,8 @@ static guint64
 sysfs_read_dev (const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, "dev", NULL);
-  g_autofree char *text = asr_file_read_bounded (path, 64, NULL, NULL);
+  /* a sysfs attribute's size reads as a page, whatever it holds */
+  g_autofree char *text = asr_file_read_bounded (path, SYSFS_PAGE, NULL, NULL);
   unsigned int maj, min;
   if (text == NULL || sscanf (text, "%u:%u", &maj, &min) != 2)
     return 0;
@@ -123,7 +128,7 @@ loop_backing (guint64 rdev, const char *dir, guint64 *dev, guint64 *ino, guint64
       return TRUE;
     }
   g_autofree char *path = g_build_filename (dir, "loop", "backing_file", NULL);
-  g_autofree char *text = asr_file_read_bounded (path, 4096, NULL, NULL);
+  g_autofree char *text = asr_file_read_bounded (path, SYSFS_PAGE, NULL, NULL);
   GStatBuf st;
   if (text == NULL || g_stat (g_strchomp (text), &st) != 0)
     return FALSE;
@@ -208,4 +213,69 @@ GArray *
 asr_storage_holders (const GStatBuf *st)
 {
   return walk (st, TRUE);
+}
+
+/* The number of the block device whose sysfs directory is /sys/block/@name. */
+static guint64
+sysfs_block_dev (const char *name)
+{
+  g_autofree char *dir = g_build_filename ("/sys/block", name, NULL);
+  return sysfs_read_dev (dir);
+}
+
+/* Whether loop device @name (bound, not @self) reads or writes bytes of
+ * @ids: its backing file is one of them, or its backing block device is
+ * or lies within one (a partition of the disk, a member of it). */
+static gboolean
+loop_over (const char *name, const GArray *ids, guint64 self)
+{
+  g_autofree char *dir = g_build_filename ("/sys/block", name, NULL);
+  g_autoptr (GArray) within = NULL;
+  guint64 rdev = sysfs_block_dev (name);
+  guint64 dev, ino, back;
+
+  if (rdev == 0 || rdev == self || !loop_backing (rdev, dir, &dev, &ino, &back))
+    return FALSE;
+  within = g_array_new (FALSE, FALSE, sizeof (AsrStorageId));
+  if (back != 0)
+    walk_block (within, back, TRUE);
+  else
+    walk_file (within, dev, ino, FALSE);
+  for (guint i = 0; i < within->len; i++)
+    if (asr_storage_contains (ids, &g_array_index (within, AsrStorageId, i)))
+      return TRUE;
+  return FALSE;
+}
+
+GPtrArray *
+asr_storage_loops_over (const GStatBuf *st)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) ids = asr_storage_aliases (st);
+  g_autoptr (GPtrArray) loops = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) d = g_dir_open ("/sys/block", 0, NULL);
+  guint64 self = S_ISBLK (st->st_mode) ? st->st_rdev : 0;
+  const char *name;
+  gboolean grew = TRUE;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, "loop"))
+      g_ptr_array_add (loops, g_strdup (name));
+  /* Until nothing new: a loop device over a loop device over @st reads
+   * @st's bytes as well.  Each round adds one, so the bound holds. */
+  while (grew && names->len < MAX_IDS)
+    {
+      grew = FALSE;
+      for (guint i = 0; i < loops->len; i++)
+        {
+          const char *l = g_ptr_array_index (loops, i);
+          if (g_ptr_array_find_with_equal_func (names, l, g_str_equal, NULL)
+              || !loop_over (l, ids, self))
+            continue;
+          g_ptr_array_add (names, g_strdup (l));
+          add (ids, TRUE, sysfs_block_dev (l), 0);
+          grew = TRUE;
+        }
+    }
+  return names;
 }

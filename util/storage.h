@@ -35,6 +35,16 @@ GArray *asr_storage_aliases (const GStatBuf *st);
  * Returns a GArray of AsrStorageId. */
 GArray *asr_storage_holders (const GStatBuf *st);
 
+/* The other loop devices that reach @st's bytes, by their sysfs names
+ * ("loop5"): those whose backing file is @st (or what @st is a loop device
+ * over), whose backing block device is @st or lies within it (one of its
+ * partitions), and loop devices over those in turn; whatever their offset
+ * and size.  @st itself is not listed.  A partition mounted through such
+ * a loop device shows in no holders/ directory of @st: this is how a
+ * restore finds it (docs/asr-restore.1).  The real /sys only.
+ * Returns a GPtrArray of strings. */
+GPtrArray *asr_storage_loops_over (const GStatBuf *st);
+
 /* Whether @id is in @ids (AsrStorageId). */
 gboolean asr_storage_contains (const GArray *ids, const AsrStorageId *id);
 

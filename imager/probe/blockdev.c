@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "probe-private.h"
+#include "storage.h"
 
 /* Bounds on hostile or pathological sysfs trees (a fake root in tests). */
 #define MAX_HOLDER_NODES 256u
@@ -229,7 +230,8 @@ fill_by_id (const char *root, AsrBlockdev *b)
 
 typedef struct {
   char *name;
-  char *via; /* the disk or partition this node is reached from */
+  char *via;      /* the disk or partition this node is reached from */
+  gboolean alias; /* reached through another loop device over the disk */
   guint major, minor;
   gboolean has_dev;
 } Node;
@@ -255,7 +257,7 @@ find_node (GPtrArray *nodes, const char *name)
 }
 
 static void
-add_node (const char *root, GPtrArray *nodes, const char *name, const char *via)
+add_node (const char *root, GPtrArray *nodes, const char *name, const char *via, gboolean alias)
 {
   Node *n;
   g_autofree char *dev = NULL;
@@ -265,6 +267,7 @@ add_node (const char *root, GPtrArray *nodes, const char *name, const char *via)
   n = g_new0 (Node, 1);
   n->name = g_strdup (name);
   n->via = g_strdup (via);
+  n->alias = alias;
   dev = sys_read (root, name, "dev");
   n->has_dev = parse_majmin (dev, &n->major, &n->minor);
   g_ptr_array_add (nodes, n);
@@ -303,11 +306,11 @@ node_by_dev_path (const char *root, GPtrArray *nodes, const char *path)
 }
 
 static gboolean
-has_in_use (const AsrBlockdev *b, const char *reason, const char *detail)
+has_in_use (GPtrArray *in_use, const char *reason, const char *detail)
 {
-  for (guint i = 0; i < b->in_use->len; i++)
+  for (guint i = 0; i < in_use->len; i++)
     {
-      const MachineInUse *u = g_ptr_array_index (b->in_use, i);
+      const MachineInUse *u = g_ptr_array_index (in_use, i);
       if (strcmp (u->reason, reason) == 0 && g_strcmp0 (u->detail, detail) == 0)
         return TRUE;
     }
@@ -315,14 +318,29 @@ has_in_use (const AsrBlockdev *b, const char *reason, const char *detail)
 }
 
 static void
-add_in_use (AsrBlockdev *b, const char *reason, const char *detail)
+add_in_use (GPtrArray *in_use, const char *reason, const char *detail)
 {
-  if (!has_in_use (b, reason, detail))
-    g_ptr_array_add (b->in_use, machine_in_use_new (reason, detail));
+  if (!has_in_use (in_use, reason, detail))
+    g_ptr_array_add (in_use, machine_in_use_new (reason, detail));
+}
+
+/* "/dev/dm-0 (through /dev/vda2)": a node, and the disk's own node it was
+ * reached from when that is another one. */
+static char *
+node_where (const Node *n)
+{
+  if (n->alias)
+    return strcmp (n->name, n->via) == 0
+             ? g_strdup_printf ("/dev/%s (a loop device over this disk)", n->name)
+             : g_strdup_printf ("/dev/%s (through /dev/%s, a loop device over this disk)", n->name,
+                                n->via);
+  return strcmp (n->name, n->via) == 0
+           ? g_strdup_printf ("/dev/%s", n->name)
+           : g_strdup_printf ("/dev/%s (through /dev/%s)", n->name, n->via);
 }
 
 static void
-check_mounts (const char *root, AsrBlockdev *b, GPtrArray *nodes)
+check_mounts (const char *root, GPtrArray *in_use, GPtrArray *nodes)
 {
   g_autofree char *data = asr_host_read_all (root, "proc/self/mountinfo");
   g_auto (GStrv) lines = NULL;
@@ -339,6 +357,7 @@ check_mounts (const char *root, AsrBlockdev *b, GPtrArray *nodes)
       guint major, minor;
       Node *n;
       g_autofree char *mp = NULL;
+      g_autofree char *where = NULL;
       g_autofree char *detail = NULL;
 
       if (nf < 7 || !parse_majmin (f[2], &major, &minor))
@@ -359,19 +378,18 @@ check_mounts (const char *root, AsrBlockdev *b, GPtrArray *nodes)
       if (n == NULL)
         continue;
       mp = g_strcompress (f[4]); /* \040 and friends */
-      detail = strcmp (n->name, n->via) == 0
-                 ? g_strdup_printf ("%s on /dev/%s", mp, n->name)
-                 : g_strdup_printf ("%s on /dev/%s (through /dev/%s)", mp, n->name, n->via);
-      add_in_use (b, "mounted", detail);
+      where = node_where (n);
+      detail = g_strdup_printf ("%s on %s", mp, where);
+      add_in_use (in_use, "mounted", detail);
       /* Mount points whose disks are the running system: the critical
        * volumes, as far as a running machine shows them. */
       if (machine_mountpoint_is_critical (mp))
-        add_in_use (b, "running-system", detail);
+        add_in_use (in_use, "running-system", detail);
     }
 }
 
 static void
-check_swaps (const char *root, AsrBlockdev *b, GPtrArray *nodes)
+check_swaps (const char *root, GPtrArray *in_use, GPtrArray *nodes)
 {
   g_autofree char *data = asr_host_read_all (root, "proc/swaps");
   g_auto (GStrv) lines = NULL;
@@ -391,51 +409,78 @@ check_swaps (const char *root, AsrBlockdev *b, GPtrArray *nodes)
       n = node_by_dev_path (root, nodes, name);
       if (n)
         {
-          g_autofree char *detail
-            = strcmp (n->name, n->via) == 0
-                ? g_strdup_printf ("/dev/%s", n->name)
-                : g_strdup_printf ("/dev/%s (through /dev/%s)", n->name, n->via);
-          add_in_use (b, "swap", detail);
+          g_autofree char *detail = node_where (n);
+          add_in_use (in_use, "swap", detail);
         }
     }
 }
 
+/* What uses the nodes in @nodes (the first @direct of them the disk's own:
+ * itself and its partitions) and, breadth first, their holders: dm-0
+ * holds vda2, dm-1 holds dm-0... */
 static void
-fill_in_use (const char *root, AsrBlockdev *b)
+walk_in_use (const char *root, GPtrArray *in_use, GPtrArray *nodes, guint direct)
 {
-  g_autoptr (GPtrArray) nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
-  g_autoptr (GPtrArray) parts = list_partitions (root, b->name);
-  guint direct;
-
-  add_node (root, nodes, b->name, b->name);
-  for (guint i = 0; i < parts->len; i++)
-    add_node (root, nodes, g_ptr_array_index (parts, i), g_ptr_array_index (parts, i));
-  direct = nodes->len;
-
-  /* Breadth first up the holders: dm-0 holds vda2, dm-1 holds dm-0... */
   for (guint i = 0; i < nodes->len; i++)
     {
       Node *n = g_ptr_array_index (nodes, i);
       g_autofree char *rel = sys_block_rel (n->name, "holders");
       g_autoptr (GPtrArray) holders = asr_host_list_dir (root, rel);
       g_autofree char *via = g_strdup (n->via);
+      gboolean alias = n->alias;
 
       if (i < direct && holders->len > 0)
         {
           g_autofree char *list = NULL;
+          g_autofree char *where = node_where (n);
           g_autoptr (GString) s = g_string_new (NULL);
           for (guint h = 0; h < holders->len; h++)
             g_string_append_printf (s, "%s%s", h ? ", " : "",
                                     (const char *) g_ptr_array_index (holders, h));
-          list = g_strdup_printf ("/dev/%s by %s", n->name, s->str);
-          add_in_use (b, "held", list);
+          list = g_strdup_printf ("%s by %s", where, s->str);
+          add_in_use (in_use, "held", list);
         }
       for (guint h = 0; h < holders->len; h++)
-        add_node (root, nodes, g_ptr_array_index (holders, h), via);
+        add_node (root, nodes, g_ptr_array_index (holders, h), via, alias);
     }
 
-  check_mounts (root, b, nodes);
-  check_swaps (root, b, nodes);
+  check_mounts (root, in_use, nodes);
+  check_swaps (root, in_use, nodes);
+}
+
+/* Adds @name and its partitions to @nodes, each reached from itself. */
+static void
+add_disk_nodes (const char *root, GPtrArray *nodes, const char *name, gboolean alias)
+{
+  g_autoptr (GPtrArray) parts = list_partitions (root, name);
+
+  add_node (root, nodes, name, name, alias);
+  for (guint i = 0; i < parts->len; i++)
+    add_node (root, nodes, g_ptr_array_index (parts, i), g_ptr_array_index (parts, i), alias);
+}
+
+static void
+fill_in_use (const char *root, AsrBlockdev *b)
+{
+  g_autoptr (GPtrArray) nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
+
+  add_disk_nodes (root, nodes, b->name, FALSE);
+  walk_in_use (root, b->in_use, nodes, nodes->len);
+}
+
+void
+asr_blockdev_loops_in_use (const char *path, GPtrArray *in_use)
+{
+  g_autoptr (GPtrArray) nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
+  g_autoptr (GPtrArray) loops = NULL;
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return;
+  loops = asr_storage_loops_over (&st);
+  for (guint i = 0; i < loops->len; i++)
+    add_disk_nodes (NULL, nodes, g_ptr_array_index (loops, i), TRUE);
+  walk_in_use (NULL, in_use, nodes, nodes->len);
 }
 
 /* ---- entry points -------------------------------------------------------- */

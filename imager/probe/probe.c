@@ -59,7 +59,8 @@ read_layout (MachineDisk *disk, const AsrImageInfo *info, GError **error)
                                      disk->logical_sector ? disk->logical_sector : 512, error);
 }
 
-/* <in-use reason="locked">: qemu's image locks, another program's flock.
+/* <in-use reason="locked">: qemu's image locks, another program's flock;
+ * and what uses @path's bytes through another loop device over it.
  * Tested before any qemu child of ours opens @path: those take qemu's
  * locks while they run. */
 static gboolean
@@ -74,6 +75,7 @@ test_locks (const char *path, GPtrArray *in_use, GError **error)
     g_ptr_array_add (in_use, machine_in_use_new ("locked", qemu));
   if (flocked)
     g_ptr_array_add (in_use, machine_in_use_new ("locked", flocked));
+  asr_blockdev_loops_in_use (path, in_use);
   return TRUE;
 }
 

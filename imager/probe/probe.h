@@ -159,6 +159,12 @@ AsrBlockdev *asr_blockdev_probe (const char *path, GError **error);
 /* A whole disk known by its kernel name, facts from sysfs under @root only
  * (no device node needed). */
 AsrBlockdev *asr_blockdev_probe_sysfs (const char *root, const char *name, GError **error);
+/* What uses the bytes of @path (an image file or a block device) through
+ * another loop device over it (asr_storage_loops_over), appended to
+ * @in_use as MachineInUse: mounted, swap or held, as for the disk's own
+ * partitions.  A partition mounted through an offset loop device shows in
+ * no holders/ of the disk.  The real system only. */
+void asr_blockdev_loops_in_use (const char *path, GPtrArray *in_use);
 
 /* ---- qemu's image locks ------------------------------------------------ */
 

@@ -19,13 +19,16 @@ cleanup() {
   # Under set -e: a step that fails here must not skip the next ones.
   for p in "${nbd_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   for m in fsmnt mnt; do umount "$tmp/$m" 2>/dev/null || true; done
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+  for l in "${loops[@]}"; do
+    swapoff "$l" 2>/dev/null || true
+    losetup -d "$l" 2>/dev/null || true
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 cd "$tmp"
 
-plan 55
+plan 63
 
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # unchanged FILE SUM DESCRIPTION
@@ -298,6 +301,60 @@ else
   umount mnt
   [ "$before" = "$after" ] && pass "the mounted device's bytes are unchanged" \
     || fail "the mounted device's bytes are unchanged"
+  losetup -d "$dev"
+fi
+
+# --- in use through another loop device -----------------------------------------
+# A partition of the target used through an offset loop device over the
+# same file shows in no holders/ of the target: found by the loop
+# devices' backing identity.  Mounted, then swapped on; and a loop device
+# swapped on as a whole.  Each refused with its bytes unchanged.
+loop_cases=("a partition mounted through another loop device is refused"
+  "a file whose partition is mounted through a loop device is refused"
+  "a partition swapped on through another loop device is refused"
+  "a swapped-on loop device is refused")
+if [ "$(id -u)" -ne 0 ] || ! command -v losetup >/dev/null || ! command -v swapon >/dev/null; then
+  for d in "${loop_cases[@]}"; do
+    skip "$d" "needs root, losetup and swapon"
+    skip "... and its bytes are unchanged" "needs root, losetup and swapon"
+  done
+else
+  truncate -s $SIZE a.raw
+  table 'label: dos\nstart=2048, size=30720, type=83\nstart=32768, type=82\n' a.raw
+  dev=$(losetup -f --show a.raw)
+  part=$(losetup -f --show -o $((2048 * 512)) --sizelimit $((30720 * 512)) a.raw)
+  swap=$(losetup -f --show -o $((32768 * 512)) a.raw)
+  loops+=("$part" "$swap" "$dev")
+  mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$part"
+  mkswap -q "$swap" >/dev/null
+  mkdir -p mnt
+  mount -o ro "$part" mnt
+  before=$(sum a.raw)
+  run "$asr" restore --yes "$tmp/backup" "$dev"
+  check "${loop_cases[0]}" 1 "mounted.*${part#/dev/} \(a loop device over this disk\)" \
+    "blocked: nothing was written"
+  unchanged a.raw "$before" "... and its bytes are unchanged"
+  refused "${loop_cases[1]}" 1 "mounted.*${part#/dev/}" "blocked: nothing was written" a.raw
+  umount mnt
+  swapon "$swap"
+  before=$(sum a.raw)
+  run "$asr" restore --yes "$tmp/backup" "$dev"
+  swapoff "$swap"
+  check "${loop_cases[2]}" 1 "swap.*${swap#/dev/} \(a loop device over this disk\)" \
+    "blocked: nothing was written"
+  unchanged a.raw "$before" "... and its bytes are unchanged"
+  losetup -d "$part" "$swap" "$dev"
+  # the whole device swapped on
+  truncate -s $SIZE w.raw
+  mkswap -q w.raw >/dev/null
+  dev=$(losetup -f --show w.raw)
+  loops+=("$dev")
+  swapon "$dev"
+  before=$(sum w.raw)
+  run "$asr" restore --yes "$tmp/backup" "$dev"
+  swapoff "$dev"
+  check "${loop_cases[3]}" 1 "swap" "blocked: nothing was written"
+  unchanged w.raw "$before" "... and its bytes are unchanged"
   losetup -d "$dev"
 fi
 
