@@ -25,6 +25,7 @@
 static char *opt_plan;
 static char *opt_create;
 static gboolean opt_grow;
+static gboolean opt_mount_to_grow;
 static gboolean opt_no_verify;
 static gboolean opt_no_check_images;
 static gboolean opt_dry_run;
@@ -38,6 +39,10 @@ static const GOptionEntry restore_options[] = {
     "Create blank qcow2 targets in DIR, sized like the source disks", "DIR" },
   { "grow", 0, 0, G_OPTION_ARG_NONE, &opt_grow,
     "Grow the last partition and its filesystem to fill a larger disk", NULL },
+  { "mount-to-grow", 0, 0, G_OPTION_ARG_NONE, &opt_mount_to_grow,
+    "Block devices: let this host's kernel mount a filesystem just restored and verified, to "
+    "grow it (xfs); otherwise the appliance grows it",
+    NULL },
   { "no-verify", 0, 0, G_OPTION_ARG_NONE, &opt_no_verify,
     "Do not read back and verify the volumes written", NULL },
   { "no-check-images", 0, 0, G_OPTION_ARG_NONE, &opt_no_check_images,
@@ -399,6 +404,7 @@ restore_run (int argc, char **argv)
   Recheck rc = { plan, backup->descriptor, targets };
   AsrRestoreOptions opts = {
     .grow = opt_grow,
+    .mount_to_grow = opt_mount_to_grow,
     .no_verify = opt_no_verify,
     .no_check_images = opt_no_check_images,
     .progress = cli_progress_update,

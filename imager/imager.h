@@ -166,7 +166,11 @@ typedef gboolean (*AsrRestoreRecheckFunc) (const AsrRestoreTarget *t, const Mach
                                            void *opaque, GError **error);
 
 typedef struct {
-  gboolean grow;      /* last partition and its filesystem fill the disk */
+  gboolean grow; /* last partition and its filesystem fill the disk */
+  /* Block devices: this host's kernel may mount a filesystem asr has just
+   * written and verified, to grow it (xfs grows only mounted).  Without
+   * it, that growth runs in the appliance (docs/asr-restore.1). */
+  gboolean mount_to_grow;
   gboolean no_verify; /* skip the read-back checksums */
   /* skip the images' checksums before the first write (their structure
    * is vetted all the same) */

@@ -93,8 +93,12 @@ RestoreBackend *restore_backend_host_new (void);
 
 /* The choice: host tools when every target is a block device, the
  * appliance otherwise (an image file has no device node; the appliance
- * serves a mixed set whole). */
-RestoreBackend *restore_backend_for (GPtrArray *disks);
+ * serves a mixed set whole).  Also the appliance when @work grows xfs,
+ * which grows only mounted, and @mount_to_grow does not let this host's
+ * kernel mount a filesystem from the backup set.  @why (may be NULL): the
+ * reason the appliance serves block devices, or NULL. */
+RestoreBackend *restore_backend_for (GPtrArray *disks, const RestoreWork *work,
+                                     gboolean mount_to_grow, const char **why);
 
 /* Where partition @p of @rd lies on its target once the final table is
  * written (--grow's size for the grown one). */

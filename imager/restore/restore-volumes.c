@@ -86,14 +86,28 @@ restore_backend_free (RestoreBackend *b)
 }
 
 RestoreBackend *
-restore_backend_for (GPtrArray *disks)
+restore_backend_for (GPtrArray *disks, const RestoreWork *work, gboolean mount_to_grow,
+                     const char **why)
 {
+  if (why)
+    *why = NULL;
   for (guint i = 0; i < disks->len; i++)
     {
       const RestoreDisk *rd = g_ptr_array_index (disks, i);
       if (!rd->target->is_block_device)
         return restore_backend_appliance_new ();
     }
+  /* Mounting a filesystem in this host's kernel trusts the backup set,
+   * which asr otherwise never does: only when the user says so. */
+  if (!mount_to_grow && work != NULL)
+    for (guint i = 0; i < work->grown->len; i++)
+      if (strcmp (g_ptr_array_index (work->grown, i), "xfs") == 0)
+        {
+          if (why)
+            *why = "xfs grows only mounted, and without --mount-to-grow this host's kernel "
+                   "mounts no filesystem from a backup set";
+          return restore_backend_appliance_new ();
+        }
   return restore_backend_host_new ();
 }
 

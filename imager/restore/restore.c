@@ -87,6 +87,7 @@ typedef struct {
   GPtrArray *disks;        /* RestoreDisk* */
   GPtrArray *ios;          /* RestoreTargetIO*, parallel to disks */
   RestoreBackend *backend; /* the volume work's */
+  const char *backend_why; /* why the appliance serves block devices, or NULL */
   RestoreWork work;
   const char *backup_id;
   AsrRestoreStats st;
@@ -497,7 +498,10 @@ run_restore (Restore *r, gboolean uefi, GError **error)
               || !restore_fail_point ("grow", error)))
         return FALSE;
     }
-  if (r->work.any)
+  if (r->work.any && r->backend_why)
+    message (r, "swap, empty volumes, the fallback loader, --grow: with the %s (%s)",
+             r->backend->ops->name, r->backend_why);
+  else if (r->work.any)
     message (r, "swap, empty volumes, the fallback loader, --grow: with the %s",
              r->backend->ops->name);
   if (!restore_volumes_run (r->backend, r->disks, &r->work, r->opts->grow, uefi, r->opts->message,
@@ -635,10 +639,10 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
 
   /* What does the volume work must have what it needs: a restore it
    * could not finish is refused now. */
-  r.backend = restore_backend_for (r.disks);
   restore_work_compute (r.disks, r.opts->grow,
                         backup->hardware && backup->hardware->firmware == MACHINE_FIRMWARE_UEFI,
                         &r.work);
+  r.backend = restore_backend_for (r.disks, &r.work, r.opts->mount_to_grow, &r.backend_why);
   if (!r.backend->ops->check (r.backend, r.disks, &r.work, error))
     goto out;
 

@@ -99,17 +99,33 @@ test_choice (void)
   g_autoptr (MachineDescriptor) m = make_backup ();
   g_autoptr (AsrRestoreTarget) t = NULL;
   g_autoptr (GPtrArray) disks = prepare (m, "/dev/sdz", TARGET_BYTES, TRUE, FALSE, &t);
-  g_autoptr (RestoreBackend) host = restore_backend_for (disks);
+  const char *why = "unset";
+  g_autoptr (RestoreBackend) host = restore_backend_for (disks, NULL, FALSE, &why);
   g_assert_cmpstr (host->ops->name, ==, "host tools");
+  g_assert_null (why);
+
+  /* --grow of xfs, which grows only mounted: the host kernel mounts it
+   * only with --mount-to-grow, else the appliance grows it */
+  g_auto (RestoreWork) w = { 0 };
+  g_autoptr (AsrRestoreTarget) t3 = NULL;
+  g_autoptr (GPtrArray) grown = prepare (m, "/dev/sdy", TARGET_BYTES, TRUE, TRUE, &t3);
+  restore_work_compute (grown, TRUE, FALSE, &w);
+  g_assert_cmpstr (g_ptr_array_index (w.grown, 0), ==, "xfs");
+  g_autoptr (RestoreBackend) no_mount = restore_backend_for (grown, &w, FALSE, &why);
+  g_assert_cmpstr (no_mount->ops->name, ==, "appliance");
+  g_assert_nonnull (strstr (why, "--mount-to-grow"));
+  g_autoptr (RestoreBackend) mount = restore_backend_for (grown, &w, TRUE, &why);
+  g_assert_cmpstr (mount->ops->name, ==, "host tools");
+  g_assert_null (why);
 
   g_autoptr (AsrRestoreTarget) t2 = NULL;
   g_autoptr (GPtrArray) files = prepare (m, "/srv/new.raw", TARGET_BYTES, FALSE, FALSE, &t2);
-  g_autoptr (RestoreBackend) app = restore_backend_for (files);
+  g_autoptr (RestoreBackend) app = restore_backend_for (files, NULL, FALSE, &why);
   g_assert_cmpstr (app->ops->name, ==, "appliance");
 
   /* a file among block devices: the appliance serves the set whole */
   g_ptr_array_add (disks, g_ptr_array_steal_index (files, 0));
-  g_autoptr (RestoreBackend) mixed = restore_backend_for (disks);
+  g_autoptr (RestoreBackend) mixed = restore_backend_for (disks, NULL, FALSE, &why);
   g_assert_cmpstr (mixed->ops->name, ==, "appliance");
 }
 

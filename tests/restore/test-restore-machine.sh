@@ -10,8 +10,9 @@
 # (sfdisk --dump), and its boot code is the original's.
 #
 # Then the same backup onto a block device, a loop device over a blank
-# file: the volume work is the host's tools' (no appliance), and the
-# backing file boots; skipped, with the reason, where losetup cannot make
+# file: the volume work is the host's tools', with no appliance able to
+# start (LIBGUESTFS_PATH=/nonexistent, and a control that a launch does
+# fail so), and the backing file boots; skipped, with the reason, where losetup cannot make
 # a loop device.  (A mounted device and two restores at once onto one:
 # tests/restore/test-restore-targets.sh.)
 set -euo pipefail
@@ -41,7 +42,7 @@ system=${sources[0]}
 firmware=$(get FIRMWARE)
 need sfdisk cmp
 
-plan 11
+plan 12
 
 run "$asr" capture -o "$tmp/backup" "${sources[@]}"
 check "capture $machine" 0
@@ -99,15 +100,22 @@ truncate -s $((bytes + 64 * 1024 * 1024)) "$tmp/dev.raw"
 attach "$tmp/dev.raw"
 if [ -z "$loop" ]; then
   why="losetup cannot make a loop device here: $(cat "$tmp/losetup.err")"
-  for d in "restore onto a loop device" "the volume work ran with the host tools" \
+  for d in "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" \
+           "restore onto a loop device" "the volume work ran with the host tools" \
            "no loop device of the restore is left" "the disk restored through a loop device boots"; do
     skip "$d" "$why"
   done
   finish
   exit 0
 fi
-run "$asr" restore --yes "$tmp/backup" "$loop"
-check "restore onto a loop device ($loop)" 0
+# No appliance can start here: libguestfs finds no appliance under a
+# LIBGUESTFS_PATH that does not exist (an unknown LIBGUESTFS_BACKEND would
+# not do: libguestfs ignores it and launches "direct").  The control shows
+# that a launch does fail so; the restore must not need one.
+LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/control" "$system"
+check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 3 "" "cannot find any suitable libguestfs"
+LIBGUESTFS_PATH=/nonexistent run "$asr" restore --yes "$tmp/backup" "$loop"
+check "restore onto a loop device ($loop), no appliance possible" 0
 # swap recreated (bios-mbr), the fallback loader looked for (uefi-gpt):
 # the volume work runs, and not in an appliance
 if grep -q 'with the host tools' <<<"$err" && ! grep -qi 'appliance' <<<"$err"; then
