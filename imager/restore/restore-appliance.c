@@ -103,6 +103,13 @@ app_activate_vgs (RestoreBackend *b, const RestoreWork *work, GError **error)
   return TRUE;
 }
 
+static char *
+app_logical_volume (RestoreBackend *b, guint i, const RestoreDisk *rd, const RestoreLv *l,
+                    GError **error)
+{
+  return g_strdup_printf ("/dev/%s/%s", l->vg->name, l->lv->name);
+}
+
 static gboolean
 app_make (RestoreBackend *b, const char *dev, const char *fs, const char *label, const char *uuid,
           GError **error)
@@ -272,6 +279,7 @@ static const RestoreBackendOps appliance_ops = {
   .start = app_start,
   .partition = app_partition,
   .activate_vgs = app_activate_vgs,
+  .logical_volume = app_logical_volume,
   .make = app_make,
   .grow_fs = app_grow_fs,
   .pvresize = app_pvresize,

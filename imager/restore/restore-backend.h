@@ -28,7 +28,8 @@ typedef struct _RestoreBackend RestoreBackend;
  * disks before the first write. */
 typedef struct {
   gboolean any;           /* anything at all (FALSE: no backend starts) */
-  gboolean lvm;           /* volume groups are activated */
+  gboolean lvm;           /* LVs recreated or grown (the appliance activates) */
+  gboolean lvm_grow;      /* --grow through an LVM PV: pvresize, lvextend */
   gboolean grow;          /* --grow of a filesystem or a PV */
   gboolean esp;           /* the UEFI fallback loader */
   GPtrArray *filesystems; /* const char*: each fs recreated ("swap", "ext4", ...), once */
@@ -56,8 +57,12 @@ typedef struct {
    * of its target. */
   char *(*partition) (RestoreBackend *b, guint i, const RestoreDisk *rd, const MachinePartition *p,
                       guint64 offset, guint64 bytes, GError **error);
-  /* @work->vgs active: /dev/VG/LV exists for each of their LVs. */
+  /* @work->vgs active where the backend needs them so: /dev/VG/LV exists
+   * for each of their LVs. */
   gboolean (*activate_vgs) (RestoreBackend *b, const RestoreWork *work, GError **error);
+  /* The device of logical volume @l of disk @i (@rd), recreated empty. */
+  char *(*logical_volume) (RestoreBackend *b, guint i, const RestoreDisk *rd, const RestoreLv *l,
+                           GError **error);
   /* swap, or a filesystem, with @label and @uuid (either may be NULL:
    * none, a new one). */
   gboolean (*make) (RestoreBackend *b, const char *dev, const char *fs, const char *label,

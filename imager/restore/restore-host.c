@@ -43,8 +43,8 @@
 
 typedef struct {
   guint disk;
-  guint number;
-  int fd; /* held open: the loop device lives while it is */
+  guint number; /* the partition's; 0: a logical volume's, never looked up */
+  int fd;       /* held open: the loop device lives while it is */
   char *dev;
 } HostLoop;
 
@@ -243,15 +243,20 @@ host_check (RestoreBackend *b, GPtrArray *disks, const RestoreWork *work, GError
           || !need_program ("mmd", "installing the UEFI fallback loader", error)
           || !need_program ("mcopy", "installing the UEFI fallback loader", error)))
     return FALSE;
-  if (work->lvm)
+  /* Logical volumes recreated empty are reached through a loop device
+   * over their extents, with no LVM tool and no device-mapper; growth
+   * changes the metadata, which only LVM does, on an active group. */
+  if (work->lvm_grow)
     {
-      if (!need_program ("lvm", "the LVM volume groups of this restore", error))
+      if (!need_program ("lvm", "growing an LVM physical volume and its logical volume (--grow)",
+                         error))
         return FALSE;
       if (!kernel_has ("/sys/class/misc/device-mapper", "dm_mod"))
         return fail (error, ASR_IMAGER_ERROR_FAILED,
-                     "the LVM volume groups of this restore are activated to recreate or grow "
-                     "their logical volumes, and this host's kernel has no device-mapper "
-                     "(modprobe dm_mod failed); nothing was written");
+                     "--grow through an LVM physical volume activates its volume group to grow "
+                     "the logical volume holding /, and this host's kernel has no device-mapper "
+                     "(modprobe dm_mod failed); restore without --grow, or from a rescue system; "
+                     "nothing was written");
       for (guint i = 0; i < work->vgs->len; i++)
         {
           const MachineVolumeGroup *vg = g_ptr_array_index (work->vgs, i);
@@ -401,6 +406,9 @@ host_activate_vgs (RestoreBackend *b, const RestoreWork *work, GError **error)
   g_autoptr (GString) devices = g_string_new (NULL);
   gint64 until;
 
+  if (!work->lvm_grow)
+    return TRUE; /* logical volumes through loop devices (host_logical_volume) */
+
   /* every partition of every target: the PVs are among them, and LVM
    * sees nothing else */
   for (guint i = 0; i < h->disks->len; i++)
@@ -449,6 +457,33 @@ host_activate_vgs (RestoreBackend *b, const RestoreWork *work, GError **error)
         }
     }
   return TRUE;
+}
+
+/* /dev/VG/LV when its group is active; else a loop device over the LV's
+ * extents on its PV's partition (prepare_lvm placed them), which needs no
+ * device-mapper. */
+static char *
+host_logical_volume (RestoreBackend *b, guint i, const RestoreDisk *rd, const RestoreLv *l,
+                     GError **error)
+{
+  Host *h = (Host *) b;
+  HostLoop loop = { .disk = i, .number = 0, .fd = -1 };
+  guint64 offset, bytes;
+
+  if (g_ptr_array_find_with_equal_func (h->active, l->vg->name, g_str_equal, NULL))
+    return g_strdup_printf ("/dev/%s/%s", l->vg->name, l->lv->name);
+  restore_partition_range (rd, l->partition, &offset, &bytes);
+  if (l->at > bytes || l->bytes > bytes - l->at)
+    {
+      fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
+            "logical volume %s/%s: its extents do not fit on %s partition %u", l->vg->name,
+            l->lv->name, rd->source->id, l->partition->number);
+      return NULL;
+    }
+  if (!loop_attach (rd->target->path, offset + l->at, l->bytes, rd->sector, &loop, error))
+    return NULL;
+  g_array_append_val (h->loops, loop);
+  return g_strdup (loop.dev);
 }
 
 static gboolean
@@ -772,6 +807,7 @@ static const RestoreBackendOps host_ops = {
   .start = host_start,
   .partition = host_partition,
   .activate_vgs = host_activate_vgs,
+  .logical_volume = host_logical_volume,
   .make = host_make,
   .grow_fs = host_grow_fs,
   .pvresize = host_pvresize,

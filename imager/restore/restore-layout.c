@@ -376,20 +376,27 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
             }
           if (p == NULL)
             continue; /* on another disk: restored with that disk */
+          if (!g_uint64_checked_mul (&at, seg->pv_extent, vg->extent_bytes)
+              || !g_uint64_checked_add (&at, at, pv->pe_start)
+              || !g_uint64_checked_mul (&bytes, seg->extents, vg->extent_bytes)
+              || !g_uint64_checked_mul (&offset, p->start, rd->sector)
+              || !g_uint64_checked_add (&offset, offset, at) || at + bytes < at
+              || at + bytes > p->sectors * rd->sector)
+            return stack_fail (error,
+                               "logical volume %s/%s: its extents do not fit on %s partition %u",
+                               vg->name, lv->name, id, p->number);
           if (v->image == NULL)
             {
               RestoreLv *l = g_new0 (RestoreLv, 1);
               l->vg = vg;
               l->lv = lv;
+              l->partition = p;
+              l->at = at;
+              l->bytes = bytes;
               g_ptr_array_add (rd->recreate_lvs, l);
               continue;
             }
-          if (!g_uint64_checked_mul (&at, seg->pv_extent, vg->extent_bytes)
-              || !g_uint64_checked_add (&at, at, pv->pe_start)
-              || !g_uint64_checked_mul (&bytes, seg->extents, vg->extent_bytes)
-              || !g_uint64_checked_mul (&offset, p->start, rd->sector)
-              || !g_uint64_checked_add (&offset, offset, at) || bytes != v->image->bytes
-              || at + bytes > p->sectors * rd->sector)
+          if (bytes != v->image->bytes)
             return stack_fail (error,
                                "logical volume %s/%s: its image (%" G_GUINT64_FORMAT
                                " bytes) does not fit its extents on %s partition %u",

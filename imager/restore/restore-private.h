@@ -64,10 +64,15 @@ typedef struct {
   const MachinePartition *esp; /* UEFI backups: where the fallback loader goes */
 } RestoreDisk;
 
-/* A logical volume the appliance works on: /dev/VG/LV. */
+/* A logical volume recreated empty: /dev/VG/LV once its group is active,
+ * or, with no device-mapper, bytes [at, at + bytes) of @partition (its one
+ * segment's extents on the PV there). */
 typedef struct {
   const MachineVolumeGroup *vg;
   const MachineLogicalVolume *lv;
+  const MachinePartition *partition;
+  guint64 at;
+  guint64 bytes;
 } RestoreLv;
 
 void restore_disk_free (RestoreDisk *d);

@@ -69,7 +69,10 @@ restore_work_compute (GPtrArray *disks, gboolean grow, gboolean uefi, RestoreWor
           if (v && v->fs)
             add_once (out->grown, v->fs);
           if (rd->grow_vg)
-            add_vg (out, rd->grow_vg);
+            {
+              add_vg (out, rd->grow_vg);
+              out->lvm_grow = TRUE;
+            }
         }
     }
   out->lvm = out->vgs->len > 0;
@@ -296,8 +299,8 @@ work_disk (RestoreBackend *b, guint i, const RestoreDisk *rd, gboolean grow_fs, 
   for (guint j = 0; j < rd->recreate_lvs->len; j++)
     {
       const RestoreLv *l = g_ptr_array_index (rd->recreate_lvs, j);
-      g_autofree char *dev = g_strdup_printf ("/dev/%s/%s", l->vg->name, l->lv->name);
-      if (!recreate (b, dev, l->lv->volume, error))
+      g_autofree char *dev = b->ops->logical_volume (b, i, rd, l, error);
+      if (dev == NULL || !recreate (b, dev, l->lv->volume, error))
         return FALSE;
       if (message)
         {

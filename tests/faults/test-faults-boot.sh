@@ -11,15 +11,11 @@ set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
-machine=${1:?usage: test-faults-boot.sh MACHINE}
-var=ASR_VM_$(tr 'a-z-' 'A-Z_' <<<"$machine")
-record=${!var:?the record of $machine}
-boot_check=${VM_TESTS_DIR:?}/boot-check
+. "$ASR_SOURCE_ROOT/tests/lib/machine.sh" "${1:-}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export TMPDIR=$tmp
 
-get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
 system=$(get SYSTEM_IMAGE)
 firmware=$(get FIRMWARE)
 booted="asr-test-machine: booted $machine, fstab ok"

@@ -23,6 +23,19 @@
 /* the targets: 1 GiB, room for --grow */
 #define TARGET_BYTES (1024ull * MiB)
 
+/* The critical disk0 of a backup, of @bytes with 512-byte sectors. */
+static MachineDisk *
+critical_disk (guint64 bytes, MachinePtableType ptable)
+{
+  MachineDisk *d = machine_disk_new ("disk0");
+  d->critical = MACHINE_TRISTATE_YES;
+  d->bytes = bytes;
+  d->has_bytes = TRUE;
+  d->logical_sector = 512;
+  d->ptable = ptable;
+  return d;
+}
+
 static MachinePartition *
 add_partition (MachineDisk *d, guint number, guint64 start, guint64 sectors, const char *type,
                const char *fs, const char *uuid, const char *label, gboolean image)
@@ -54,13 +67,8 @@ static MachineDescriptor *
 make_backup (void)
 {
   MachineDescriptor *m = machine_descriptor_new ();
-  MachineDisk *d = machine_disk_new ("disk0");
+  MachineDisk *d = critical_disk (512 * MiB, MACHINE_PTABLE_GPT);
 
-  d->critical = MACHINE_TRISTATE_YES;
-  d->bytes = 512 * MiB;
-  d->has_bytes = TRUE;
-  d->logical_sector = 512;
-  d->ptable = MACHINE_PTABLE_GPT;
   d->guid = g_strdup ("01234567-89ab-cdef-0123-456789abcdef");
   add_partition (d, 1, 2048, 16384, ESP_TYPE, "vfat", "1A2B-3C4D", "ESP", TRUE);
   add_partition (d, 2, 18432, 8192, "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f", "swap",
@@ -208,6 +216,16 @@ fake_activate (RestoreBackend *b, const RestoreWork *w, GError **e)
 {
   return fake_call (b, e, "activate");
 }
+static char *
+fake_logical_volume (RestoreBackend *b, guint i, const RestoreDisk *rd, const RestoreLv *l,
+                     GError **e)
+{
+  if (!fake_call (b, e, "lv %u %s/%s %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT, i, l->vg->name,
+                  l->lv->name, l->at, l->bytes))
+    return NULL;
+  return g_strdup_printf ("/dev/%s/%s", l->vg->name, l->lv->name);
+}
+
 static gboolean
 fake_make (RestoreBackend *b, const char *dev, const char *fs, const char *label, const char *uuid,
            GError **e)
@@ -282,6 +300,7 @@ static const RestoreBackendOps fake_ops = {
   .start = fake_start,
   .partition = fake_partition,
   .activate_vgs = fake_activate,
+  .logical_volume = fake_logical_volume,
   .make = fake_make,
   .grow_fs = fake_grow_fs,
   .pvresize = fake_pvresize,
@@ -401,6 +420,29 @@ copy_in (const char *image, const char *target, guint64 offset)
   close (fd);
 }
 
+/* "LABEL=... TYPE=... UUID=..." of what blkid finds in bytes [@offset,
+ * @offset + @bytes) of @target. */
+static char *
+identity_at (const char *target, guint64 offset, guint64 bytes)
+{
+  g_autofree char *cmd
+    = g_strdup_printf ("blkid -p -o export -O %" G_GUINT64_FORMAT " -S %" G_GUINT64_FORMAT
+                       " %s | grep -E \"^(TYPE|UUID|LABEL)=\" | sort | tr \"\\n\" \" \"",
+                       offset, bytes, target);
+  return sh (cmd);
+}
+
+/* Nothing left behind: no loop device over @target; then @dir goes. */
+static void
+assert_no_loop_left (const char *target, const char *dir)
+{
+  g_autofree char *c6 = g_strdup_printf ("losetup -n -j %s", target);
+  g_autofree char *loops = sh (c6);
+  g_assert_cmpstr (loops, ==, "");
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", dir);
+  g_free (sh (rm));
+}
+
 static void
 test_host (void)
 {
@@ -460,15 +502,9 @@ test_host (void)
     g_error ("%s\n%s", error->message, messages->str);
 
   /* each volume with its identity, read from the target's bytes */
-  g_autofree char *c2 = g_strdup_printf ("blkid -p -o export -O %u -S %u %s | grep -E "
-                                         "\"^(TYPE|UUID|LABEL)=\" | sort | tr \"\\n\" \" \"",
-                                         18432 * 512, 8192 * 512, target);
-  g_autofree char *swap = sh (c2);
+  g_autofree char *swap = identity_at (target, 18432 * 512, 8192 * 512);
   g_assert_cmpstr (swap, ==, "LABEL=swap TYPE=swap UUID=aada925f-faf8-4b54-944a-81005177fadb");
-  g_autofree char *c3 = g_strdup_printf ("blkid -p -o export -O %u -S %u %s | grep -E "
-                                         "\"^(TYPE|UUID|LABEL)=\" | sort | tr \"\\n\" \" \"",
-                                         26624 * 512, 16384 * 512, target);
-  g_autofree char *ext = sh (c3);
+  g_autofree char *ext = identity_at (target, 26624 * 512, 16384 * 512);
   g_assert_cmpstr (ext, ==, "LABEL=scratch TYPE=ext4 UUID=11112222-3333-4444-5555-666677778888");
   /* the fallback loader, a copy of the distribution's */
   g_autofree char *c4
@@ -493,16 +529,93 @@ test_host (void)
   g_assert_true (b2->ops->make (b2, dev3, "vfat", "EFI", "ABCD-1234", &error));
   g_assert_no_error (error);
   g_assert_true (b2->ops->finish (b2, TRUE, &error));
-  g_autofree char *fat = sh (c3);
+  g_autofree char *fat = identity_at (target, 26624 * 512, 16384 * 512);
   g_assert_cmpstr (fat, ==, "LABEL=EFI TYPE=vfat UUID=ABCD-1234");
 
-  /* and nothing left behind: no loop device over the target */
-  g_autofree char *c6 = g_strdup_printf ("losetup -n -j %s", target);
-  g_autofree char *loops = sh (c6);
-  g_assert_cmpstr (loops, ==, "");
+  assert_no_loop_left (target, dir);
+}
 
-  g_autofree char *rm = g_strdup_printf ("rm -rf %s", dir);
-  g_free (sh (rm));
+/* A swap logical volume recreated on the host with no LVM tool and no
+ * device-mapper: a loop device over its extents (one segment: extents 2-5
+ * of a PV on partition 1, extents of 4 MiB after a 1 MiB label area). */
+static void
+test_host_lv (void)
+{
+  if (geteuid () != 0 || access ("/dev/loop-control", R_OK | W_OK) != 0)
+    {
+      g_test_skip ("not root, or no /dev/loop-control: loop devices need both");
+      return;
+    }
+  g_autofree char *dir = g_dir_make_tmp ("asr-backend-XXXXXX", NULL);
+  g_autofree char *target = g_build_filename (dir, "target.raw", NULL);
+  g_autoptr (MachineDescriptor) m = machine_descriptor_new ();
+  MachineDisk *d = critical_disk (64 * MiB, MACHINE_PTABLE_MBR);
+  g_autoptr (AsrRestoreTarget) t = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (RestoreWork) w = { 0 };
+  g_autoptr (GString) messages = g_string_new (NULL);
+
+  d->signature = g_strdup ("0x5a5a0003");
+  MachinePartition *p = machine_partition_new (1);
+  p->start = 2048;
+  p->sectors = 120000;
+  p->type = g_strdup ("0x8e");
+  g_ptr_array_add (d->partitions, p);
+  g_ptr_array_add (m->disks, d);
+
+  MachineVolumeGroup *vg = machine_volume_group_new ("vg0");
+  vg->uuid = g_strdup ("vvvvvv-vvvv-vvvv-vvvv-vvvv-vvvv-vvvvvv");
+  vg->extent_bytes = 4 * MiB;
+  MachinePhysicalVolume *pv = machine_physical_volume_new ();
+  pv->uuid = g_strdup ("pppppp-pppp-pppp-pppp-pppp-pppp-pppppp");
+  pv->device = g_strdup ("disk0/p1");
+  pv->pe_start = 1 * MiB;
+  pv->has_pe_start = TRUE;
+  pv->image = machine_image_new ();
+  pv->image->file = g_strdup ("disk0-p1-pv.qcow2");
+  pv->image->bytes = 1 * MiB;
+  g_ptr_array_add (vg->pvs, pv);
+  MachineLogicalVolume *lv = machine_logical_volume_new ("swap");
+  lv->uuid = g_strdup ("llllll-llll-llll-llll-llll-llll-llllll");
+  lv->bytes = 16 * MiB;
+  lv->segtype = g_strdup ("linear");
+  MachineLvSegment *seg = machine_lv_segment_new ();
+  seg->extents = 4;
+  seg->pv = g_strdup (pv->uuid);
+  seg->pv_extent = 2;
+  g_ptr_array_add (lv->segments, seg);
+  lv->volume = machine_volume_new ();
+  lv->volume->fs = g_strdup ("swap");
+  lv->volume->uuid = g_strdup ("c556fe4c-0129-447f-ac0f-b69d7241b771");
+  lv->volume->label = g_strdup ("lvswap");
+  g_ptr_array_add (vg->lvs, lv);
+  g_ptr_array_add (m->volume_groups, vg);
+
+  g_autofree char *cmd = g_strdup_printf ("truncate -s 64M %s", target);
+  g_free (sh (cmd));
+  g_autoptr (GPtrArray) disks = prepare (m, target, 64 * MiB, TRUE, FALSE, &t);
+  RestoreDisk *rd = g_ptr_array_index (disks, 0);
+  g_assert_cmpuint (rd->recreate_lvs->len, ==, 1);
+  restore_work_compute (disks, FALSE, FALSE, &w);
+  g_assert_true (w.lvm && !w.lvm_grow);
+
+  /* needs neither LVM nor device-mapper (this host has none): the check
+   * passes, and the group is never activated */
+  g_autoptr (RestoreBackend) b = restore_backend_host_new ();
+  g_assert_true (b->ops->check (b, disks, &w, &error));
+  g_assert_no_error (error);
+  if (!restore_volumes_run (b, disks, &w, FALSE, FALSE, message_to, messages, &error))
+    g_error ("%s\n%s", error->message, messages->str);
+  g_assert_nonnull (strstr (messages->str, "logical volume vg0/swap: swap recreated empty"));
+
+  g_autofree char *swap = identity_at (target, 2048 * 512 + 1 * MiB + 2 * 4 * MiB, 16 * MiB);
+  g_assert_cmpstr (swap, ==, "LABEL=lvswap TYPE=swap UUID=c556fe4c-0129-447f-ac0f-b69d7241b771");
+  /* and nothing else written: the bytes before the LV are still zero */
+  g_autofree char *c3 = g_strdup_printf ("cmp -n %u %s /dev/zero && echo zero",
+                                         2048 * 512 + 1 * MiB + 2 * 4 * MiB, target);
+  g_autofree char *zero = sh (c3);
+  g_assert_cmpstr (zero, ==, "zero");
+  assert_no_loop_left (target, dir);
 }
 
 int
@@ -513,5 +626,6 @@ main (int argc, char **argv)
   g_test_add_func ("/restore/backend/work", test_work);
   g_test_add_func ("/restore/backend/fake", test_fake);
   g_test_add_func ("/restore/backend/host", test_host);
+  g_test_add_func ("/restore/backend/host-lv", test_host_lv);
   return g_test_run ();
 }

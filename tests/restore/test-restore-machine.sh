@@ -19,25 +19,9 @@ set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
-machine=${1:?usage: test-restore-machine.sh MACHINE}
-var=ASR_VM_$(tr 'a-z-' 'A-Z_' <<<"$machine")
-record=${!var:?the record of $machine}
-boot_check=${VM_TESTS_DIR:?}/boot-check
-tmp=$(mktemp -d)
-loops=()
-cleanup() {
-  local l
-  for l in "${loops[@]}"; do
-    umount "$l" 2>/dev/null || true
-    losetup -d "$l" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$ASR_SOURCE_ROOT/tests/lib/machine.sh" "${1:-}"
+with_tmp_and_loops
 
-get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
-sources=()
-for d in $(get DISKS); do sources+=("$(get "${d^^}_IMAGE")"); done
 system=${sources[0]}
 firmware=$(get FIRMWARE)
 need sfdisk cmp

@@ -15,15 +15,11 @@ set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
-machine=${1:?usage: test-restore-stack.sh MACHINE}
-var=ASR_VM_$(tr 'a-z-' 'A-Z_' <<<"$machine")
-record=${!var:?the record of $machine}
-boot_check=${VM_TESTS_DIR:?}/boot-check
+. "$ASR_SOURCE_ROOT/tests/lib/machine.sh" "${1:-}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 need guestfish sfdisk sha256sum
 
-get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
 system=$(get SYSTEM_IMAGE)
 firmware=$(get FIRMWARE)
 vg=$(get VG0_NAME)
