@@ -462,28 +462,44 @@ class Bench:
         imgs = backup_images(backup)
         w = "W4"
 
-        for fmt in ("raw", "qcow2"):
+        # "loop": a block device (a loop device over a blank file, root only),
+        # whose volume work is the host's tools', no appliance
+        fmts = ("raw", "qcow2") + (("loop",) if os.geteuid() == 0 else ())
+        for fmt in fmts:
             for verify in (True, False):
                 if not verify and rep >= self.args.heavy_reps:
                     continue
                 what = f"asr restore {fmt}" + ("" if verify else " --no-verify")
-                if fmt == "raw":
+                loop = None
+                if fmt in ("raw", "loop"):
                     t = os.path.join(o, "target.raw")
                     with open(t, "wb") as f:
                         f.truncate(size)
+                    if fmt == "loop":
+                        loop = out("losetup", "-f", "--show", t).strip()
                     argv = [self.asr, "restore", "--yes"] + ([] if verify else ["--no-verify"]) + \
-                           [backup, t]
+                           [backup, loop or t]
                 else:
                     t = os.path.join(o, "created")
                     os.makedirs(t)
                     argv = [self.asr, "restore", "--yes", "--create", t] + \
                            ([] if verify else ["--no-verify"]) + [backup]
-                self.time(w, what, argv, env=self.dbg_env)
+                try:
+                    self.time(w, what, argv, env=self.dbg_env)
+                finally:
+                    if loop:
+                        sh("losetup", "-d", loop)
                 rm(t)
 
             # Baseline: the same images written at the same offsets.
             t = os.path.join(o, f"base.{fmt}")
-            if fmt == "raw":
+            loop = None
+            if fmt == "loop":
+                with open(t, "wb") as f:
+                    f.truncate(size)
+                loop = out("losetup", "-f", "--show", t).strip()
+                file_opts = f"file.driver=host_device,file.filename={loop}"
+            elif fmt == "raw":
                 with open(t, "wb") as f:
                     f.truncate(size)
                 file_opts = f"file.driver=file,file.filename={t}"
@@ -494,7 +510,11 @@ class Bench:
             for img, off, nbytes in imgs:
                 script.append(f"qemu-img convert -n --target-is-zero -W -m 16 -f qcow2 {img} "
                               f"--target-image-opts driver=raw,offset={off},size={nbytes},{file_opts}")
-            self.time(w, f"qemu-img restore {fmt}", ["sh", "-ec", " && ".join(script)])
+            try:
+                self.time(w, f"qemu-img restore {fmt}", ["sh", "-ec", " && ".join(script)])
+            finally:
+                if loop:
+                    sh("losetup", "-d", loop)
             rm(t)
         rm(o)
 
@@ -638,21 +658,25 @@ def report(b, ws):
         L.append("asr restore writes the table and the volumes, verifies them (read back and "
                  "checksum), then starts the appliance (ESP and boot entries, swap, uncaptured "
                  "volumes).  \"before the appliance\" is the time until asr starts it, from its "
-                 "debug log; verification is that span with verification minus without.\n")
-        L.append("| target | asr restore s | of which before the appliance s | asr --no-verify s | of which before the appliance s | read-back verification s | qemu-img convert -n --target-is-zero s | asr / qemu-img | goal ≤ 1.1× | asr before the appliance, --no-verify / qemu-img |")
+                 "debug log; verification is that span with verification minus without.  "
+                 "\"loop\" is a loop device over a blank file (root only): a block device, whose "
+                 "volume work is the host's tools', no appliance (goal ≤ 1.3×).\n")
+        L.append("| target | asr restore s | of which before the appliance s | asr --no-verify s | of which before the appliance s | read-back verification s | qemu-img convert -n --target-is-zero s | asr / qemu-img | goal | asr before the appliance, --no-verify / qemu-img |")
         L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
-        for fmt in ("raw", "qcow2"):
+        for fmt in ("raw", "qcow2", "loop"):
             a, nv, q = (t("W4", f"asr restore {fmt}"), t("W4", f"asr restore {fmt} --no-verify"),
                         t("W4", f"qemu-img restore {fmt}"))
             if a is None:
                 continue
+            # a block device: no appliance, so the goal is the copy's time
+            goal = 1.3 if fmt == "loop" else 1.1
             pa = med([x for x in map(appliance_start, runs("W4", f"asr restore {fmt}")) if x is not None])
             pn = med([x for x in map(appliance_start, runs("W4", f"asr restore {fmt} --no-verify"))
                       if x is not None])
             ratio = a / q
             L.append(f"| {fmt} | {fmt_s(a)} | {fmt_s(pa)} | {fmt_s(nv)} | {fmt_s(pn)} | "
                      f"{fmt_s(pa - pn if pa is not None and pn is not None else None)} | {fmt_s(q)} | "
-                     f"{fmt_r(ratio)} | {'met' if ratio <= 1.1 else f'missed by {ratio / 1.1:.1f}×'} | "
+                     f"{fmt_r(ratio)} | {f'≤ {goal}× met' if ratio <= goal else f'≤ {goal}×: missed by {ratio / goal:.1f}×'} | "
                      f"{fmt_r(pn / q if pn is not None else None)} |")
 
     if b.errors:

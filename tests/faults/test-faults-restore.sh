@@ -24,6 +24,7 @@ cleanup() {
   # Under set -e: a step that fails here must not skip the next ones.
   for m in "$tmp"/*.qsd-pid "$tmp"/*/*.qsd-pid; do [ ! -e "$m" ] || fault_unexport "${m%.qsd-pid}"; done
   umount "$tmp/small" 2>/dev/null || true
+  [ -z "${ldev:-}" ] || losetup -d "$ldev" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -31,7 +32,7 @@ cd "$tmp"
 
 kills=20
 steps=(invalidate table volume verify appliance bootarea)
-plan $((1 + 1 + ${#steps[@]} * 3 + 2 + 1 + kills + 3 + 6 + 3 + 9 + 1 + 4 + 3))
+plan $((1 + 1 + ${#steps[@]} * 3 + 2 + 1 + ${#steps[@]} * 2 + 2 + kills + 3 + 6 + 3 + 9 + 1 + 4 + 3))
 
 make_machine sys.raw
 run "$asr" capture -o "$tmp/backup" "$tmp/sys.raw"
@@ -86,6 +87,35 @@ if [ "$rc" -eq 0 ] && same_as_ref t.raw && ! is_incomplete t.raw; then
   pass "a second restore over the interrupted target completes (equal to the reference)"
 else
   fail "a second restore over the interrupted target completes" "rc=$rc" "$err"
+fi
+
+# --- the same onto a block device ---------------------------------------------
+# A loop device over a copy of the source disk: stopped at every step, it is
+# reported incomplete; a second restore completes, equal to the reference,
+# and no loop device of the restore is left over its file.
+loop_points=$((${#steps[@]} * 2 + 2))
+if [ "$(id -u)" -ne 0 ] || ! command -v losetup >/dev/null; then
+  for _ in $(seq 1 $loop_points); do skip "restore onto a loop device, stopped" "needs root and losetup"; done
+elif ! ldev=$(losetup -f --show "$(cp --sparse=always sys.raw lt.raw && echo lt.raw)" 2>losetup.err); then
+  for _ in $(seq 1 $loop_points); do
+    skip "restore onto a loop device, stopped" "losetup cannot make a loop device: $(cat losetup.err)"
+  done
+else
+  for step in "${steps[@]}"; do
+    ASR_RESTORE_FAIL_AT=$step run "$asr" restore --yes "$tmp/backup" "$ldev"
+    check "loop device, stopped at '$step': exit 3, the step named" 3 '' "stopped at step '$step'"
+    incomplete "$ldev" "loop device, stopped at '$step': asr probe reports it incomplete"
+  done
+  run "$asr" restore --yes "$tmp/backup" "$ldev"
+  if [ "$rc" -eq 0 ] && same_as_ref lt.raw && ! is_incomplete "$ldev"; then
+    pass "a second restore over the interrupted loop device completes (equal to the reference)"
+  else
+    fail "a second restore over the interrupted loop device completes" "rc=$rc" "$err"
+  fi
+  left=$(losetup -n -j lt.raw | grep -v "^$ldev:" || true)
+  losetup -d "$ldev"
+  if [ -z "$left" ]; then pass "no loop device of the restores is left"
+  else fail "no loop device of the restores is left" "$left"; fi
 fi
 
 # --- kill -9 at random moments -----------------------------------------------
