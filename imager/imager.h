@@ -225,6 +225,42 @@ gboolean asr_restore (const MachineDescriptor *backup, const char *backup_dir,
                       const char *backup_id, GPtrArray *targets, const AsrRestoreOptions *opts,
                       AsrRestoreStats *stats, GError **error);
 
+/*
+ * A whole restore as the user asks for it (docs/asr-restore.1), for the
+ * command line and the rescue medium alike: BACKUP loaded (a backup-set
+ * directory), the TARGETs probed (or --create's made), the plan computed
+ * (or --plan read and bound to them), shown, and, unless it is blocked
+ * (ASR_IMAGER_ERROR_CHECK_FAILED), either the writes of --dry-run
+ * described or, once confirmed, asr_restore() run with the planner's
+ * rules re-checked on each target once locked.  Every refusal says that
+ * nothing was written.
+ */
+typedef struct {
+  const char *plan_file;     /* --plan PLAN.xml, or NULL: plan now */
+  const char *create_dir;    /* --create DIR: blank qcow2 targets made there */
+  gboolean dry_run;          /* describe the writes; write nothing, make nothing */
+  AsrRestoreOptions restore; /* its recheck is the job's own */
+  PlanImageFunc vet_image;   /* how the plan vets the set's files */
+  void *vet_image_opaque;
+  /* The plan, before anything is written or refused for it. */
+  void (*show_plan) (const Plan *plan, void *opaque);
+  /* --create with --dry-run: a disk that would be made. */
+  void (*show_created) (const char *path, guint64 bytes, void *opaque);
+  /* --dry-run: the writes (char*), in order. */
+  void (*show_writes) (GPtrArray *lines, void *opaque);
+  /* Right before the first write: may @rts (AsrRestoreTarget*) be
+   * overwritten?  @targets: PlanTarget*, as probed.  FALSE with @error
+   * set: refused.  NULL: yes. */
+  gboolean (*confirm) (GPtrArray *rts, GPtrArray *targets, void *opaque, GError **error);
+  void *opaque;
+} AsrRestoreJob;
+
+/* @target_args: the TARGETs (NULL-terminated; none with --create).
+ * @stats: filled when asr_restore() ran. */
+gboolean asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
+                              const char *const *target_args, AsrRestoreStats *stats,
+                              GError **error);
+
 /* --create DIR: one blank qcow2 per critical source disk, DIR/<disk id>.qcow2,
  * sized like it.  DIR is created if missing; an existing file is refused
  * (ASR_IMAGER_ERROR_INVALID_INPUT).  Returns the paths (char*), in disk order. */

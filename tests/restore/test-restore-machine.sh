@@ -9,8 +9,8 @@
 # partition table equals the original's, sector for sector of the table
 # (sfdisk --dump), and its boot code is the original's.
 #
-# Then the same backup onto a block device, a loop device over a blank
-# file: the volume work is the host's tools', with no appliance able to
+# Then the same backup with --grow onto a block device, a loop device over
+# a larger blank file: the volume work is the host's tools', with no appliance able to
 # start (LIBGUESTFS_PATH=/nonexistent, and a control that a launch does
 # fail so), and the backing file boots; skipped, with the reason, where losetup cannot make
 # a loop device.  (A mounted device and two restores at once onto one:
@@ -26,7 +26,7 @@ system=${sources[0]}
 firmware=$(get FIRMWARE)
 need sfdisk cmp
 
-plan 12
+plan 13
 
 run "$asr" capture -o "$tmp/backup" "${sources[@]}"
 check "capture $machine" 0
@@ -85,7 +85,8 @@ attach "$tmp/dev.raw"
 if [ -z "$loop" ]; then
   why="losetup cannot make a loop device here: $(cat "$tmp/losetup.err")"
   for d in "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" \
-           "restore onto a loop device" "the volume work ran with the host tools" \
+           "restore onto a loop device" "--grow: the last partition grew on the block device" \
+           "the volume work ran with the host tools" \
            "no loop device of the restore is left" "the disk restored through a loop device boots"; do
     skip "$d" "$why"
   done
@@ -98,8 +99,13 @@ fi
 # that a launch does fail so; the restore must not need one.
 LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/control" "$system"
 check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 3 "" "cannot find any suitable libguestfs"
-LIBGUESTFS_PATH=/nonexistent run "$asr" restore --yes "$tmp/backup" "$loop"
-check "restore onto a loop device ($loop), no appliance possible" 0
+LIBGUESTFS_PATH=/nonexistent run "$asr" restore --yes --grow "$tmp/backup" "$loop"
+check "restore --grow onto a larger loop device ($loop), no appliance possible" 0
+# the last partition takes the new space (uefi-gpt: /var's ext4 grows with
+# it; bios-mbr: swap, which asr does not grow, stays as recreated)
+if grep -qE 'partition [0-9]+ (and its ext4 grown|grew) to [0-9]+ sectors' <<<"$err"; then
+  pass "--grow: the last partition grew on the block device"
+else fail "--grow: the last partition grew on the block device" "$err"; fi
 # swap recreated (bios-mbr), the fallback loader looked for (uefi-gpt):
 # the volume work runs, and not in an appliance
 if grep -q 'with the host tools' <<<"$err" && ! grep -qi 'appliance' <<<"$err"; then
