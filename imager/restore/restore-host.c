@@ -650,7 +650,11 @@ host_mount (RestoreBackend *b, const char *dev, GError **error)
   g_autofree char *mdir = find_program ("mdir");
   const char *argv[] = { mdir ? mdir : "mdir", "-/", "-b", "-i", dev, "::/", NULL };
 
-  if (!asr_run_full (argv, &o, &r, &local))
+  /* mdir -/ on a FAT volume with no file at all exits 1 with 'File "::/"
+   * not found': an empty ESP, not an error (a volume mtools cannot read
+   * says "Cannot initialize" instead) */
+  if (!asr_run_full (argv, &o, &r, &local)
+      && !(r.exit_status == 1 && r.stderr_tail && strstr (r.stderr_tail, "File \"::/\" not found")))
     return fail (error, ASR_IMAGER_ERROR_FAILED, "reading the ESP %s (FAT, with mtools): %s", dev,
                  local->message);
   g_clear_pointer (&h->esp_paths, g_ptr_array_unref);

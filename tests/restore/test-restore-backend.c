@@ -531,6 +531,19 @@ test_host (void)
   g_assert_true (b2->ops->finish (b2, TRUE, &error));
   g_autofree char *fat = identity_at (target, 26624 * 512, 16384 * 512);
   g_assert_cmpstr (fat, ==, "LABEL=EFI TYPE=vfat UUID=ABCD-1234");
+  /* that FAT volume is empty: an ESP with no file at all is read as such
+   * (mdir -/ fails on it), and has no fallback loader */
+  g_autoptr (RestoreBackend) b3 = restore_backend_host_new ();
+  g_assert_true (b3->ops->start (b3, disks, &w, &error));
+  g_autofree char *dev3b = b3->ops->partition (b3, 0, rd, p3, 26624 * 512, 16384 * 512, &error);
+  g_assert_no_error (error);
+  g_assert_true (b3->ops->mount (b3, dev3b, &error));
+  g_assert_no_error (error);
+  g_assert_false (b3->ops->is_file (b3, "/EFI/BOOT/BOOTX64.EFI"));
+  g_assert_null (b3->ops->ls (b3, "/EFI"));
+  g_assert_true (b3->ops->umount (b3, &error));
+  g_assert_true (b3->ops->finish (b3, TRUE, &error));
+  g_assert_no_error (error);
 
   assert_no_loop_left (target, dir);
 }
