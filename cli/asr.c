@@ -24,6 +24,7 @@ static const AsrCommand *const commands[] = {
   &asr_command_check,
   &asr_command_probe,
   &asr_command_plan,
+  &asr_command_rescue,
   &asr_command_restore,
   &asr_command_show,
   &asr_command_validate,

@@ -38,6 +38,7 @@ extern const AsrCommand asr_command_check;
 extern const AsrCommand asr_command_probe;
 extern const AsrCommand asr_command_plan;
 extern const AsrCommand asr_command_verify;
+extern const AsrCommand asr_command_rescue;
 extern const AsrCommand asr_command_restore;
 
 /* "asr COMMAND: message" on stderr. */

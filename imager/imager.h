@@ -261,6 +261,29 @@ gboolean asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
                               const char *const *target_args, AsrRestoreStats *stats,
                               GError **error);
 
+/*
+ * The rescue medium (docs/asr-rescue.1): a hybrid ISO, BIOS and UEFI, CD
+ * or USB stick, that boots a machine with asr and the programs restore
+ * runs on block devices, made from this host's newest kernel and its own
+ * programs.  With @backup_dir, the set goes on the medium; with
+ * @unattended, the medium restores it onto the machine it boots when the
+ * plan passes, and powers off.  A missing program is refused before
+ * anything is built (ASR_IMAGER_ERROR_UNSUPPORTED, named with its Debian
+ * package); @output appears only when whole.
+ */
+typedef struct {
+  const char *output;     /* FILE.iso */
+  const char *backup_dir; /* NULL: a medium without a backup set */
+  gboolean unattended;
+} AsrRescueOptions;
+
+typedef struct {
+  guint64 bytes;
+  double seconds;
+} AsrRescueResult;
+
+gboolean asr_rescue_build (const AsrRescueOptions *opts, AsrRescueResult *result, GError **error);
+
 /* --create DIR: one blank qcow2 per critical source disk, DIR/<disk id>.qcow2,
  * sized like it.  DIR is created if missing; an existing file is refused
  * (ASR_IMAGER_ERROR_INVALID_INPUT).  Returns the paths (char*), in disk order. */

@@ -11,50 +11,22 @@
 
 #include "machine.h"
 #include "machine-private.h"
+#include "file.h"
 
 #define SCHEMA_FILE "machine.rng"
-
-static gboolean
-dir_has_schema (const char *dir)
-{
-  g_autofree char *file = g_build_filename (dir, SCHEMA_FILE, NULL);
-
-  return g_file_test (file, G_FILE_TEST_IS_REGULAR);
-}
 
 char *
 machine_schema_dir (void)
 {
-  const char *env = g_getenv ("ASR_SCHEMA_DIR");
-  g_autofree char *exe = NULL;
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-
-  /* /proc/self/exe rather than argv[0]: it is right whatever the PATH or
-   * working directory, and a library has no argv. */
-  exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (exe != NULL)
-    {
-      g_autofree char *bindir = g_path_get_dirname (exe);
-      /* The build tree: builddir/cli/asr next to builddir/xml-schemas. */
-      g_autofree char *build = g_build_filename (bindir, "..", "xml-schemas", NULL);
-      g_autofree char *canon_build = g_canonicalize_filename (build, NULL);
-
-      if (dir_has_schema (canon_build))
-        return g_steal_pointer (&canon_build);
+  /* the build tree (builddir/cli/asr beside builddir/xml-schemas), then an
+   * installed tree that was moved (DESTDIR, a relocated prefix) */
+  static const char *const from_bindir[] = { "../xml-schemas",
 #ifdef ASR_SCHEMA_DIR_FROM_BINDIR
-      {
-        /* An installed tree that was moved (DESTDIR, a relocated prefix). */
-        g_autofree char *rel = g_build_filename (bindir, ASR_SCHEMA_DIR_FROM_BINDIR, NULL);
-        g_autofree char *canon_rel = g_canonicalize_filename (rel, NULL);
-
-        if (dir_has_schema (canon_rel))
-          return g_steal_pointer (&canon_rel);
-      }
+                                             ASR_SCHEMA_DIR_FROM_BINDIR,
 #endif
-    }
-  return g_strdup (ASR_SCHEMA_DIR_INSTALLED);
+                                             NULL };
+  return asr_file_find_data_dir ("ASR_SCHEMA_DIR", from_bindir, SCHEMA_FILE,
+                                 ASR_SCHEMA_DIR_INSTALLED);
 }
 
 /* The parsed schema is read-only once built and shared by every caller.

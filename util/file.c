@@ -145,3 +145,30 @@ asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len, GError **e
     *len = got;
   return g_steal_pointer (&buf);
 }
+
+char *
+asr_file_find_data_dir (const char *env_var, const char *const *from_bindir, const char *marker,
+                        const char *installed)
+{
+  const char *env = g_getenv (env_var);
+  g_autofree char *exe = NULL;
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  /* /proc/self/exe rather than argv[0]: it is right whatever the PATH or
+   * working directory, and a library has no argv. */
+  exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (exe != NULL)
+    {
+      g_autofree char *bindir = g_path_get_dirname (exe);
+      for (const char *const *rel = from_bindir; rel && *rel; rel++)
+        {
+          g_autofree char *dir = g_build_filename (bindir, *rel, NULL);
+          g_autofree char *canon = g_canonicalize_filename (dir, NULL);
+          g_autofree char *file = g_build_filename (canon, marker, NULL);
+          if (g_file_test (file, G_FILE_TEST_IS_REGULAR))
+            return g_steal_pointer (&canon);
+        }
+    }
+  return g_strdup (installed);
+}

@@ -22,4 +22,12 @@ typedef enum {
  * (optional) gets its length without the NUL. */
 char *asr_file_read_bounded (const char *path, gsize max_bytes, gsize *len, GError **error);
 
+/* A directory of asr's own data (the schemas, the rescue medium's
+ * builder): $@env_var when set and not empty; else the first of
+ * @from_bindir (NULL-terminated paths relative to the directory of the
+ * running program: the build tree's, an installed tree that was moved)
+ * that holds the file @marker; else @installed. */
+char *asr_file_find_data_dir (const char *env_var, const char *const *from_bindir,
+                              const char *marker, const char *installed);
+
 G_END_DECLS

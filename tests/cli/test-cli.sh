@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 mapfile -t commands < <(sed -n '/^static const AsrCommand \*const commands\[\] = {/,/^};/s/^ *&asr_command_\([a-z_]*\),.*/\1/p' \
   "$ASR_SOURCE_ROOT/cli/asr.c")
 
-plan $((33 + 2 * ${#commands[@]}))
+plan $((37 + 2 * ${#commands[@]}))
 
 run "$asr" --version
 check "--version prints the version" 0 '^asr [0-9]+\.[0-9]+\.[0-9]+$'
@@ -143,5 +143,14 @@ else
     "$(ls "$cwd")" "$(head -3 "$cwd/plan.out" "$cwd/plan.err")"
 fi
 rm -rf "$cwd"
+
+# asr rescue: refused before anything is built
+run "$asr" rescue
+check "rescue without -o is a usage error" 2 '' 'expects -o FILE.iso'
+run "$asr" rescue -o "$tmp/m.iso" --unattended
+check "rescue --unattended without --backup is a usage error" 2 '' 'give --backup'
+run "$asr" rescue -o "$tmp/m.iso" --backup "$ex/valid/bios-mbr-server.xml"
+check "rescue --backup of a descriptor, not a set, is a usage error" 2 '' 'BACKUP is a backup-set directory'
+[ ! -e "$tmp/m.iso" ] && pass "rescue: no medium after a refusal" || fail "rescue: no medium after a refusal"
 
 finish

@@ -10,7 +10,7 @@ ex=${ASR_SOURCE_ROOT:?}/xml-schemas/examples
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-plan 3
+plan 4
 unset ASR_SCHEMA_DIR
 
 run meson install -C "$build" --no-rebuild --destdir "$tmp/root" --quiet
@@ -27,4 +27,11 @@ if [ -f "$tmp/root$prefix/share/man/man1/asr.1" ] && [ -f "$tmp/root$prefix/shar
 else
   fail "man pages asr.1 and asr-machine.5 are installed" "$(cd "$tmp/root" && find . -name '*.[15]')"
 fi
+# the rescue medium's builder, found by the installed asr beside it: a
+# request it refuses before building says so, not "the builder is missing"
+run "$installed" rescue -o "$tmp/m.iso" --unattended
+if [ -x "$(ls -d "$tmp/root$prefix"/lib*/asr/rescue/mkrescue 2>/dev/null | head -n 1)" ] && [ "$rc" -eq 2 ] \
+   && grep -q 'give --backup' <<<"$err"; then
+  pass "the rescue medium's builder is installed"
+else fail "the rescue medium's builder is installed" "$(cd "$tmp/root" && find . -path '*rescue*')" "$err"; fi
 finish
