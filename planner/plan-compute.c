@@ -39,6 +39,29 @@ check_not_in_backup (const PlanBackup *backup, const char *argument, const char 
   return FALSE;
 }
 
+/* TARGET local: each disk of this machine that holds the backup set, or
+ * is one of its files, is in use (reason backup-set) and so never
+ * eligible, while the other disks stay targets. */
+static gboolean
+mark_local_disks (const PlanBackup *backup, MachineDescriptor *m, GError **error)
+{
+  for (guint j = 0; m->origin && j < m->origin->sources->len; j++)
+    {
+      const MachineSource *s = g_ptr_array_index (m->origin->sources, j);
+      g_autofree char *member = NULL;
+      MachineDisk *d;
+
+      if (s->path == NULL || s->disk == NULL)
+        continue;
+      if (!machine_backup_set_find_member (backup->dir, s->path, &member, error))
+        return FALSE;
+      if (member == NULL || (d = machine_descriptor_find_disk (m, s->disk)) == NULL)
+        continue;
+      g_ptr_array_add (d->in_use, machine_in_use_new ("backup-set", backup->dir));
+    }
+  return TRUE;
+}
+
 /* A TARGET that is one of the backup's own files (by device and inode:
  * another name or a link is the same file) would be overwritten while it
  * is being read.  Only TARGETs probed here count: a descriptor file
@@ -55,6 +78,14 @@ check_targets_not_in_backup (const PlanBackup *backup, GPtrArray *targets, GErro
       const MachineOrigin *o = t->descriptor->origin;
       if (g_str_has_suffix (t->argument, ".xml"))
         continue;
+      if (strcmp (t->argument, "local") == 0)
+        {
+          /* This machine's disks: the one holding the set (a rescue
+           * medium, a backup disk) is in use, not the whole TARGET. */
+          if (!mark_local_disks (backup, t->descriptor, error))
+            return FALSE;
+          continue;
+        }
       if (!check_not_in_backup (backup, t->argument, t->argument, error))
         return FALSE;
       for (guint j = 0; o && j < o->sources->len; j++)

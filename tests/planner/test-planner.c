@@ -510,6 +510,39 @@ plan_onto (const char *backup_dir, const char *argument, const char *disk_path,
   g_assert_cmpstr (error->message, ==, want);
 }
 
+/* TARGET local (this machine's disks, as on a rescue medium): the disk
+ * whose path holds the set is in use, never eligible, and the plan is
+ * still made for the others, not refused whole. */
+static void
+plan_local_holding (const char *backup_dir, const char *disk_path)
+{
+  g_autofree char *tpath = g_build_filename (source_root (), "tests", "planner", "scenarios",
+                                             "identical-target", "target.xml", NULL);
+  g_autoptr (PlanBackup) b = plan_backup_load (backup_dir, NULL);
+  g_autoptr (PlanOptions) o = plan_options_new ();
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GError) error = NULL;
+  MachineDescriptor *t = machine_descriptor_parse_file (tpath, &error);
+
+  g_assert_no_error (error);
+  MachineSource *src = g_ptr_array_index (t->origin->sources, 0);
+  g_free (src->path);
+  src->path = g_strdup (disk_path);
+  MachineDisk *held = machine_descriptor_find_disk (t, src->disk);
+  g_ptr_array_add (targets, plan_target_new ("local", t));
+  o->vet_image = fake_vet_image;
+
+  g_autoptr (Plan) p = plan_compute (b, targets, o, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (p);
+  g_assert_cmpuint (held->in_use->len, ==, 1);
+  g_assert_cmpstr (((MachineInUse *) g_ptr_array_index (held->in_use, 0))->reason, ==,
+                   "backup-set");
+  g_autofree char *text = plan_format_text (p);
+  g_assert_nonnull (strstr (text, "holds the backup set"));
+}
+
 static void
 test_target_in_backup_set (void)
 {
@@ -550,6 +583,8 @@ test_target_in_backup_set (void)
   /* A descriptor file may come from another machine: its paths are not
    * this host's, and restore (which takes no descriptor) checks again. */
   plan_onto (set, "t.xml", image, NULL);
+  plan_local_holding (set, image);
+  plan_local_holding (set, set);
 
   g_unlink (sym);
   g_unlink (hard);
