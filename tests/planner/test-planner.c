@@ -467,26 +467,34 @@ test_backup_set_disk (void)
 
 /* A TARGET that is the backup set or one of its files, by whatever name:
  * refused before any check, whatever the descriptor says of the disk. */
+/* The identical-target scenario's target, its first disk at @disk_path. */
+static MachineDescriptor *
+target_at (const char *disk_path)
+{
+  g_autofree char *tpath = g_build_filename (source_root (), "tests", "planner", "scenarios",
+                                             "identical-target", "target.xml", NULL);
+  g_autoptr (GError) error = NULL;
+  MachineDescriptor *t = machine_descriptor_parse_file (tpath, &error);
+
+  g_assert_no_error (error);
+  MachineSource *src = g_ptr_array_index (t->origin->sources, 0);
+  g_free (src->path);
+  src->path = g_strdup (disk_path);
+  return t;
+}
+
 static void
 plan_onto (const char *backup_dir, const char *argument, const char *disk_path,
            const char *expect_member)
 {
-  g_autofree char *scen
-    = g_build_filename (source_root (), "tests", "planner", "scenarios", "identical-target", NULL);
-  g_autofree char *tpath = g_build_filename (scen, "target.xml", NULL);
   g_autoptr (PlanBackup) b = plan_backup_load (backup_dir, NULL);
   g_autoptr (PlanOptions) o = plan_options_new ();
   g_autoptr (GPtrArray) targets
     = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   g_autoptr (GError) error = NULL;
-  MachineDescriptor *t = machine_descriptor_parse_file (tpath, &error);
 
-  g_assert_no_error (error);
   g_assert_nonnull (b);
-  MachineSource *src = g_ptr_array_index (t->origin->sources, 0);
-  g_free (src->path);
-  src->path = g_strdup (disk_path);
-  g_ptr_array_add (targets, plan_target_new (argument, t));
+  g_ptr_array_add (targets, plan_target_new (argument, target_at (disk_path)));
   o->vet_image = fake_vet_image;
 
   g_autoptr (Plan) p = plan_compute (b, targets, o, &error);
@@ -516,19 +524,13 @@ plan_onto (const char *backup_dir, const char *argument, const char *disk_path,
 static void
 plan_local_holding (const char *backup_dir, const char *disk_path)
 {
-  g_autofree char *tpath = g_build_filename (source_root (), "tests", "planner", "scenarios",
-                                             "identical-target", "target.xml", NULL);
   g_autoptr (PlanBackup) b = plan_backup_load (backup_dir, NULL);
   g_autoptr (PlanOptions) o = plan_options_new ();
   g_autoptr (GPtrArray) targets
     = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
   g_autoptr (GError) error = NULL;
-  MachineDescriptor *t = machine_descriptor_parse_file (tpath, &error);
-
-  g_assert_no_error (error);
+  MachineDescriptor *t = target_at (disk_path);
   MachineSource *src = g_ptr_array_index (t->origin->sources, 0);
-  g_free (src->path);
-  src->path = g_strdup (disk_path);
   MachineDisk *held = machine_descriptor_find_disk (t, src->disk);
   g_ptr_array_add (targets, plan_target_new ("local", t));
   o->vet_image = fake_vet_image;
