@@ -12,7 +12,6 @@
 
 #include "cli.h"
 #include "imager.h"
-#include "planner.h"
 
 static char *opt_output;
 static char *opt_backup;
@@ -45,20 +44,6 @@ rescue_run (int argc, char **argv)
     {
       cli_error ("rescue", "expects -o FILE.iso and no other argument (see 'asr help rescue')");
       return ASR_EXIT_USAGE;
-    }
-  if (opt_backup)
-    {
-      /* the set must be one restore can use: loaded and checked as plan
-       * loads it, before a minute goes into building */
-      g_autoptr (PlanBackup) b = plan_backup_load (opt_backup, &error);
-      if (b == NULL)
-        return cli_report_error ("rescue", error);
-      if (b->dir == NULL)
-        {
-          cli_error ("rescue", "%s: BACKUP is a backup-set directory (its images go on the medium)",
-                     opt_backup);
-          return ASR_EXIT_USAGE;
-        }
     }
   fprintf (stderr, "asr rescue: building %s (about a minute)\n", opt_output);
   if (!asr_rescue_build (&opts, &result, &error))

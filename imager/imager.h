@@ -255,6 +255,11 @@ typedef struct {
   void *opaque;
 } AsrRestoreJob;
 
+/* BACKUP as restore and the rescue medium take it: a backup-set directory,
+ * loaded as plan loads it.  A descriptor file alone is refused
+ * (ASR_IMAGER_ERROR_INVALID_INPUT): its images are needed. */
+PlanBackup *asr_backup_set_load (const char *argument, GError **error);
+
 /* @target_args: the TARGETs (NULL-terminated; none with --create).
  * @stats: filled when asr_restore() ran. */
 gboolean asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
@@ -267,7 +272,8 @@ gboolean asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
  * runs on block devices, made from this host's newest kernel and its own
  * programs.  With @backup_dir, the set goes on the medium; with
  * @unattended, the medium restores it onto the machine it boots when the
- * plan passes, and powers off.  A missing program is refused before
+ * plan passes, and powers off.  A backup set restore could not use
+ * (asr_backup_set_load) and a missing program are refused before
  * anything is built (ASR_IMAGER_ERROR_UNSUPPORTED, named with its Debian
  * package); @output appears only when whole.
  */

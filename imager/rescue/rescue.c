@@ -67,6 +67,13 @@ asr_rescue_build (const AsrRescueOptions *opts, AsrRescueResult *result, GError 
                            "--unattended restores the backup set on the medium: give --backup");
       return FALSE;
     }
+  if (opts->backup_dir)
+    {
+      /* one restore can use, before a minute goes into building */
+      g_autoptr (PlanBackup) b = asr_backup_set_load (opts->backup_dir, error);
+      if (b == NULL)
+        return FALSE;
+    }
 
   g_ptr_array_add (argv, mkrescue);
   g_ptr_array_add (argv, "--asr");

@@ -165,6 +165,21 @@ obtain_plan (const AsrRestoreJob *job, const PlanBackup *backup, GPtrArray *targ
   return g_steal_pointer (&plan);
 }
 
+PlanBackup *
+asr_backup_set_load (const char *argument, GError **error)
+{
+  g_autoptr (PlanBackup) backup = plan_backup_load (argument, error);
+
+  if (backup == NULL)
+    return NULL;
+  if (backup->dir == NULL)
+    {
+      refuse (error, "%s: BACKUP is a backup-set directory (its images are needed)", argument);
+      return NULL;
+    }
+  return g_steal_pointer (&backup);
+}
+
 gboolean
 asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
                      const char *const *target_args, AsrRestoreStats *stats, GError **error)
@@ -178,12 +193,9 @@ asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
 
   g_return_val_if_fail (job != NULL && backup_arg != NULL, FALSE);
 
-  backup = plan_backup_load (backup_arg, error);
+  backup = asr_backup_set_load (backup_arg, error);
   if (backup == NULL)
     return FALSE;
-  if (backup->dir == NULL)
-    return refuse (error, "%s: BACKUP is a backup-set directory (its images are needed)",
-                   backup_arg);
 
   if (job->create_dir && job->dry_run)
     describe_created (job, backup, targets);

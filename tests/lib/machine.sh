@@ -5,7 +5,9 @@
 # sets $machine, $record (the machine's KEY=VALUE record, from the
 # ASR_VM_<MACHINE> variable meson gives the test), $boot_check
 # (vm-tests/boot-check), $sources (its disk images, the system disk
-# first), and defines `get KEY`: a value of the record.
+# first), and defines `get KEY`: a value of the record.  Its callers run
+# under `set -euo pipefail`, as tap.sh asks; it says so itself too.
+set -euo pipefail
 machine=${1:?usage: the test takes a MACHINE}
 _machine_var=ASR_VM_$(tr 'a-z-' 'A-Z_' <<<"$machine")
 record=${!_machine_var:?the record of $machine}
