@@ -20,7 +20,6 @@
 #include "imager.h"
 #include "machine.h"
 #include "planner.h"
-#include "probe.h"
 
 static char *opt_plan;
 static char *opt_create;
