@@ -53,6 +53,12 @@ rescue_run (int argc, char **argv)
           opt_backup
             ? (opt_unattended ? ", with the backup set, unattended" : ", with the backup set")
             : "");
+  fflush (stdout);
+  if (result.bytes > ASR_RESCUE_CD_BYTES)
+    fprintf (stderr,
+             "asr rescue: note: %s has %" G_GUINT64_FORMAT " bytes, more than a CD holds "
+             "(%llu): write it to a USB stick or a DVD\n",
+             opt_output, result.bytes, ASR_RESCUE_CD_BYTES);
   return ASR_EXIT_OK;
 }
 

@@ -179,6 +179,7 @@ restore_run (int argc, char **argv)
     .plan_file = opt_plan,
     .create_dir = opt_create,
     .dry_run = opt_dry_run,
+    .unattended = opt_yes,
     .restore = {
       .grow = opt_grow,
       .mount_to_grow = opt_mount_to_grow,

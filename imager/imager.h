@@ -236,9 +236,12 @@ gboolean asr_restore (const MachineDescriptor *backup, const char *backup_dir,
  * nothing was written.
  */
 typedef struct {
-  const char *plan_file;     /* --plan PLAN.xml, or NULL: plan now */
-  const char *create_dir;    /* --create DIR: blank qcow2 targets made there */
-  gboolean dry_run;          /* describe the writes; write nothing, make nothing */
+  const char *plan_file;  /* --plan PLAN.xml, or NULL: plan now */
+  const char *create_dir; /* --create DIR: blank qcow2 targets made there */
+  gboolean dry_run;       /* describe the writes; write nothing, make nothing */
+  /* Nobody is asked (--yes, the rescue medium): a plan that chose a disk
+   * by disk order alone (PlanMapping.tie) is refused, as blocked. */
+  gboolean unattended;
   AsrRestoreOptions restore; /* its recheck is the job's own */
   PlanImageFunc vet_image;   /* how the plan vets the set's files */
   void *vet_image_opaque;
@@ -282,6 +285,9 @@ typedef struct {
   const char *backup_dir; /* NULL: a medium without a backup set */
   gboolean unattended;
 } AsrRescueOptions;
+
+/* What a CD holds: 80 minutes of 2048-byte sectors, 360000 of them. */
+#define ASR_RESCUE_CD_BYTES (360000ull * 2048ull)
 
 typedef struct {
   guint64 bytes;

@@ -709,6 +709,29 @@ explain_unmapped (const PlanCtx *ctx, const PlanSDisk *s)
   return g_string_free (g_steal_pointer (&r), FALSE);
 }
 
+/* A target that could take @s instead of @t, found only by the order its
+ * TARGET listed the disks: another eligible disk of the same TARGET with
+ * @t's size and sector size, spare or itself chosen by capacity (a disk
+ * pinned by --map or an identity is told apart).  The order of TARGET
+ * arguments is the user's; the order of one TARGET's disks (kernel names
+ * for `local`) says nothing about which disk is which. */
+static const PlanTDisk *
+find_tie (const PlanCtx *ctx, const PlanSDisk *s)
+{
+  const PlanTDisk *t = &ctx->targets[s->target];
+
+  for (guint i = 0; i < ctx->n_targets; i++)
+    {
+      const PlanTDisk *o = &ctx->targets[i];
+      if (o == t || !o->eligible || !fits (s, o) || o->disk->bytes != t->disk->bytes
+          || o->sector != t->sector || g_strcmp0 (o->out->argument, t->out->argument) != 0)
+        continue;
+      if (o->assigned < 0 || ctx->sources[o->assigned].pin == PLAN_PIN_CAPACITY)
+        return o;
+    }
+  return NULL;
+}
+
 gboolean
 plan_map_disks (PlanCtx *ctx, GError **error)
 {
@@ -778,10 +801,17 @@ plan_map_disks (PlanCtx *ctx, GError **error)
               break;
             case PLAN_PIN_CAPACITY:
             case PLAN_PIN_NONE:
-              m->reason
-                = g_strdup_printf ("smallest free eligible disk of at least %" G_GUINT64_FORMAT
-                                   " bytes with %u-byte sectors",
-                                   s->disk->bytes, s->sector);
+              {
+                const PlanTDisk *tie = find_tie (ctx, s);
+                m->reason
+                  = g_strdup_printf ("smallest free eligible disk of at least %" G_GUINT64_FORMAT
+                                     " bytes with %u-byte sectors%s%s%s",
+                                     s->disk->bytes, s->sector, tie ? "; so is target " : "",
+                                     tie ? tie->out->name : "",
+                                     tie ? ": chosen by disk order" : "");
+                if (tie)
+                  m->tie = g_strdup (tie->out->name);
+              }
               break;
             }
         }
@@ -958,6 +988,17 @@ check_capacity (PlanCtx *ctx)
                         " bytes): %" G_GUINT64_FORMAT " bytes spare",
                         s->disk->id, s->disk->bytes, t->out->name, t->disk->bytes,
                         t->disk->bytes - s->disk->bytes);
+    }
+  for (guint i = 0; i < ctx->n_sources; i++)
+    {
+      const PlanMapping *m = g_ptr_array_index (ctx->plan->mappings, i);
+      if (m->target && m->tie)
+        plan_check_add (c, PLAN_STATUS_WARN,
+                        "%s → target %s: target %s fits as well and nothing tells the two "
+                        "apart (same size and sector size, no identity of %s on either): "
+                        "chosen by disk order; name the disk with --map %s=DISK, or a restore "
+                        "with --yes refuses",
+                        m->source, m->target, m->tie, m->source, m->source);
     }
   if (ctx->identity_dropped)
     plan_check_add (c, PLAN_STATUS_WARN,

@@ -215,6 +215,7 @@ plan_format_json (const Plan *p)
       if (m->target)
         machine_json_add_u64 (b, "target_bytes", m->target_bytes);
       machine_json_add_string_or_null (b, "reason", m->reason);
+      machine_json_add_string_or_null (b, "tie", m->tie);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

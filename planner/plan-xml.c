@@ -86,6 +86,7 @@ plan_format_xml (const Plan *p)
       if (m->target)
         attr_u64 (s, "target-bytes", m->target_bytes);
       attr (s, "reason", m->reason);
+      attr (s, "tie", m->tie);
       g_string_append (s, "/>\n");
     }
 
@@ -265,6 +266,7 @@ plan_from_tree (xmlNode *root, const char *name, GError **error)
           if (m->target && !prop_u64 (n, "target-bytes", &m->target_bytes, name, &e))
             goto bad;
           m->reason = g_strdup (prop (n, "reason", strings));
+          m->tie = g_strdup (prop (n, "tie", strings));
         }
       else if (is_elem (n, "check"))
         {

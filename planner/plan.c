@@ -168,6 +168,7 @@ plan_mapping_free (PlanMapping *m)
   g_free (m->source);
   g_free (m->target);
   g_free (m->reason);
+  g_free (m->tie);
   g_free (m);
 }
 
@@ -199,6 +200,18 @@ gboolean
 plan_is_restorable (const Plan *p)
 {
   return p->status != PLAN_STATUS_FAIL;
+}
+
+const PlanMapping *
+plan_find_tie (const Plan *p)
+{
+  for (guint i = 0; i < p->mappings->len; i++)
+    {
+      const PlanMapping *m = g_ptr_array_index (p->mappings, i);
+      if (m->target && m->tie)
+        return m;
+    }
+  return NULL;
 }
 
 /* --- inputs -------------------------------------------------------------- */

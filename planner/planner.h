@@ -185,6 +185,12 @@ typedef struct {
   char *target; /* NULL: no target disk found */
   guint64 target_bytes;
   char *reason; /* why this target, or why none */
+  /* Another target disk of the same TARGET that could take this source
+   * just as well (same size and sector size, no identity of the source
+   * on either): the plan chose by the order the TARGET listed its disks,
+   * which says nothing about which disk is which.  NULL: no such disk.
+   * A restore that asks nobody (--yes) refuses such a plan. */
+  char *tie;
 } PlanMapping;
 
 typedef struct {
@@ -220,6 +226,9 @@ const PlanMapping *plan_find_mapping (const Plan *p, const char *source);
 
 /* TRUE when restore may go ahead: no check failed (warnings allowed). */
 gboolean plan_is_restorable (const Plan *p);
+/* The first mapping chosen by disk order alone (PlanMapping.tie), or
+ * NULL. */
+const PlanMapping *plan_find_tie (const Plan *p);
 
 /* The rules and the mapping.  @targets: PlanTarget*, at least one.  A
  * failed check is not an error: it is in the Plan.  Errors: bad --map

@@ -244,6 +244,17 @@ asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
         job->show_writes (lines, job->opaque);
       return TRUE;
     }
+  const PlanMapping *tie = job->unattended ? plan_find_tie (plan) : NULL;
+  if (tie)
+    {
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_CHECK_FAILED,
+                   "%s could go to target %s or target %s, and nothing tells the two apart: "
+                   "an unattended restore does not choose by disk order; name the disk with "
+                   "asr plan --map %s=DISK -o PLAN.xml and restore with --plan PLAN.xml "
+                   "(nothing was written)",
+                   tie->source, tie->target, tie->tie, tie->source);
+      return FALSE;
+    }
   if (job->confirm && !job->confirm (rts, targets, job->opaque, error))
     return FALSE;
   backup_id = asr_restore_backup_id (backup->sha256);

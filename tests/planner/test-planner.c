@@ -427,12 +427,23 @@ simple_disk (const char *id, gboolean critical, guint64 bytes)
   return d;
 }
 
+/* A backup of one critical disk, @src (taken). */
+static PlanBackup *
+one_disk_backup (MachineDisk *src)
+{
+  PlanBackup *b = g_new0 (PlanBackup, 1);
+  b->descriptor = machine_descriptor_new ();
+  b->sha256 = g_strnfill (64, 'a');
+  g_ptr_array_add (b->descriptor->disks, src);
+  return b;
+}
+
 /* A target disk that holds the backup set (in-use reason "backup-set",
  * which probe records) is never mapped, and pinning it with --map fails. */
 static void
 test_backup_set_disk (void)
 {
-  g_autoptr (PlanBackup) b = g_new0 (PlanBackup, 1);
+  g_autoptr (PlanBackup) b = one_disk_backup (simple_disk ("disk0", TRUE, 1000000));
   g_autoptr (PlanOptions) o = plan_options_new ();
   g_autoptr (GPtrArray) targets
     = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
@@ -440,9 +451,6 @@ test_backup_set_disk (void)
   MachineDescriptor *t = machine_descriptor_new ();
   MachineDisk *holder = simple_disk ("disk0", FALSE, 2000000);
 
-  b->descriptor = machine_descriptor_new ();
-  b->sha256 = g_strnfill (64, 'a');
-  g_ptr_array_add (b->descriptor->disks, simple_disk ("disk0", TRUE, 1000000));
   g_ptr_array_add (holder->in_use, machine_in_use_new ("backup-set", "/mnt/backups"));
   g_ptr_array_add (t->disks, holder);
   g_ptr_array_add (t->disks, simple_disk ("disk1", FALSE, 1000000));
@@ -463,6 +471,90 @@ test_backup_set_disk (void)
   g_assert_no_error (error);
   g_assert_cmpint (plan_find_check (p2, "noncritical-protection")->status, ==, PLAN_STATUS_FAIL);
   g_assert_false (plan_is_restorable (p2));
+}
+
+/* Two blank disks of one TARGET that could each take the source: the plan
+ * chooses by disk order, says so (a warning and the mapping's tie), and
+ * keeps the tie through plan.xml.  No tie when --map names the disk, when
+ * the other disk is larger, when the source's serial picks one, or when
+ * the disks come from two TARGETs (their order is the user's). */
+static Plan *
+plan_two_blanks (guint64 second_bytes, const char *map, const char *serial, gboolean two_targets)
+{
+  MachineDisk *src = simple_disk ("disk0", TRUE, 1000000);
+  g_autoptr (PlanBackup) b = one_disk_backup (src);
+  g_autoptr (PlanOptions) o = plan_options_new ();
+  g_autoptr (GPtrArray) targets
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) plan_target_free);
+  g_autoptr (GError) error = NULL;
+  MachineDescriptor *t = machine_descriptor_new ();
+  MachineDisk *second = simple_disk (two_targets ? "disk0" : "disk1", FALSE, second_bytes);
+
+  src->serial = g_strdup (serial);
+  g_ptr_array_add (t->disks, simple_disk ("disk0", FALSE, 1000000));
+  second->serial = g_strdup (serial);
+  if (two_targets)
+    {
+      MachineDescriptor *t2 = machine_descriptor_new ();
+      g_ptr_array_add (t2->disks, second);
+      g_ptr_array_add (targets, plan_target_new ("a.xml", t));
+      g_ptr_array_add (targets, plan_target_new ("b.xml", t2));
+    }
+  else
+    {
+      g_ptr_array_add (t->disks, second);
+      g_ptr_array_add (targets, plan_target_new ("t.xml", t));
+    }
+  if (map)
+    g_assert_true (plan_options_add_map (o, map, &error));
+  Plan *p = plan_compute (b, targets, o, &error);
+  g_assert_no_error (error);
+  g_assert_true (plan_is_restorable (p));
+  return p;
+}
+
+static void
+test_tie (void)
+{
+  g_autoptr (Plan) p = plan_two_blanks (1000000, NULL, NULL, FALSE);
+  const PlanMapping *m = plan_find_mapping (p, "disk0");
+  g_assert_cmpstr (m->target, ==, "disk0");
+  g_assert_cmpstr (m->tie, ==, "disk1");
+  g_assert_true (plan_find_tie (p) == m);
+  g_assert_cmpstr (m->reason, ==,
+                   "smallest free eligible disk of at least 1000000 bytes with 512-byte "
+                   "sectors; so is target disk1: chosen by disk order");
+  const PlanCheck *c = plan_find_check (p, "capacity");
+  g_assert_cmpint (c->status, ==, PLAN_STATUS_WARN);
+  g_assert_cmpstr (((PlanFinding *) g_ptr_array_index (c->findings, 1))->message, ==,
+                   "disk0 → target disk0: target disk1 fits as well and nothing tells the two "
+                   "apart (same size and sector size, no identity of disk0 on either): chosen by "
+                   "disk order; name the disk with --map disk0=DISK, or a restore with --yes "
+                   "refuses");
+
+  /* plan.xml keeps it, for a restore --plan --yes to refuse. */
+  g_autofree char *xml = plan_format_xml (p);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Plan) back = plan_parse_data (xml, strlen (xml), "plan.xml", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (plan_find_tie (back)->tie, ==, "disk1");
+
+  g_autoptr (Plan) mapped = plan_two_blanks (1000000, "disk0=disk1", NULL, FALSE);
+  g_assert_cmpstr (plan_find_mapping (mapped, "disk0")->target, ==, "disk1");
+  g_assert_null (plan_find_tie (mapped));
+  g_assert_cmpint (plan_find_check (mapped, "capacity")->status, ==, PLAN_STATUS_PASS);
+
+  g_autoptr (Plan) larger = plan_two_blanks (2000000, NULL, NULL, FALSE);
+  g_assert_cmpstr (plan_find_mapping (larger, "disk0")->target, ==, "disk0");
+  g_assert_null (plan_find_tie (larger));
+
+  g_autoptr (Plan) serial = plan_two_blanks (1000000, NULL, "S1", FALSE);
+  g_assert_cmpstr (plan_find_mapping (serial, "disk0")->target, ==, "disk1");
+  g_assert_null (plan_find_tie (serial));
+
+  g_autoptr (Plan) two = plan_two_blanks (1000000, NULL, NULL, TRUE);
+  g_assert_cmpstr (plan_find_mapping (two, "disk0")->target, ==, "disk0");
+  g_assert_null (plan_find_tie (two));
 }
 
 /* A TARGET that is the backup set or one of its files, by whatever name:
@@ -976,6 +1068,7 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/options/duplicate-map", test_map_duplicate_option);
   g_test_add_func ("/planner/noncritical-protection/backup-set", test_backup_set_disk);
   g_test_add_func ("/planner/target/in-backup-set", test_target_in_backup_set);
+  g_test_add_func ("/planner/mapping/tie", test_tie);
   g_test_add_func ("/planner/boot/esp-by-type", test_boot_esp_by_type);
   g_test_add_func ("/planner/binding/checked", test_check_binding);
   g_test_add_func ("/planner/text/escaped", test_text_escaped);

@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$tmp"
 
-plan 63
+plan 65
 
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # unchanged FILE SUM DESCRIPTION
@@ -122,6 +122,18 @@ run "$asr" restore --yes --plan map.xml "$tmp/backup" "$tmp/other.raw"
 check "restore --plan with that --map writes it" 0 'restored 1 disk'
 sfdisk -d other.raw 2>/dev/null | grep -q 'label-id: 0x5a5a0001' && pass "... with the backup's table" \
   || fail "... with the backup's table" "$(sfdisk -d other.raw 2>&1)"
+
+# --- a plan that chose a disk by disk order alone: --yes refuses it ---------
+# Two equal blank disks of one TARGET (local, on a rescue medium) give such
+# a plan; image files are one TARGET each, so the tie is written in by hand,
+# as `asr plan BACKUP local -o` records it.
+truncate -s $SIZE tie.raw
+"$asr" plan -o tie.xml "$tmp/backup" "$tmp/tie.raw" >/dev/null
+sed -i 's|<map \(.*\)/>|<map \1 tie="disk1"/>|' tie.xml
+grep -q 'tie="disk1"' tie.xml || fail "the tie is in the plan" "$(cat tie.xml)"
+refused "restore --yes refuses a plan that chose by disk order" 1 '' \
+  'disk0 could go to target disk0 or target disk1, and nothing tells the two apart: an unattended restore does not choose by disk order.*nothing was written' \
+  tie.raw --plan tie.xml
 
 # --- a stale --plan: the target is re-checked once locked --------------------
 truncate -s $SIZE t5.raw
