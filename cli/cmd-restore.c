@@ -20,6 +20,7 @@
 #include "imager.h"
 #include "machine.h"
 #include "planner.h"
+#include "text.h"
 
 static char *opt_plan;
 static char *opt_create;
@@ -89,9 +90,13 @@ confirm (GPtrArray *rts, GPtrArray *targets)
       const AsrRestoreTarget *t = g_ptr_array_index (rts, i);
       const MachineSource *src = NULL;
       const MachineDisk *d = plan_find_target_disk (targets, t->path, &src);
-      g_autofree char *size = g_format_size_full (t->bytes, G_FORMAT_SIZE_IEC_UNITS);
-      fprintf (stderr, "  %s  %s, model %s, serial %s  (restoring %s)\n", t->path, size,
-               d && d->model ? d->model : "-", d && d->serial ? d->serial : "-", t->source);
+      g_autofree char *size
+        = g_format_size_full (t->bytes, G_FORMAT_SIZE_IEC_UNITS | G_FORMAT_SIZE_LONG_FORMAT);
+      /* what the disk says of itself, as it is safe to print */
+      g_autofree char *model = asr_text_escape (d && d->model ? d->model : "-");
+      g_autofree char *serial = asr_text_escape (d && d->serial ? d->serial : "-");
+      fprintf (stderr, "  %s  %s, model %s, serial %s  (restoring %s)\n", t->path, size, model,
+               serial, t->source);
     }
   if (strcmp (word, "yes") == 0)
     fprintf (stderr, "Type 'yes' to go ahead: ");

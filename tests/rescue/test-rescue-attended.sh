@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test-rescue-attended.sh MACHINE: the generic rescue medium (no backup
+# set on it) with a person at the console, driven through the serial
+# port.  The machine's backup set is on a partition of another disk, as on
+# a USB disk; the medium boots (as a CD) beside it, a blank disk and the
+# machine's other disks, each with a serial.  The menu lists the set
+# found; choosing it shows the plan and a prompt naming the blank disk's
+# size and serial; a wrong answer writes nothing and the list comes back;
+# the disk's name restores it; power off from the menu.  The blank disk
+# then boots the machine, and the other disks, the backup disk among
+# them, are byte for byte unchanged (searched with the device read-only
+# and the journal not replayed).
+set -euo pipefail
+. "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
+
+asr=${ASR:?}
+. "$ASR_SOURCE_ROOT/tests/lib/machine.sh" "${1:-}"
+with_tmp_and_loops
+need qemu-system-x86_64 python3 sfdisk mkfs.ext4 sha256sum cmp
+chat=$ASR_SOURCE_ROOT/tests/lib/serial-chat
+[ "$(get FIRMWARE)" = bios ] || bail_out "$machine: this test boots BIOS machines"
+
+plan 8
+
+run "$asr" capture -o "$tmp/backup" "${sources[@]}"
+check "capture $machine" 0
+[ "$rc" -eq 0 ] || bail_out "no backup"
+run "$asr" rescue -o "$tmp/m.iso"
+check "asr rescue builds the generic medium" 0 '^built .*m\.iso: .* MiB in [0-9]+ s$'
+[ "$rc" -eq 0 ] || bail_out "no medium"
+
+# The backup disk: a GPT partition with ext4 holding backups/MACHINE.
+mkdir -p "$tmp/stage/backups"
+cp -r "$tmp/backup" "$tmp/stage/backups/$machine"
+mib=$(($(du -sm "$tmp/stage" | cut -f1) * 2 + 64))
+truncate -s "${mib}M" "$tmp/backupfs.img"
+mkfs.ext4 -q -L asr-backups -d "$tmp/stage" "$tmp/backupfs.img"
+truncate -s "$((mib + 2))M" "$tmp/usb.raw"
+printf 'label: gpt\nstart=2048, size=%s, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' "$((mib * 2048))" \
+  | sfdisk -q --no-reread --no-tell-kernel "$tmp/usb.raw" >/dev/null
+dd if="$tmp/backupfs.img" of="$tmp/usb.raw" bs=1M seek=1 conv=notrunc,sparse status=none
+rm -rf "$tmp/stage" "$tmp/backupfs.img"
+
+# The disks: blank first (vda), the machine's others, the backup disk.
+size=$(stat -c %s "${sources[0]}")
+truncate -s "$size" "$tmp/blank.raw"
+disks=("$tmp/blank.raw")
+for s in "${sources[@]:1}"; do
+  cp --sparse=always "$s" "$tmp/$(basename "$s")"
+  disks+=("$tmp/$(basename "$s")")
+done
+disks+=("$tmp/usb.raw")
+sums=()
+for d in "${disks[@]:1}"; do sums+=("$(sha256sum <"$d")"); done
+
+args=(-machine pc -nodefaults -accel tcg -m 1536 -smp 1 -display none -vga std -monitor none
+      -nic none -no-reboot -serial stdio
+      -drive "file=$tmp/m.iso,format=raw,if=none,id=m,media=cdrom,readonly=on"
+      -device ide-cd,drive=m,bootindex=0)
+i=0
+for d in "${disks[@]}"; do
+  args+=(-drive "file=$d,format=raw,if=none,id=d$i" -device "virtio-blk-pci,drive=d$i,serial=S$i")
+  i=$((i + 1))
+done
+
+# The conversation, one checkpoint per test point.
+set_line="  1  vd[a-z]1:backups/$machine  debian 12 \\(host $machine\\), captured [0-9T:-]+Z by asr [^ ]+, [0-9]+ MiB"
+points=(
+  "listed|the menu lists the backup set found on the other disk"
+  "prompt|the plan, and a prompt naming the blank disk's size and serial"
+  "wrong|a wrong answer writes nothing and the list comes back"
+  "off|the disk's name restores it; power off from the menu"
+)
+"$chat" "$tmp/console.log" \
+  -t 300 -e "$set_line" -e 'Choose a backup set \(1-1\)' -p listed \
+  -s 1 -t 120 -e 'Result: restorable' -e "/dev/vda  [^\\n]*\\($size bytes\\)[^\\n]*serial S0" \
+  -e "Type 'vda' \\(the disk to overwrite\\)" -p prompt \
+  -s sdz -e 'not confirmed: nothing was written' -e "$set_line" -e 'Choose a backup set' \
+  -r "cmp -s -n $size $tmp/blank.raw /dev/zero" -p wrong \
+  -s 1 -e "Type 'vda'" -s vda -t 600 -e 'restored 1 disk' -e 'r to reboot, p to power off' \
+  -s p -t 120 -w -p off \
+  -- qemu-system-x86_64 "${args[@]}" >"$tmp/chat.out" 2>"$tmp/chat.err" || true
+failed=no
+for p in "${points[@]}"; do
+  if [ $failed = no ] && grep -q "^reached ${p%%|*} " "$tmp/chat.out"; then pass "${p#*|}"
+  elif [ $failed = no ]; then
+    failed=yes
+    fail "${p#*|}" "$(cat "$tmp/chat.err")" "$(cat "$tmp/console.log.stderr" 2>/dev/null)"
+  else fail "${p#*|}" "an earlier step failed"; fi
+done
+same=yes
+for i in "${!sums[@]}"; do
+  [ "$(sha256sum <"${disks[$((i + 1))]}")" = "${sums[$i]}" ] || same=no
+done
+if [ "$same" = yes ]; then pass "the other ${#sums[@]} disks, the backup disk among them, are unchanged"
+else fail "the other disks are unchanged"; fi
+run "$boot_check" --firmware bios --timeout 150 --log "$tmp/boot.log" "${disks[@]:0:${#sources[@]}}"
+check "the restored disk boots $machine" 0 "booted: asr-test-machine: booted $machine, fstab ok"
+
+finish
