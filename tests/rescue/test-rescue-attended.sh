@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# test-rescue-attended.sh MACHINE: the generic rescue medium (no backup
-# set on it) with a person at the console, driven through the serial
-# port.  The machine's backup set is on a partition of another disk, as on
-# a USB disk; the medium boots (as a CD) beside it, a blank disk and the
-# machine's other disks, each with a serial.  The menu lists the set
-# found; choosing it shows the plan and a prompt naming the blank disk's
-# size and serial; a wrong answer writes nothing and the list comes back;
-# the disk's name restores it; power off from the menu.  The blank disk
-# then boots the machine, and the other disks, the backup disk among
-# them, are byte for byte unchanged (searched with the device read-only
-# and the journal not replayed).
+# test-rescue-attended.sh MACHINE disk|url: the generic rescue medium (no
+# backup set on it) with a person at the console, driven through the
+# serial port.  disk: the machine's backup set is on a partition of another
+# disk, as on a USB disk, and the medium boots (as a CD) beside it.  url:
+# the set is served over HTTP (with Range requests) on the host's loopback
+# by tests/lib/http-range-server, reached from qemu's user network (the
+# gateway, 10.0.2.2, is the host's loopback: nothing leaves the machine),
+# and named by asr.backup=http://... on the kernel command line; the
+# medium's own kernel and initramfs boot with -kernel/-initrd to pass it,
+# the ISO attached as a CD.  Either way, beside a blank disk and the
+# machine's other disks, each with a serial: the menu lists the set;
+# choosing it shows the plan and a prompt naming the blank disk's size and
+# serial; a wrong answer writes nothing and the list comes back; the
+# disk's name restores it; power off from the menu.  The blank disk then
+# boots the machine, and the other disks (the backup disk among them,
+# searched with the device read-only and the journal not replayed) are
+# byte for byte unchanged.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 . "$ASR_SOURCE_ROOT/tests/lib/machine.sh" "${1:-}"
+where=${2:?usage: test-rescue-attended.sh MACHINE disk|url}
 with_tmp_and_loops
-need qemu-system-x86_64 python3 sfdisk mkfs.ext4 sha256sum cmp
+need qemu-system-x86_64 python3 sfdisk mkfs.ext4 sha256sum cmp xorriso
 chat=$ASR_SOURCE_ROOT/tests/lib/serial-chat
 [ "$(get FIRMWARE)" = bios ] || bail_out "$machine: this test boots BIOS machines"
 
@@ -31,17 +38,35 @@ run "$asr" rescue -o "$tmp/m.iso"
 check "asr rescue builds the generic medium" 0 '^built .*m\.iso: .* MiB in [0-9]+ s$'
 [ "$rc" -eq 0 ] || bail_out "no medium"
 
-# The backup disk: a GPT partition with ext4 holding backups/MACHINE.
-mkdir -p "$tmp/stage/backups"
-cp -r "$tmp/backup" "$tmp/stage/backups/$machine"
-mib=$(($(du -sm "$tmp/stage" | cut -f1) * 2 + 64))
-truncate -s "${mib}M" "$tmp/backupfs.img"
-mkfs.ext4 -q -L asr-backups -d "$tmp/stage" "$tmp/backupfs.img"
-truncate -s "$((mib + 2))M" "$tmp/usb.raw"
-printf 'label: gpt\nstart=2048, size=%s, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' "$((mib * 2048))" \
-  | sfdisk -q --no-reread --no-tell-kernel "$tmp/usb.raw" >/dev/null
-dd if="$tmp/backupfs.img" of="$tmp/usb.raw" bs=1M seek=1 conv=notrunc,sparse status=none
-rm -rf "$tmp/stage" "$tmp/backupfs.img"
+# disk: the backup disk, a GPT partition with ext4 holding backups/MACHINE.
+# url: the set served from $tmp/www/backups/MACHINE.
+if [ "$where" = disk ]; then
+  mkdir -p "$tmp/stage/backups"
+  cp -r "$tmp/backup" "$tmp/stage/backups/$machine"
+  mib=$(($(du -sm "$tmp/stage" | cut -f1) * 2 + 64))
+  truncate -s "${mib}M" "$tmp/backupfs.img"
+  mkfs.ext4 -q -L asr-backups -d "$tmp/stage" "$tmp/backupfs.img"
+  truncate -s "$((mib + 2))M" "$tmp/usb.raw"
+  printf 'label: gpt\nstart=2048, size=%s, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' "$((mib * 2048))" \
+    | sfdisk -q --no-reread --no-tell-kernel "$tmp/usb.raw" >/dev/null
+  dd if="$tmp/backupfs.img" of="$tmp/usb.raw" bs=1M seek=1 conv=notrunc,sparse status=none
+  rm -rf "$tmp/stage" "$tmp/backupfs.img"
+  set_where="vd[a-z]1:/backups/$machine"
+else
+  mkdir -p "$tmp/www/backups"
+  cp -r "$tmp/backup" "$tmp/www/backups/$machine"
+  "$ASR_SOURCE_ROOT/tests/lib/http-range-server" "$tmp/www" "$tmp/port" 2>"$tmp/http.log" &
+  http_pid=$!
+  trap 'kill $http_pid 2>/dev/null || true; _machine_cleanup' EXIT
+  for _ in $(seq 300); do [ -e "$tmp/port" ] && break; sleep 0.1; done
+  [ -e "$tmp/port" ] || bail_out "the HTTP server did not start: $(cat "$tmp/http.log")"
+  url="http://10.0.2.2:$(cat "$tmp/port")/backups/$machine/"
+  url_shown=${url%/}
+  set_where="${url_shown//./\\.}"
+  xorriso -osirrox on -indev "$tmp/m.iso" -extract /boot/vmlinuz "$tmp/vmlinuz" \
+    -extract /boot/initrd.zst "$tmp/initrd.zst" >"$tmp/xorriso.log" 2>&1 \
+    || bail_out "the medium's kernel and initramfs: $(tail -n 3 "$tmp/xorriso.log")"
+fi
 
 # The disks: blank first (vda), the machine's others, the backup disk.
 size=$(stat -c %s "${sources[0]}")
@@ -51,14 +76,19 @@ for s in "${sources[@]:1}"; do
   cp --sparse=always "$s" "$tmp/$(basename "$s")"
   disks+=("$tmp/$(basename "$s")")
 done
-disks+=("$tmp/usb.raw")
+[ "$where" = url ] || disks+=("$tmp/usb.raw")
 sums=()
 for d in "${disks[@]:1}"; do sums+=("$(sha256sum <"$d")"); done
 
 args=(-machine pc -nodefaults -accel tcg -m 1536 -smp 1 -display none -vga std -monitor none
-      -nic none -no-reboot -serial stdio
-      -drive "file=$tmp/m.iso,format=raw,if=none,id=m,media=cdrom,readonly=on"
-      -device ide-cd,drive=m,bootindex=0)
+      -no-reboot -serial stdio
+      -drive "file=$tmp/m.iso,format=raw,if=none,id=m,media=cdrom,readonly=on")
+if [ "$where" = url ]; then
+  args+=(-device ide-cd,drive=m -nic user,model=virtio-net-pci -kernel "$tmp/vmlinuz" -initrd "$tmp/initrd.zst"
+         -append "console=tty0 console=ttyS0,115200 quiet loglevel=3 asr.backup=$url")
+else
+  args+=(-device ide-cd,drive=m,bootindex=0 -nic none)
+fi
 i=0
 for d in "${disks[@]}"; do
   args+=(-drive "file=$d,format=raw,if=none,id=d$i" -device "virtio-blk-pci,drive=d$i,serial=S$i")
@@ -66,9 +96,9 @@ for d in "${disks[@]}"; do
 done
 
 # The conversation, one checkpoint per test point.
-set_line="  1  vd[a-z]1:backups/$machine  debian 12 \\(host $machine\\), captured [0-9T:-]+Z by asr [^ ]+, [0-9]+ MiB"
+set_line="  1  $set_where  debian 12 \\(host $machine\\), captured [0-9T:-]+Z by asr [^ ]+, [0-9]+ MiB"
 points=(
-  "listed|the menu lists the backup set found on the other disk"
+  "listed|the menu lists the backup set ($where)"
   "prompt|the plan, and a prompt naming the blank disk's size and serial"
   "wrong|a wrong answer writes nothing and the list comes back"
   "off|the disk's name restores it; power off from the menu"
@@ -94,7 +124,7 @@ same=yes
 for i in "${!sums[@]}"; do
   [ "$(sha256sum <"${disks[$((i + 1))]}")" = "${sums[$i]}" ] || same=no
 done
-if [ "$same" = yes ]; then pass "the other ${#sums[@]} disks, the backup disk among them, are unchanged"
+if [ "$same" = yes ]; then pass "the other ${#sums[@]} disk(s) are byte for byte unchanged"
 else fail "the other disks are unchanged"; fi
 run "$boot_check" --firmware bios --timeout 150 --log "$tmp/boot.log" "${disks[@]:0:${#sources[@]}}"
 check "the restored disk boots $machine" 0 "booted: asr-test-machine: booted $machine, fstab ok"
