@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# test-rescue-attended.sh MACHINE disk|url: the generic rescue medium (no
-# backup set on it) with a person at the console, driven through the
+# test-rescue-attended.sh MACHINE disk|label|url: the generic rescue medium
+# (no backup set on it) with a person at the console, driven through the
 # serial port.  disk: the machine's backup set is on a partition of another
-# disk, as on a USB disk, and the medium boots (as a CD) beside it.  url:
+# disk, as on a USB disk, and the medium boots (as a CD) beside it, which
+# finds it; label: the same disk, the set named by
+# asr.backup=LABEL=asr-backups:/backups/MACHINE on the kernel command line.  url:
 # the set is served over HTTP (with Range requests) on the host's loopback
 # by tests/lib/http-range-server, reached from qemu's user network (the
 # gateway, 10.0.2.2, is the host's loopback: nothing leaves the machine),
@@ -23,7 +25,7 @@ set -euo pipefail
 
 asr=${ASR:?}
 . "$ASR_SOURCE_ROOT/tests/lib/machine.sh" "${1:-}"
-where=${2:?usage: test-rescue-attended.sh MACHINE disk|url}
+where=${2:?usage: test-rescue-attended.sh MACHINE disk|label|url}
 with_tmp_and_loops
 need qemu-system-x86_64 python3 sfdisk mkfs.ext4 sha256sum cmp xorriso
 chat=$ASR_SOURCE_ROOT/tests/lib/serial-chat
@@ -38,9 +40,10 @@ run "$asr" rescue -o "$tmp/m.iso"
 check "asr rescue builds the generic medium" 0 '^built .*m\.iso: .* MiB in [0-9]+ s$'
 [ "$rc" -eq 0 ] || bail_out "no medium"
 
-# disk: the backup disk, a GPT partition with ext4 holding backups/MACHINE.
+# disk, label: the backup disk, a GPT partition with ext4 (label
+# asr-backups) holding backups/MACHINE.
 # url: the set served from $tmp/www/backups/MACHINE.
-if [ "$where" = disk ]; then
+if [ "$where" != url ]; then
   mkdir -p "$tmp/stage/backups"
   cp -r "$tmp/backup" "$tmp/stage/backups/$machine"
   mib=$(($(du -sm "$tmp/stage" | cut -f1) * 2 + 64))
@@ -63,6 +66,10 @@ else
   url="http://10.0.2.2:$(cat "$tmp/port")/backups/$machine/"
   url_shown=${url%/}
   set_where="${url_shown//./\\.}"
+fi
+# A kernel command line needs the medium's kernel and initramfs booted
+# directly (-kernel), the ISO attached: GRUB's menu would need editing.
+if [ "$where" != disk ]; then
   xorriso -osirrox on -indev "$tmp/m.iso" -extract /boot/vmlinuz "$tmp/vmlinuz" \
     -extract /boot/initrd.zst "$tmp/initrd.zst" >"$tmp/xorriso.log" 2>&1 \
     || bail_out "the medium's kernel and initramfs: $(tail -n 3 "$tmp/xorriso.log")"
@@ -86,6 +93,9 @@ args=(-machine pc -nodefaults -accel tcg -m 1536 -smp 1 -display none -vga std -
 if [ "$where" = url ]; then
   args+=(-device ide-cd,drive=m -nic user,model=virtio-net-pci -kernel "$tmp/vmlinuz" -initrd "$tmp/initrd.zst"
          -append "console=tty0 console=ttyS0,115200 quiet loglevel=3 asr.backup=$url")
+elif [ "$where" = label ]; then
+  args+=(-device ide-cd,drive=m -nic none -kernel "$tmp/vmlinuz" -initrd "$tmp/initrd.zst"
+         -append "console=tty0 console=ttyS0,115200 quiet loglevel=3 asr.backup=LABEL=asr-backups:/backups/$machine")
 else
   args+=(-device ide-cd,drive=m,bootindex=0 -nic none)
 fi
