@@ -76,16 +76,8 @@ if [ "$where" != disk ]; then
 fi
 
 # The disks: blank first (vda), the machine's others, the backup disk.
-size=$(stat -c %s "${sources[0]}")
-truncate -s "$size" "$tmp/blank.raw"
-disks=("$tmp/blank.raw")
-for s in "${sources[@]:1}"; do
-  cp --sparse=always "$s" "$tmp/$(basename "$s")"
-  disks+=("$tmp/$(basename "$s")")
-done
-[ "$where" = url ] || disks+=("$tmp/usb.raw")
-sums=()
-for d in "${disks[@]:1}"; do sums+=("$(sha256sum <"$d")"); done
+if [ "$where" = url ]; then replacement_disks; else replacement_disks "$tmp/usb.raw"; fi
+size=$(stat -c %s "$tmp/blank.raw")
 
 args=(-machine pc -nodefaults -accel tcg -m 1536 -smp 1 -display none -vga std -monitor none
       -no-reboot -serial stdio
@@ -130,12 +122,7 @@ for p in "${points[@]}"; do
     fail "${p#*|}" "$(cat "$tmp/chat.err")" "$(cat "$tmp/console.log.stderr" 2>/dev/null)"
   else fail "${p#*|}" "an earlier step failed"; fi
 done
-same=yes
-for i in "${!sums[@]}"; do
-  [ "$(sha256sum <"${disks[$((i + 1))]}")" = "${sums[$i]}" ] || same=no
-done
-if [ "$same" = yes ]; then pass "the other ${#sums[@]} disk(s) are byte for byte unchanged"
-else fail "the other disks are unchanged"; fi
+others_unchanged
 run "$boot_check" --firmware bios --timeout 150 --log "$tmp/boot.log" "${disks[@]:0:${#sources[@]}}"
 check "the restored disk boots $machine" 0 "booted: asr-test-machine: booted $machine, fstab ok"
 

@@ -90,16 +90,7 @@ wait_line() {
   done
 }
 
-# The replacement disk, blank, the system disk's size; the others copied.
-truncate -s "$(stat -c %s "${sources[0]}")" "$tmp/blank.raw"
-disks=("$tmp/blank.raw")
-sums=()
-for s in "${sources[@]:1}"; do
-  c=$tmp/$(basename "$s")
-  cp --sparse=always "$s" "$c"
-  disks+=("$c")
-  sums+=("$(sha256sum <"$c")")
-done
+replacement_disks
 
 boot "$tmp/console.log" "${disks[@]}"
 if wait_exit 600 && grep -aq 'asr rescue: restored: powering off' "$tmp/console.log"; then
@@ -110,13 +101,7 @@ else
 fi
 if grep -aq '^Result: restorable' "$tmp/console.log"; then pass "the plan passed on the console"
 else fail "the plan passed on the console" "$(tail -c 3000 "$tmp/console.log")"; fi
-same=yes
-for i in "${!sums[@]}"; do
-  [ "$(sha256sum <"${disks[$((i + 1))]}")" = "${sums[$i]}" ] || same=no
-done
-if [ ${#sums[@]} -eq 0 ]; then skip "the other disks are byte for byte unchanged" "$machine has no other disk"
-elif [ "$same" = yes ]; then pass "the other ${#sums[@]} disk(s) are byte for byte unchanged"
-else fail "the other disks are byte for byte unchanged"; fi
+others_unchanged
 run "$boot_check" --firmware "$firmware" --timeout 150 --log "$tmp/boot.log" "${disks[@]}"
 check "the restored disk boots $machine" 0 "booted: asr-test-machine: booted $machine, fstab ok"
 
