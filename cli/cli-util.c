@@ -130,3 +130,39 @@ cli_plan_vet_image (const char *backup_dir, const char *file, gboolean text, con
   *why = g_steal_pointer (&item->detail);
   return TRUE;
 }
+
+char *cli_grow_mountpoint;
+
+gboolean
+cli_grow_option (const char *name, const char *value, gpointer data, GError **error)
+{
+  (void) name;
+  (void) data;
+  if (value != NULL && *value == '\0')
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--grow= needs a mount point (/, /var, ...), or none: --grow");
+      return FALSE;
+    }
+  g_free (cli_grow_mountpoint);
+  cli_grow_mountpoint = g_strdup (value ? value : "/");
+  return TRUE;
+}
+
+void
+cli_grow_prepare (int argc, char **argv)
+{
+  static char grow_root[] = "--grow=/";
+  static const char *const takes_value[]
+    = { "--plan", "--create", "--map", "--mode", "--connect", "-o", "--output", NULL };
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0)
+        return;
+      if (g_strv_contains (takes_value, argv[i]))
+        i++;
+      else if (strcmp (argv[i], "--grow") == 0)
+        argv[i] = grow_root;
+    }
+}

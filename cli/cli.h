@@ -58,3 +58,11 @@ gboolean cli_plan_vet_image (const char *backup_dir, const char *file, gboolean 
                              const char *format, guint64 bytes, const char *checksum,
                              gboolean verify_checksum, PlanImageVerdict *verdict, char **why,
                              void *opaque, GError **error);
+
+/* --grow[=MOUNTPOINT] of plan and restore: the mount point, "/" when none
+ * is given; NULL when the option is absent.  GOption would take the next
+ * argument (the BACKUP) as an optional value, so cli_grow_prepare(), the
+ * commands' prepare hook, first turns a bare --grow into --grow=/. */
+extern char *cli_grow_mountpoint;
+gboolean cli_grow_option (const char *name, const char *value, gpointer data, GError **error);
+void cli_grow_prepare (int argc, char **argv);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * asr plan [--mode strict|migrate] [--map SRC=DST]... [--check-images]
- *          [--connect URI] [--json] [-o PLAN.xml] BACKUP TARGET...
+ * asr plan [--mode strict|migrate] [--map SRC=DST]... [--grow[=MOUNTPOINT]]
+ *          [--check-images] [--connect URI] [--json] [-o PLAN.xml] BACKUP TARGET...
  *
  * Parses arguments, loads the inputs, calls plan_compute() and prints.
  * Exit 0 restorable, 1 a check failed, 2 bad input, 3 runtime failure.
@@ -35,6 +35,10 @@ static const GOptionEntry plan_options[] = {
     NULL },
   { "connect", 0, 0, G_OPTION_ARG_STRING, &opt_connect, "libvirt URI for domain:NAME targets",
     "URI" },
+  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_grow_option,
+    "On a larger disk, the volume mounted at MOUNTPOINT (default /) takes the space; the "
+    "partitions after it move towards the end",
+    "[=MOUNTPOINT]" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the plan as JSON", NULL },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     "Write the plan to PLAN.xml (only when restorable)", "PLAN.xml" },
@@ -92,6 +96,7 @@ plan_run (int argc, char **argv)
       cli_error ("plan", "--mode %s: expected strict or migrate", opt_mode);
       return ASR_EXIT_USAGE;
     }
+  options->grow = g_strdup (cli_grow_mountpoint);
   for (char **m = opt_maps; m && *m; m++)
     if (!plan_options_add_map (options, *m, &error))
       return cli_report_error ("plan", error);
@@ -145,6 +150,7 @@ plan_run (int argc, char **argv)
 const AsrCommand asr_command_plan = {
   .name = "plan",
   .parameters = "BACKUP TARGET...",
+  .prepare = cli_grow_prepare,
   .summary = "Check the ASR rules and map disks before a restore",
   .description = "Checks whether BACKUP (a backup-set directory, or its machine.xml) can be\n"
                  "restored onto TARGET (a descriptor written by 'asr probe -o', or anything\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * asr restore [--plan PLAN.xml] [--create DIR] [--grow] [--no-verify]
+ * asr restore [--plan PLAN.xml] [--create DIR] [--grow[=MOUNTPOINT]] [--no-verify]
  *             [--no-check-images] [--dry-run] [--yes] BACKUP TARGET...
  *
  * Parses and prints; asr_restore_job_run() (imager) plans first (or reads
@@ -24,7 +24,6 @@
 
 static char *opt_plan;
 static char *opt_create;
-static gboolean opt_grow;
 static gboolean opt_mount_to_grow;
 static gboolean opt_no_verify;
 static gboolean opt_no_check_images;
@@ -37,8 +36,10 @@ static const GOptionEntry restore_options[] = {
     "PLAN.xml" },
   { "create", 0, 0, G_OPTION_ARG_FILENAME, &opt_create,
     "Create blank qcow2 targets in DIR, sized like the source disks", "DIR" },
-  { "grow", 0, 0, G_OPTION_ARG_NONE, &opt_grow,
-    "Grow the last partition and its filesystem to fill a larger disk", NULL },
+  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_grow_option,
+    "On a larger disk, the volume mounted at MOUNTPOINT (default /) takes the space; the "
+    "partitions after it move towards the end",
+    "[=MOUNTPOINT]" },
   { "mount-to-grow", 0, 0, G_OPTION_ARG_NONE, &opt_mount_to_grow,
     "Block devices: let this host's kernel mount a filesystem just restored and verified, to "
     "grow it (xfs); otherwise the appliance grows it",
@@ -186,7 +187,7 @@ restore_run (int argc, char **argv)
     .dry_run = opt_dry_run,
     .unattended = opt_yes,
     .restore = {
-      .grow = opt_grow,
+      .grow = cli_grow_mountpoint,
       .mount_to_grow = opt_mount_to_grow,
       .no_verify = opt_no_verify,
       .no_check_images = opt_no_check_images,
@@ -220,6 +221,7 @@ restore_run (int argc, char **argv)
 const AsrCommand asr_command_restore = {
   .name = "restore",
   .parameters = "BACKUP TARGET...",
+  .prepare = cli_grow_prepare,
   .summary = "Recreate the critical disks of a backup on target disks",
   .description = "Plans (or reads --plan), then for each mapped target disk: invalidates it,\n"
                  "writes the partition table with the same signatures and GUIDs, the volume\n"

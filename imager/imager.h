@@ -166,7 +166,9 @@ typedef gboolean (*AsrRestoreRecheckFunc) (const AsrRestoreTarget *t, const Mach
                                            void *opaque, GError **error);
 
 typedef struct {
-  gboolean grow; /* last partition and its filesystem fill the disk */
+  /* --grow: the mount point of the volume that takes a larger disk's
+   * space (partitions after it move towards the end); NULL: none. */
+  const char *grow;
   /* Block devices: this host's kernel may mount a filesystem asr has just
    * written and verified, to grow it (xfs grows only mounted).  Without
    * it, that growth runs in the appliance (docs/asr-restore.1). */

@@ -483,6 +483,51 @@ gboolean machine_mountpoint_is_critical (const char *mountpoint);
 /* The logical sector size, 512 when unknown: what start and sectors count. */
 guint32 machine_disk_sector_size (const MachineDisk *d);
 
+/* --- a disk's layout on a target of another size (machine-layout.c) ---- */
+
+/* Whether asr grows filesystem @fs: ext2, ext3, ext4, xfs. */
+gboolean machine_fs_grows (const char *fs);
+
+typedef struct {
+  guint64 start; /* logical sectors */
+  guint64 sectors;
+} MachineExtent;
+
+/* Where each partition of one source disk lies on a target, and what
+ * --grow grows there (docs/asr-restore.1, DISKS OF OTHER SIZES). */
+typedef struct {
+  const MachineDisk *disk;
+  guint64 target_sectors;
+  MachineExtent *extents; /* one per disk->partitions, in that order */
+  char *grow_mountpoint;  /* what --grow named; NULL: no --grow */
+  /* The partition that takes the space (NULL: nothing grows on this disk:
+   * no --grow, no room, or the volume is on another disk) and how many
+   * sectors it gains; the partitions after it move that far. */
+  const MachinePartition *grown;
+  guint64 gained;
+  gboolean moves;
+  gboolean holds; /* the volume is on this disk (grown NULL: no room) */
+  /* What grows with it: its filesystem, or an LVM physical volume whose
+   * group's logical volume @grow_lv takes the new extents and whose
+   * filesystem grows. */
+  const MachineVolume *grow_volume;
+  const MachineVolumeGroup *grow_vg;
+  const MachineLogicalVolume *grow_lv;
+} MachineLayout;
+
+/* The layout of @d on a target of @target_bytes.  @grow: the mount point
+ * of the volume that takes the extra space, NULL for none (every
+ * partition where the source had it).  MACHINE_ERROR_INVALID, naming the
+ * volume and why, when --grow cannot be done: nothing mounted there, swap,
+ * a filesystem asr does not grow, an md array or LUKS container under it,
+ * a partition found by sector (bootable, BIOS boot) that would move. */
+MachineLayout *machine_layout_new (const MachineDescriptor *m, const MachineDisk *d,
+                                   guint64 target_bytes, const char *grow, GError **error);
+void machine_layout_free (MachineLayout *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineLayout, machine_layout_free)
+/* Where partition @p of the layout's disk lies on the target. */
+const MachineExtent *machine_layout_extent (const MachineLayout *l, const MachinePartition *p);
+
 /* --- schema location --------------------------------------------------- */
 
 /* The directory holding machine.rng: $ASR_SCHEMA_DIR if set; else the

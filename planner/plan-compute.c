@@ -112,6 +112,7 @@ plan_compute (const PlanBackup *backup, GPtrArray *targets, const PlanOptions *o
   g_return_val_if_fail (backup->dir == NULL || options->vet_image != NULL, NULL);
 
   plan->mode = options->mode;
+  plan->grow = g_strdup (options->grow);
   plan->backup_sha256 = g_strdup (backup->sha256);
   ctx.backup = backup;
   ctx.src = backup->descriptor;

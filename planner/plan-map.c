@@ -949,10 +949,59 @@ check_in_use (PlanCtx *ctx)
   g_ptr_array_add (ctx->plan->checks, c);
 }
 
+/* --grow onto target @t: the layout restore will write
+ * (machine_layout_new), recorded in @m, and a finding saying what grows
+ * and what moves, or why it cannot. */
+static gboolean
+plan_grow (PlanCtx *ctx, PlanCheck *c, const PlanSDisk *s, const PlanTDisk *t, PlanMapping *m)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MachineLayout) l
+    = machine_layout_new (ctx->src, s->disk, t->disk->bytes, ctx->opt->grow, &error);
+  guint moved = 0;
+
+  if (l == NULL)
+    {
+      plan_check_add (c, PLAN_STATUS_FAIL, "%s → target %s: %s", s->disk->id, t->out->name,
+                      error->message);
+      return TRUE;
+    }
+  if (l->holds && l->grown == NULL)
+    plan_check_add (c, PLAN_STATUS_WARN,
+                    "%s → target %s: --grow=%s: no room after the last partition: nothing grows",
+                    s->disk->id, t->out->name, l->grow_mountpoint);
+  if (l->grown == NULL)
+    return l->holds; /* not on this disk, or no room: restored as captured */
+  m->layout = g_array_new (FALSE, FALSE, sizeof (PlanPartitionMove));
+  for (guint i = 0; i < s->disk->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (s->disk->partitions, i);
+      PlanPartitionMove mv
+        = { p->number, p->start, p->sectors, l->extents[i].start, l->extents[i].sectors };
+      g_array_append_val (m->layout, mv);
+      if (mv.new_start != mv.start)
+        moved++;
+    }
+  const MachineExtent *e = machine_layout_extent (l, l->grown);
+  g_autofree char *what
+    = l->grow_lv ? g_strdup_printf ("its LVM physical volume, logical volume %s/%s and its %s",
+                                    l->grow_vg->name, l->grow_lv->name, l->grow_volume->fs)
+                 : g_strdup_printf ("its %s", l->grow_volume->fs);
+  plan_check_add (c, PLAN_STATUS_PASS,
+                  "%s → target %s: --grow=%s: partition %u and %s grow from %" G_GUINT64_FORMAT
+                  " to %" G_GUINT64_FORMAT " sectors; %u partition%s after it move%s towards the "
+                  "end (Layout below)",
+                  s->disk->id, t->out->name, l->grow_mountpoint, l->grown->number, what,
+                  l->grown->sectors, e->sectors, moved, moved == 1 ? "" : "s",
+                  moved == 1 ? "s" : "");
+  return TRUE;
+}
+
 static void
 check_capacity (PlanCtx *ctx)
 {
   PlanCheck *c = plan_check_new ("capacity");
+  gboolean grow_found = FALSE; /* --grow: a disk holds the volume, or was refused */
 
   for (guint i = 0; i < ctx->n_sources; i++)
     {
@@ -983,11 +1032,15 @@ check_capacity (PlanCtx *ctx)
                           d == 1 ? "" : "s", s->disk->id, s->disk->bytes);
         }
       else
-        plan_check_add (c, PLAN_STATUS_PASS,
-                        "%s (%" G_GUINT64_FORMAT " bytes) → target %s (%" G_GUINT64_FORMAT
-                        " bytes): %" G_GUINT64_FORMAT " bytes spare",
-                        s->disk->id, s->disk->bytes, t->out->name, t->disk->bytes,
-                        t->disk->bytes - s->disk->bytes);
+        {
+          plan_check_add (c, PLAN_STATUS_PASS,
+                          "%s (%" G_GUINT64_FORMAT " bytes) → target %s (%" G_GUINT64_FORMAT
+                          " bytes): %" G_GUINT64_FORMAT " bytes spare",
+                          s->disk->id, s->disk->bytes, t->out->name, t->disk->bytes,
+                          t->disk->bytes - s->disk->bytes);
+          if (ctx->opt->grow && plan_grow (ctx, c, s, t, (PlanMapping *) m))
+            grow_found = TRUE;
+        }
     }
   for (guint i = 0; i < ctx->n_sources; i++)
     {
@@ -1000,6 +1053,11 @@ check_capacity (PlanCtx *ctx)
                         "with --yes refuses",
                         m->source, m->target, m->tie, m->source, m->source);
     }
+  if (ctx->opt->grow && !grow_found)
+    plan_check_add (c, PLAN_STATUS_FAIL,
+                    "--grow=%s: no critical disk mapped to a larger target holds %s: nothing "
+                    "restored would grow",
+                    ctx->opt->grow, ctx->opt->grow);
   if (ctx->identity_dropped)
     plan_check_add (c, PLAN_STATUS_WARN,
                     "keeping every signature/GUID and serial/WWN match left a disk without a "

@@ -136,6 +136,34 @@ plan_format_text (const Plan *p)
       table_print (&t, s, "  ");
     }
 
+  for (guint i = 0, n = 0; i < p->mappings->len; i++)
+    {
+      const PlanMapping *m = g_ptr_array_index (p->mappings, i);
+      if (m->layout == NULL)
+        continue;
+      if (n++ == 0)
+        {
+          g_autofree char *g = asr_text_escape (p->grow);
+          g_string_append_printf (s, "\nLayout (--grow=%s; start and size in sectors):\n", g);
+        }
+      Table t = { 7, g_ptr_array_new_with_free_func (g_free) };
+      table_row (&t, "SOURCE", "PARTITION", "START", "→ START", "SECTORS", "→ SECTORS", "CHANGE");
+      for (guint j = 0; j < m->layout->len; j++)
+        {
+          const PlanPartitionMove *mv = &g_array_index (m->layout, PlanPartitionMove, j);
+          g_autofree char *num = g_strdup_printf ("%u", mv->number);
+          g_autofree char *a = u64 (mv->start),
+                          *b = g_strdup_printf ("→ %" G_GUINT64_FORMAT, mv->new_start);
+          g_autofree char *c = u64 (mv->sectors),
+                          *d = g_strdup_printf ("→ %" G_GUINT64_FORMAT, mv->new_sectors);
+          table_row (&t, m->source, num, a, b, c, d,
+                     mv->new_sectors > mv->sectors ? "grows"
+                     : mv->new_start != mv->start  ? "moves"
+                                                   : "stays");
+        }
+      table_print (&t, s, "  ");
+    }
+
   g_string_append (s, "\nTarget disks:\n");
   if (p->targets->len == 0)
     g_string_append (s, "  none\n");
@@ -174,6 +202,7 @@ plan_format_json (const Plan *p)
   json_builder_begin_object (b);
   machine_json_add_u64 (b, "version", p->version);
   machine_json_add_string_or_null (b, "mode", plan_mode_to_string (p->mode));
+  machine_json_add_string_or_null (b, "grow", p->grow);
   machine_json_add_string_or_null (b, "status", plan_status_to_string (p->status));
   json_builder_set_member_name (b, "restorable");
   json_builder_add_boolean_value (b, plan_is_restorable (p));
@@ -216,6 +245,25 @@ plan_format_json (const Plan *p)
         machine_json_add_u64 (b, "target_bytes", m->target_bytes);
       machine_json_add_string_or_null (b, "reason", m->reason);
       machine_json_add_string_or_null (b, "tie", m->tie);
+      json_builder_set_member_name (b, "layout");
+      if (m->layout == NULL)
+        json_builder_add_null_value (b);
+      else
+        {
+          json_builder_begin_array (b);
+          for (guint j = 0; j < m->layout->len; j++)
+            {
+              const PlanPartitionMove *mv = &g_array_index (m->layout, PlanPartitionMove, j);
+              json_builder_begin_object (b);
+              machine_json_add_u64 (b, "number", mv->number);
+              machine_json_add_u64 (b, "start", mv->start);
+              machine_json_add_u64 (b, "sectors", mv->sectors);
+              machine_json_add_u64 (b, "new_start", mv->new_start);
+              machine_json_add_u64 (b, "new_sectors", mv->new_sectors);
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
+        }
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -42,6 +42,7 @@ plan_format_xml (const Plan *p)
 
   g_string_append_printf (s, "<plan version=\"%u\"", p->version);
   attr (s, "mode", plan_mode_to_string (p->mode));
+  attr (s, "grow", p->grow);
   attr (s, "status", plan_status_to_string (p->status));
   g_string_append (s, ">\n  <backup");
   attr (s, "sha256", p->backup_sha256);
@@ -87,7 +88,24 @@ plan_format_xml (const Plan *p)
         attr_u64 (s, "target-bytes", m->target_bytes);
       attr (s, "reason", m->reason);
       attr (s, "tie", m->tie);
-      g_string_append (s, "/>\n");
+      if (m->layout == NULL)
+        {
+          g_string_append (s, "/>\n");
+          continue;
+        }
+      g_string_append (s, ">\n");
+      for (guint j = 0; j < m->layout->len; j++)
+        {
+          const PlanPartitionMove *mv = &g_array_index (m->layout, PlanPartitionMove, j);
+          g_string_append (s, "    <partition");
+          attr_u64 (s, "number", mv->number);
+          attr_u64 (s, "start", mv->start);
+          attr_u64 (s, "sectors", mv->sectors);
+          attr_u64 (s, "new-start", mv->new_start);
+          attr_u64 (s, "new-sectors", mv->new_sectors);
+          g_string_append (s, "/>\n");
+        }
+      g_string_append (s, "  </map>\n");
     }
 
   for (guint i = 0; i < p->checks->len; i++)
@@ -226,6 +244,7 @@ plan_from_tree (xmlNode *root, const char *name, GError **error)
       || !plan_mode_from_string (prop (root, "mode", strings), &p->mode)
       || !plan_status_from_string (prop (root, "status", strings), &p->status))
     goto bad;
+  p->grow = g_strdup (prop (root, "grow", strings));
 
   for (xmlNode *n = root->children; n; n = n->next)
     {
@@ -267,6 +286,23 @@ plan_from_tree (xmlNode *root, const char *name, GError **error)
             goto bad;
           m->reason = g_strdup (prop (n, "reason", strings));
           m->tie = g_strdup (prop (n, "tie", strings));
+          for (xmlNode *c = n->children; c; c = c->next)
+            {
+              PlanPartitionMove mv = { 0 };
+              guint64 number;
+              if (!is_elem (c, "partition"))
+                continue;
+              if (!prop_u64 (c, "number", &number, name, &e) || number > G_MAXUINT32
+                  || !prop_u64 (c, "start", &mv.start, name, &e)
+                  || !prop_u64 (c, "sectors", &mv.sectors, name, &e)
+                  || !prop_u64 (c, "new-start", &mv.new_start, name, &e)
+                  || !prop_u64 (c, "new-sectors", &mv.new_sectors, name, &e))
+                goto bad;
+              mv.number = (guint32) number;
+              if (m->layout == NULL)
+                m->layout = g_array_new (FALSE, FALSE, sizeof (PlanPartitionMove));
+              g_array_append_val (m->layout, mv);
+            }
         }
       else if (is_elem (n, "check"))
         {

@@ -72,6 +72,7 @@ plan_free (Plan *p)
   if (p == NULL)
     return;
   g_free (p->backup_sha256);
+  g_free (p->grow);
   g_ptr_array_unref (p->checks);
   g_ptr_array_unref (p->mappings);
   g_ptr_array_unref (p->targets);
@@ -169,6 +170,8 @@ plan_mapping_free (PlanMapping *m)
   g_free (m->target);
   g_free (m->reason);
   g_free (m->tie);
+  if (m->layout)
+    g_array_unref (m->layout);
   g_free (m);
 }
 
@@ -260,6 +263,7 @@ plan_options_free (PlanOptions *o)
   if (o == NULL)
     return;
   g_ptr_array_unref (o->maps);
+  g_free (o->grow);
   g_free (o);
 }
 

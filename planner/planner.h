@@ -129,6 +129,9 @@ typedef struct {
   gboolean check_images;   /* --check-images: @vet_image verifies checksums too */
   PlanImageFunc vet_image; /* required when BACKUP is a backup-set directory */
   void *vet_image_opaque;
+  /* --grow[=MOUNTPOINT]: that volume takes a larger target's space, the
+   * partitions after it move (machine_layout_new); NULL: sizes as captured */
+  char *grow;
 } PlanOptions;
 
 PlanOptions *plan_options_new (void);
@@ -178,6 +181,13 @@ typedef struct {
   char *source;     /* the source disk restored onto it, or NULL */
 } PlanTargetDisk;
 
+/* One partition's place on the source disk and on the target. */
+typedef struct {
+  guint32 number;
+  guint64 start, sectors;         /* on the source, in its sectors */
+  guint64 new_start, new_sectors; /* on the target */
+} PlanPartitionMove;
+
 /* One source critical disk and where it goes. */
 typedef struct {
   char *source;
@@ -191,11 +201,15 @@ typedef struct {
    * which says nothing about which disk is which.  NULL: no such disk.
    * A restore that asks nobody (--yes) refuses such a plan. */
   char *tie;
+  /* --grow: where each partition of the source goes on the target, when
+   * anything grows there; NULL: every partition as captured. */
+  GArray *layout; /* PlanPartitionMove */
 } PlanMapping;
 
 typedef struct {
   guint32 version;
   PlanMode mode;
+  char *grow;        /* --grow's mount point, NULL without it */
   PlanStatus status; /* worst check status */
   char *backup_sha256;
   GPtrArray *checks;   /* PlanCheck*, in the fixed order above */

@@ -151,9 +151,22 @@ obtain_plan (const AsrRestoreJob *job, const PlanBackup *backup, GPtrArray *targ
       plan = plan_parse_file (job->plan_file, error);
       if (plan == NULL || !plan_check_binding (plan, backup, targets, job->plan_file, error))
         return NULL;
+      /* The plan's layout is what the user reviewed: --grow here may only
+       * repeat it. */
+      if (job->restore.grow && g_strcmp0 (job->restore.grow, plan->grow) != 0)
+        {
+          g_autofree char *made = plan->grow ? g_strdup_printf ("with --grow=%s", plan->grow)
+                                             : g_strdup ("without --grow");
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
+                       "--grow=%s, but %s was made %s: make the plan again with --grow=%s, or "
+                       "restore with its layout (without --grow); nothing was written",
+                       job->restore.grow, job->plan_file, made, job->restore.grow);
+          return NULL;
+        }
       return g_steal_pointer (&plan);
     }
   g_autoptr (PlanOptions) po = plan_options_new ();
+  po->grow = g_strdup (job->restore.grow);
   po->vet_image = job->vet_image;
   po->vet_image_opaque = job->vet_image_opaque;
   plan = plan_compute (backup, targets, po, &local);
@@ -231,6 +244,7 @@ asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
 
   Recheck rc = { plan, backup->descriptor, targets };
   AsrRestoreOptions opts = job->restore;
+  opts.grow = plan->grow; /* --plan: the plan's, else the same */
   opts.recheck = recheck_target;
   opts.recheck_opaque = &rc;
 

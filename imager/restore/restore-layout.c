@@ -21,6 +21,7 @@ restore_disk_free (RestoreDisk *d)
   ptable_table_free (d->table);
   ptable_writes_free (d->writes);
   ptable_writes_free (d->grown_writes);
+  machine_layout_free (d->layout);
   g_free (d->boot_image_path);
   if (d->boot_ranges)
     g_array_unref (d->boot_ranges);
@@ -209,41 +210,20 @@ restore_boot_ranges (guint64 boot_bytes, const PtableWrites *writes)
   return out;
 }
 
-/* The partition --grow extends: the one that ends last (a logical one
- * takes its extended partition along), if the disk has room after it. */
+/* --grow: the layout (machine/machine-layout.c) says which partition takes
+ * the extra space and which move; here, the table with them. */
 static gboolean
 prepare_grow (RestoreDisk *rd, GError **error)
 {
   const MachineDisk *d = rd->source;
-  const MachinePartition *last = NULL;
-  guint64 disk_sectors = rd->target_bytes / rd->sector;
-  guint64 limit;
+  const MachineLayout *l = rd->layout;
 
-  for (guint i = 0; i < d->partitions->len; i++)
-    {
-      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
-      if (p->kind == MACHINE_PARTITION_KIND_EXTENDED)
-        continue;
-      if (last == NULL || p->start + p->sectors > last->start + last->sectors)
-        last = p;
-    }
-  if (last == NULL)
-    return TRUE;
-
-  if (d->ptable == MACHINE_PTABLE_GPT)
-    {
-      /* room for the backup entries and header at the end */
-      guint64 entry_sectors
-        = ((guint64) rd->table->entry_count * rd->table->entry_size + rd->sector - 1) / rd->sector;
-      limit = disk_sectors - 1 - entry_sectors;
-    }
-  else
-    limit = MIN (disk_sectors, (guint64) G_MAXUINT32); /* MBR: 32-bit LBAs */
-  if (limit <= last->start + last->sectors)
-    return TRUE; /* no room: nothing to grow */
-
-  rd->grow_partition = last;
-  rd->grow_sectors = limit - last->start;
+  if (l->grown == NULL)
+    return TRUE; /* nothing grows on this disk */
+  rd->grow_partition = l->grown;
+  rd->grow_sectors = machine_layout_extent (l, l->grown)->sectors;
+  rd->grow_vg = l->grow_vg;
+  rd->grow_lv = l->grow_lv;
 
   g_autoptr (PtableTable) grown = restore_table_from_disk (d, error);
   if (grown == NULL)
@@ -251,10 +231,14 @@ prepare_grow (RestoreDisk *rd, GError **error)
   for (guint i = 0; i < grown->partitions->len; i++)
     {
       PtablePartition *p = g_ptr_array_index (grown->partitions, i);
-      if (p->number == last->number)
-        p->sectors = rd->grow_sectors;
-      else if (p->kind == PTABLE_KIND_EXTENDED && last->kind == MACHINE_PARTITION_KIND_LOGICAL)
-        p->sectors = limit - p->start_sector;
+      for (guint j = 0; j < d->partitions->len; j++)
+        {
+          const MachinePartition *mp = g_ptr_array_index (d->partitions, j);
+          if (mp->number != p->number)
+            continue;
+          p->start_sector = l->extents[j].start;
+          p->sectors = l->extents[j].sectors;
+        }
     }
   rd->grown_writes = ptable_build (grown, rd->target_bytes, rd->sector, error);
   if (rd->grown_writes == NULL)
@@ -263,6 +247,13 @@ prepare_grow (RestoreDisk *rd, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* Where partition @p starts on the target, in sectors. */
+static guint64
+part_start (const RestoreDisk *rd, const MachinePartition *p)
+{
+  return machine_layout_extent (rd->layout, p)->start;
 }
 
 static gboolean stack_fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
@@ -335,7 +326,7 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
                                "image of its label and metadata area: restoring %s would destroy "
                                "the volume group",
                                id, p->number, vg->name, id);
-          if (!g_uint64_checked_mul (&offset, p->start, rd->sector)
+          if (!g_uint64_checked_mul (&offset, part_start (rd, p), rd->sector)
               || pv->pe_start > p->sectors * rd->sector)
             return stack_fail (error, "%s partition %u: the LVM label area does not fit in it", id,
                                p->number);
@@ -343,8 +334,6 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
                            range_volume (backup_dir, pv->image, offset,
                                          g_strdup_printf ("LVM label area of %s on partition %u",
                                                           vg->name, p->number)));
-          if (rd->grow_partition == p)
-            rd->grow_vg = vg;
         }
       if (!here)
         continue;
@@ -358,8 +347,6 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
           const MachinePartition *p;
           guint64 at, offset, bytes;
 
-          if (rd->grow_vg == vg && v && g_strcmp0 (v->mountpoint, "/") == 0)
-            rd->grow_lv = lv;
           if (v == NULL || (v->image == NULL && v->fs == NULL))
             continue;
           seg = lv->segments->len ? g_ptr_array_index (lv->segments, 0) : NULL;
@@ -379,7 +366,7 @@ prepare_lvm (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir
           if (!g_uint64_checked_mul (&at, seg->pv_extent, vg->extent_bytes)
               || !g_uint64_checked_add (&at, at, pv->pe_start)
               || !g_uint64_checked_mul (&bytes, seg->extents, vg->extent_bytes)
-              || !g_uint64_checked_mul (&offset, p->start, rd->sector)
+              || !g_uint64_checked_mul (&offset, part_start (rd, p), rd->sector)
               || !g_uint64_checked_add (&offset, offset, at) || at + bytes < at
               || at + bytes > p->sectors * rd->sector)
             return stack_fail (error,
@@ -432,7 +419,7 @@ prepare_luks (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_di
                            "of it: restoring %s would destroy it (asr cannot recreate it without "
                            "its key)",
                            rd->source->id, r.partition->number, l->id, rd->source->id);
-      if (!g_uint64_checked_mul (&offset, r.partition->start, rd->sector)
+      if (!g_uint64_checked_mul (&offset, part_start (rd, r.partition), rd->sector)
           || !g_uint64_checked_mul (&bytes, r.partition->sectors, rd->sector)
           || l->image->bytes != bytes)
         return stack_fail (error,
@@ -484,7 +471,7 @@ prepare_md (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir,
           if (g_strcmp0 (md->level, "raid1") != 0)
             return stack_fail (error, "md array %s is %s: asr restores RAID1 arrays only", md->id,
                                md->level ? md->level : "of an unknown level");
-          if (!g_uint64_checked_mul (&offset, r.partition->start, rd->sector)
+          if (!g_uint64_checked_mul (&offset, part_start (rd, r.partition), rd->sector)
               || !g_uint64_checked_mul (&part_bytes, r.partition->sectors, rd->sector)
               || mm->data_offset > part_bytes
               || (data && data->bytes > part_bytes - mm->data_offset)
@@ -509,7 +496,7 @@ prepare_md (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir,
 
 RestoreDisk *
 restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
-                      const AsrRestoreTarget *target, gboolean grow, GError **error)
+                      const AsrRestoreTarget *target, const char *grow, GError **error)
 {
   g_autoptr (RestoreDisk) rd = g_new0 (RestoreDisk, 1);
   const MachineDisk *d = machine_descriptor_find_disk (backup, target->source);
@@ -551,7 +538,14 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
                    local->message);
       return NULL;
     }
-  if (grow && !prepare_grow (rd, error))
+  rd->layout = machine_layout_new (backup, d, rd->target_bytes, grow, &local);
+  if (rd->layout == NULL)
+    {
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s", d->id,
+                   local->message);
+      return NULL;
+    }
+  if (!prepare_grow (rd, error))
     return NULL;
 
   rd->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) restore_volume_free);
@@ -568,7 +562,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
       if (v->image)
         {
           RestoreVolume *rv = g_new0 (RestoreVolume, 1);
-          if (!g_uint64_checked_mul (&rv->offset, p->start, rd->sector)
+          if (!g_uint64_checked_mul (&rv->offset, part_start (rd, p), rd->sector)
               || !g_uint64_checked_mul (&rv->bytes, p->sectors, rd->sector)
               || v->image->bytes != rv->bytes)
             {
@@ -689,13 +683,27 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
       line (lines, "%s: recreate: logical volume %s/%s: empty %s, %s", path, l->vg->name,
             l->lv->name, l->lv->volume->fs, identity);
     }
+  for (guint i = 0; rd->grow_partition && i < rd->source->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (rd->source->partitions, i);
+      const MachineExtent *e = &rd->layout->extents[i];
+      line (lines,
+            "%s: layout: partition %u: start %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT
+            ", %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT " sectors (%s)",
+            path, p->number, p->start, e->start, p->sectors, e->sectors,
+            p == rd->grow_partition ? "grows"
+            : p->kind == MACHINE_PARTITION_KIND_EXTENDED && e->sectors != p->sectors
+              ? "grows around it"
+            : e->start != p->start ? "moves"
+                                   : "stays");
+    }
   if (rd->grow_partition && rd->grow_vg)
     {
       line (lines,
             "%s: grow: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
             " sectors, its LVM physical volume of %s%s%s%s",
             path, rd->grow_partition->number, rd->grow_partition->sectors, rd->grow_sectors,
-            rd->grow_vg->name, rd->grow_lv ? ", logical volume " : " (no logical volume holds /)",
+            rd->grow_vg->name, rd->grow_lv ? ", logical volume " : "",
             rd->grow_lv ? rd->grow_lv->name : "",
             rd->grow_lv && rd->grow_lv->volume && rd->grow_lv->volume->fs ? " and its filesystem"
                                                                           : "");

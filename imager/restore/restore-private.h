@@ -45,7 +45,10 @@ typedef struct {
   guint64 target_bytes;
   PtableTable *table;   /* as captured */
   PtableWrites *writes; /* ... for the target's size */
-  /* --grow, when the disk is larger and the last partition can grow */
+  /* Where each partition goes (machine_layout_new): as captured, or
+   * --grow's layout; the volumes are written at its starts. */
+  MachineLayout *layout;
+  /* --grow, when the disk is larger and the named volume can grow */
   const MachinePartition *grow_partition;
   guint64 grow_sectors;       /* its new size */
   PtableWrites *grown_writes; /* the table with it */
@@ -58,7 +61,7 @@ typedef struct {
   GPtrArray *recreate;     /* const MachinePartition*: swap, uncaptured fs */
   GPtrArray *recreate_lvs; /* RestoreLv*: the same, on logical volumes */
   /* --grow of a partition that is an LVM PV: the PV grows, and the LV
-   * holding / in its group (NULL: none) takes the new extents. */
+   * holding the named volume takes the new extents. */
   const MachineVolumeGroup *grow_vg;
   const MachineLogicalVolume *grow_lv;
   const MachinePartition *esp; /* UEFI backups: where the fallback loader goes */
@@ -92,7 +95,8 @@ GArray *restore_boot_ranges (guint64 boot_bytes, const PtableWrites *writes);
 /* Everything written on one disk.  @backup_dir may be NULL (paths are then
  * the bare image names). */
 RestoreDisk *restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
-                                   const AsrRestoreTarget *target, gboolean grow, GError **error);
+                                   const AsrRestoreTarget *target, const char *grow,
+                                   GError **error);
 
 /* "UUID u, label l" of a volume restore recreates empty, for messages:
  * "no label" when it has none (an empty label, or none recorded), "a new

@@ -279,7 +279,8 @@ void
 restore_partition_range (const RestoreDisk *rd, const MachinePartition *p, guint64 *offset,
                          guint64 *bytes)
 {
-  *offset = p->start * rd->sector;
+  const MachineExtent *e = machine_layout_extent (rd->layout, p);
+  *offset = e->start * rd->sector;
   *bytes = (p == rd->grow_partition ? rd->grow_sectors : p->sectors) * rd->sector;
 }
 

@@ -504,8 +504,8 @@ run_restore (Restore *r, gboolean uefi, GError **error)
   else if (r->work.any)
     message (r, "swap, empty volumes, the fallback loader, --grow: with the %s",
              r->backend->ops->name);
-  if (!restore_volumes_run (r->backend, r->disks, &r->work, r->opts->grow, uefi, r->opts->message,
-                            r->opts->opaque, error)
+  if (!restore_volumes_run (r->backend, r->disks, &r->work, r->opts->grow != NULL, uefi,
+                            r->opts->message, r->opts->opaque, error)
       || !restore_fail_point ("appliance", error) || !restore_fail_point ("bootarea", error))
     return FALSE;
   r->st.accel = g_strdup (r->backend->accel);
@@ -639,7 +639,7 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
 
   /* What does the volume work must have what it needs: a restore it
    * could not finish is refused now. */
-  restore_work_compute (r.disks, r.opts->grow,
+  restore_work_compute (r.disks, r.opts->grow != NULL,
                         backup->hardware && backup->hardware->firmware == MACHINE_FIRMWARE_UEFI,
                         &r.work);
   r.backend = restore_backend_for (r.disks, &r.work, r.opts->mount_to_grow, &r.backend_why);

@@ -5,7 +5,7 @@
  *   source.xml      the backup's machine.xml
  *   target*.xml     the TARGET descriptors, in name order
  *   target-empty    instead: one TARGET with no disks and no hardware
- *   args            optional: --mode M, --map S=D, --check-images,
+ *   args            optional: --mode M, --map S=D, --check-images, --grow[=MP],
  *                   --descriptor-backup (pass source.xml itself as BACKUP)
  *   images          optional: how the backup set's images differ from the
  *                   descriptor, one per line: "missing FILE", "size FILE
@@ -297,6 +297,8 @@ run_scenario (gconstpointer data)
         plan_options_add_map (options, *++a, &error);
       else if (strcmp (*a, "--check-images") == 0)
         options->check_images = TRUE;
+      else if (strcmp (*a, "--grow") == 0 || g_str_has_prefix (*a, "--grow="))
+        options->grow = g_strdup ((*a)[6] == '=' ? *a + 7 : "/");
       else if (strcmp (*a, "--descriptor-backup") == 0)
         descriptor_backup = TRUE;
       else

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "restore-backend.h"
 #include "restore-private.h"
 
 static MachineDescriptor *
@@ -59,7 +60,7 @@ prepare (MachineDescriptor *m, guint64 target_bytes, AsrRestoreTarget **t_out)
   g_autoptr (GError) error = NULL;
   AsrRestoreTarget *t = asr_restore_target_new ("disk0", "/dev/null/target.raw", "raw");
   t->bytes = target_bytes;
-  RestoreDisk *rd = restore_disk_prepare (m, "/backup", t, FALSE, &error);
+  RestoreDisk *rd = restore_disk_prepare (m, "/backup", t, NULL, &error);
   g_assert_no_error (error);
   *t_out = t;
   return rd;
@@ -309,6 +310,238 @@ test_refusals (void)
   g_assert_nonnull (strstr (error->message, "never restored"));
 }
 
+/* --- --grow: the named volume takes the space, what follows it moves ------- */
+
+/* A partition of @d: @fs with an image unless swap, mounted at @mp. */
+static MachinePartition *
+add_part (MachineDisk *d, guint number, MachinePartitionKind kind, guint64 start, guint64 sectors,
+          const char *fs, const char *mp)
+{
+  MachinePartition *p = machine_partition_new (number);
+  p->kind = kind;
+  p->start = start;
+  p->sectors = sectors;
+  if (d->ptable == MACHINE_PTABLE_MBR)
+    p->type = g_strdup (kind == MACHINE_PARTITION_KIND_EXTENDED ? "0x05"
+                        : g_strcmp0 (fs, "swap") == 0           ? "0x82"
+                                                                : "0x83");
+  else
+    {
+      p->type = g_strdup ("0fc63daf-8483-4772-8e79-3d69d8477de4");
+      p->guid = g_strdup_printf ("11111111-2222-3333-4444-55555555555%u", number);
+    }
+  if (fs)
+    {
+      p->volume = machine_volume_new ();
+      p->volume->fs = g_strdup (fs);
+      p->volume->mountpoint = g_strdup (mp);
+      p->volume->uuid = g_strdup_printf ("aada925f-faf8-4b54-944a-81005177fad%u", number);
+      if (g_strcmp0 (fs, "swap") != 0)
+        {
+          p->volume->image = machine_image_new ();
+          p->volume->image->file = g_strdup_printf ("disk0-p%u.qcow2", number);
+          p->volume->image->bytes = sectors * 512;
+          p->volume->image->checksum = g_strdup ("asr-sha256-64k:00");
+        }
+    }
+  g_ptr_array_add (d->partitions, p);
+  return p;
+}
+
+/* Debian's default: /boot (bootable), /, then swap, the last partition. */
+static MachineDescriptor *
+swap_last (MachinePtableType type)
+{
+  MachineDescriptor *m = machine_descriptor_new ();
+  MachineDisk *d = machine_disk_new ("disk0");
+  d->critical = MACHINE_TRISTATE_YES;
+  d->logical_sector = 512;
+  d->ptable = type;
+  d->signature = g_strdup ("0x1234abcd");
+  d->guid = g_strdup ("01234567-89ab-cdef-0123-456789abcdef");
+  add_part (d, 1, MACHINE_PARTITION_KIND_PRIMARY, 2048, 65536, "ext4", "/boot")->bootable
+    = MACHINE_TRISTATE_YES;
+  add_part (d, 2, MACHINE_PARTITION_KIND_PRIMARY, 67584, 131072, "ext4", "/");
+  add_part (d, 3, MACHINE_PARTITION_KIND_PRIMARY, 198656, 32768, "swap", NULL);
+  d->bytes = 231424 * 512;
+  d->has_bytes = TRUE;
+  g_ptr_array_add (m->disks, d);
+  return m;
+}
+
+static RestoreDisk *
+prepare_grow (MachineDescriptor *m, guint64 target_bytes, const char *grow, AsrRestoreTarget **t,
+              GError **error)
+{
+  *t = asr_restore_target_new ("disk0", "t.raw", "raw");
+  (*t)->bytes = target_bytes;
+  return restore_disk_prepare (m, "/b", *t, grow, error);
+}
+
+static const RestoreVolume *
+volume_of (const RestoreDisk *rd, const char *what)
+{
+  for (guint i = 0; i < rd->volumes->len; i++)
+    {
+      const RestoreVolume *v = g_ptr_array_index (rd->volumes, i);
+      if (strcmp (v->what, what) == 0)
+        return v;
+    }
+  g_error ("no volume %s", what);
+}
+
+static void
+test_grow_swap_last (void)
+{
+  g_autoptr (MachineDescriptor) m = swap_last (MACHINE_PTABLE_MBR);
+  MachineDisk *d = g_ptr_array_index (m->disks, 0);
+  MachinePartition *p2 = g_ptr_array_index (d->partitions, 1);
+  MachinePartition *p3 = g_ptr_array_index (d->partitions, 2);
+  g_autoptr (AsrRestoreTarget) t = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 offset, bytes;
+
+  /* 256 MiB: 524288 sectors; the last partition ends at 231424, so /
+   * gains 292864 sectors (a whole number of MiB) and swap ends the disk */
+  g_autoptr (RestoreDisk) rd = prepare_grow (m, 256 * 1024 * 1024, "/", &t, &error);
+  g_assert_no_error (error);
+  g_assert_true (rd->grow_partition == p2);
+  g_assert_cmpuint (rd->grow_sectors, ==, 131072 + 292864);
+  g_assert_cmpuint (machine_layout_extent (rd->layout, p3)->start, ==, 198656 + 292864);
+  g_assert_cmpuint (machine_layout_extent (rd->layout, p3)->start + 32768, ==, 524288);
+  /* /'s image where it was, swap recreated at its new place */
+  g_assert_cmpuint (volume_of (rd, "partition 2")->offset, ==, 67584 * 512);
+  restore_partition_range (rd, p3, &offset, &bytes);
+  g_assert_cmpuint (offset, ==, (198656 + 292864) * 512ull);
+  g_assert_cmpuint (bytes, ==, 32768 * 512);
+  restore_partition_range (rd, p2, &offset, &bytes);
+  g_assert_cmpuint (bytes, ==, (131072 + 292864) * 512ull);
+
+  /* the dry run shows each partition's old and new place */
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  restore_disk_describe (rd, FALSE, lines);
+  g_ptr_array_add (lines, NULL);
+  g_autofree char *all = g_strjoinv ("\n", (char **) lines->pdata);
+  const char *want[] = {
+    "t.raw: layout: partition 1: start 2048 → 2048, 65536 → 65536 sectors (stays)\n",
+    "t.raw: layout: partition 2: start 67584 → 67584, 131072 → 423936 sectors (grows)\n",
+    "t.raw: layout: partition 3: start 198656 → 491520, 32768 → 32768 sectors (moves)\n",
+    "t.raw: grow: partition 2 from 131072 to 423936 sectors, and its ext4\n",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    if (strstr (all, want[i]) == NULL)
+      g_error ("missing: %s\nin:\n%s", want[i], all);
+
+  /* the grown table holds the moved partition; GPT the same */
+  g_autoptr (MachineDescriptor) g = swap_last (MACHINE_PTABLE_GPT);
+  g_autoptr (AsrRestoreTarget) t2 = NULL;
+  g_autoptr (RestoreDisk) rg = prepare_grow (g, 256 * 1024 * 1024, "/", &t2, &error);
+  g_assert_no_error (error);
+  MachinePartition *g3
+    = g_ptr_array_index (((MachineDisk *) g_ptr_array_index (g->disks, 0))->partitions, 2);
+  /* GPT keeps 33 sectors at the end: 524255 usable, aligned down */
+  g_assert_cmpuint (rg->layout->gained, ==, 292864 - 2048);
+  g_assert_cmpuint (machine_layout_extent (rg->layout, g3)->start, ==, 198656 + 290816);
+
+  /* without --grow, or with no room, nothing moves */
+  g_autoptr (AsrRestoreTarget) t3 = NULL;
+  g_autoptr (RestoreDisk) same = prepare_grow (m, d->bytes, "/", &t3, &error);
+  g_assert_no_error (error);
+  g_assert_null (same->grow_partition);
+  g_assert_null (same->grown_writes);
+  g_autoptr (AsrRestoreTarget) t4 = NULL;
+  g_autoptr (RestoreDisk) none = prepare_grow (m, 256 * 1024 * 1024, NULL, &t4, &error);
+  g_assert_no_error (error);
+  g_assert_null (none->grow_partition);
+  g_assert_cmpuint (machine_layout_extent (none->layout, p3)->start, ==, 198656);
+}
+
+/* MBR with logical partitions: the grown one's extended partition grows
+ * with it, the logical ones after it move, each EBR with its partition. */
+static void
+test_grow_logical (void)
+{
+  g_autoptr (MachineDescriptor) m = machine_descriptor_new ();
+  MachineDisk *d = machine_disk_new ("disk0");
+  d->critical = MACHINE_TRISTATE_YES;
+  d->ptable = MACHINE_PTABLE_MBR;
+  d->signature = g_strdup ("0x1234abcd");
+  add_part (d, 1, MACHINE_PARTITION_KIND_PRIMARY, 2048, 65536, "ext4", "/");
+  add_part (d, 2, MACHINE_PARTITION_KIND_EXTENDED, 67584, 100352, NULL, NULL);
+  MachinePartition *p5
+    = add_part (d, 5, MACHINE_PARTITION_KIND_LOGICAL, 69632, 65536, "ext4", "/var");
+  MachinePartition *p6
+    = add_part (d, 6, MACHINE_PARTITION_KIND_LOGICAL, 137216, 30720, "swap", NULL);
+  d->bytes = 167936 * 512;
+  d->has_bytes = TRUE;
+  g_ptr_array_add (m->disks, d);
+  MachinePartition *p2 = g_ptr_array_index (d->partitions, 1);
+  g_autoptr (GError) error = NULL;
+
+  /* 128 MiB = 262144 sectors: 94208 more, 46 MiB */
+  g_autoptr (AsrRestoreTarget) t = NULL;
+  g_autoptr (RestoreDisk) rd = prepare_grow (m, 128 * 1024 * 1024, "/var", &t, &error);
+  g_assert_no_error (error);
+  g_assert_true (rd->grow_partition == p5);
+  g_assert_cmpuint (machine_layout_extent (rd->layout, p2)->sectors, ==, 100352 + 94208);
+  g_assert_cmpuint (machine_layout_extent (rd->layout, p5)->sectors, ==, 65536 + 94208);
+  g_assert_cmpuint (machine_layout_extent (rd->layout, p6)->start, ==, 137216 + 94208);
+  g_assert_nonnull (rd->grown_writes);
+
+  /* / first: the extended partition and both logical ones move */
+  g_autoptr (AsrRestoreTarget) t2 = NULL;
+  g_autoptr (RestoreDisk) r2 = prepare_grow (m, 128 * 1024 * 1024, "/", &t2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (machine_layout_extent (r2->layout, p2)->start, ==, 67584 + 94208);
+  g_assert_cmpuint (machine_layout_extent (r2->layout, p2)->sectors, ==, 100352);
+  g_assert_cmpuint (volume_of (r2, "partition 5")->offset, ==, (69632 + 94208) * 512ull);
+  g_assert_nonnull (r2->grown_writes);
+}
+
+static void
+test_grow_refusals (void)
+{
+  g_autoptr (MachineDescriptor) m = swap_last (MACHINE_PTABLE_MBR);
+  MachineDisk *d = g_ptr_array_index (m->disks, 0);
+  guint64 big = 256 * 1024 * 1024;
+  struct {
+    const char *grow, *why;
+  } cases[] = {
+    { "swap", "--grow=swap: not a mount point" },
+    { "/srv", "--grow=/srv: no volume of the backup is mounted at /srv" },
+    /* /boot grows, /: fine; but with / made bootable, growing /boot
+     * would move it */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (AsrRestoreTarget) t = NULL;
+      g_autoptr (GError) error = NULL;
+      g_assert_null (prepare_grow (m, big, cases[i].grow, &t, &error));
+      g_assert_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT);
+      if (strstr (error->message, cases[i].why) == NULL)
+        g_error ("%s: %s", cases[i].grow, error->message);
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AsrRestoreTarget) t = NULL;
+  g_autoptr (RestoreDisk) boot = prepare_grow (m, big, "/boot", &t, &error);
+  g_assert_no_error (error);
+  g_assert_true (boot->grow_partition == g_ptr_array_index (d->partitions, 0));
+
+  ((MachinePartition *) g_ptr_array_index (d->partitions, 1))->bootable = MACHINE_TRISTATE_YES;
+  g_autoptr (AsrRestoreTarget) t2 = NULL;
+  g_assert_null (prepare_grow (m, big, "/boot", &t2, &error));
+  g_assert_nonnull (strstr (error->message, "partition 2, the bootable one, would move"));
+  g_clear_error (&error);
+
+  /* vfat is not grown */
+  MachinePartition *p1 = g_ptr_array_index (d->partitions, 0);
+  g_free (p1->volume->fs);
+  p1->volume->fs = g_strdup ("vfat");
+  g_autoptr (AsrRestoreTarget) t3 = NULL;
+  g_assert_null (prepare_grow (m, big, "/boot", &t3, &error));
+  g_assert_nonnull (strstr (error->message, "its filesystem is vfat, which asr does not grow"));
+}
+
 /* --- the storage stacks: where each image of a stack lands ----------------- */
 
 /* A valid schema example (xml-schemas/examples/valid), the fixture of the
@@ -344,7 +577,7 @@ prepare_disk (const MachineDescriptor *m, const char *disk, guint64 bytes, Prepa
 
   out->t = asr_restore_target_new (disk, "/dev/null/target.raw", "raw");
   out->t->bytes = bytes;
-  out->rd = restore_disk_prepare (m, "/backup", out->t, FALSE, &error);
+  out->rd = restore_disk_prepare (m, "/backup", out->t, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (out->rd);
 }
@@ -439,6 +672,9 @@ main (int argc, char **argv)
   g_test_add_func ("/restore/dry-run/writes", test_describe);
   g_test_add_func ("/restore/dry-run/recreate", test_describe_recreate);
   g_test_add_func ("/restore/dry-run/refusals", test_refusals);
+  g_test_add_func ("/restore/grow/swap-last", test_grow_swap_last);
+  g_test_add_func ("/restore/grow/logical", test_grow_logical);
+  g_test_add_func ("/restore/grow/refusals", test_grow_refusals);
   g_test_add_func ("/restore/stack/lvm", test_stack_lvm);
   g_test_add_func ("/restore/stack/md", test_stack_md);
   g_test_add_func ("/restore/stack/luks", test_stack_luks);

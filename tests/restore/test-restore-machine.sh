@@ -10,7 +10,9 @@
 # (sfdisk --dump), and its boot code is the original's.
 #
 # Then the same backup with --grow onto a block device, a loop device over
-# a larger blank file: the volume work is the host's tools', with no appliance able to
+# a larger blank file: / takes the new space and the partition after it
+# moves to the end of the disk with its UUID (docs/asr-restore.1, DISKS OF
+# OTHER SIZES); the volume work is the host's tools', with no appliance able to
 # start (LIBGUESTFS_PATH=/nonexistent, and a control that a launch does
 # fail so), and the backing file boots; skipped, with the reason, where losetup cannot make
 # a loop device.  (A mounted device and two restores at once onto one:
@@ -85,7 +87,7 @@ attach "$tmp/dev.raw"
 if [ -z "$loop" ]; then
   why="losetup cannot make a loop device here: $(cat "$tmp/losetup.err")"
   for d in "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" \
-           "restore onto a loop device" "--grow: the last partition grew on the block device" \
+           "restore onto a loop device" "--grow: / grew, partition 3 moved to the end with its UUID" \
            "the volume work ran with the host tools" \
            "no loop device of the restore is left" "the disk restored through a loop device boots"; do
     skip "$d" "$why"
@@ -101,11 +103,23 @@ LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/control" "$system"
 check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 3 "" "cannot find any suitable libguestfs"
 LIBGUESTFS_PATH=/nonexistent run "$asr" restore --yes --grow "$tmp/backup" "$loop"
 check "restore --grow onto a larger loop device ($loop), no appliance possible" 0
-# the last partition takes the new space (uefi-gpt: /var's ext4 grows with
-# it; bios-mbr: swap, which asr does not grow, stays as recreated)
-if grep -qE 'partition [0-9]+ (and its ext4 grown|grew) to [0-9]+ sectors' <<<"$err"; then
-  pass "--grow: the last partition grew on the block device"
-else fail "--grow: the last partition grew on the block device" "$err"; fi
+# / (partition 2) takes the new space; partition 3 after it (bios-mbr:
+# swap, recreated; uefi-gpt: /var, its image) moves to the end of the disk
+# with its UUID.  The machine boots below, and fstab names both by UUID.
+p3=$(sfdisk --dump "$loop" | sed -n "s|^$loop""p\?3 : start= *\([0-9]*\), size= *\([0-9]*\).*|\1 \2|p")
+p2_was=$(get SYSTEM_P2_SECTORS)
+p2_now=$(sfdisk --dump "$loop" | sed -n "s|^$loop""p\?2 : start= *[0-9]*, size= *\([0-9]*\).*|\1|p")
+dev_sectors=$(( $(blockdev --getsize64 "$loop") / 512 ))
+uuid3=$(blkid -p -o value -s UUID -O $(( ${p3%% *} * 512 )) "$loop" 2>/dev/null || true)
+# the move is whole MiB (under 2048 sectors lost), and GPT keeps 33
+# sectors at the end for its backup
+end3=$(( ${p3%% *} + ${p3##* } ))
+if grep -qE 'disk0 partition 2 and its ext4 grown to [0-9]+ sectors' <<<"$err" \
+   && [ "${p2_now:-0}" -gt "$p2_was" ] && [ "$end3" -le "$dev_sectors" ] \
+   && [ $(( dev_sectors - end3 )) -le $(( 2047 + 33 )) ] && [ "$uuid3" = "$(get SYSTEM_P3_UUID)" ]; then
+  pass "--grow: / grew ($p2_was → $p2_now sectors), partition 3 moved to the end with its UUID"
+else fail "--grow: / grew, partition 3 moved to the end with its UUID" \
+  "p2 $p2_was → ${p2_now:-?}; p3 ${p3:-?} ends $end3 of $dev_sectors; UUID ${uuid3:-none}" "$err"; fi
 # swap recreated (bios-mbr), the fallback loader looked for (uefi-gpt):
 # the volume work runs, and not in an appliance
 if grep -q 'with the host tools' <<<"$err" && ! grep -qi 'appliance' <<<"$err"; then

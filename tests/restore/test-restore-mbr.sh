@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 31
+plan 32
 
 # --- the machine: one guestfish launch for both disks ---------------------
 truncate -s 256M sys.raw
@@ -153,13 +153,22 @@ run "$asr" restore --yes --create "$tmp/vm" "$tmp/backup"
 check "--create DIR that already holds the disk is refused" 2 '' 'already exists'
 
 # --- --grow onto a larger raw disk -----------------------------------------
+# / (partition 1) takes the space; the extended partition, swap (5) and
+# /boot (6) after it move towards the end, each EBR with its partition.
 truncate -s 512M big.raw
 run "$asr" restore --yes --grow "$tmp/backup" "$tmp/big.raw"
-check "restore --grow onto a larger raw disk" 0 '' 'partition 6 and its ext4 grown'
-end=$(sfdisk --dump big.raw | tail -n 1)  # the last partition, for the report
-fsz=$(guestfish --ro -a big.raw run : tune2fs-l /dev/sda6 2>/dev/null | grep -E '^Block count:' | tr -dc 0-9)
-[ "${fsz:-0}" -gt 200000 ] && pass "the last filesystem fills the larger disk ($fsz blocks)" \
-  || fail "the last filesystem fills the larger disk" "block count $fsz, last partition: $end"
+check "restore --grow onto a larger raw disk: / takes the space" 0 '' 'partition 1 and its ext4 grown'
+# sfdisk: start and size of partitions 1, 2, 5, 6
+layout=$(sfdisk --dump big.raw | sed -n 's/^big.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+# 512 MiB = 1048576 sectors, 256 MiB more: 524288 sectors gained
+want="1 2048 786432 2 788480 260096 5 790528 65536 6 858112 190464 "
+[ "$layout" = "$want" ] && pass "--grow: / grew by the new space, the partitions after it moved ($layout)" \
+  || fail "--grow: / grew by the new space, the partitions after it moved" "got:  $layout" "want: $want"
+got=$(guestfish --ro -a big.raw run : tune2fs-l /dev/sda1 : vfs-label /dev/sda5 : vfs-label /dev/sda6 \
+      : mount /dev/sda6 / : cat /vmlinuz 2>&1 | grep -E '^Block count:|^swap$|^boot$|^not a kernel$' | tr -s ' ' | tr '\n' ' ')
+[ "$got" = "Block count: 393216 swap boot not a kernel " ] \
+  && pass "... / fills its partition; swap and /boot are whole at their new places" \
+  || fail "... / fills its partition; swap and /boot are whole at their new places" "$got"
 
 # --- a corrupted image: checksum mismatch, exit 1, marker left --------------
 cp -r backup bad

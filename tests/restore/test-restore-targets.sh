@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$tmp"
 
-plan 65
+plan 68
 
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # unchanged FILE SUM DESCRIPTION
@@ -153,6 +153,15 @@ past_end 0x12345678 t5.raw
 refused "a stale plan onto a file whose table became unreadable is refused" 2 '' \
   'has changed since it was planned \(its partition table cannot be read .*\) \(the plan did not name it with --map\)' \
   t5.raw --plan stale.xml
+
+# --- --grow[=MOUNTPOINT]: a bare --grow before BACKUP is --grow=/ (GOption
+# would take BACKUP as its value); a mount point the backup lacks is refused
+truncate -s 80M g.raw
+run "$asr" restore --dry-run --grow "$tmp/backup" "$tmp/g.raw"
+check "restore --dry-run --grow BACKUP: / takes the space" 0 \
+  'g.raw: layout: partition 1: start 2048 → 2048, [0-9]+ → 161792 sectors \(grows\)'
+refused "restore --grow=/srv: no volume there, the plan is blocked" 1 'no volume of the backup is mounted at /srv' \
+  'the plan is blocked: nothing was written' g.raw --grow=/srv
 
 # --- image files open in qemu ------------------------------------------------
 nbd() { # FORMAT FILE [OPTIONS]: export it until the test ends

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where each partition of a source disk lies on a target of another size
+ * (docs/asr-restore.1, "DISKS OF OTHER SIZES"): the one plan and restore
+ * both use, so the plan shows exactly what restore writes.
+ *
+ * --grow[=MOUNTPOINT]: the partition holding that volume (itself, or an LVM
+ * physical volume under the logical volume holding it) takes the space
+ * the target has after the last partition; every partition that starts
+ * after it moves that far towards the end, so their order, numbers and
+ * gaps are kept.  A move is free in a restore: each image is written at
+ * its new offset, swap and empty volumes are recreated at theirs.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "machine.h"
+
+/* Partitions that move keep a 1 MiB alignment. */
+#define LAYOUT_ALIGN_BYTES (1024u * 1024u)
+
+/* The GPT partition type of a BIOS boot partition: GRUB's core image,
+ * which boot.img finds by sector. */
+#define BIOS_BOOT_TYPE "21686148-6449-6e6f-744e-656564454649"
+
+gboolean
+machine_fs_grows (const char *fs)
+{
+  return fs
+         && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0
+             || strcmp (fs, "xfs") == 0);
+}
+
+void
+machine_layout_free (MachineLayout *l)
+{
+  if (l == NULL)
+    return;
+  g_free (l->extents);
+  g_free (l->grow_mountpoint);
+  g_free (l);
+}
+
+static gboolean
+volume_mounted_at (const MachineVolume *v, const char *mountpoint)
+{
+  if (v == NULL)
+    return FALSE;
+  if (g_strcmp0 (v->mountpoint, mountpoint) == 0)
+    return TRUE;
+  for (guint i = 0; v->subvolumes && i < v->subvolumes->len; i++)
+    {
+      const MachineSubvolume *s = g_ptr_array_index (v->subvolumes, i);
+      if (g_strcmp0 (s->mountpoint, mountpoint) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean layout_fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+layout_fail (GError **error, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, MACHINE_ERROR, MACHINE_ERROR_INVALID, msg);
+  return FALSE;
+}
+
+/* Whether any volume of @m, on any disk or layer, is mounted at @mp. */
+static gboolean
+mounted_anywhere (const MachineDescriptor *m, const char *mp)
+{
+  for (guint i = 0; i < m->disks->len; i++)
+    {
+      const MachineDisk *d = g_ptr_array_index (m->disks, i);
+      for (guint j = 0; j < d->partitions->len; j++)
+        if (volume_mounted_at (((MachinePartition *) g_ptr_array_index (d->partitions, j))->volume,
+                               mp))
+          return TRUE;
+    }
+  for (guint i = 0; i < m->md_arrays->len; i++)
+    if (volume_mounted_at (((MachineMdArray *) g_ptr_array_index (m->md_arrays, i))->volume, mp))
+      return TRUE;
+  for (guint i = 0; i < m->luks->len; i++)
+    if (volume_mounted_at (((MachineLuks *) g_ptr_array_index (m->luks, i))->volume, mp))
+      return TRUE;
+  for (guint i = 0; i < m->volume_groups->len; i++)
+    {
+      const MachineVolumeGroup *vg = g_ptr_array_index (m->volume_groups, i);
+      for (guint j = 0; j < vg->lvs->len; j++)
+        if (volume_mounted_at (((MachineLogicalVolume *) g_ptr_array_index (vg->lvs, j))->volume,
+                               mp))
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* The partition of @d (and the LVM group and LV above it) that holds the
+ * volume mounted at @mp: FALSE with @error when it is there but cannot
+ * grow; TRUE with *@out NULL when it is not on @d. */
+static gboolean
+find_grow (const MachineDescriptor *m, const MachineDisk *d, const char *mp, MachineLayout *l,
+           const MachinePartition **out, GError **error)
+{
+  *out = NULL;
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      g_autofree char *ref = g_strdup_printf ("%s/p%u", d->id, p->number);
+      MachineHolder h;
+
+      if (p->kind == MACHINE_PARTITION_KIND_EXTENDED)
+        continue;
+      if (volume_mounted_at (p->volume, mp))
+        {
+          l->grow_volume = p->volume;
+          *out = p;
+          return TRUE;
+        }
+      if (!machine_descriptor_find_holder (m, ref, &h))
+        continue;
+      if (h.md && volume_mounted_at (h.md->volume, mp))
+        return layout_fail (error,
+                            "--grow=%s: %s is on the md array %s (%s partition %u is a member): "
+                            "asr does not grow md arrays",
+                            mp, mp, h.md->id, d->id, p->number);
+      if (h.luks && volume_mounted_at (h.luks->volume, mp))
+        return layout_fail (error,
+                            "--grow=%s: %s is in the LUKS container %s (%s partition %u): asr "
+                            "cannot grow what is inside it without its key",
+                            mp, mp, h.luks->id, d->id, p->number);
+      if (h.vg)
+        for (guint j = 0; j < h.vg->lvs->len; j++)
+          {
+            const MachineLogicalVolume *lv = g_ptr_array_index (h.vg->lvs, j);
+            if (!volume_mounted_at (lv->volume, mp))
+              continue;
+            l->grow_vg = h.vg;
+            l->grow_lv = lv;
+            l->grow_volume = lv->volume;
+            *out = p;
+            return TRUE;
+          }
+    }
+  return TRUE;
+}
+
+static guint64
+layout_limit (const MachineDisk *d, guint64 disk_sectors, guint32 ss)
+{
+  if (d->ptable == MACHINE_PTABLE_GPT)
+    {
+      /* room for the backup entries and header at the end */
+      guint64 entries = d->gpt_entries ? d->gpt_entries : 128;
+      guint64 entry_bytes = d->gpt_entry_bytes ? d->gpt_entry_bytes : 128;
+      guint64 entry_sectors = (entries * entry_bytes + ss - 1) / ss;
+      return disk_sectors > entry_sectors + 1 ? disk_sectors - 1 - entry_sectors : 0;
+    }
+  return MIN (disk_sectors, (guint64) G_MAXUINT32); /* MBR: 32-bit LBAs */
+}
+
+MachineLayout *
+machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 target_bytes,
+                    const char *grow, GError **error)
+{
+  g_autoptr (MachineLayout) l = g_new0 (MachineLayout, 1);
+  guint32 ss = machine_disk_sector_size (d);
+  const MachinePartition *g = NULL;
+  guint64 end = 0, limit, gained;
+
+  l->disk = d;
+  l->target_sectors = target_bytes / ss;
+  l->extents = g_new0 (MachineExtent, d->partitions->len + 1);
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      l->extents[i].start = p->start;
+      l->extents[i].sectors = p->sectors;
+      end = MAX (end, p->start + p->sectors);
+    }
+  if (grow == NULL)
+    return g_steal_pointer (&l);
+
+  l->grow_mountpoint = g_strdup (grow);
+  if (grow[0] != '/')
+    {
+      layout_fail (error, "--grow=%s: not a mount point (/, /var, ...)", grow);
+      return NULL;
+    }
+  if (!mounted_anywhere (m, grow))
+    {
+      layout_fail (error, "--grow=%s: no volume of the backup is mounted at %s", grow, grow);
+      return NULL;
+    }
+  if (!find_grow (m, d, grow, l, &g, error))
+    return NULL;
+  if (g == NULL)
+    {
+      l->grow_volume = NULL;
+      return g_steal_pointer (&l); /* on another disk */
+    }
+  l->holds = TRUE;
+  if (!machine_fs_grows (l->grow_volume ? l->grow_volume->fs : NULL))
+    {
+      const char *fs = l->grow_volume && l->grow_volume->fs ? l->grow_volume->fs : "unknown";
+      layout_fail (error,
+                   "--grow=%s: its filesystem is %s, which asr does not grow (ext2, ext3, ext4, "
+                   "xfs)",
+                   grow, fs);
+      return NULL;
+    }
+
+  limit = layout_limit (d, l->target_sectors, ss);
+  if (limit <= end)
+    {
+      l->grow_volume = NULL; /* no room: nothing grows */
+      l->grow_vg = NULL;
+      l->grow_lv = NULL;
+      return g_steal_pointer (&l);
+    }
+  gained = limit - end;
+
+  /* What moves: every partition (an extended one too) that starts after
+   * the grown one, kept aligned; the grown one and the extended partition
+   * around it, if it is logical, take the space. */
+  gboolean moves = FALSE;
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      if (p->start > g->start)
+        moves = TRUE;
+    }
+  if (moves)
+    gained -= gained % (LAYOUT_ALIGN_BYTES / ss ? LAYOUT_ALIGN_BYTES / ss : 1);
+  if (gained == 0)
+    {
+      l->grow_volume = NULL;
+      l->grow_vg = NULL;
+      l->grow_lv = NULL;
+      return g_steal_pointer (&l);
+    }
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      MachineExtent *e = &l->extents[i];
+      if (p == g
+          || (p->kind == MACHINE_PARTITION_KIND_EXTENDED
+              && g->kind == MACHINE_PARTITION_KIND_LOGICAL && p->start < g->start
+              && g->start < p->start + p->sectors))
+        e->sectors += gained;
+      else if (p->start > g->start)
+        {
+          if (d->ptable == MACHINE_PTABLE_GPT
+              && g_ascii_strcasecmp (p->type ? p->type : "", BIOS_BOOT_TYPE) == 0)
+            {
+              layout_fail (error,
+                           "--grow=%s: %s partition %u, a BIOS boot partition after it, would "
+                           "move, and the boot code finds the loader in it by sector",
+                           grow, d->id, p->number);
+              return NULL;
+            }
+          if (p->bootable == MACHINE_TRISTATE_YES)
+            {
+              layout_fail (error,
+                           "--grow=%s: %s partition %u, the bootable one, would move, and a boot "
+                           "loader there (extlinux, GRUB) may find its files by sector",
+                           grow, d->id, p->number);
+              return NULL;
+            }
+          e->start += gained;
+        }
+    }
+  l->grown = g;
+  l->gained = gained;
+  l->moves = moves;
+  return g_steal_pointer (&l);
+}
+
+const MachineExtent *
+machine_layout_extent (const MachineLayout *l, const MachinePartition *p)
+{
+  for (guint i = 0; i < l->disk->partitions->len; i++)
+    if (g_ptr_array_index (l->disk->partitions, i) == p)
+      return &l->extents[i];
+  g_return_val_if_reached (NULL);
+}
