@@ -132,27 +132,37 @@ cli_plan_vet_image (const char *backup_dir, const char *file, gboolean text, con
 }
 
 char *cli_grow_mountpoint;
+char *cli_shrink_mountpoint;
 
 gboolean
-cli_grow_option (const char *name, const char *value, gpointer data, GError **error)
+cli_resize_option (const char *name, const char *value, gpointer data, GError **error)
 {
-  (void) name;
+  char **out = strcmp (name, "--shrink") == 0 ? &cli_shrink_mountpoint : &cli_grow_mountpoint;
   (void) data;
   if (value != NULL && *value == '\0')
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--grow= needs a mount point (/, /var, ...), or none: --grow");
+                   "%s= needs a mount point (/, /var, ...), or none: %s", name, name);
       return FALSE;
     }
-  g_free (cli_grow_mountpoint);
-  cli_grow_mountpoint = g_strdup (value ? value : "/");
+  g_free (*out);
+  *out = g_strdup (value ? value : "/");
   return TRUE;
+}
+
+gboolean
+cli_plan_min_bytes (const char *backup_dir, const char *file, const char *format, guint64 bytes,
+                    const char *fs, guint64 *min_bytes, void *opaque, GError **error)
+{
+  (void) opaque;
+  return asr_fs_shrink_min_bytes (backup_dir, file, format, bytes, fs, min_bytes, error);
 }
 
 void
 cli_grow_prepare (int argc, char **argv)
 {
   static char grow_root[] = "--grow=/";
+  static char shrink_root[] = "--shrink=/";
   static const char *const takes_value[]
     = { "--plan", "--create", "--map", "--mode", "--connect", "-o", "--output", NULL };
 
@@ -164,5 +174,7 @@ cli_grow_prepare (int argc, char **argv)
         i++;
       else if (strcmp (argv[i], "--grow") == 0)
         argv[i] = grow_root;
+      else if (strcmp (argv[i], "--shrink") == 0)
+        argv[i] = shrink_root;
     }
 }

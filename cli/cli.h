@@ -64,5 +64,12 @@ gboolean cli_plan_vet_image (const char *backup_dir, const char *file, gboolean 
  * argument (the BACKUP) as an optional value, so cli_grow_prepare(), the
  * commands' prepare hook, first turns a bare --grow into --grow=/. */
 extern char *cli_grow_mountpoint;
-gboolean cli_grow_option (const char *name, const char *value, gpointer data, GError **error);
 void cli_grow_prepare (int argc, char **argv);
+/* --shrink[=MOUNTPOINT], the same way (cli_grow_prepare turns a bare
+ * --shrink into --shrink=/), and the planner's PlanMinBytesFunc for it. */
+extern char *cli_shrink_mountpoint;
+/* The GOptionArgFunc of both: @name says which. */
+gboolean cli_resize_option (const char *name, const char *value, gpointer data, GError **error);
+gboolean cli_plan_min_bytes (const char *backup_dir, const char *file, const char *format,
+                             guint64 bytes, const char *fs, guint64 *min_bytes, void *opaque,
+                             GError **error);

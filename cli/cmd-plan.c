@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * asr plan [--mode strict|migrate] [--map SRC=DST]... [--grow[=MOUNTPOINT]]
+ * asr plan [--mode strict|migrate] [--map SRC=DST]... [--grow[=MOUNTPOINT]] [--shrink[=MP]]
  *          [--check-images] [--connect URI] [--json] [-o PLAN.xml] BACKUP TARGET...
  *
  * Parses arguments, loads the inputs, calls plan_compute() and prints.
@@ -35,9 +35,13 @@ static const GOptionEntry plan_options[] = {
     NULL },
   { "connect", 0, 0, G_OPTION_ARG_STRING, &opt_connect, "libvirt URI for domain:NAME targets",
     "URI" },
-  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_grow_option,
+  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
     "On a larger disk, the volume mounted at MOUNTPOINT (default /) takes the space; the "
     "partitions after it move towards the end",
+    "[=MOUNTPOINT]" },
+  { "shrink", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
+    "On a smaller disk, the ext2/3/4 mounted at MOUNTPOINT (default /) is shrunk to fit, if its "
+    "used data allows; the partitions after it move towards the start",
     "[=MOUNTPOINT]" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the plan as JSON", NULL },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
@@ -97,6 +101,8 @@ plan_run (int argc, char **argv)
       return ASR_EXIT_USAGE;
     }
   options->grow = g_strdup (cli_grow_mountpoint);
+  options->shrink = g_strdup (cli_shrink_mountpoint);
+  options->min_bytes = cli_plan_min_bytes;
   for (char **m = opt_maps; m && *m; m++)
     if (!plan_options_add_map (options, *m, &error))
       return cli_report_error ("plan", error);

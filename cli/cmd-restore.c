@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * asr restore [--plan PLAN.xml] [--create DIR] [--grow[=MOUNTPOINT]] [--no-verify]
+ * asr restore [--plan PLAN.xml] [--create DIR] [--grow[=MP]] [--shrink[=MP]] [--no-verify]
  *             [--no-check-images] [--dry-run] [--yes] BACKUP TARGET...
  *
  * Parses and prints; asr_restore_job_run() (imager) plans first (or reads
@@ -36,9 +36,13 @@ static const GOptionEntry restore_options[] = {
     "PLAN.xml" },
   { "create", 0, 0, G_OPTION_ARG_FILENAME, &opt_create,
     "Create blank qcow2 targets in DIR, sized like the source disks", "DIR" },
-  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_grow_option,
+  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
     "On a larger disk, the volume mounted at MOUNTPOINT (default /) takes the space; the "
     "partitions after it move towards the end",
+    "[=MOUNTPOINT]" },
+  { "shrink", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
+    "On a smaller disk, the ext2/3/4 mounted at MOUNTPOINT (default /) is shrunk to fit, if its "
+    "used data allows; the partitions after it move towards the start",
     "[=MOUNTPOINT]" },
   { "mount-to-grow", 0, 0, G_OPTION_ARG_NONE, &opt_mount_to_grow,
     "Block devices: let this host's kernel mount a filesystem just restored and verified, to "
@@ -188,6 +192,7 @@ restore_run (int argc, char **argv)
     .unattended = opt_yes,
     .restore = {
       .grow = cli_grow_mountpoint,
+      .shrink = cli_shrink_mountpoint,
       .mount_to_grow = opt_mount_to_grow,
       .no_verify = opt_no_verify,
       .no_check_images = opt_no_check_images,

@@ -107,6 +107,17 @@ AsrCheckItem *asr_check_image (const char *backup, const char *file, const char 
                                guint64 bytes, const char *checksum, gboolean verify_checksum,
                                GError **error);
 
+/* --shrink: the least filesystem @fs (ext2/3/4) in image @file of the
+ * backup set @backup may have once shrunk: resize2fs's minimum plus the
+ * margin (asr_shrink_margin), measured in a private overlay of the image
+ * after vetting it as asr_check_image() does (docs/asr-restore.1). */
+gboolean asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *format,
+                                  guint64 bytes, const char *fs, guint64 *min_bytes,
+                                  GError **error);
+/* resize2fs's minimum @min_bytes plus the margin: a tenth of it, at least
+ * 16 MiB, rounded up to whole MiB. */
+guint64 asr_shrink_margin (guint64 min_bytes);
+
 /* One text file of the backup set (LVM metadata), vetted as
  * asr_check_backup() does: a regular file inside the set (not a symlink,
  * directory, FIFO or device), of bounded size, whose checksum is always
@@ -169,6 +180,9 @@ typedef struct {
   /* --grow: the mount point of the volume that takes a larger disk's
    * space (partitions after it move towards the end); NULL: none. */
   const char *grow;
+  /* --shrink: the mount point of the volume that gives up what a smaller
+   * disk lacks (its ext2/3/4 shrunk in a private overlay); NULL: none. */
+  const char *shrink;
   /* Block devices: this host's kernel may mount a filesystem asr has just
    * written and verified, to grow it (xfs grows only mounted).  Without
    * it, that growth runs in the appliance (docs/asr-restore.1). */

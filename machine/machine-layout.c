@@ -25,6 +25,12 @@
 #define BIOS_BOOT_TYPE "21686148-6449-6e6f-744e-656564454649"
 
 gboolean
+machine_fs_shrinks (const char *fs)
+{
+  return fs && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0);
+}
+
+gboolean
 machine_fs_grows (const char *fs)
 {
   return fs
@@ -104,8 +110,8 @@ mounted_anywhere (const MachineDescriptor *m, const char *mp)
  * volume mounted at @mp: FALSE with @error when it is there but cannot
  * grow; TRUE with *@out NULL when it is not on @d. */
 static gboolean
-find_grow (const MachineDescriptor *m, const MachineDisk *d, const char *mp, MachineLayout *l,
-           const MachinePartition **out, GError **error)
+find_grow (const MachineDescriptor *m, const MachineDisk *d, const char *opt, const char *mp,
+           MachineLayout *l, const MachinePartition **out, GError **error)
 {
   *out = NULL;
   for (guint i = 0; i < d->partitions->len; i++)
@@ -126,14 +132,14 @@ find_grow (const MachineDescriptor *m, const MachineDisk *d, const char *mp, Mac
         continue;
       if (h.md && volume_mounted_at (h.md->volume, mp))
         return layout_fail (error,
-                            "--grow=%s: %s is on the md array %s (%s partition %u is a member): "
-                            "asr does not grow md arrays",
-                            mp, mp, h.md->id, d->id, p->number);
+                            "%s=%s: %s is on the md array %s (%s partition %u is a member): "
+                            "asr does not resize md arrays",
+                            opt, mp, mp, h.md->id, d->id, p->number);
       if (h.luks && volume_mounted_at (h.luks->volume, mp))
         return layout_fail (error,
-                            "--grow=%s: %s is in the LUKS container %s (%s partition %u): asr "
-                            "cannot grow what is inside it without its key",
-                            mp, mp, h.luks->id, d->id, p->number);
+                            "%s=%s: %s is in the LUKS container %s (%s partition %u): asr "
+                            "cannot resize what is inside it without its key",
+                            opt, mp, mp, h.luks->id, d->id, p->number);
       if (h.vg)
         for (guint j = 0; j < h.vg->lvs->len; j++)
           {
@@ -164,14 +170,37 @@ layout_limit (const MachineDisk *d, guint64 disk_sectors, guint32 ss)
   return MIN (disk_sectors, (guint64) G_MAXUINT32); /* MBR: 32-bit LBAs */
 }
 
+/* Refuses a move of partition @p of @d: a boot loader may find it by
+ * sector. */
+static gboolean
+may_move (const MachineDisk *d, const MachinePartition *p, const char *opt, const char *mp,
+          GError **error)
+{
+  if (d->ptable == MACHINE_PTABLE_GPT
+      && g_ascii_strcasecmp (p->type ? p->type : "", BIOS_BOOT_TYPE) == 0)
+    return layout_fail (error,
+                        "%s=%s: %s partition %u, a BIOS boot partition after it, would move, and "
+                        "the boot code finds the loader in it by sector",
+                        opt, mp, d->id, p->number);
+  if (p->bootable == MACHINE_TRISTATE_YES)
+    return layout_fail (error,
+                        "%s=%s: %s partition %u, the bootable one, would move, and a boot loader "
+                        "there (extlinux, GRUB) may find its files by sector",
+                        opt, mp, d->id, p->number);
+  return TRUE;
+}
+
 MachineLayout *
 machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 target_bytes,
-                    const char *grow, GError **error)
+                    const MachineLayoutOptions *o, GError **error)
 {
   g_autoptr (MachineLayout) l = g_new0 (MachineLayout, 1);
   guint32 ss = machine_disk_sector_size (d);
+  guint64 align = LAYOUT_ALIGN_BYTES / ss ? LAYOUT_ALIGN_BYTES / ss : 1;
   const MachinePartition *g = NULL;
-  guint64 end = 0, limit, gained;
+  guint64 end = 0, limit, delta;
+  gboolean moves = FALSE, shrink;
+  const char *mp, *opt;
 
   l->disk = d;
   l->target_sectors = target_bytes / ss;
@@ -183,21 +212,28 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
       l->extents[i].sectors = p->sectors;
       end = MAX (end, p->start + p->sectors);
     }
-  if (grow == NULL)
+  limit = layout_limit (d, l->target_sectors, ss);
+  /* A larger target grows with --grow, a smaller one shrinks with
+   * --shrink; anything else is restored as captured (and a target too
+   * small is the caller's to refuse). */
+  shrink = limit < end;
+  mp = shrink ? (o ? o->shrink : NULL) : (o ? o->grow : NULL);
+  opt = shrink ? "--shrink" : "--grow";
+  if (mp == NULL)
     return g_steal_pointer (&l);
 
-  l->grow_mountpoint = g_strdup (grow);
-  if (grow[0] != '/')
+  l->grow_mountpoint = g_strdup (mp);
+  if (mp[0] != '/')
     {
-      layout_fail (error, "--grow=%s: not a mount point (/, /var, ...)", grow);
+      layout_fail (error, "%s=%s: not a mount point (/, /var, ...)", opt, mp);
       return NULL;
     }
-  if (!mounted_anywhere (m, grow))
+  if (!mounted_anywhere (m, mp))
     {
-      layout_fail (error, "--grow=%s: no volume of the backup is mounted at %s", grow, grow);
+      layout_fail (error, "%s=%s: no volume of the backup is mounted at %s", opt, mp, mp);
       return NULL;
     }
-  if (!find_grow (m, d, grow, l, &g, error))
+  if (!find_grow (m, d, opt, mp, l, &g, error))
     return NULL;
   if (g == NULL)
     {
@@ -205,45 +241,78 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
       return g_steal_pointer (&l); /* on another disk */
     }
   l->holds = TRUE;
-  if (!machine_fs_grows (l->grow_volume ? l->grow_volume->fs : NULL))
+  const char *fs = l->grow_volume && l->grow_volume->fs ? l->grow_volume->fs : "unknown";
+  if (!shrink && !machine_fs_grows (fs))
     {
-      const char *fs = l->grow_volume && l->grow_volume->fs ? l->grow_volume->fs : "unknown";
       layout_fail (error,
                    "--grow=%s: its filesystem is %s, which asr does not grow (ext2, ext3, ext4, "
                    "xfs)",
-                   grow, fs);
+                   mp, fs);
+      return NULL;
+    }
+  if (shrink && l->grow_vg)
+    {
+      layout_fail (error,
+                   "--shrink=%s: %s is on the LVM logical volume %s/%s: asr does not shrink "
+                   "logical volumes yet",
+                   mp, mp, l->grow_vg->name, l->grow_lv->name);
+      return NULL;
+    }
+  if (shrink && (!machine_fs_shrinks (fs) || l->grow_volume->image == NULL))
+    {
+      layout_fail (error,
+                   "--shrink=%s: its filesystem is %s%s, which asr does not shrink (ext2, ext3, "
+                   "ext4 captured in the backup)",
+                   mp, fs, l->grow_volume->image ? "" : ", not captured");
       return NULL;
     }
 
-  limit = layout_limit (d, l->target_sectors, ss);
-  if (limit <= end)
+  for (guint i = 0; i < d->partitions->len; i++)
+    if (((const MachinePartition *) g_ptr_array_index (d->partitions, i))->start > g->start)
+      moves = TRUE;
+  if (!shrink)
     {
-      l->grow_volume = NULL; /* no room: nothing grows */
-      l->grow_vg = NULL;
-      l->grow_lv = NULL;
-      return g_steal_pointer (&l);
+      if (limit <= end)
+        {
+          l->grow_volume = NULL; /* no room: nothing grows */
+          l->grow_vg = NULL;
+          l->grow_lv = NULL;
+          return g_steal_pointer (&l);
+        }
+      delta = limit - end;
+      if (moves)
+        delta -= delta % align; /* moved partitions stay aligned */
+      if (delta == 0)
+        {
+          l->grow_volume = NULL;
+          l->grow_vg = NULL;
+          l->grow_lv = NULL;
+          return g_steal_pointer (&l);
+        }
     }
-  gained = limit - end;
+  else
+    {
+      guint64 min_sectors = (o->min_bytes + ss - 1) / ss;
+      delta = end - limit;
+      if (moves && delta % align)
+        delta += align - delta % align;
+      if (delta >= g->sectors || g->sectors - delta < min_sectors)
+        {
+          guint64 have = delta >= g->sectors ? 0 : g->sectors - delta;
+          layout_fail (error,
+                       "--shrink=%s: %s partition %u would have %" G_GUINT64_FORMAT
+                       " bytes, and its %s needs at least %" G_GUINT64_FORMAT
+                       " (its minimum and the margin): the target is short by %" G_GUINT64_FORMAT
+                       " bytes",
+                       mp, d->id, g->number, have * ss, fs, min_sectors * ss,
+                       (min_sectors - have) * ss);
+          return NULL;
+        }
+    }
 
   /* What moves: every partition (an extended one too) that starts after
-   * the grown one, kept aligned; the grown one and the extended partition
-   * around it, if it is logical, take the space. */
-  gboolean moves = FALSE;
-  for (guint i = 0; i < d->partitions->len; i++)
-    {
-      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
-      if (p->start > g->start)
-        moves = TRUE;
-    }
-  if (moves)
-    gained -= gained % (LAYOUT_ALIGN_BYTES / ss ? LAYOUT_ALIGN_BYTES / ss : 1);
-  if (gained == 0)
-    {
-      l->grow_volume = NULL;
-      l->grow_vg = NULL;
-      l->grow_lv = NULL;
-      return g_steal_pointer (&l);
-    }
+   * the resized one; it and the extended partition around it, if it is
+   * logical, take or give the space. */
   for (guint i = 0; i < d->partitions->len; i++)
     {
       const MachinePartition *p = g_ptr_array_index (d->partitions, i);
@@ -252,31 +321,18 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
           || (p->kind == MACHINE_PARTITION_KIND_EXTENDED
               && g->kind == MACHINE_PARTITION_KIND_LOGICAL && p->start < g->start
               && g->start < p->start + p->sectors))
-        e->sectors += gained;
+        e->sectors = shrink ? e->sectors - delta : e->sectors + delta;
       else if (p->start > g->start)
         {
-          if (d->ptable == MACHINE_PTABLE_GPT
-              && g_ascii_strcasecmp (p->type ? p->type : "", BIOS_BOOT_TYPE) == 0)
-            {
-              layout_fail (error,
-                           "--grow=%s: %s partition %u, a BIOS boot partition after it, would "
-                           "move, and the boot code finds the loader in it by sector",
-                           grow, d->id, p->number);
-              return NULL;
-            }
-          if (p->bootable == MACHINE_TRISTATE_YES)
-            {
-              layout_fail (error,
-                           "--grow=%s: %s partition %u, the bootable one, would move, and a boot "
-                           "loader there (extlinux, GRUB) may find its files by sector",
-                           grow, d->id, p->number);
-              return NULL;
-            }
-          e->start += gained;
+          if (!may_move (d, p, opt, mp, error))
+            return NULL;
+          e->start = shrink ? e->start - delta : e->start + delta;
         }
     }
   l->grown = g;
-  l->gained = gained;
+  l->gained = shrink ? 0 : delta;
+  l->lost = shrink ? delta : 0;
+  l->shrinks = shrink;
   l->moves = moves;
   return g_steal_pointer (&l);
 }

@@ -487,42 +487,58 @@ guint32 machine_disk_sector_size (const MachineDisk *d);
 
 /* Whether asr grows filesystem @fs: ext2, ext3, ext4, xfs. */
 gboolean machine_fs_grows (const char *fs);
+/* Whether asr shrinks filesystem @fs (in a private overlay of its image):
+ * ext2, ext3, ext4. */
+gboolean machine_fs_shrinks (const char *fs);
 
 typedef struct {
   guint64 start; /* logical sectors */
   guint64 sectors;
 } MachineExtent;
 
-/* Where each partition of one source disk lies on a target, and what
- * --grow grows there (docs/asr-restore.1, DISKS OF OTHER SIZES). */
+/* Where each partition of one source disk lies on a target, and which
+ * volume --grow or --shrink resizes there (docs/asr-restore.1, DISKS OF
+ * OTHER SIZES). */
 typedef struct {
   const MachineDisk *disk;
   guint64 target_sectors;
   MachineExtent *extents; /* one per disk->partitions, in that order */
-  char *grow_mountpoint;  /* what --grow named; NULL: no --grow */
-  /* The partition that takes the space (NULL: nothing grows on this disk:
-   * no --grow, no room, or the volume is on another disk) and how many
-   * sectors it gains; the partitions after it move that far. */
+  char *grow_mountpoint;  /* the mount point of the option that applies; NULL: none */
+  /* The partition that takes (or gives) the space (NULL: nothing resized
+   * on this disk: no option for this size, no room, or the volume is on
+   * another disk); the partitions after it move that far. */
   const MachinePartition *grown;
-  guint64 gained;
+  guint64 gained;   /* --grow: sectors it gains */
+  guint64 lost;     /* --shrink: sectors it gives up */
+  gboolean shrinks; /* the target is smaller: --shrink's layout */
   gboolean moves;
   gboolean holds; /* the volume is on this disk (grown NULL: no room) */
-  /* What grows with it: its filesystem, or an LVM physical volume whose
-   * group's logical volume @grow_lv takes the new extents and whose
+  /* What is resized with it: its filesystem, or an LVM physical volume
+   * whose group's logical volume @grow_lv takes the new extents and whose
    * filesystem grows. */
   const MachineVolume *grow_volume;
   const MachineVolumeGroup *grow_vg;
   const MachineLogicalVolume *grow_lv;
 } MachineLayout;
 
-/* The layout of @d on a target of @target_bytes.  @grow: the mount point
- * of the volume that takes the extra space, NULL for none (every
- * partition where the source had it).  MACHINE_ERROR_INVALID, naming the
- * volume and why, when --grow cannot be done: nothing mounted there, swap,
- * a filesystem asr does not grow, an md array or LUKS container under it,
- * a partition found by sector (bootable, BIOS boot) that would move. */
+typedef struct {
+  const char *grow;   /* --grow: the mount point of the volume that takes a larger target's space */
+  const char *shrink; /* --shrink: the one that gives up what a smaller target lacks */
+  /* --shrink: the least its filesystem may have (its minimum plus the
+   * margin, docs/asr-restore.1); 0: not known here, checked when shrunk */
+  guint64 min_bytes;
+} MachineLayoutOptions;
+
+/* The layout of @d on a target of @target_bytes: a larger target with
+ * @o->grow, a smaller one with @o->shrink; otherwise (or @o NULL) every
+ * partition where the source had it.  MACHINE_ERROR_INVALID, naming the
+ * volume and why, when it cannot be done: nothing mounted there, a
+ * filesystem asr does not resize, an md array or LUKS container (or, to
+ * shrink, LVM) under it, a partition found by sector (bootable, BIOS
+ * boot) that would move, too little room for @o->min_bytes. */
 MachineLayout *machine_layout_new (const MachineDescriptor *m, const MachineDisk *d,
-                                   guint64 target_bytes, const char *grow, GError **error);
+                                   guint64 target_bytes, const MachineLayoutOptions *o,
+                                   GError **error);
 void machine_layout_free (MachineLayout *l);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineLayout, machine_layout_free)
 /* Where partition @p of the layout's disk lies on the target. */

@@ -113,6 +113,7 @@ plan_compute (const PlanBackup *backup, GPtrArray *targets, const PlanOptions *o
 
   plan->mode = options->mode;
   plan->grow = g_strdup (options->grow);
+  plan->shrink = g_strdup (options->shrink);
   plan->backup_sha256 = g_strdup (backup->sha256);
   ctx.backup = backup;
   ctx.src = backup->descriptor;

@@ -770,6 +770,25 @@ plan_map_disks (PlanCtx *ctx, GError **error)
         }
     }
 
+  /* --shrink: a disk no target fits takes the largest one left; the
+   * capacity check then says whether its volume shrinks enough */
+  for (guint i = 0; ctx->opt->shrink && i < ctx->n_sources; i++)
+    {
+      PlanSDisk *s = &ctx->sources[i];
+      PlanTDisk *best = NULL;
+      if (s->target >= 0 || !s->disk->has_bytes)
+        continue;
+      for (guint j = 0; j < ctx->n_targets; j++)
+        {
+          PlanTDisk *t = &ctx->targets[j];
+          if (t->assigned < 0 && t->eligible && t->disk->has_bytes && t->sector == s->sector
+              && (best == NULL || t->disk->bytes > best->disk->bytes))
+            best = t;
+        }
+      if (best)
+        assign (ctx, s, best, PLAN_PIN_SHRINK);
+    }
+
   for (guint i = 0; i < ctx->n_sources; i++)
     {
       const PlanSDisk *s = &ctx->sources[i];
@@ -798,6 +817,11 @@ plan_map_disks (PlanCtx *ctx, GError **error)
                 m->reason = g_strdup_printf ("same WWN %s", t->disk->wwn);
               else
                 m->reason = g_strdup_printf ("same serial %s", t->disk->serial);
+              break;
+            case PLAN_PIN_SHRINK:
+              m->reason = g_strdup_printf ("no free eligible disk has %" G_GUINT64_FORMAT
+                                           " bytes: the largest with %u-byte sectors, for --shrink",
+                                           s->disk->bytes, s->sector);
               break;
             case PLAN_PIN_CAPACITY:
             case PLAN_PIN_NONE:
@@ -949,17 +973,55 @@ check_in_use (PlanCtx *ctx)
   g_ptr_array_add (ctx->plan->checks, c);
 }
 
-/* --grow onto target @t: the layout restore will write
- * (machine_layout_new), recorded in @m, and a finding saying what grows
- * and what moves, or why it cannot. */
+/* --shrink: the least the volume @l shrinks may have, from the backup
+ * set's image (PlanOptions.min_bytes); 0 when it cannot be known here. */
+static guint64
+shrink_min_bytes (PlanCtx *ctx, PlanCheck *c, const MachineLayout *l, gboolean *failed)
+{
+  const MachineVolume *v = l->grow_volume;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+  guint64 min = 0;
+
+  if (ctx->opt->min_bytes == NULL || ctx->backup->dir == NULL)
+    {
+      plan_check_add (c, PLAN_STATUS_WARN,
+                      "--shrink=%s: the minimum size of its %s is not known without the backup "
+                      "set's images: restore checks it before the first write",
+                      l->grow_mountpoint, v->fs);
+      return 0;
+    }
+  if (!ctx->opt->min_bytes (ctx->backup->dir, v->image->file, v->image->format, v->image->bytes,
+                            v->fs, &min, ctx->opt->min_bytes_opaque, &error))
+    {
+      plan_check_add (c, PLAN_STATUS_FAIL, "--shrink=%s: the minimum size of its %s: %s",
+                      l->grow_mountpoint, v->fs, error->message);
+      *failed = TRUE;
+    }
+  return min;
+}
+
+/* --grow or --shrink onto target @t: the layout restore will write
+ * (machine_layout_new), recorded in @m, and a finding saying what is
+ * resized and what moves, or why it cannot be.  TRUE when the volume is
+ * on this disk (or the option was refused). */
 static gboolean
 plan_grow (PlanCtx *ctx, PlanCheck *c, const PlanSDisk *s, const PlanTDisk *t, PlanMapping *m)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (MachineLayout) l
-    = machine_layout_new (ctx->src, s->disk, t->disk->bytes, ctx->opt->grow, &error);
+  MachineLayoutOptions lo = { .grow = ctx->opt->grow, .shrink = ctx->opt->shrink };
+  g_autoptr (MachineLayout) l = machine_layout_new (ctx->src, s->disk, t->disk->bytes, &lo, &error);
   guint moved = 0;
 
+  if (l && l->shrinks && l->grown)
+    {
+      gboolean failed = FALSE;
+      lo.min_bytes = shrink_min_bytes (ctx, c, l, &failed);
+      if (failed)
+        return TRUE;
+      g_clear_pointer (&l, machine_layout_free);
+      l = machine_layout_new (ctx->src, s->disk, t->disk->bytes, &lo, &error);
+    }
   if (l == NULL)
     {
       plan_check_add (c, PLAN_STATUS_FAIL, "%s → target %s: %s", s->disk->id, t->out->name,
@@ -983,6 +1045,22 @@ plan_grow (PlanCtx *ctx, PlanCheck *c, const PlanSDisk *s, const PlanTDisk *t, P
         moved++;
     }
   const MachineExtent *e = machine_layout_extent (l, l->grown);
+  if (l->shrinks)
+    {
+      g_autofree char *min_text
+        = lo.min_bytes ? g_strdup_printf ("%" G_GUINT64_FORMAT, lo.min_bytes) : g_strdup ("");
+      plan_check_add (c, PLAN_STATUS_PASS,
+                      "%s → target %s: --shrink=%s: partition %u and its %s shrink from "
+                      "%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                      " sectors%s%s%s; %u partition%s after it move%s towards the start (Layout "
+                      "below)",
+                      s->disk->id, t->out->name, l->grow_mountpoint, l->grown->number,
+                      l->grow_volume->fs, l->grown->sectors, e->sectors,
+                      lo.min_bytes ? " (it needs at least " : "", min_text,
+                      lo.min_bytes ? " bytes: its minimum and the margin)" : "", moved,
+                      moved == 1 ? "" : "s", moved == 1 ? "s" : "");
+      return TRUE;
+    }
   g_autofree char *what
     = l->grow_lv ? g_strdup_printf ("its LVM physical volume, logical volume %s/%s and its %s",
                                     l->grow_vg->name, l->grow_lv->name, l->grow_volume->fs)
@@ -1001,7 +1079,10 @@ static void
 check_capacity (PlanCtx *ctx)
 {
   PlanCheck *c = plan_check_new ("capacity");
-  gboolean grow_found = FALSE; /* --grow: a disk holds the volume, or was refused */
+  /* --grow (--shrink): a disk mapped to a larger (smaller) target, and
+   * one of them holding the volume, or refused */
+  gboolean grow_applies = FALSE, grow_found = FALSE;
+  gboolean shrink_applies = FALSE, shrink_found = FALSE;
 
   for (guint i = 0; i < ctx->n_sources; i++)
     {
@@ -1022,6 +1103,21 @@ check_capacity (PlanCtx *ctx)
         plan_check_add (c, PLAN_STATUS_FAIL,
                         "%s → target %s: the size of target %s is not recorded", s->disk->id,
                         tname (ctx, s->target), tname (ctx, s->target));
+      else if (t->disk->bytes < s->disk->bytes && ctx->opt->shrink)
+        {
+          /* the layout's own findings say whether it fits */
+          guint before = c->findings->len;
+          shrink_applies = TRUE;
+          if (plan_grow (ctx, c, s, t, (PlanMapping *) m))
+            shrink_found = TRUE;
+          if (m->layout == NULL && c->findings->len == before)
+            plan_check_add (c, PLAN_STATUS_FAIL,
+                            "%s → target %s: target %s has %" G_GUINT64_FORMAT
+                            " bytes, fewer than %s's %" G_GUINT64_FORMAT
+                            ", and --shrink=%s shrinks nothing on it",
+                            s->disk->id, t->out->name, t->out->name, t->disk->bytes, s->disk->id,
+                            s->disk->bytes, ctx->opt->shrink);
+        }
       else if (t->disk->bytes < s->disk->bytes)
         {
           guint64 d = s->disk->bytes - t->disk->bytes;
@@ -1038,8 +1134,12 @@ check_capacity (PlanCtx *ctx)
                           " bytes): %" G_GUINT64_FORMAT " bytes spare",
                           s->disk->id, s->disk->bytes, t->out->name, t->disk->bytes,
                           t->disk->bytes - s->disk->bytes);
-          if (ctx->opt->grow && plan_grow (ctx, c, s, t, (PlanMapping *) m))
-            grow_found = TRUE;
+          if (ctx->opt->grow && t->disk->bytes > s->disk->bytes)
+            {
+              grow_applies = TRUE;
+              if (plan_grow (ctx, c, s, t, (PlanMapping *) m))
+                grow_found = TRUE;
+            }
         }
     }
   for (guint i = 0; i < ctx->n_sources; i++)
@@ -1053,11 +1153,16 @@ check_capacity (PlanCtx *ctx)
                         "with --yes refuses",
                         m->source, m->target, m->tie, m->source, m->source);
     }
-  if (ctx->opt->grow && !grow_found)
+  if (grow_applies && !grow_found)
     plan_check_add (c, PLAN_STATUS_FAIL,
                     "--grow=%s: no critical disk mapped to a larger target holds %s: nothing "
                     "restored would grow",
                     ctx->opt->grow, ctx->opt->grow);
+  if (shrink_applies && !shrink_found)
+    plan_check_add (c, PLAN_STATUS_FAIL,
+                    "--shrink=%s: no critical disk mapped to a smaller target holds %s: nothing "
+                    "restored would shrink",
+                    ctx->opt->shrink, ctx->opt->shrink);
   if (ctx->identity_dropped)
     plan_check_add (c, PLAN_STATUS_WARN,
                     "keeping every signature/GUID and serial/WWN match left a disk without a "

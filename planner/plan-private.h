@@ -24,6 +24,7 @@ typedef enum {
   PLAN_PIN_SIGNATURE, /* signature/GUID match */
   PLAN_PIN_SERIAL,    /* serial/WWN match */
   PLAN_PIN_CAPACITY,  /* smallest sufficient eligible disk */
+  PLAN_PIN_SHRINK,    /* --shrink: the largest free eligible disk, smaller than the source */
 } PlanPin;
 
 /* A source critical disk while planning. */

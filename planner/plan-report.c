@@ -144,7 +144,10 @@ plan_format_text (const Plan *p)
       if (n++ == 0)
         {
           g_autofree char *g = asr_text_escape (p->grow);
-          g_string_append_printf (s, "\nLayout (--grow=%s; start and size in sectors):\n", g);
+          g_autofree char *k = asr_text_escape (p->shrink);
+          g_string_append_printf (s, "\nLayout (%s%s%s%s%s; start and size in sectors):\n",
+                                  g ? "--grow=" : "", g ? g : "", g && k ? ", " : "",
+                                  k ? "--shrink=" : "", k ? k : "");
         }
       Table t = { 7, g_ptr_array_new_with_free_func (g_free) };
       table_row (&t, "SOURCE", "PARTITION", "START", "→ START", "SECTORS", "→ SECTORS", "CHANGE");
@@ -157,9 +160,10 @@ plan_format_text (const Plan *p)
           g_autofree char *c = u64 (mv->sectors),
                           *d = g_strdup_printf ("→ %" G_GUINT64_FORMAT, mv->new_sectors);
           table_row (&t, m->source, num, a, b, c, d,
-                     mv->new_sectors > mv->sectors ? "grows"
-                     : mv->new_start != mv->start  ? "moves"
-                                                   : "stays");
+                     mv->new_sectors > mv->sectors   ? "grows"
+                     : mv->new_sectors < mv->sectors ? "shrinks"
+                     : mv->new_start != mv->start    ? "moves"
+                                                     : "stays");
         }
       table_print (&t, s, "  ");
     }
@@ -203,6 +207,7 @@ plan_format_json (const Plan *p)
   machine_json_add_u64 (b, "version", p->version);
   machine_json_add_string_or_null (b, "mode", plan_mode_to_string (p->mode));
   machine_json_add_string_or_null (b, "grow", p->grow);
+  machine_json_add_string_or_null (b, "shrink", p->shrink);
   machine_json_add_string_or_null (b, "status", plan_status_to_string (p->status));
   json_builder_set_member_name (b, "restorable");
   json_builder_add_boolean_value (b, plan_is_restorable (p));

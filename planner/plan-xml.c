@@ -43,6 +43,7 @@ plan_format_xml (const Plan *p)
   g_string_append_printf (s, "<plan version=\"%u\"", p->version);
   attr (s, "mode", plan_mode_to_string (p->mode));
   attr (s, "grow", p->grow);
+  attr (s, "shrink", p->shrink);
   attr (s, "status", plan_status_to_string (p->status));
   g_string_append (s, ">\n  <backup");
   attr (s, "sha256", p->backup_sha256);
@@ -245,6 +246,7 @@ plan_from_tree (xmlNode *root, const char *name, GError **error)
       || !plan_status_from_string (prop (root, "status", strings), &p->status))
     goto bad;
   p->grow = g_strdup (prop (root, "grow", strings));
+  p->shrink = g_strdup (prop (root, "shrink", strings));
 
   for (xmlNode *n = root->children; n; n = n->next)
     {

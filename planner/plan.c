@@ -73,6 +73,7 @@ plan_free (Plan *p)
     return;
   g_free (p->backup_sha256);
   g_free (p->grow);
+  g_free (p->shrink);
   g_ptr_array_unref (p->checks);
   g_ptr_array_unref (p->mappings);
   g_ptr_array_unref (p->targets);
@@ -264,6 +265,7 @@ plan_options_free (PlanOptions *o)
     return;
   g_ptr_array_unref (o->maps);
   g_free (o->grow);
+  g_free (o->shrink);
   g_free (o);
 }
 

@@ -118,6 +118,12 @@ typedef gboolean (*PlanImageFunc) (const char *backup_dir, const char *file, gbo
                                    gboolean verify_checksum, PlanImageVerdict *verdict, char **why,
                                    void *opaque, GError **error);
 
+/* The least filesystem @fs in image @file of the backup set may have once
+ * shrunk: its minimum and the margin (docs/asr-restore.1), in bytes. */
+typedef gboolean (*PlanMinBytesFunc) (const char *backup_dir, const char *file, const char *format,
+                                      guint64 bytes, const char *fs, guint64 *min_bytes,
+                                      void *opaque, GError **error);
+
 typedef struct {
   char *source; /* a source disk id */
   char *target; /* id, serial, WWN, by-id name or path of a target disk */
@@ -132,6 +138,11 @@ typedef struct {
   /* --grow[=MOUNTPOINT]: that volume takes a larger target's space, the
    * partitions after it move (machine_layout_new); NULL: sizes as captured */
   char *grow;
+  /* --shrink[=MOUNTPOINT]: that volume gives up what a smaller target
+   * lacks, as long as its filesystem's minimum (@min_bytes) fits */
+  char *shrink;
+  PlanMinBytesFunc min_bytes; /* NULL: the minimum is checked by restore */
+  void *min_bytes_opaque;
 } PlanOptions;
 
 PlanOptions *plan_options_new (void);
@@ -210,6 +221,7 @@ typedef struct {
   guint32 version;
   PlanMode mode;
   char *grow;        /* --grow's mount point, NULL without it */
+  char *shrink;      /* --shrink's */
   PlanStatus status; /* worst check status */
   char *backup_sha256;
   GPtrArray *checks;   /* PlanCheck*, in the fixed order above */

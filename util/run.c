@@ -449,6 +449,17 @@ asr_run_start (const char *const *argv, int listen_fd, const char *stderr_path, 
   return child;
 }
 
+/* Waits for it, forgets it and frees it. */
+static void
+reap (AsrRunChild *child)
+{
+  (void) g_subprocess_wait (child->proc, NULL, NULL);
+  if (child->pid > 0)
+    asr_cleanup_remove_pid (child->pid);
+  g_object_unref (child->proc);
+  g_free (child);
+}
+
 void
 asr_run_stop (AsrRunChild *child)
 {
@@ -457,11 +468,31 @@ asr_run_stop (AsrRunChild *child)
   /* A server has nothing to flush that asr needs: no graceful exit to
    * wait for, which a stuck one might never make. */
   g_subprocess_force_exit (child->proc);
-  (void) g_subprocess_wait (child->proc, NULL, NULL);
-  if (child->pid > 0)
-    asr_cleanup_remove_pid (child->pid);
-  g_object_unref (child->proc);
-  g_free (child);
+  reap (child);
+}
+
+gboolean
+asr_run_terminate (AsrRunChild *child, guint timeout_seconds)
+{
+  gboolean clean = FALSE;
+
+  if (child == NULL)
+    return TRUE;
+  g_subprocess_send_signal (child->proc, SIGTERM);
+  /* GLib's worker reaps it; its identifier is gone once it has */
+  for (guint i = 0; i < timeout_seconds * 10; i++)
+    {
+      if (g_subprocess_get_identifier (child->proc) == NULL)
+        {
+          clean = TRUE;
+          break;
+        }
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  if (!clean)
+    g_subprocess_force_exit (child->proc);
+  reap (child);
+  return clean;
 }
 
 gboolean

@@ -100,6 +100,10 @@ AsrRunChild *asr_run_start (const char *const *argv, int listen_fd, const char *
 /* Kills and reaps it (its standard error is complete after this) and
  * frees it.  NULL is fine. */
 void asr_run_stop (AsrRunChild *child);
+/* Ends it gracefully: SIGTERM, then up to @timeout_seconds for it to exit
+ * (a server that must flush what it wrote: qemu-storage-daemon), else as
+ * asr_run_stop.  TRUE when it exited by itself.  Frees it. */
+gboolean asr_run_terminate (AsrRunChild *child, guint timeout_seconds);
 
 /* Escapes a value for qemu's --image-opts syntax (commas doubled). */
 char *asr_qemu_opts_escape (const char *value);

@@ -138,6 +138,32 @@ create_targets (const AsrRestoreJob *job, const PlanBackup *backup, GPtrArray *t
   return TRUE;
 }
 
+/* The planner's PlanMinBytesFunc for --shrink */
+static gboolean
+plan_min_bytes (const char *backup_dir, const char *file, const char *format, guint64 bytes,
+                const char *fs, guint64 *min_bytes, void *opaque, GError **error)
+{
+  (void) opaque;
+  return asr_fs_shrink_min_bytes (backup_dir, file, format, bytes, fs, min_bytes, error);
+}
+
+/* --grow or --shrink (@option) given to restore with --plan may only
+ * repeat the plan's: its layout is what the user reviewed. */
+static gboolean
+same_as_planned (const char *option, const char *given, const char *planned, const char *plan_file,
+                 GError **error)
+{
+  if (given == NULL || g_strcmp0 (given, planned) == 0)
+    return TRUE;
+  g_autofree char *made = planned ? g_strdup_printf ("with %s=%s", option, planned)
+                                  : g_strdup_printf ("without %s", option);
+  g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
+               "%s=%s, but %s was made %s: make the plan again with %s=%s, or restore with "
+               "its layout (without %s); nothing was written",
+               option, given, plan_file, made, option, given, option);
+  return FALSE;
+}
+
 /* The plan of --plan, refused if made for another backup or other disks,
  * else one computed now. */
 static Plan *
@@ -153,20 +179,15 @@ obtain_plan (const AsrRestoreJob *job, const PlanBackup *backup, GPtrArray *targ
         return NULL;
       /* The plan's layout is what the user reviewed: --grow here may only
        * repeat it. */
-      if (job->restore.grow && g_strcmp0 (job->restore.grow, plan->grow) != 0)
-        {
-          g_autofree char *made = plan->grow ? g_strdup_printf ("with --grow=%s", plan->grow)
-                                             : g_strdup ("without --grow");
-          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
-                       "--grow=%s, but %s was made %s: make the plan again with --grow=%s, or "
-                       "restore with its layout (without --grow); nothing was written",
-                       job->restore.grow, job->plan_file, made, job->restore.grow);
-          return NULL;
-        }
+      if (!same_as_planned ("--shrink", job->restore.shrink, plan->shrink, job->plan_file, error)
+          || !same_as_planned ("--grow", job->restore.grow, plan->grow, job->plan_file, error))
+        return NULL;
       return g_steal_pointer (&plan);
     }
   g_autoptr (PlanOptions) po = plan_options_new ();
   po->grow = g_strdup (job->restore.grow);
+  po->shrink = g_strdup (job->restore.shrink);
+  po->min_bytes = plan_min_bytes;
   po->vet_image = job->vet_image;
   po->vet_image_opaque = job->vet_image_opaque;
   plan = plan_compute (backup, targets, po, &local);
@@ -245,6 +266,7 @@ asr_restore_job_run (const AsrRestoreJob *job, const char *backup_arg,
   Recheck rc = { plan, backup->descriptor, targets };
   AsrRestoreOptions opts = job->restore;
   opts.grow = plan->grow; /* --plan: the plan's, else the same */
+  opts.shrink = plan->shrink;
   opts.recheck = recheck_target;
   opts.recheck_opaque = &rc;
 

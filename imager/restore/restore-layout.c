@@ -42,6 +42,7 @@ restore_volume_free (RestoreVolume *v)
   g_free (v->what);
   g_free (v->image_path);
   g_free (v->format);
+  g_free (v->shrunk_checksum);
   g_free (v);
 }
 
@@ -210,6 +211,24 @@ restore_boot_ranges (guint64 boot_bytes, const PtableWrites *writes)
   return out;
 }
 
+/* Each partition of @t where @l puts it. */
+static void
+layout_table (PtableTable *t, const MachineLayout *l)
+{
+  for (guint i = 0; i < t->partitions->len; i++)
+    {
+      PtablePartition *p = g_ptr_array_index (t->partitions, i);
+      for (guint j = 0; j < l->disk->partitions->len; j++)
+        {
+          const MachinePartition *mp = g_ptr_array_index (l->disk->partitions, j);
+          if (mp->number != p->number)
+            continue;
+          p->start_sector = l->extents[j].start;
+          p->sectors = l->extents[j].sectors;
+        }
+    }
+}
+
 /* --grow: the layout (machine/machine-layout.c) says which partition takes
  * the extra space and which move; here, the table with them. */
 static gboolean
@@ -228,18 +247,7 @@ prepare_grow (RestoreDisk *rd, GError **error)
   g_autoptr (PtableTable) grown = restore_table_from_disk (d, error);
   if (grown == NULL)
     return FALSE;
-  for (guint i = 0; i < grown->partitions->len; i++)
-    {
-      PtablePartition *p = g_ptr_array_index (grown->partitions, i);
-      for (guint j = 0; j < d->partitions->len; j++)
-        {
-          const MachinePartition *mp = g_ptr_array_index (d->partitions, j);
-          if (mp->number != p->number)
-            continue;
-          p->start_sector = l->extents[j].start;
-          p->sectors = l->extents[j].sectors;
-        }
-    }
+  layout_table (grown, l);
   rd->grown_writes = ptable_build (grown, rd->target_bytes, rd->sector, error);
   if (rd->grown_writes == NULL)
     {
@@ -496,7 +504,8 @@ prepare_md (RestoreDisk *rd, const MachineDescriptor *m, const char *backup_dir,
 
 RestoreDisk *
 restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
-                      const AsrRestoreTarget *target, const char *grow, GError **error)
+                      const AsrRestoreTarget *target, const MachineLayoutOptions *lo,
+                      GError **error)
 {
   g_autoptr (RestoreDisk) rd = g_new0 (RestoreDisk, 1);
   const MachineDisk *d = machine_descriptor_find_disk (backup, target->source);
@@ -519,7 +528,14 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
   rd->target = target;
   rd->sector = machine_disk_sector_size (d);
   rd->target_bytes = target->bytes - target->bytes % rd->sector;
-  if (d->has_bytes && rd->target_bytes < d->bytes)
+  rd->layout = machine_layout_new (backup, d, rd->target_bytes, lo, &local);
+  if (rd->layout == NULL)
+    {
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s", d->id,
+                   local->message);
+      return NULL;
+    }
+  if (d->has_bytes && rd->target_bytes < d->bytes && !(rd->layout->shrinks && rd->layout->grown))
     {
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
                    "%s: %s is %" G_GUINT64_FORMAT " bytes, smaller than %s (%" G_GUINT64_FORMAT
@@ -530,6 +546,14 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
   rd->table = restore_table_from_disk (d, error);
   if (rd->table == NULL)
     return NULL;
+  if (rd->layout->shrinks && rd->layout->grown)
+    {
+      /* --shrink: the table of the new layout from the start (the
+       * captured one does not fit), and no growth afterwards */
+      layout_table (rd->table, rd->layout);
+      rd->shrink_partition = rd->layout->grown;
+      rd->shrink_sectors = machine_layout_extent (rd->layout, rd->layout->grown)->sectors;
+    }
   rd->writes = ptable_build (rd->table, rd->target_bytes, rd->sector, &local);
   if (rd->writes == NULL)
     {
@@ -538,14 +562,7 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
                    local->message);
       return NULL;
     }
-  rd->layout = machine_layout_new (backup, d, rd->target_bytes, grow, &local);
-  if (rd->layout == NULL)
-    {
-      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s", d->id,
-                   local->message);
-      return NULL;
-    }
-  if (!prepare_grow (rd, error))
+  if (!rd->layout->shrinks && !prepare_grow (rd, error))
     return NULL;
 
   rd->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) restore_volume_free);
@@ -574,6 +591,12 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
               return NULL;
             }
           rv->partition = p;
+          if (p == rd->shrink_partition)
+            {
+              /* written from a shrunk copy of the image (restore-shrink.c) */
+              rv->bytes = rd->shrink_sectors * rd->sector;
+              rv->shrink = TRUE;
+            }
           rv->what = g_strdup_printf ("partition %u", p->number);
           rv->image_path = backup_dir ? g_build_filename (backup_dir, v->image->file, NULL)
                                       : g_strdup (v->image->file);
@@ -683,7 +706,8 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
       line (lines, "%s: recreate: logical volume %s/%s: empty %s, %s", path, l->vg->name,
             l->lv->name, l->lv->volume->fs, identity);
     }
-  for (guint i = 0; rd->grow_partition && i < rd->source->partitions->len; i++)
+  for (guint i = 0; (rd->grow_partition || rd->shrink_partition) && i < rd->source->partitions->len;
+       i++)
     {
       const MachinePartition *p = g_ptr_array_index (rd->source->partitions, i);
       const MachineExtent *e = &rd->layout->extents[i];
@@ -691,12 +715,20 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
             "%s: layout: partition %u: start %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT
             ", %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT " sectors (%s)",
             path, p->number, p->start, e->start, p->sectors, e->sectors,
-            p == rd->grow_partition ? "grows"
+            p == rd->grow_partition     ? "grows"
+            : p == rd->shrink_partition ? "shrinks"
             : p->kind == MACHINE_PARTITION_KIND_EXTENDED && e->sectors != p->sectors
-              ? "grows around it"
+              ? (e->sectors > p->sectors ? "grows around it" : "shrinks around it")
             : e->start != p->start ? "moves"
                                    : "stays");
     }
+  if (rd->shrink_partition)
+    line (lines,
+          "%s: shrink: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+          " sectors: its %s shrunk first in a private overlay of its image (e2fsck -f, "
+          "resize2fs), refused if under its minimum and the margin",
+          path, rd->shrink_partition->number, rd->shrink_partition->sectors, rd->shrink_sectors,
+          rd->shrink_partition->volume->fs);
   if (rd->grow_partition && rd->grow_vg)
     {
       line (lines,

@@ -34,6 +34,11 @@ typedef struct {
   char *image_path; /* in the backup set */
   char *format;
   const char *checksum;
+  /* --shrink: the image's filesystem is shrunk to @bytes in a private
+   * overlay before the first write, which @image_path then names, and
+   * @checksum is the overlay's (@shrunk_checksum) */
+  gboolean shrink;
+  char *shrunk_checksum;
 } RestoreVolume;
 
 /* What is written on one target disk: computed fully before the first
@@ -50,6 +55,9 @@ typedef struct {
   MachineLayout *layout;
   /* --grow, when the disk is larger and the named volume can grow */
   const MachinePartition *grow_partition;
+  /* --shrink, when the disk is smaller: the partition that gives up space */
+  const MachinePartition *shrink_partition;
+  guint64 shrink_sectors;     /* its new size */
   guint64 grow_sectors;       /* its new size */
   PtableWrites *grown_writes; /* the table with it */
   /* The boot area: the image, and the pieces of [0, its size) that are not
@@ -95,7 +103,7 @@ GArray *restore_boot_ranges (guint64 boot_bytes, const PtableWrites *writes);
 /* Everything written on one disk.  @backup_dir may be NULL (paths are then
  * the bare image names). */
 RestoreDisk *restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
-                                   const AsrRestoreTarget *target, const char *grow,
+                                   const AsrRestoreTarget *target, const MachineLayoutOptions *lo,
                                    GError **error);
 
 /* "UUID u, label l" of a volume restore recreates empty, for messages:
@@ -143,6 +151,15 @@ char *restore_target_reread (RestoreTargetIO *io);
 gboolean restore_target_checksum (RestoreTargetIO *io, guint64 offset, guint64 bytes,
                                   AsrProgressFunc progress, const char *what, void *opaque,
                                   char **out, GError **error);
+
+/* --shrink (restore-shrink.c): the image of @v (@image_bytes, its
+ * source partition's size) shrunk to @v->bytes in a private overlay,
+ * refused (ASR_IMAGER_ERROR_CHECK_FAILED) when its ext2/3/4 needs more
+ * (its minimum and the margin); @v then names the overlay and its
+ * checksum, whose directory *@dir_out the caller removes when done. */
+gboolean restore_shrink_volume (RestoreVolume *v, const char *fs, guint64 image_bytes,
+                                char **dir_out, AsrMessageFunc message, void *opaque,
+                                GError **error);
 
 /* Sets @error (ASR_IMAGER_ERROR, @code) and returns FALSE. */
 gboolean restore_fail (GError **error, AsrImagerError code, const char *format, ...)

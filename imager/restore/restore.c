@@ -86,6 +86,7 @@ typedef struct {
   const AsrRestoreOptions *opts;
   GPtrArray *disks;        /* RestoreDisk* */
   GPtrArray *ios;          /* RestoreTargetIO*, parallel to disks */
+  GPtrArray *shrink_dirs;  /* char*: --shrink's private overlays, removed at the end */
   RestoreBackend *backend; /* the volume work's */
   const char *backend_why; /* why the appliance serves block devices, or NULL */
   RestoreWork work;
@@ -197,7 +198,8 @@ prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray 
           return NULL;
         }
       g_hash_table_add (seen_dst, g_steal_pointer (&abs));
-      RestoreDisk *rd = restore_disk_prepare (backup, backup_dir, t, opts->grow, error);
+      MachineLayoutOptions lo = { .grow = opts->grow, .shrink = opts->shrink };
+      RestoreDisk *rd = restore_disk_prepare (backup, backup_dir, t, &lo, error);
       if (rd == NULL)
         return NULL;
       g_ptr_array_add (disks, rd);
@@ -636,6 +638,28 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
    * and the set may have changed since. */
   if (!vet_backup (backup, backup_dir, targets, r.opts, error))
     goto out;
+  /* --shrink: each image shrunk in a private copy, refused if it does not
+   * fit, still before the first write */
+  r.shrink_dirs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < r.disks->len; i++)
+    {
+      RestoreDisk *rd = g_ptr_array_index (r.disks, i);
+      for (guint j = 0; j < rd->volumes->len; j++)
+        {
+          RestoreVolume *v = g_ptr_array_index (rd->volumes, j);
+          char *dir = NULL;
+          if (!v->shrink)
+            continue;
+          if (!restore_shrink_volume (v, v->partition->volume->fs,
+                                      v->partition->sectors * rd->sector, &dir, r.opts->message,
+                                      r.opts->opaque, error))
+            {
+              g_prefix_error (error, "%s: ", rd->source->id);
+              goto out;
+            }
+          g_ptr_array_add (r.shrink_dirs, dir);
+        }
+    }
 
   /* What does the volume work must have what it needs: a restore it
    * could not finish is refused now. */
@@ -680,6 +704,13 @@ out:
   restore_work_clear (&r.work);
   g_clear_pointer (&r.backend, restore_backend_free);
   g_clear_pointer (&r.disks, g_ptr_array_unref);
+  for (guint i = 0; r.shrink_dirs && i < r.shrink_dirs->len; i++)
+    {
+      const char *dir = g_ptr_array_index (r.shrink_dirs, i);
+      asr_remove_tree (dir);
+      asr_cleanup_remove_dir (dir);
+    }
+  g_clear_pointer (&r.shrink_dirs, g_ptr_array_unref);
   return ok;
 }
 

@@ -6,6 +6,7 @@
  *   target*.xml     the TARGET descriptors, in name order
  *   target-empty    instead: one TARGET with no disks and no hardware
  *   args            optional: --mode M, --map S=D, --check-images, --grow[=MP],
+ *                   --shrink[=MP] (the filesystem's minimum not known: a warning),
  *                   --descriptor-backup (pass source.xml itself as BACKUP)
  *   images          optional: how the backup set's images differ from the
  *                   descriptor, one per line: "missing FILE", "size FILE
@@ -299,6 +300,8 @@ run_scenario (gconstpointer data)
         options->check_images = TRUE;
       else if (strcmp (*a, "--grow") == 0 || g_str_has_prefix (*a, "--grow="))
         options->grow = g_strdup ((*a)[6] == '=' ? *a + 7 : "/");
+      else if (strcmp (*a, "--shrink") == 0 || g_str_has_prefix (*a, "--shrink="))
+        options->shrink = g_strdup ((*a)[8] == '=' ? *a + 9 : "/");
       else if (strcmp (*a, "--descriptor-backup") == 0)
         descriptor_backup = TRUE;
       else

@@ -94,7 +94,8 @@ prepare (const MachineDescriptor *m, const char *path, guint64 bytes, gboolean b
 
   t->bytes = bytes;
   t->is_block_device = block;
-  RestoreDisk *rd = restore_disk_prepare (m, "/backup", t, grow ? "/" : NULL, &error);
+  MachineLayoutOptions lo = { .grow = "/" };
+  RestoreDisk *rd = restore_disk_prepare (m, "/backup", t, grow ? &lo : NULL, &error);
   g_assert_no_error (error);
   g_ptr_array_add (disks, rd);
   *t_out = t;

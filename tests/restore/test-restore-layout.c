@@ -375,7 +375,8 @@ prepare_grow (MachineDescriptor *m, guint64 target_bytes, const char *grow, AsrR
 {
   *t = asr_restore_target_new ("disk0", "t.raw", "raw");
   (*t)->bytes = target_bytes;
-  return restore_disk_prepare (m, "/b", *t, grow, error);
+  MachineLayoutOptions lo = { .grow = grow, .shrink = grow };
+  return restore_disk_prepare (m, "/b", *t, &lo, error);
 }
 
 static const RestoreVolume *
@@ -542,6 +543,70 @@ test_grow_refusals (void)
   g_assert_nonnull (strstr (error->message, "its filesystem is vfat, which asr does not grow"));
 }
 
+/* --shrink: / gives up what the smaller target lacks, swap moves back */
+static void
+test_shrink_swap_last (void)
+{
+  g_autoptr (MachineDescriptor) m = swap_last (MACHINE_PTABLE_MBR);
+  MachineDisk *d = g_ptr_array_index (m->disks, 0);
+  MachinePartition *p2 = g_ptr_array_index (d->partitions, 1);
+  MachinePartition *p3 = g_ptr_array_index (d->partitions, 2);
+  g_autoptr (GError) error = NULL;
+  guint64 offset, bytes;
+
+  /* 100 MiB = 204800 sectors; the last partition ends at 231424: 26624
+   * sectors short, 13 MiB */
+  g_autoptr (AsrRestoreTarget) t = NULL;
+  g_autoptr (RestoreDisk) rd = prepare_grow (m, 100 * 1024 * 1024, "/", &t, &error);
+  g_assert_no_error (error);
+  g_assert_true (rd->shrink_partition == p2);
+  g_assert_null (rd->grow_partition);
+  g_assert_null (rd->grown_writes);
+  g_assert_cmpuint (rd->shrink_sectors, ==, 131072 - 26624);
+  g_assert_cmpuint (machine_layout_extent (rd->layout, p3)->start, ==, 198656 - 26624);
+  const RestoreVolume *v = volume_of (rd, "partition 2");
+  g_assert_true (v->shrink);
+  g_assert_cmpuint (v->offset, ==, 67584 * 512);
+  g_assert_cmpuint (v->bytes, ==, (131072 - 26624) * 512ull);
+  restore_partition_range (rd, p3, &offset, &bytes);
+  g_assert_cmpuint (offset, ==, (198656 - 26624) * 512ull);
+
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  restore_disk_describe (rd, FALSE, lines);
+  g_ptr_array_add (lines, NULL);
+  g_autofree char *all = g_strjoinv ("\n", (char **) lines->pdata);
+  if (strstr (all, "t.raw: layout: partition 2: start 67584 → 67584, 131072 → 104448 sectors "
+                   "(shrinks)\n")
+        == NULL
+      || strstr (all, "t.raw: shrink: partition 2 from 131072 to 104448 sectors") == NULL)
+    g_error ("%s", all);
+
+  /* the minimum known: too little room is refused, saying by how much */
+  MachineLayoutOptions lo = { .shrink = "/", .min_bytes = 60 * 1024 * 1024 };
+  g_assert_null (machine_layout_new (m, d, 100 * 1024 * 1024, &lo, &error));
+  g_assert_nonnull (strstr (error->message, "the target is short by 9437184 bytes"));
+  g_clear_error (&error);
+
+  /* without --shrink, a smaller target is refused as before */
+  MachineLayoutOptions grow_only = { .grow = "/" };
+  g_autoptr (AsrRestoreTarget) t2 = asr_restore_target_new ("disk0", "t.raw", "raw");
+  t2->bytes = 100 * 1024 * 1024;
+  g_assert_null (restore_disk_prepare (m, "/b", t2, &grow_only, &error));
+  g_assert_nonnull (strstr (error->message, "smaller than disk0"));
+  g_clear_error (&error);
+
+  /* swap is not shrunk: no mount point; an uncaptured ext4 cannot be */
+  MachineLayoutOptions swap = { .shrink = "swap" };
+  g_assert_null (machine_layout_new (m, d, 100 * 1024 * 1024, &swap, &error));
+  g_assert_nonnull (strstr (error->message, "not a mount point"));
+  g_clear_error (&error);
+  machine_image_free (p2->volume->image);
+  p2->volume->image = NULL;
+  MachineLayoutOptions root = { .shrink = "/" };
+  g_assert_null (machine_layout_new (m, d, 100 * 1024 * 1024, &root, &error));
+  g_assert_nonnull (strstr (error->message, "not captured"));
+}
+
 /* --- the storage stacks: where each image of a stack lands ----------------- */
 
 /* A valid schema example (xml-schemas/examples/valid), the fixture of the
@@ -675,6 +740,7 @@ main (int argc, char **argv)
   g_test_add_func ("/restore/grow/swap-last", test_grow_swap_last);
   g_test_add_func ("/restore/grow/logical", test_grow_logical);
   g_test_add_func ("/restore/grow/refusals", test_grow_refusals);
+  g_test_add_func ("/restore/shrink/swap-last", test_shrink_swap_last);
   g_test_add_func ("/restore/stack/lvm", test_stack_lvm);
   g_test_add_func ("/restore/stack/md", test_stack_md);
   g_test_add_func ("/restore/stack/luks", test_stack_luks);

@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 32
+plan 38
 
 # --- the machine: one guestfish launch for both disks ---------------------
 truncate -s 256M sys.raw
@@ -169,6 +169,36 @@ got=$(guestfish --ro -a big.raw run : tune2fs-l /dev/sda1 : vfs-label /dev/sda5 
 [ "$got" = "Block count: 393216 swap boot not a kernel " ] \
   && pass "... / fills its partition; swap and /boot are whole at their new places" \
   || fail "... / fills its partition; swap and /boot are whole at their new places" "$got"
+
+# --- --shrink onto a smaller raw disk --------------------------------------
+# / (partition 1, 128 MiB, little used) gives up 56 MiB: shrunk in a
+# private copy, then the extended partition, swap and /boot move towards
+# the start.  The backup set is not touched.
+truncate -s 200M small.raw
+sums_before=$(sha256sum backup/*.qcow2)
+run "$asr" restore --yes --shrink "$tmp/backup" "$tmp/small.raw"
+check "restore --shrink onto a smaller raw disk: / gives up the space" 0 '' \
+  'partition 1: its ext4 shrunk to 75497472 bytes in a private copy'
+layout=$(sfdisk --dump small.raw | sed -n 's/^small.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+# 200 MiB = 409600 sectors, 114688 fewer than 524288
+want="1 2048 147456 2 149504 260096 5 151552 65536 6 219136 190464 "
+[ "$layout" = "$want" ] && pass "--shrink: / shrank by what the disk lacks, the partitions after it moved ($layout)" \
+  || fail "--shrink: / shrank by what the disk lacks, the partitions after it moved" "got:  $layout" "want: $want"
+got=$(guestfish --ro -a small.raw run : fsck ext4 /dev/sda1 : tune2fs-l /dev/sda1 : vfs-label /dev/sda5 \
+      : mount /dev/sda1 / : cat /etc/hostname : mount /dev/sda6 /boot : cat /boot/vmlinuz 2>&1 \
+      | grep -E '^0$|^Block count:|^swap$|^restored$|^not a kernel$' | tr -s ' ' | tr '\n' ' ')
+[ "$got" = "0 Block count: 73728 swap restored not a kernel " ] \
+  && pass "... / is clean and holds its files; swap and /boot are whole at their new places" \
+  || fail "... / is clean and holds its files; swap and /boot are whole at their new places" "$got"
+[ "$(sha256sum backup/*.qcow2)" = "$sums_before" ] && pass "... and the backup set's images are unchanged" \
+  || fail "... and the backup set's images are unchanged"
+truncate -s 64M tiny.raw
+before=$(sha256sum tiny.raw)
+run "$asr" restore --yes --shrink "$tmp/backup" "$tmp/tiny.raw"
+check "--shrink onto a disk smaller than the used data: the plan is blocked, saying by how much" 1 \
+  'the target is short by [0-9]+ bytes' 'the plan is blocked: nothing was written'
+[ "$(sha256sum tiny.raw)" = "$before" ] && pass "... and the disk is unchanged" \
+  || fail "... and the disk is unchanged"
 
 # --- a corrupted image: checksum mismatch, exit 1, marker left --------------
 cp -r backup bad
