@@ -40,7 +40,7 @@ static const GOptionEntry plan_options[] = {
     "partitions after it move towards the end",
     "[=MOUNTPOINT]" },
   { "shrink", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
-    "On a smaller disk, the ext2/3/4 mounted at MOUNTPOINT (default /) is shrunk to fit, if its "
+    "On a smaller disk, the ext2/3/4 or vfat at MOUNTPOINT (default /) is shrunk to fit, if its "
     "used data allows; the partitions after it move towards the start",
     "[=MOUNTPOINT]" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the plan as JSON", NULL },

@@ -487,8 +487,8 @@ guint32 machine_disk_sector_size (const MachineDisk *d);
 
 /* Whether asr grows filesystem @fs: ext2, ext3, ext4, xfs. */
 gboolean machine_fs_grows (const char *fs);
-/* Whether asr shrinks filesystem @fs (in a private overlay of its image):
- * ext2, ext3, ext4. */
+/* Whether asr shrinks filesystem @fs: ext2, ext3, ext4 (in a private overlay
+ * of its image), vfat (recreated smaller, its files copied). */
 gboolean machine_fs_shrinks (const char *fs);
 
 typedef struct {

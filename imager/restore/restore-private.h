@@ -158,8 +158,8 @@ gboolean restore_target_checksum (RestoreTargetIO *io, guint64 offset, guint64 b
  * (its minimum and the margin); @v then names the overlay and its
  * checksum, whose directory *@dir_out the caller removes when done. */
 gboolean restore_shrink_volume (RestoreVolume *v, const char *fs, guint64 image_bytes,
-                                char **dir_out, AsrMessageFunc message, void *opaque,
-                                GError **error);
+                                guint32 sector, char **dir_out, AsrMessageFunc message,
+                                void *opaque, GError **error);
 
 /* Sets @error (ASR_IMAGER_ERROR, @code) and returns FALSE. */
 gboolean restore_fail (GError **error, AsrImagerError code, const char *format, ...)

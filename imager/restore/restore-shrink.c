@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --shrink (docs/asr-restore.1, DISKS OF OTHER SIZES): an ext2/3/4 image
- * shrunk before the first write, never the backup set's own file.  A
+ * shrunk before the first write, never the backup set's own file, or a
+ * FAT one recreated smaller.  A
  * private qcow2 overlay over the image, exposed as a raw file by a
  * qemu-storage-daemon FUSE export, is checked (e2fsck -f -y), measured
  * (resize2fs -P) and shrunk (resize2fs) by the host's e2fsprogs, which
@@ -143,6 +144,35 @@ overlay_open (const char *image, const char *format, guint64 bytes, Overlay *o, 
                        image, tail && *tail ? ": " : "", tail ? g_strstrip (tail) : "");
 }
 
+/* The checksum of the first @bytes of @path (read back against it). */
+static gboolean
+checksum_file (const char *path, guint64 bytes, const char *what, char **sum, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", path, g_strerror (errno));
+  gboolean ok = asr_checksum_fd (fd, 0, bytes, sum, &local);
+  close (fd);
+  if (!ok)
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, local->message);
+  return TRUE;
+}
+
+/* @v is written from @path (@format) from now on, and read back against
+ * @sum; @o's directory, which holds it, goes to the caller. */
+static void
+adopt (RestoreVolume *v, char *path, const char *format, char *sum, Overlay *o, char **dir_out)
+{
+  g_free (v->image_path);
+  v->image_path = path;
+  g_free (v->format);
+  v->format = g_strdup (format);
+  v->shrunk_checksum = sum;
+  v->checksum = v->shrunk_checksum;
+  *dir_out = g_steal_pointer (&o->dir);
+}
+
 /* e2fsck -f -y on the overlay (exit 1: errors corrected, fine), then
  * resize2fs -P: the filesystem's minimum in bytes. */
 static gboolean
@@ -188,6 +218,250 @@ ext_minimum (const Overlay *o, const char *image, guint64 *min_bytes, GError **e
   return TRUE;
 }
 
+/* ---- FAT: recreated smaller, with the same volume id, label and FAT size,
+ * and its files copied with mtools (no kernel mounts either side) ------ */
+
+/* FAT32 needs 65525 clusters: with 512-byte ones, and its FATs and
+ * reserved sectors, about 34 MiB. */
+#define FAT32_MIN_BYTES (36u * MIB)
+
+static gboolean
+mtools (const char *what, const char *const *args, AsrRunResult *r, GError **error)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) local = NULL;
+  AsrRunOptions ro = { .c_locale = TRUE, .capture_stdout = TRUE, .stdout_max_bytes = 16u << 20 };
+  /* images of any size: mtools' geometry check is for floppies */
+  g_ptr_array_add (argv, (gpointer) "env");
+  g_ptr_array_add (argv, (gpointer) "MTOOLS_SKIP_CHECK=1");
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  g_ptr_array_add (argv, NULL);
+  if (!asr_run_full ((const char *const *) argv->pdata, &ro, r, &local))
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, local->message);
+  return TRUE;
+}
+
+/* The bytes the FAT volume @raw (@total bytes) uses: what mdir does not
+ * call free. */
+static gboolean
+vfat_used (const char *raw, const char *image, guint64 total, guint64 *used, GError **error)
+{
+  g_auto (AsrRunResult) r = { 0 };
+  const char *args[] = { "mdir", "-i", raw, "::/", NULL };
+  if (!mtools (image, args, &r, error))
+    return FALSE;
+  const char *f = r.stdout_text ? g_strrstr (r.stdout_text, " bytes free") : NULL;
+  if (f == NULL)
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: mdir gave no free space", image);
+  const char *line = f;
+  while (line > r.stdout_text && line[-1] != '\n')
+    line--;
+  g_autoptr (GString) digits = g_string_new (NULL);
+  for (const char *c = line; c < f; c++)
+    if (g_ascii_isdigit (*c))
+      g_string_append_c (digits, *c);
+  guint64 free_bytes;
+  if (!g_ascii_string_to_unsigned (digits->str, 10, 0, total, &free_bytes, NULL))
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: mdir gave %s bytes free", image,
+                         digits->str);
+  *used = total - free_bytes;
+  return TRUE;
+}
+
+/* FAT12, FAT16 or FAT32, as blkid reads @raw: 12, 16 or 32. */
+static gboolean
+vfat_bits (const char *raw, const char *image, guint *bits, GError **error)
+{
+  AsrRunOptions ro = { .c_locale = TRUE, .capture_stdout = TRUE, .stdout_max_bytes = 1 << 16 };
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) local = NULL;
+  const char *argv[] = { "blkid", "-p", "-o", "value", "-s", "VERSION", raw, NULL };
+  if (!asr_run_full (argv, &ro, &r, &local))
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", image, local->message);
+  g_strstrip (r.stdout_text);
+  *bits = strcmp (r.stdout_text, "FAT32") == 0   ? 32
+          : strcmp (r.stdout_text, "FAT16") == 0 ? 16
+          : strcmp (r.stdout_text, "FAT12") == 0 ? 12
+                                                 : 0;
+  if (*bits == 0)
+    return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: not a FAT volume (%s)", image,
+                         r.stdout_text);
+  return TRUE;
+}
+
+static guint64
+vfat_min_bytes (guint64 used, guint bits)
+{
+  guint64 need = asr_shrink_margin (used);
+  return bits == 32 ? MAX (need, (guint64) FAT32_MIN_BYTES) : need;
+}
+
+/* The FAT volume of @v recreated at @v->bytes in a raw file in @o's
+ * directory, its files and their attributes copied from @o's view of the
+ * image; the file's checksum into *@sum. */
+static gboolean
+vfat_recreate (RestoreVolume *v, const Overlay *o, guint bits, guint64 hidden, char **raw_out,
+               GError **error)
+{
+  const MachineVolume *mv = v->partition->volume;
+  g_autofree char *raw = g_build_filename (o->dir, "vfat.raw", NULL);
+  g_autofree char *files = g_build_filename (o->dir, "files", NULL);
+  g_autoptr (GError) local = NULL;
+  int fd;
+
+  fd = open (raw, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || ftruncate (fd, (off_t) v->bytes) != 0)
+    {
+      int e = errno;
+      if (fd >= 0)
+        close (fd);
+      return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", raw, g_strerror (e));
+    }
+  close (fd);
+  if (g_mkdir (files, 0700) != 0)
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", files, g_strerror (errno));
+
+  /* the same volume id ("A5B1-E001" → A5B1E001), label and FAT size */
+  g_autofree char *id = NULL;
+  if (mv->uuid && strlen (mv->uuid) == 9 && mv->uuid[4] == '-')
+    id = g_strdup_printf ("%.4s%.4s", mv->uuid, mv->uuid + 5);
+  g_autofree char *fat = g_strdup_printf ("%u", bits);
+  g_autofree char *hid = g_strdup_printf ("%" G_GUINT64_FORMAT, hidden);
+  g_autoptr (GPtrArray) mkfs = g_ptr_array_new ();
+  g_ptr_array_add (mkfs, (gpointer) "mkfs.vfat");
+  g_ptr_array_add (mkfs, (gpointer) "-F");
+  g_ptr_array_add (mkfs, fat);
+  g_ptr_array_add (mkfs, (gpointer) "-h");
+  g_ptr_array_add (mkfs, hid);
+  if (id)
+    {
+      g_ptr_array_add (mkfs, (gpointer) "-i");
+      g_ptr_array_add (mkfs, id);
+    }
+  if (mv->label && *mv->label)
+    {
+      g_ptr_array_add (mkfs, (gpointer) "-n");
+      g_ptr_array_add (mkfs, mv->label);
+    }
+  g_ptr_array_add (mkfs, raw);
+  g_ptr_array_add (mkfs, NULL);
+  AsrRunOptions ro = { .c_locale = TRUE };
+  if (!asr_run_full ((const char *const *) mkfs->pdata, &ro, NULL, &local))
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED,
+                         "%s: a FAT%u of %" G_GUINT64_FORMAT " bytes: %s", v->what, bits, v->bytes,
+                         local->message);
+
+  /* out to a private directory, and in again: every entry of the root,
+   * hidden ones too (mtools' * matches them) */
+  g_autofree char *to = g_strdup_printf ("%s/", files);
+  const char *out[] = { "mcopy", "-s", "-p", "-m", "-n", "-i", o->raw, "::/*", to, NULL };
+  g_auto (AsrRunResult) r1 = { 0 };
+  g_auto (AsrRunResult) r0 = { 0 };
+  const char *any[] = { "mdir", "-b", "-i", o->raw, "::/", NULL };
+  gboolean empty = !mtools (v->what, any, &r0, NULL) || r0.stdout_text == NULL
+                   || *g_strstrip (r0.stdout_text) == '\0';
+  if (!empty && !mtools (v->what, out, &r1, error))
+    return FALSE;
+  g_autoptr (GPtrArray) in = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (in, g_strdup ("mcopy"));
+  g_ptr_array_add (in, g_strdup ("-s"));
+  g_ptr_array_add (in, g_strdup ("-p"));
+  g_ptr_array_add (in, g_strdup ("-m"));
+  g_ptr_array_add (in, g_strdup ("-i"));
+  g_ptr_array_add (in, g_strdup (raw));
+  g_autoptr (GDir) dir = g_dir_open (files, 0, &local);
+  if (dir == NULL)
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s", local->message);
+  guint n = 0;
+  for (const char *name; (name = g_dir_read_name (dir)) != NULL; n++)
+    g_ptr_array_add (in, g_build_filename (files, name, NULL));
+  g_ptr_array_add (in, g_strdup ("::/"));
+  g_ptr_array_add (in, NULL);
+  g_auto (AsrRunResult) r2 = { 0 };
+  if (n > 0 && !mtools (v->what, (const char *const *) in->pdata, &r2, error))
+    return FALSE;
+
+  /* read-only, system and hidden attributes, as the source has them */
+  g_auto (AsrRunResult) r3 = { 0 };
+  const char *attrs[] = { "mattrib", "-/", "-i", o->raw, "::/*", NULL };
+  if (n > 0 && !mtools (v->what, attrs, &r3, error))
+    return FALSE;
+  g_auto (GStrv) lines = g_strsplit (r3.stdout_text ? r3.stdout_text : "", "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      const char *path = strstr (*l, "::/");
+      if (path == NULL)
+        continue;
+      g_autoptr (GPtrArray) set = g_ptr_array_new ();
+      g_ptr_array_add (set, (gpointer) "mattrib");
+      g_ptr_array_add (set, (gpointer) "-i");
+      g_ptr_array_add (set, raw);
+      for (const char *c = *l; c < path; c++)
+        {
+          if (*c == 'R')
+            g_ptr_array_add (set, (gpointer) "+r");
+          else if (*c == 'S')
+            g_ptr_array_add (set, (gpointer) "+s");
+          else if (*c == 'H')
+            g_ptr_array_add (set, (gpointer) "+h");
+        }
+      if (set->len == 3)
+        continue;
+      g_ptr_array_add (set, (gpointer) path);
+      g_ptr_array_add (set, NULL);
+      g_auto (AsrRunResult) r4 = { 0 };
+      if (!mtools (v->what, (const char *const *) set->pdata, &r4, error))
+        return FALSE;
+    }
+  asr_remove_tree (files);
+  *raw_out = g_steal_pointer (&raw);
+  return TRUE;
+}
+
+static gboolean
+vfat_shrink (RestoreVolume *v, guint64 image_bytes, guint64 hidden, char **dir_out,
+             AsrMessageFunc message, void *opaque, GError **error)
+{
+  g_auto (Overlay) o = { 0 };
+  g_autoptr (GError) local = NULL;
+  g_autofree char *raw = NULL;
+  guint bits = 0;
+  guint64 used = 0, need;
+
+  if (!overlay_open (v->image_path, v->format, image_bytes, &o, error)
+      || !vfat_bits (o.raw, v->image_path, &bits, error)
+      || !vfat_used (o.raw, v->image_path, image_bytes, &used, error))
+    return FALSE;
+  need = vfat_min_bytes (used, bits);
+  if (need > v->bytes)
+    return restore_fail (error, ASR_IMAGER_ERROR_CHECK_FAILED,
+                         "%s: its FAT%u needs at least %" G_GUINT64_FORMAT
+                         " bytes (%" G_GUINT64_FORMAT
+                         " used, and the margin), the new partition has %" G_GUINT64_FORMAT
+                         ": the target is short by %" G_GUINT64_FORMAT
+                         " bytes; nothing was written",
+                         v->what, bits, need, used, v->bytes, need - v->bytes);
+  if (!vfat_recreate (v, &o, bits, hidden, &raw, error))
+    return FALSE;
+
+  g_autofree char *sum = NULL;
+  if (!checksum_file (raw, v->bytes, v->what, &sum, error))
+    return FALSE;
+  if (message)
+    {
+      g_autofree char *msg
+        = g_strdup_printf ("%s: its FAT%u recreated with %" G_GUINT64_FORMAT
+                           " bytes and its files copied (%" G_GUINT64_FORMAT " bytes used)",
+                           v->what, bits, v->bytes, used);
+      message (msg, opaque);
+    }
+  if (!overlay_close (&o, FALSE, error))
+    return FALSE;
+  adopt (v, g_steal_pointer (&raw), "raw", g_steal_pointer (&sum), &o, dir_out);
+  return TRUE;
+}
+
 gboolean
 asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *format, guint64 bytes,
                          const char *fs, guint64 *min_bytes, GError **error)
@@ -197,7 +471,8 @@ asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *forma
 
   if (!machine_fs_shrinks (fs))
     return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
-                         "%s: asr does not shrink %s (ext2, ext3, ext4)", file, fs ? fs : "it");
+                         "%s: asr does not shrink %s (ext2, ext3, ext4, vfat)", file,
+                         fs ? fs : "it");
   /* vetted first: qemu-storage-daemon opens it */
   g_autoptr (AsrCheckItem) item = asr_check_image (backup, file, format, bytes, NULL, FALSE, error);
   if (item == NULL)
@@ -206,23 +481,38 @@ asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *forma
     return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s", file,
                          item->detail ? item->detail : asr_check_status_to_string (item->status));
   guint64 min = 0;
-  if (!overlay_open (image, format, bytes, &o, error) || !ext_minimum (&o, image, &min, error))
+  if (!overlay_open (image, format, bytes, &o, error))
     return FALSE;
-  *min_bytes = asr_shrink_margin (min);
+  if (strcmp (fs, "vfat") == 0)
+    {
+      guint bits = 0;
+      if (!vfat_bits (o.raw, file, &bits, error) || !vfat_used (o.raw, file, bytes, &min, error))
+        return FALSE;
+      *min_bytes = vfat_min_bytes (min, bits);
+    }
+  else
+    {
+      if (!ext_minimum (&o, image, &min, error))
+        return FALSE;
+      *min_bytes = asr_shrink_margin (min);
+    }
   return overlay_close (&o, TRUE, error);
 }
 
 gboolean
-restore_shrink_volume (RestoreVolume *v, const char *fs, guint64 image_bytes, char **dir_out,
-                       AsrMessageFunc message, void *opaque, GError **error)
+restore_shrink_volume (RestoreVolume *v, const char *fs, guint64 image_bytes, guint32 sector,
+                       char **dir_out, AsrMessageFunc message, void *opaque, GError **error)
 {
   g_auto (Overlay) o = { 0 };
   g_autoptr (GError) local = NULL;
   guint64 min = 0, need;
 
+  if (g_strcmp0 (fs, "vfat") == 0)
+    return vfat_shrink (v, image_bytes, v->offset / sector, dir_out, message, opaque, error);
   if (!machine_fs_shrinks (fs))
     return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
-                         "%s: asr does not shrink %s (ext2, ext3, ext4)", v->what, fs ? fs : "it");
+                         "%s: asr does not shrink %s (ext2, ext3, ext4, vfat)", v->what,
+                         fs ? fs : "it");
   if (!overlay_open (v->image_path, v->format, image_bytes, &o, error)
       || !ext_minimum (&o, v->image_path, &min, error))
     return FALSE;
@@ -245,14 +535,9 @@ restore_shrink_volume (RestoreVolume *v, const char *fs, guint64 image_bytes, ch
 
   /* The checksum the read-back compares with: the shrunk bytes, read
    * through the export before it goes. */
-  int fd = open (o.raw, O_RDONLY | O_CLOEXEC);
   g_autofree char *sum = NULL;
-  if (fd < 0)
-    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", o.raw, g_strerror (errno));
-  gboolean ok = asr_checksum_fd (fd, 0, v->bytes, &sum, &local);
-  close (fd);
-  if (!ok)
-    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", v->what, local->message);
+  if (!checksum_file (o.raw, v->bytes, v->what, &sum, error))
+    return FALSE;
   if (!overlay_close (&o, FALSE, error))
     return FALSE;
 
@@ -270,12 +555,6 @@ restore_shrink_volume (RestoreVolume *v, const char *fs, guint64 image_bytes, ch
                            v->what, fs, v->bytes, min);
       message (msg, opaque);
     }
-  g_free (v->image_path);
-  v->image_path = g_strdup (o.overlay);
-  g_free (v->format);
-  v->format = g_strdup ("qcow2");
-  v->shrunk_checksum = g_steal_pointer (&sum);
-  v->checksum = v->shrunk_checksum;
-  *dir_out = g_steal_pointer (&o.dir); /* the caller removes it when done */
+  adopt (v, g_strdup (o.overlay), "qcow2", g_steal_pointer (&sum), &o, dir_out);
   return TRUE;
 }

@@ -651,8 +651,8 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
           if (!v->shrink)
             continue;
           if (!restore_shrink_volume (v, v->partition->volume->fs,
-                                      v->partition->sectors * rd->sector, &dir, r.opts->message,
-                                      r.opts->opaque, error))
+                                      v->partition->sectors * rd->sector, rd->sector, &dir,
+                                      r.opts->message, r.opts->opaque, error))
             {
               g_prefix_error (error, "%s: ", rd->source->id);
               goto out;
