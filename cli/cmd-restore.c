@@ -46,7 +46,7 @@ static const GOptionEntry restore_options[] = {
     "[=MOUNTPOINT]" },
   { "mount-to-grow", 0, 0, G_OPTION_ARG_NONE, &opt_mount_to_grow,
     "Block devices: let this host's kernel mount a filesystem just restored and verified, to "
-    "grow it (xfs); otherwise the appliance grows it",
+    "grow it (xfs, btrfs); otherwise the appliance grows it",
     NULL },
   { "no-verify", 0, 0, G_OPTION_ARG_NONE, &opt_no_verify,
     "Do not read back and verify the volumes written", NULL },

@@ -184,7 +184,7 @@ typedef struct {
    * disk lacks (its ext2/3/4 shrunk in a private overlay); NULL: none. */
   const char *shrink;
   /* Block devices: this host's kernel may mount a filesystem asr has just
-   * written and verified, to grow it (xfs grows only mounted).  Without
+   * written and verified, to grow it (xfs and btrfs grow only mounted).  Without
    * it, that growth runs in the appliance (docs/asr-restore.1). */
   gboolean mount_to_grow;
   gboolean no_verify; /* skip the read-back checksums */

@@ -37,7 +37,7 @@ machine_fs_grows (const char *fs)
 {
   return fs
          && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0
-             || strcmp (fs, "xfs") == 0);
+             || strcmp (fs, "xfs") == 0 || strcmp (fs, "btrfs") == 0);
 }
 
 void
@@ -248,7 +248,7 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
     {
       layout_fail (error,
                    "--grow=%s: its filesystem is %s, which asr does not grow (ext2, ext3, ext4, "
-                   "xfs)",
+                   "xfs, btrfs)",
                    mp, fs);
       return NULL;
     }

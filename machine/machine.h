@@ -485,7 +485,7 @@ guint32 machine_disk_sector_size (const MachineDisk *d);
 
 /* --- a disk's layout on a target of another size (machine-layout.c) ---- */
 
-/* Whether asr grows filesystem @fs: ext2, ext3, ext4, xfs. */
+/* Whether asr grows filesystem @fs: ext2, ext3, ext4, xfs, btrfs. */
 gboolean machine_fs_grows (const char *fs);
 /* Whether asr shrinks filesystem @fs: ext2, ext3, ext4 (in a private overlay
  * of its image), vfat (recreated smaller, its files copied). */

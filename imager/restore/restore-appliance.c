@@ -160,6 +160,14 @@ app_grow_fs (RestoreBackend *b, const char *dev, const char *fs, GError **error)
         return fail (g, error, "growing xfs on %s", dev);
       return TRUE;
     }
+  if (strcmp (fs, "btrfs") == 0)
+    {
+      /* btrfs grows only mounted, to the end of its device */
+      if (guestfs_mount (g, dev, "/") == -1 || guestfs_btrfs_filesystem_resize (g, "/", -1) == -1
+          || guestfs_umount (g, "/") == -1)
+        return fail (g, error, "growing btrfs on %s", dev);
+      return TRUE;
+    }
   /* resize2fs insists on a freshly checked filesystem */
   if (guestfs_e2fsck (g, dev, GUESTFS_E2FSCK_FORCEALL, 1, -1) == -1
       || guestfs_resize2fs (g, dev) == -1)

@@ -233,6 +233,16 @@ host_check (RestoreBackend *b, GPtrArray *disks, const RestoreWork *work, GError
                          "growing xfs (--grow) mounts it, and this host's kernel has no xfs "
                          "driver (modprobe xfs failed); nothing was written");
         }
+      else if (strcmp (fs, "btrfs") == 0)
+        {
+          if (!need_program ("btrfs", "growing btrfs (--grow)", error)
+              || !need_program ("mount", "growing btrfs (--grow)", error))
+            return FALSE;
+          if (!kernel_has (NULL, "btrfs"))
+            return fail (error, ASR_IMAGER_ERROR_FAILED,
+                         "growing btrfs (--grow) mounts it, and this host's kernel has no btrfs "
+                         "driver (modprobe btrfs failed); nothing was written");
+        }
       else if (g_str_has_prefix (fs, "ext")
                && (!need_program ("e2fsck", "growing ext2/3/4 (--grow)", error)
                    || !need_program ("resize2fs", "growing ext2/3/4 (--grow)", error)))
@@ -588,6 +598,18 @@ host_grow_fs (RestoreBackend *b, const char *dev, const char *fs, GError **error
       if (!host_mount_opts (h, dev, "nouuid", error))
         return FALSE;
       if (!RUN (error, what, "xfs_growfs", "-d", h->mnt))
+        {
+          host_umount (b, NULL);
+          return FALSE;
+        }
+      return host_umount (b, error);
+    }
+  if (strcmp (fs, "btrfs") == 0)
+    {
+      /* btrfs grows only mounted, to the end of its device */
+      if (!host_mount_opts (h, dev, NULL, error))
+        return FALSE;
+      if (!RUN (error, what, "btrfs", "filesystem", "resize", "max", h->mnt))
         {
           host_umount (b, NULL);
           return FALSE;

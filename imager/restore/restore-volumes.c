@@ -104,11 +104,12 @@ restore_backend_for (GPtrArray *disks, const RestoreWork *work, gboolean mount_t
    * which asr otherwise never does: only when the user says so. */
   if (!mount_to_grow && work != NULL)
     for (guint i = 0; i < work->grown->len; i++)
-      if (strcmp (g_ptr_array_index (work->grown, i), "xfs") == 0)
+      if (strcmp (g_ptr_array_index (work->grown, i), "xfs") == 0
+          || strcmp (g_ptr_array_index (work->grown, i), "btrfs") == 0)
         {
           if (why)
-            *why = "xfs grows only mounted, and without --mount-to-grow this host's kernel "
-                   "mounts no filesystem from a backup set";
+            *why = "xfs and btrfs grow only mounted, and without --mount-to-grow this host's "
+                   "kernel mounts no filesystem from a backup set";
           return restore_backend_appliance_new ();
         }
   return restore_backend_host_new ();
@@ -118,9 +119,7 @@ restore_backend_for (GPtrArray *disks, const RestoreWork *work, gboolean mount_t
 static gboolean
 grows (const char *fs)
 {
-  return fs
-         && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0
-             || strcmp (fs, "xfs") == 0);
+  return machine_fs_grows (fs);
 }
 
 static gboolean
@@ -237,7 +236,7 @@ grow_lvm (RestoreBackend *b, const char *dev, const RestoreDisk *rd, AsrMessageF
     return FALSE;
   if (!grows (fs))
     msg = g_strdup_printf ("%s partition %u, its LVM physical volume and %s grown, but its %s "
-                           "is not a filesystem asr grows (ext2/3/4, xfs): left as it was",
+                           "is not a filesystem asr grows (ext2/3/4, xfs, btrfs): left as it was",
                            rd->source->id, rd->grow_partition->number, lvdev, fs ? fs : "content");
   else if (!b->ops->grow_fs (b, lvdev, fs, error))
     return FALSE;
@@ -262,7 +261,7 @@ grow (RestoreBackend *b, const char *dev, const RestoreDisk *rd, AsrMessageFunc 
     return grow_lvm (b, dev, rd, message, opaque, error);
   if (!grows (fs))
     msg = g_strdup_printf ("%s partition %u grew to %" G_GUINT64_FORMAT " sectors, but its %s "
-                           "is not a filesystem asr grows (ext2/3/4, xfs): left as it was",
+                           "is not a filesystem asr grows (ext2/3/4, xfs, btrfs): left as it was",
                            rd->source->id, rd->grow_partition->number, rd->grow_sectors,
                            fs ? fs : "content");
   else if (!b->ops->grow_fs (b, dev, fs, error))

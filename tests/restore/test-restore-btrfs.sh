@@ -4,7 +4,9 @@
 # test-restore-btrfs.sh: the btrfs machine end to end.  Its root is the
 # subvolume @ of a btrfs filesystem, /home the subvolume @home; capture
 # records both subvolumes with their mountpoints and images the filesystem
-# (used data only); restore onto a blank, larger disk; the restored disk
+# (used data only); restore with --grow onto a blank, larger disk: / (the
+# btrfs, partition 2) takes the space and swap, the last partition, moves
+# to the end with its UUID; the restored disk
 # boots into @ with /home from @home, and the filesystem's UUID and label
 # and its subvolumes read back.
 set -euo pipefail
@@ -15,13 +17,13 @@ record=${ASR_VM_BTRFS:?the record of the btrfs machine}
 boot_check=${VM_TESTS_DIR:?}/boot-check
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-need guestfish
+need guestfish sfdisk blkid losetup btrfs
 
 get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
 system=$(get SYSTEM_IMAGE)
 uuid=$(get SYSTEM_P2_UUID)
 
-plan 8
+plan 9
 run "$asr" capture --json -o "$tmp/backup" "$system"
 check "capture the btrfs machine" 0 '"images"'
 xml=$tmp/backup/machine.xml
@@ -39,8 +41,22 @@ else fail "used data only" "$1 bytes of images for $2 used"; fi
 
 bytes=$(stat -c %s "$system")
 truncate -s $((bytes + 256 * 1024 * 1024)) "$tmp/new.raw"
-run "$asr" restore --yes "$tmp/backup" "$tmp/new.raw"
-check "restore onto a blank, larger disk" 0
+run "$asr" restore --yes --grow "$tmp/backup" "$tmp/new.raw"
+check "restore --grow onto a blank, larger disk" 0 '' 'partition 2 and its btrfs grown'
+p2=$(sfdisk --dump "$tmp/new.raw" | sed -n 's/^.*new.raw2 : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2/p')
+p3=$(sfdisk --dump "$tmp/new.raw" | sed -n 's/^.*new.raw3 : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2/p')
+end3=$(( ${p3%% *} + ${p3##* } ))
+swap_uuid=$(blkid -p -o value -s UUID -O $(( ${p3%% *} * 512 )) "$tmp/new.raw" || true)
+l=$(losetup -r -f --show -o $(( ${p2%% *} * 512 )) --sizelimit $(( ${p2##* } * 512 )) "$tmp/new.raw")
+total=$(btrfs inspect-internal dump-super "$l" 2>/dev/null | awk '$1 == "total_bytes" {print $2}')
+losetup -d "$l"
+if [ "$end3" -eq $(( $(stat -c %s "$tmp/new.raw") / 512 )) ] && [ "$swap_uuid" = "$(get SYSTEM_P3_UUID)" ] \
+   && [ "${p2##* }" -gt "$(get SYSTEM_P2_SECTORS)" ] && [ "${total:-0}" -eq $(( ${p2##* } * 512 )) ]; then
+  pass "/'s btrfs grew to fill its partition (${total} bytes); swap moved to the end with its UUID"
+else
+  fail "/'s btrfs grew to fill its partition; swap moved to the end with its UUID" \
+    "p2 ${p2:-?} (was $(get SYSTEM_P2_SECTORS) sectors), btrfs ${total:-?} bytes; p3 ${p3:-?} ends $end3; swap UUID ${swap_uuid:-none}"
+fi
 run "$boot_check" --firmware bios --timeout 150 --log "$tmp/console.log" "$tmp/new.raw"
 check "the restored btrfs machine boots" 0 "booted: asr-test-machine: booted btrfs, fstab ok"
 if grep -Eq "^asr-test-machine: /home UUID=$uuid on /dev/vda2" "$tmp/console.log"; then
