@@ -104,14 +104,18 @@ restore_backend_for (GPtrArray *disks, const RestoreWork *work, gboolean mount_t
    * which asr otherwise never does: only when the user says so. */
   if (!mount_to_grow && work != NULL)
     for (guint i = 0; i < work->grown->len; i++)
-      if (strcmp (g_ptr_array_index (work->grown, i), "xfs") == 0
-          || strcmp (g_ptr_array_index (work->grown, i), "btrfs") == 0)
-        {
-          if (why)
-            *why = "xfs and btrfs grow only mounted, and without --mount-to-grow this host's "
-                   "kernel mounts no filesystem from a backup set";
-          return restore_backend_appliance_new ();
-        }
+      {
+        const char *fs = g_ptr_array_index (work->grown, i);
+        if (strcmp (fs, "xfs") != 0 && strcmp (fs, "btrfs") != 0)
+          continue;
+        if (why)
+          *why = strcmp (fs, "xfs") == 0
+                   ? "xfs grows only mounted, and without --mount-to-grow this host's kernel "
+                     "mounts no filesystem from a backup set"
+                   : "btrfs grows only mounted, and without --mount-to-grow this host's kernel "
+                     "mounts no filesystem from a backup set";
+        return restore_backend_appliance_new ();
+      }
   return restore_backend_host_new ();
 }
 

@@ -613,6 +613,21 @@ recheck_targets (Restore *r, GError **error)
   return TRUE;
 }
 
+/* A message of a disk's volume work, the disk named first. */
+typedef struct {
+  const char *disk;
+  AsrMessageFunc message;
+  void *opaque;
+} DiskMessage;
+
+static void
+disk_message (const char *msg, void *opaque)
+{
+  DiskMessage *d = opaque;
+  g_autofree char *m = g_strdup_printf ("%s %s", d->disk, msg);
+  d->message (m, d->opaque);
+}
+
 gboolean
 asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char *backup_id,
              GPtrArray *targets, const AsrRestoreOptions *opts, AsrRestoreStats *stats,
@@ -648,11 +663,12 @@ asr_restore (const MachineDescriptor *backup, const char *backup_dir, const char
         {
           RestoreVolume *v = g_ptr_array_index (rd->volumes, j);
           char *dir = NULL;
+          DiskMessage dm = { rd->source->id, r.opts->message, r.opts->opaque };
           if (!v->shrink)
             continue;
           if (!restore_shrink_volume (v, v->partition->volume->fs,
                                       v->partition->sectors * rd->sector, rd->sector, &dir,
-                                      r.opts->message, r.opts->opaque, error))
+                                      r.opts->message ? disk_message : NULL, &dm, error))
             {
               g_prefix_error (error, "%s: ", rd->source->id);
               goto out;
