@@ -1075,6 +1075,23 @@ plan_grow (PlanCtx *ctx, PlanCheck *c, const PlanSDisk *s, const PlanTDisk *t, P
   return TRUE;
 }
 
+/* Whether a critical disk of the backup holds the volume at @mp, whatever
+ * its target's size. */
+static gboolean
+grow_volume_is_critical (PlanCtx *ctx, const char *mp)
+{
+  MachineLayoutOptions lo = { .grow = mp };
+  for (guint i = 0; i < ctx->n_sources; i++)
+    {
+      const MachineDisk *d = ctx->sources[i].disk;
+      g_autoptr (MachineLayout) l
+        = machine_layout_new (ctx->src, d, d->bytes + (G_GUINT64_CONSTANT (1) << 30), &lo, NULL);
+      if (l && l->holds)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 check_capacity (PlanCtx *ctx)
 {
@@ -1153,10 +1170,14 @@ check_capacity (PlanCtx *ctx)
                         "with --yes refuses",
                         m->source, m->target, m->tie, m->source, m->source);
     }
-  if (grow_applies && !grow_found)
+  if (grow_applies && !grow_found && grow_volume_is_critical (ctx, ctx->opt->grow))
+    plan_check_add (c, PLAN_STATUS_WARN,
+                    "--grow=%s: the disk holding %s is not mapped to a larger target: nothing "
+                    "grows",
+                    ctx->opt->grow, ctx->opt->grow);
+  else if (grow_applies && !grow_found)
     plan_check_add (c, PLAN_STATUS_FAIL,
-                    "--grow=%s: no critical disk mapped to a larger target holds %s: nothing "
-                    "restored would grow",
+                    "--grow=%s: no critical disk holds %s: nothing restored would grow",
                     ctx->opt->grow, ctx->opt->grow);
   if (shrink_applies && !shrink_found)
     plan_check_add (c, PLAN_STATUS_FAIL,
