@@ -980,7 +980,6 @@ shrink_min_bytes (PlanCtx *ctx, PlanCheck *c, const MachineLayout *l, gboolean *
 {
   const MachineVolume *v = l->grow_volume;
   g_autoptr (GError) error = NULL;
-  g_autofree char *why = NULL;
   guint64 min = 0;
 
   if (ctx->opt->min_bytes == NULL || ctx->backup->dir == NULL)

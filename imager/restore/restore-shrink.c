@@ -424,7 +424,6 @@ vfat_shrink (RestoreVolume *v, guint64 image_bytes, guint64 hidden, char **dir_o
              AsrMessageFunc message, void *opaque, GError **error)
 {
   g_auto (Overlay) o = { 0 };
-  g_autoptr (GError) local = NULL;
   g_autofree char *raw = NULL;
   guint bits = 0;
   guint64 used = 0, need;
