@@ -222,7 +222,7 @@ check_text (const char *backup, const char *file, const char *checksum, char *wh
                      g_strdup ("the descriptor records no checksum for it"));
   g_autoptr (AsrChecksum) c = asr_checksum_new ();
   asr_checksum_add_block (c, data, len);
-  item->actual = asr_checksum_finish (g_steal_pointer (&c));
+  item->actual = asr_checksum_finish (c);
   if (g_ascii_strcasecmp (item->actual, checksum) != 0)
     return item_set (item, ASR_CHECK_CHECKSUM_MISMATCH,
                      g_strdup_printf ("its content differs from what was captured (checksum "

@@ -153,7 +153,7 @@ save_metadata (Capture *c, MachineVolumeGroup *mvg, const char *text, gsize len,
     }
   asr_checksum_add_block (sum, text, len);
   mvg->metadata_file = g_steal_pointer (&file);
-  mvg->metadata_checksum = asr_checksum_finish (g_steal_pointer (&sum));
+  mvg->metadata_checksum = asr_checksum_finish (sum);
   return TRUE;
 }
 

@@ -406,7 +406,7 @@ read_boot_area (Restore *r, RestoreDisk *rd, GError **error)
     {
       g_autoptr (AsrChecksum) c = asr_checksum_new ();
       asr_checksum_add_block (c, data, len);
-      g_autofree char *sum = asr_checksum_finish (g_steal_pointer (&c));
+      g_autofree char *sum = asr_checksum_finish (c);
       const char *want = rd->source->boot_area->checksum;
       if (want == NULL || g_ascii_strcasecmp (sum, want) != 0)
         {
