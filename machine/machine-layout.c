@@ -274,19 +274,12 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
       moves = TRUE;
   if (!shrink)
     {
-      if (limit <= end)
-        {
-          l->grow_volume = NULL; /* no room: nothing grows */
-          l->grow_vg = NULL;
-          l->grow_lv = NULL;
-          return g_steal_pointer (&l);
-        }
-      delta = limit - end;
+      delta = limit > end ? limit - end : 0;
       if (moves)
         delta -= delta % align; /* moved partitions stay aligned */
       if (delta == 0)
         {
-          l->grow_volume = NULL;
+          l->grow_volume = NULL; /* no room: nothing grows */
           l->grow_vg = NULL;
           l->grow_lv = NULL;
           return g_steal_pointer (&l);

@@ -106,7 +106,8 @@ RestoreBackend *restore_backend_for (GPtrArray *disks, const RestoreWork *work,
                                      gboolean mount_to_grow, const char **why);
 
 /* Where partition @p of @rd lies on its target once the final table is
- * written (--grow's size for the grown one). */
+ * written (its layout's place: --grow's or --shrink's size for the one
+ * resized). */
 void restore_partition_range (const RestoreDisk *rd, const MachinePartition *p, guint64 *offset,
                               guint64 *bytes);
 

@@ -284,7 +284,7 @@ restore_partition_range (const RestoreDisk *rd, const MachinePartition *p, guint
 {
   const MachineExtent *e = machine_layout_extent (rd->layout, p);
   *offset = e->start * rd->sector;
-  *bytes = (p == rd->grow_partition ? rd->grow_sectors : p->sectors) * rd->sector;
+  *bytes = e->sectors * rd->sector;
 }
 
 static char *

@@ -570,6 +570,9 @@ test_shrink_swap_last (void)
   g_assert_cmpuint (v->bytes, ==, (131072 - 26624) * 512ull);
   restore_partition_range (rd, p3, &offset, &bytes);
   g_assert_cmpuint (offset, ==, (198656 - 26624) * 512ull);
+  /* the volume work sees the shrunk partition at its new size */
+  restore_partition_range (rd, p2, &offset, &bytes);
+  g_assert_cmpuint (bytes, ==, (131072 - 26624) * 512ull);
 
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   restore_disk_describe (rd, FALSE, lines);
