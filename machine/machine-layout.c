@@ -287,7 +287,8 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
     }
   else
     {
-      guint64 min_sectors = (o->min_bytes + ss - 1) / ss;
+      /* at least a sector, when the minimum is not known here */
+      guint64 min_sectors = MAX ((o->min_bytes + ss - 1) / ss, 1);
       delta = end - limit;
       if (moves && delta % align)
         delta += align - delta % align;

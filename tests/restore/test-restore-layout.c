@@ -590,6 +590,14 @@ test_shrink_swap_last (void)
   g_assert_nonnull (strstr (error->message, "the target is short by 9437184 bytes"));
   g_clear_error (&error);
 
+  /* the minimum not known: a partition that would vanish is short by what
+   * it lacks, and a sector */
+  MachineLayoutOptions unknown = { .shrink = "/" };
+  g_assert_null (machine_layout_new (m, d, 40 * 1024 * 1024, &unknown, &error));
+  g_assert_nonnull (strstr (error->message, "would have 0 bytes"));
+  g_assert_nonnull (strstr (error->message, "the target is short by 9437696 bytes"));
+  g_clear_error (&error);
+
   /* without --shrink, a smaller target is refused as before */
   MachineLayoutOptions grow_only = { .grow = "/" };
   g_autoptr (AsrRestoreTarget) t2 = asr_restore_target_new ("disk0", "t.raw", "raw");
