@@ -301,7 +301,7 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
                        " (its minimum and the margin): the target is short by %" G_GUINT64_FORMAT
                        " bytes",
                        mp, d->id, g->number, have * ss, fs, min_sectors * ss,
-                       (min_sectors - have) * ss);
+                       (min_sectors + delta - g->sectors) * ss);
           return NULL;
         }
     }
