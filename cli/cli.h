@@ -66,10 +66,23 @@ gboolean cli_plan_vet_image (const char *backup_dir, const char *file, gboolean 
 extern char *cli_grow_mountpoint;
 void cli_grow_prepare (int argc, char **argv);
 /* --shrink[=MOUNTPOINT], the same way (cli_grow_prepare turns a bare
- * --shrink into --shrink=/), and the planner's PlanMinBytesFunc for it. */
+ * --shrink into --shrink=/). */
 extern char *cli_shrink_mountpoint;
 /* The GOptionArgFunc of both: @name says which. */
 gboolean cli_resize_option (const char *name, const char *value, gpointer data, GError **error);
+/* Their two GOptionEntry lines, the same in plan's and restore's tables. */
+/* clang-format off */
+#define CLI_RESIZE_OPTIONS                                                                       \
+  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,             \
+    "On a larger disk, the volume mounted at MOUNTPOINT (default /) takes the space; the "       \
+    "partitions after it move towards the end",                                                  \
+    "[MOUNTPOINT]" },                                                                            \
+  { "shrink", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,           \
+    "On a smaller disk, the ext2/3/4 or vfat at MOUNTPOINT (default /) is shrunk to fit, if its " \
+    "used data allows; the partitions after it move towards the start",                          \
+    "[MOUNTPOINT]" }
+/* clang-format on */
+/* The planner's PlanMinBytesFunc for --shrink (asr_fs_shrink_min_bytes). */
 gboolean cli_plan_min_bytes (const char *backup_dir, const char *file, const char *format,
                              guint64 bytes, const char *fs, guint64 *min_bytes, void *opaque,
                              GError **error);

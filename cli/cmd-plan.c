@@ -35,14 +35,7 @@ static const GOptionEntry plan_options[] = {
     NULL },
   { "connect", 0, 0, G_OPTION_ARG_STRING, &opt_connect, "libvirt URI for domain:NAME targets",
     "URI" },
-  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
-    "On a larger disk, the volume mounted at MOUNTPOINT (default /) takes the space; the "
-    "partitions after it move towards the end",
-    "[MOUNTPOINT]" },
-  { "shrink", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
-    "On a smaller disk, the ext2/3/4 or vfat at MOUNTPOINT (default /) is shrunk to fit, if its "
-    "used data allows; the partitions after it move towards the start",
-    "[MOUNTPOINT]" },
+  CLI_RESIZE_OPTIONS,
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the plan as JSON", NULL },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     "Write the plan to PLAN.xml (only when restorable)", "PLAN.xml" },

@@ -36,14 +36,7 @@ static const GOptionEntry restore_options[] = {
     "PLAN.xml" },
   { "create", 0, 0, G_OPTION_ARG_FILENAME, &opt_create,
     "Create blank qcow2 targets in DIR, sized like the source disks", "DIR" },
-  { "grow", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
-    "On a larger disk, the volume mounted at MOUNTPOINT (default /) takes the space; the "
-    "partitions after it move towards the end",
-    "[MOUNTPOINT]" },
-  { "shrink", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,
-    "On a smaller disk, the ext2/3/4 or vfat at MOUNTPOINT (default /) is shrunk to fit, if its "
-    "used data allows; the partitions after it move towards the start",
-    "[MOUNTPOINT]" },
+  CLI_RESIZE_OPTIONS,
   { "mount-to-grow", 0, 0, G_OPTION_ARG_NONE, &opt_mount_to_grow,
     "Block devices: let this host's kernel mount a filesystem just restored and verified, to "
     "grow it (xfs, btrfs); otherwise the appliance grows it",

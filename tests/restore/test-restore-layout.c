@@ -391,6 +391,16 @@ volume_of (const RestoreDisk *rd, const char *what)
   g_error ("no volume %s", what);
 }
 
+/* The dry run's lines for one prepared disk, one string. */
+static char *
+describe_disk (const RestoreDisk *rd)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  restore_disk_describe (rd, FALSE, lines);
+  g_ptr_array_add (lines, NULL);
+  return g_strjoinv ("\n", (char **) lines->pdata);
+}
+
 static void
 test_grow_swap_last (void)
 {
@@ -419,10 +429,7 @@ test_grow_swap_last (void)
   g_assert_cmpuint (bytes, ==, (131072 + 292864) * 512ull);
 
   /* the dry run shows each partition's old and new place */
-  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  restore_disk_describe (rd, FALSE, lines);
-  g_ptr_array_add (lines, NULL);
-  g_autofree char *all = g_strjoinv ("\n", (char **) lines->pdata);
+  g_autofree char *all = describe_disk (rd);
   const char *want[] = {
     "t.raw: layout: partition 1: start 2048 → 2048, 65536 → 65536 sectors (stays)\n",
     "t.raw: layout: partition 2: start 67584 → 67584, 131072 → 423936 sectors (grows)\n",
@@ -574,10 +581,7 @@ test_shrink_swap_last (void)
   restore_partition_range (rd, p2, &offset, &bytes);
   g_assert_cmpuint (bytes, ==, (131072 - 26624) * 512ull);
 
-  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  restore_disk_describe (rd, FALSE, lines);
-  g_ptr_array_add (lines, NULL);
-  g_autofree char *all = g_strjoinv ("\n", (char **) lines->pdata);
+  g_autofree char *all = describe_disk (rd);
   if (strstr (all, "t.raw: layout: partition 2: start 67584 → 67584, 131072 → 104448 sectors "
                    "(shrinks)\n")
         == NULL
