@@ -65,6 +65,42 @@ asr_appliance_new (char **accel_reason, GError **error)
   return g_steal_pointer (&g);
 }
 
+static gboolean
+is_file_in (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+asr_appliance_available (char **why)
+{
+  g_autoptr (guestfs_h) g = guestfs_create ();
+  if (g == NULL)
+    {
+      if (why)
+        *why = g_strdup ("libguestfs cannot create a handle");
+      return FALSE;
+    }
+  guestfs_set_error_handler (g, NULL, NULL);
+  const char *path = guestfs_get_path (g); /* LIBGUESTFS_PATH, or where it was built to look */
+  g_autofree char *supermin = g_find_program_in_path ("supermin");
+  g_auto (GStrv) dirs = g_strsplit (path ? path : "", ":", -1);
+  for (char **d = dirs; *d; d++)
+    {
+      if (**d == '\0')
+        continue;
+      if (supermin && is_file_in (*d, "supermin.d"))
+        return TRUE;
+      if (is_file_in (*d, "kernel") && is_file_in (*d, "initrd") && is_file_in (*d, "root"))
+        return TRUE;
+    }
+  if (why)
+    *why = g_strdup_printf ("no libguestfs appliance in %s%s", path && *path ? path : "(no path)",
+                            supermin ? "" : ", and no supermin program to build one");
+  return FALSE;
+}
+
 gboolean
 asr_appliance_add_drive (guestfs_h *g, const char *path, const char *format, gboolean readonly,
                          GError **error)

@@ -19,6 +19,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (guestfs_h, guestfs_close)
  * @accel_reason (optional) says which accelerator and why. */
 guestfs_h *asr_appliance_new (char **accel_reason, GError **error);
 
+/* Whether this host has a libguestfs appliance to launch: a supermin
+ * appliance (supermin.d, and the supermin program) or a fixed one
+ * (kernel, initrd, root) in libguestfs's path.  FALSE with *@why (the
+ * path looked in) when not: a rescue medium has none. */
+gboolean asr_appliance_available (char **why);
+
 /* Adds a drive with an explicit format (never probed). */
 gboolean asr_appliance_add_drive (guestfs_h *g, const char *path, const char *format,
                                   gboolean readonly, GError **error);

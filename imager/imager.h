@@ -107,10 +107,11 @@ AsrCheckItem *asr_check_image (const char *backup, const char *file, const char 
                                guint64 bytes, const char *checksum, gboolean verify_checksum,
                                GError **error);
 
-/* --shrink: the least filesystem @fs (ext2/3/4) in image @file of the
- * backup set @backup may have once shrunk: resize2fs's minimum plus the
- * margin (asr_shrink_margin), measured in a private overlay of the image
- * after vetting it as asr_check_image() does (docs/asr-restore.1). */
+/* --shrink: the least filesystem @fs (ext2/3/4, vfat, xfs) in image @file
+ * of the backup set @backup may have once shrunk: resize2fs's minimum, or
+ * the bytes in use, plus the margin (asr_shrink_margin), measured in a
+ * private overlay of the image after vetting it as asr_check_image()
+ * does (docs/asr-restore.1).  xfs fails where no appliance could copy it. */
 gboolean asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *format,
                                   guint64 bytes, const char *fs, guint64 *min_bytes,
                                   GError **error);

@@ -29,7 +29,7 @@ machine_fs_shrinks (const char *fs)
 {
   return fs
          && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0
-             || strcmp (fs, "vfat") == 0);
+             || strcmp (fs, "vfat") == 0 || strcmp (fs, "xfs") == 0);
 }
 
 gboolean
@@ -264,7 +264,7 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
     {
       layout_fail (error,
                    "--shrink=%s: its filesystem is %s%s, which asr does not shrink (ext2, ext3, "
-                   "ext4, vfat captured in the backup)",
+                   "ext4, vfat, xfs captured in the backup)",
                    mp, fs, l->grow_volume->image ? "" : ", not captured");
       return NULL;
     }

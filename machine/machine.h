@@ -488,7 +488,7 @@ guint32 machine_disk_sector_size (const MachineDisk *d);
 /* Whether asr grows filesystem @fs: ext2, ext3, ext4, xfs, btrfs. */
 gboolean machine_fs_grows (const char *fs);
 /* Whether asr shrinks filesystem @fs: ext2, ext3, ext4 (in a private overlay
- * of its image), vfat (recreated smaller, its files copied). */
+ * of its image), vfat and xfs (recreated smaller, their files copied). */
 gboolean machine_fs_shrinks (const char *fs);
 
 typedef struct {

@@ -2,8 +2,8 @@
 /*
  * --shrink (docs/asr-restore.1, DISKS OF OTHER SIZES): an ext2/3/4 image
  * shrunk before the first write, never the backup set's own file, or a
- * FAT one recreated smaller.  A
- * private qcow2 overlay over the image, exposed as a raw file by a
+ * FAT or xfs one recreated smaller (xfs's files copied in the appliance,
+ * which mounts the image).  A private qcow2 overlay over the image, exposed as a raw file by a
  * qemu-storage-daemon FUSE export, is checked (e2fsck -f -y), measured
  * (resize2fs -P) and shrunk (resize2fs) by the host's e2fsprogs, which
  * read it as a file: no kernel mounts it.  The overlay, cut to the new
@@ -20,6 +20,7 @@
 
 #include <glib/gstdio.h>
 
+#include "appliance.h"
 #include "checksum.h"
 #include "cleanup.h"
 #include "restore-private.h"
@@ -173,6 +174,45 @@ adopt (RestoreVolume *v, char *path, const char *format, char *sum, Overlay *o, 
   *dir_out = g_steal_pointer (&o->dir);
 }
 
+/* A new sparse file of @bytes at @path, the caller's alone. */
+static gboolean
+sparse_file (const char *path, guint64 bytes, GError **error)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || ftruncate (fd, (off_t) bytes) != 0)
+    {
+      int e = errno;
+      if (fd >= 0)
+        close (fd);
+      return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", path, g_strerror (e));
+    }
+  close (fd);
+  return TRUE;
+}
+
+/* @v is written from the raw file *@raw (its filesystem @fs recreated
+ * with @used bytes of files), read back against its checksum; @o stops. */
+static gboolean
+adopt_recreated (RestoreVolume *v, char **raw, const char *fs, guint64 used, Overlay *o,
+                 char **dir_out, AsrMessageFunc message, void *opaque, GError **error)
+{
+  g_autofree char *sum = NULL;
+  if (!checksum_file (*raw, v->bytes, v->what, &sum, error))
+    return FALSE;
+  if (message)
+    {
+      g_autofree char *msg
+        = g_strdup_printf ("%s: its %s recreated with %" G_GUINT64_FORMAT
+                           " bytes and its files copied (%" G_GUINT64_FORMAT " bytes used)",
+                           v->what, fs, v->bytes, used);
+      message (msg, opaque);
+    }
+  if (!overlay_close (o, FALSE, error))
+    return FALSE;
+  adopt (v, g_steal_pointer (raw), "raw", g_steal_pointer (&sum), o, dir_out);
+  return TRUE;
+}
+
 /* e2fsck -f -y on the overlay (exit 1: errors corrected, fine), then
  * resize2fs -P: the filesystem's minimum in bytes. */
 static gboolean
@@ -308,17 +348,9 @@ vfat_recreate (RestoreVolume *v, const Overlay *o, guint bits, guint64 hidden, c
   g_autofree char *raw = g_build_filename (o->dir, "vfat.raw", NULL);
   g_autofree char *files = g_build_filename (o->dir, "files", NULL);
   g_autoptr (GError) local = NULL;
-  int fd;
 
-  fd = open (raw, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 || ftruncate (fd, (off_t) v->bytes) != 0)
-    {
-      int e = errno;
-      if (fd >= 0)
-        close (fd);
-      return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", raw, g_strerror (e));
-    }
-  close (fd);
+  if (!sparse_file (raw, v->bytes, error))
+    return FALSE;
   if (g_mkdir (files, 0700) != 0)
     return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", files, g_strerror (errno));
 
@@ -443,22 +475,262 @@ vfat_shrink (RestoreVolume *v, guint64 image_bytes, guint64 hidden, char **dir_o
                          v->what, bits, need, used, v->bytes, need - v->bytes);
   if (!vfat_recreate (v, &o, bits, hidden, &raw, error))
     return FALSE;
+  g_autofree char *fat = g_strdup_printf ("FAT%u", bits);
+  return adopt_recreated (v, &raw, fat, used, &o, dir_out, message, opaque, error);
+}
 
-  g_autofree char *sum = NULL;
-  if (!checksum_file (raw, v->bytes, v->what, &sum, error))
-    return FALSE;
-  if (message)
+/* ---- xfs, which cannot shrink: recreated smaller in a raw file by the
+ * host's mkfs.xfs with the UUID, label and features of the source, then
+ * its files copied (cp -a) inside the appliance, which mounts the
+ * backup's image; no kernel of this host mounts either ---------------- */
+
+/* mkfs.xfs makes no filesystem under 300 MB. */
+#define XFS_MIN_BYTES (300u * 1000u * 1000u)
+/* The log mkfs.xfs gives a new filesystem of a few hundred MiB: the
+ * copy needs room for it besides the data. */
+#define XFS_NEW_LOG_BYTES (64u * MIB)
+
+/* What asr reads of an xfs superblock (struct xfs_dsb, big-endian). */
+typedef struct {
+  guint32 blocksize;
+  guint64 dblocks, fdblocks, rblocks, logstart;
+  guint32 logblocks;
+  guint16 version, sectsize, inodesize;
+  guint8 dirblklog;
+  guint32 features2, ro_compat, incompat;
+  char uuid[37];
+  char label[13];
+} XfsSuper;
+
+#define XFS_SB_VERSION2_FTYPE 0x200u
+#define XFS_RO_COMPAT_FINOBT 0x1u
+#define XFS_RO_COMPAT_RMAPBT 0x2u
+#define XFS_RO_COMPAT_REFLINK 0x4u
+#define XFS_RO_COMPAT_INOBTCNT 0x8u
+#define XFS_INCOMPAT_FTYPE 0x1u
+#define XFS_INCOMPAT_SPINODES 0x2u
+#define XFS_INCOMPAT_META_UUID 0x4u
+#define XFS_INCOMPAT_BIGTIME 0x8u
+#define XFS_INCOMPAT_NEEDSREPAIR 0x10u
+#define XFS_INCOMPAT_NREXT64 0x20u
+
+static guint64
+be (const guint8 *p, guint n)
+{
+  guint64 v = 0;
+  for (guint i = 0; i < n; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static gboolean
+power_of_two_in (guint64 v, guint64 lo, guint64 hi)
+{
+  return v >= lo && v <= hi && (v & (v - 1)) == 0;
+}
+
+/* The superblock of the xfs in @raw (@bytes long), checked for what the
+ * recreation relies on; a feature asr does not know is refused. */
+static gboolean
+xfs_super (const char *raw, const char *what, guint64 bytes, XfsSuper *sb, GError **error)
+{
+  guint8 b[512];
+  int fd = open (raw, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : pread (fd, b, sizeof b, 0);
+  int e = errno;
+  if (fd >= 0)
+    close (fd);
+  if (n < 0)
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, g_strerror (e));
+  if (n != sizeof b || memcmp (b, "XFSB", 4) != 0)
+    return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: no xfs superblock", what);
+  memset (sb, 0, sizeof *sb);
+  sb->blocksize = be (b + 4, 4);
+  sb->dblocks = be (b + 8, 8);
+  sb->rblocks = be (b + 16, 8);
+  sb->logstart = be (b + 48, 8);
+  sb->logblocks = be (b + 96, 4);
+  sb->version = be (b + 100, 2) & 0xf;
+  sb->sectsize = be (b + 102, 2);
+  sb->inodesize = be (b + 104, 2);
+  sb->fdblocks = be (b + 144, 8);
+  sb->dirblklog = b[192];
+  sb->features2 = be (b + 200, 4);
+  if (sb->version == 5)
     {
-      g_autofree char *msg
-        = g_strdup_printf ("%s: its FAT%u recreated with %" G_GUINT64_FORMAT
-                           " bytes and its files copied (%" G_GUINT64_FORMAT " bytes used)",
-                           v->what, bits, v->bytes, used);
-      message (msg, opaque);
+      sb->ro_compat = be (b + 212, 4);
+      sb->incompat = be (b + 216, 4);
     }
+  g_autofree char *u
+    = g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                       b[32], b[33], b[34], b[35], b[36], b[37], b[38], b[39], b[40], b[41], b[42],
+                       b[43], b[44], b[45], b[46], b[47]);
+  g_strlcpy (sb->uuid, u, sizeof sb->uuid);
+  memcpy (sb->label, b + 108, 12);
+
+  const char *bad = NULL;
+  if (!power_of_two_in (sb->blocksize, 512, 65536) || !power_of_two_in (sb->sectsize, 512, 32768)
+      || !power_of_two_in (sb->inodesize, 256, 2048) || sb->dirblklog > 8 || sb->dblocks == 0
+      || sb->dblocks > bytes / sb->blocksize || sb->fdblocks > sb->dblocks
+      || sb->logblocks > sb->dblocks)
+    bad = "a superblock that does not add up (sizes, counts)";
+  else if (sb->version != 4 && sb->version != 5)
+    bad = "an xfs version other than 4 or 5";
+  else if (sb->logstart == 0)
+    bad = "an external log, which asr does not recreate";
+  else if (sb->rblocks != 0)
+    bad = "a realtime section, which asr does not recreate";
+  else if (sb->incompat & XFS_INCOMPAT_NEEDSREPAIR)
+    bad = "the needs-repair flag set (run xfs_repair on the source)";
+  else if (sb->ro_compat
+             & ~(XFS_RO_COMPAT_FINOBT | XFS_RO_COMPAT_RMAPBT | XFS_RO_COMPAT_REFLINK
+                 | XFS_RO_COMPAT_INOBTCNT)
+           || sb->incompat
+                & ~(XFS_INCOMPAT_FTYPE | XFS_INCOMPAT_SPINODES | XFS_INCOMPAT_META_UUID
+                    | XFS_INCOMPAT_BIGTIME | XFS_INCOMPAT_NREXT64))
+    bad = "features asr does not know how to recreate";
+  if (bad)
+    return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
+                         "%s: its xfs has %s: asr does not shrink it", what, bad);
+  return TRUE;
+}
+
+/* The least a copy of @sb's files needs: its data and metadata (not its
+ * log), a new log, the margin; never under mkfs.xfs's 300 MB. */
+static guint64
+xfs_min_bytes (const XfsSuper *sb, guint64 *used)
+{
+  guint64 blocks = sb->dblocks - sb->fdblocks;
+  blocks -= MIN (blocks, (guint64) sb->logblocks);
+  *used = blocks * sb->blocksize;
+  return MAX (asr_shrink_margin (*used + XFS_NEW_LOG_BYTES), (guint64) XFS_MIN_BYTES);
+}
+
+static gboolean
+xfs_appliance_check (const char *what, GError **error)
+{
+  g_autofree char *why = NULL;
+  if (asr_appliance_available (&why))
+    return TRUE;
+  return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
+                       "%s: xfs cannot shrink: asr recreates it smaller and copies its files "
+                       "inside the libguestfs appliance, and this host has none (%s)",
+                       what, why);
+}
+
+/* mkfs.xfs of @raw with @sb's UUID, label, geometry and features. */
+static gboolean
+xfs_mkfs (const XfsSuper *sb, const char *raw, const char *what, GError **error)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  gboolean v5 = sb->version == 5;
+#define ON(mask, bit) ((mask) & (bit) ? 1 : 0)
+  g_ptr_array_add (argv, g_strdup ("mkfs.xfs"));
+  g_ptr_array_add (argv, g_strdup ("-q"));
+  g_ptr_array_add (argv, g_strdup ("-b"));
+  g_ptr_array_add (argv, g_strdup_printf ("size=%u", sb->blocksize));
+  g_ptr_array_add (argv, g_strdup ("-s"));
+  g_ptr_array_add (argv, g_strdup_printf ("size=%u", sb->sectsize));
+  g_ptr_array_add (argv, g_strdup ("-m"));
+  if (v5)
+    g_ptr_array_add (argv,
+                     g_strdup_printf ("crc=1,uuid=%s,finobt=%d,rmapbt=%d,reflink=%d,bigtime=%d,"
+                                      "inobtcount=%d",
+                                      sb->uuid, ON (sb->ro_compat, XFS_RO_COMPAT_FINOBT),
+                                      ON (sb->ro_compat, XFS_RO_COMPAT_RMAPBT),
+                                      ON (sb->ro_compat, XFS_RO_COMPAT_REFLINK),
+                                      ON (sb->incompat, XFS_INCOMPAT_BIGTIME),
+                                      ON (sb->ro_compat, XFS_RO_COMPAT_INOBTCNT)));
+  else
+    g_ptr_array_add (argv, g_strdup_printf ("crc=0,uuid=%s", sb->uuid));
+  g_ptr_array_add (argv, g_strdup ("-i"));
+  if (v5)
+    g_ptr_array_add (argv,
+                     g_strdup_printf ("size=%u,sparse=%d%s", sb->inodesize,
+                                      ON (sb->incompat, XFS_INCOMPAT_SPINODES),
+                                      sb->incompat & XFS_INCOMPAT_NREXT64 ? ",nrext64=1" : ""));
+  else
+    g_ptr_array_add (argv, g_strdup_printf ("size=%u", sb->inodesize));
+  g_ptr_array_add (argv, g_strdup ("-n"));
+  g_ptr_array_add (argv, g_strdup_printf ("size=%u,ftype=%d", sb->blocksize << sb->dirblklog,
+                                          v5 ? 1 : ON (sb->features2, XFS_SB_VERSION2_FTYPE)));
+#undef ON
+  if (sb->label[0])
+    {
+      g_ptr_array_add (argv, g_strdup ("-L"));
+      g_ptr_array_add (argv, g_strdup (sb->label));
+    }
+  g_ptr_array_add (argv, g_strdup (raw));
+  g_ptr_array_add (argv, NULL);
+  g_autoptr (GError) local = NULL;
+  AsrRunOptions ro = { .c_locale = TRUE };
+  if (!asr_run_full ((const char *const *) argv->pdata, &ro, NULL, &local))
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: recreating its xfs: %s", what,
+                         local->message);
+  return TRUE;
+}
+
+/* Every file of @image (@format, read-only) copied into @raw, both
+ * mounted in the appliance; xfs refuses a second filesystem with the
+ * same UUID unless told nouuid. */
+static gboolean
+xfs_copy (const char *image, const char *format, const char *raw, const char *what, GError **error)
+{
+  g_autoptr (guestfs_h) g = asr_appliance_new (NULL, error);
+  if (g == NULL)
+    return FALSE;
+  if (!asr_appliance_add_drive (g, image, format, TRUE, error)
+      || !asr_appliance_add_drive (g, raw, "raw", FALSE, error) || !asr_appliance_launch (g, error))
+    return FALSE;
+  if (guestfs_mkmountpoint (g, "/from") == -1 || guestfs_mkmountpoint (g, "/to") == -1
+      || guestfs_mount_options (g, "ro,nouuid", "/dev/sda", "/from") == -1
+      || guestfs_mount_options (g, "nouuid", "/dev/sdb", "/to") == -1)
+    {
+      asr_appliance_set_error (g, error, "%s: mounting its xfs and the recreated one", what);
+      return FALSE;
+    }
+  if (guestfs_cp_a (g, "/from/.", "/to") == -1)
+    {
+      asr_appliance_set_error (g, error, "%s: copying its files into the recreated xfs", what);
+      return FALSE;
+    }
+  if (guestfs_umount (g, "/to") == -1 || guestfs_umount (g, "/from") == -1)
+    {
+      asr_appliance_set_error (g, error, "%s: unmounting", what);
+      return FALSE;
+    }
+  return asr_appliance_shutdown (g, error);
+}
+
+static gboolean
+xfs_shrink (RestoreVolume *v, guint64 image_bytes, char **dir_out, AsrMessageFunc message,
+            void *opaque, GError **error)
+{
+  g_auto (Overlay) o = { 0 };
+  XfsSuper sb;
+  guint64 used = 0, need;
+
+  if (!xfs_appliance_check (v->what, error)
+      || !overlay_open (v->image_path, v->format, image_bytes, &o, error)
+      || !xfs_super (o.raw, v->what, image_bytes, &sb, error))
+    return FALSE;
+  need = xfs_min_bytes (&sb, &used);
+  if (need > v->bytes)
+    return restore_fail (error, ASR_IMAGER_ERROR_CHECK_FAILED,
+                         "%s: its xfs needs at least %" G_GUINT64_FORMAT
+                         " bytes (%" G_GUINT64_FORMAT
+                         " used, a new log and the margin), the new partition "
+                         "has %" G_GUINT64_FORMAT ": the target is short by %" G_GUINT64_FORMAT
+                         " bytes; nothing was written",
+                         v->what, need, used, v->bytes, need - v->bytes);
   if (!overlay_close (&o, FALSE, error))
     return FALSE;
-  adopt (v, g_steal_pointer (&raw), "raw", g_steal_pointer (&sum), &o, dir_out);
-  return TRUE;
+
+  g_autofree char *raw = g_build_filename (o.dir, "xfs.raw", NULL);
+  if (!sparse_file (raw, v->bytes, error) || !xfs_mkfs (&sb, raw, v->what, error)
+      || !xfs_copy (v->image_path, v->format, raw, v->what, error))
+    return FALSE;
+  return adopt_recreated (v, &raw, "xfs", used, &o, dir_out, message, opaque, error);
 }
 
 gboolean
@@ -470,7 +742,7 @@ asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *forma
 
   if (!machine_fs_shrinks (fs))
     return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
-                         "%s: asr does not shrink %s (ext2, ext3, ext4, vfat)", file,
+                         "%s: asr does not shrink %s (ext2, ext3, ext4, vfat, xfs)", file,
                          fs ? fs : "it");
   /* vetted first: qemu-storage-daemon opens it */
   g_autoptr (AsrCheckItem) item = asr_check_image (backup, file, format, bytes, NULL, FALSE, error);
@@ -482,7 +754,14 @@ asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *forma
   guint64 min = 0;
   if (!overlay_open (image, format, bytes, &o, error))
     return FALSE;
-  if (strcmp (fs, "vfat") == 0)
+  if (strcmp (fs, "xfs") == 0)
+    {
+      XfsSuper sb;
+      if (!xfs_appliance_check (file, error) || !xfs_super (o.raw, file, bytes, &sb, error))
+        return FALSE;
+      *min_bytes = xfs_min_bytes (&sb, &min);
+    }
+  else if (strcmp (fs, "vfat") == 0)
     {
       guint bits = 0;
       if (!vfat_bits (o.raw, file, &bits, error) || !vfat_used (o.raw, file, bytes, &min, error))
@@ -506,11 +785,13 @@ restore_shrink_volume (RestoreVolume *v, const char *fs, guint64 image_bytes, gu
   g_autoptr (GError) local = NULL;
   guint64 min = 0, need;
 
+  if (g_strcmp0 (fs, "xfs") == 0)
+    return xfs_shrink (v, image_bytes, dir_out, message, opaque, error);
   if (g_strcmp0 (fs, "vfat") == 0)
     return vfat_shrink (v, image_bytes, v->offset / sector, dir_out, message, opaque, error);
   if (!machine_fs_shrinks (fs))
     return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
-                         "%s: asr does not shrink %s (ext2, ext3, ext4, vfat)", v->what,
+                         "%s: asr does not shrink %s (ext2, ext3, ext4, vfat, xfs)", v->what,
                          fs ? fs : "it");
   if (!overlay_open (v->image_path, v->format, image_bytes, &o, error)
       || !ext_minimum (&o, v->image_path, &min, error))
