@@ -146,7 +146,7 @@ cli_resize_option (const char *name, const char *value, gpointer data, GError **
       return FALSE;
     }
   g_free (*out);
-  *out = g_strdup (value ? value : "/");
+  *out = g_strdup (value ? value : out == &cli_shrink_mountpoint ? CLI_SHRINK_DEFAULT : "/");
   return TRUE;
 }
 
@@ -162,7 +162,7 @@ void
 cli_grow_prepare (int argc, char **argv)
 {
   static char grow_root[] = "--grow=/";
-  static char shrink_root[] = "--shrink=/";
+  static char shrink_root[] = "--shrink=" CLI_SHRINK_DEFAULT;
   static const char *const takes_value[]
     = { "--plan", "--create", "--map", "--mode", "--connect", "-o", "--output", NULL };
 

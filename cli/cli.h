@@ -70,6 +70,8 @@ void cli_grow_prepare (int argc, char **argv);
 extern char *cli_shrink_mountpoint;
 /* The GOptionArgFunc of both: @name says which. */
 gboolean cli_resize_option (const char *name, const char *value, gpointer data, GError **error);
+/* A bare --shrink: / gives up what it can, then swap. */
+#define CLI_SHRINK_DEFAULT "/,swap"
 /* Their two GOptionEntry lines, the same in plan's and restore's tables. */
 /* clang-format off */
 #define CLI_RESIZE_OPTIONS                                                                       \
@@ -78,9 +80,10 @@ gboolean cli_resize_option (const char *name, const char *value, gpointer data, 
     "partitions after it move towards the end",                                                  \
     "[MOUNTPOINT]" },                                                                            \
   { "shrink", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, cli_resize_option,           \
-    "On a smaller disk, the ext2/3/4 or vfat at MOUNTPOINT (default /) is shrunk to fit, if its " \
-    "used data allows; the partitions after it move towards the start",                          \
-    "[MOUNTPOINT]" }
+    "On a smaller disk, the volumes at MOUNTPOINT,... (and swap; default /,swap), in order, "     \
+    "give up what it lacks, each down to its used data and a margin; the partitions after them " \
+    "move towards the start",                                                                     \
+    "[MOUNTPOINT,...]" }
 /* clang-format on */
 /* The planner's PlanMinBytesFunc for --shrink (asr_fs_shrink_min_bytes). */
 gboolean cli_plan_min_bytes (const char *backup_dir, const char *file, const char *format,

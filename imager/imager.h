@@ -158,7 +158,16 @@ typedef struct {
   /* asr has just created it (--create): it reads as zeroes, so qemu-img
    * may skip writing zeroes (--target-is-zero) */
   gboolean known_zero;
+  /* --shrink: the least each shrinking partition may have, as the plan
+   * measured it (PlanPartitionMove.min_bytes), so restore lays the disk
+   * out as planned; NULL: none known (each is checked when shrunk). */
+  GArray *shrink_mins; /* AsrShrinkMin */
 } AsrRestoreTarget;
+
+typedef struct {
+  guint32 number; /* partition */
+  guint64 min_bytes;
+} AsrShrinkMin;
 
 AsrRestoreTarget *asr_restore_target_new (const char *source, const char *path, const char *format);
 void asr_restore_target_free (AsrRestoreTarget *t);

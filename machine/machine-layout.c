@@ -47,6 +47,8 @@ machine_layout_free (MachineLayout *l)
     return;
   g_free (l->extents);
   g_free (l->grow_mountpoint);
+  if (l->shrunk)
+    g_array_unref (l->shrunk);
   g_free (l);
 }
 
@@ -192,6 +194,195 @@ may_move (const MachineDisk *d, const MachinePartition *p, const char *opt, cons
   return TRUE;
 }
 
+/* The partition of @d that one --shrink item (@mp: a mount point) names,
+ * checked: NULL with @error unset when it is on another disk. */
+static const MachinePartition *
+shrink_item (const MachineDescriptor *m, const MachineDisk *d, const char *mp, MachineLayout *l,
+             GError **error)
+{
+  const MachinePartition *g = NULL;
+  MachineLayout probe = { 0 };
+
+  if (mp[0] != '/')
+    {
+      layout_fail (error, "--shrink=%s: not a mount point (/, /var, ...) or swap", mp);
+      return NULL;
+    }
+  if (!mounted_anywhere (m, mp))
+    {
+      layout_fail (error, "--shrink=%s: no volume of the backup is mounted at %s", mp, mp);
+      return NULL;
+    }
+  if (!find_grow (m, d, "--shrink", mp, &probe, &g, error) || g == NULL)
+    return NULL;
+  const char *fs = probe.grow_volume && probe.grow_volume->fs ? probe.grow_volume->fs : "unknown";
+  if (probe.grow_vg)
+    {
+      layout_fail (error,
+                   "--shrink=%s: %s is on the LVM logical volume %s/%s: asr does not shrink "
+                   "logical volumes yet",
+                   mp, mp, probe.grow_vg->name, probe.grow_lv->name);
+      return NULL;
+    }
+  if (!machine_fs_shrinks (fs) || probe.grow_volume->image == NULL)
+    {
+      layout_fail (error,
+                   "--shrink=%s: its filesystem is %s%s, which asr does not shrink (ext2, ext3, "
+                   "ext4, vfat, xfs captured in the backup)",
+                   mp, fs, probe.grow_volume->image ? "" : ", not captured");
+      return NULL;
+    }
+  if (l->grow_volume == NULL)
+    l->grow_volume = probe.grow_volume;
+  return g;
+}
+
+static gboolean
+is_swap_partition (const MachinePartition *p)
+{
+  return p->kind != MACHINE_PARTITION_KIND_EXTENDED && p->volume
+         && g_strcmp0 (p->volume->fs, "swap") == 0;
+}
+
+static void
+add_shrink (GArray *shrunk, const MachinePartition *p, guint64 min_bytes)
+{
+  for (guint i = 0; i < shrunk->len; i++)
+    if (g_array_index (shrunk, MachineShrink, i).partition == p)
+      return; /* named twice: its first place counts */
+  MachineShrink s = { p, min_bytes, 0 };
+  g_array_append_val (shrunk, s);
+}
+
+/* --shrink onto a target whose usable sectors end at @limit, the source's
+ * last partition at @end: the items of @o->shrink, in order, give up what
+ * they can (each keeps its minimum and the margin, swap
+ * MACHINE_SWAP_MIN_BYTES) until the target fits; whatever starts after one
+ * moves towards the start by what those before it gave. */
+static gboolean
+layout_shrink (const MachineDescriptor *m, const MachineDisk *d, guint64 end, guint64 limit,
+               guint64 align, const MachineLayoutOptions *o, MachineLayout *l, GError **error)
+{
+  guint32 ss = machine_disk_sector_size (d);
+  g_auto (GStrv) items = g_strsplit (o->shrink, ",", -1);
+  gboolean moves = FALSE;
+
+  for (char **it = items; *it; it++)
+    {
+      if (**it == '\0')
+        return layout_fail (error, "--shrink=%s: an empty item", o->shrink);
+      if (strcmp (*it, "swap") == 0)
+        {
+          for (guint i = 0; i < d->partitions->len; i++)
+            {
+              const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+              if (is_swap_partition (p))
+                add_shrink (l->shrunk, p, MACHINE_SWAP_MIN_BYTES);
+            }
+          continue;
+        }
+      g_autoptr (GError) local = NULL;
+      const MachinePartition *g = shrink_item (m, d, *it, l, &local);
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (g == NULL)
+        continue; /* on another disk */
+      guint64 min = 0;
+      if (o->min_bytes && !o->min_bytes (d, g, &min, o->min_bytes_opaque, error))
+        return FALSE;
+      add_shrink (l->shrunk, g, min);
+    }
+  if (l->shrunk->len == 0)
+    {
+      l->grow_volume = NULL;
+      return TRUE; /* nothing named is here: restored as captured (or refused) */
+    }
+
+  /* Moves: a partition (an extended one too) after one that shrinks. */
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      for (guint j = 0; j < l->shrunk->len; j++)
+        if (p->start > g_array_index (l->shrunk, MachineShrink, j).partition->start)
+          moves = TRUE;
+    }
+
+  /* Who gives what: moved partitions stay aligned, so every share is
+   * whole MiB then. */
+  guint64 need = end - limit;
+  if (moves && need % align)
+    need += align - need % align;
+  guint64 left = need;
+  for (guint j = 0; j < l->shrunk->len; j++)
+    {
+      MachineShrink *s = &g_array_index (l->shrunk, MachineShrink, j);
+      guint64 keep = MAX ((s->min_bytes + ss - 1) / ss, 1);
+      if (is_swap_partition (s->partition))
+        keep = MIN (keep, s->partition->sectors);
+      guint64 can = s->partition->sectors > keep ? s->partition->sectors - keep : 0;
+      if (moves)
+        can -= can % align;
+      s->lost = MIN (can, left);
+      left -= s->lost;
+    }
+  if (left > 0)
+    {
+      g_autoptr (GString) why = g_string_new (NULL);
+      for (guint j = 0; j < l->shrunk->len; j++)
+        {
+          const MachineShrink *s = &g_array_index (l->shrunk, MachineShrink, j);
+          const MachinePartition *p = s->partition;
+          g_string_append_printf (why,
+                                  "%s%s partition %u (%s) can give up %" G_GUINT64_FORMAT " bytes",
+                                  j ? "; " : "", d->id, p->number, p->volume->fs, s->lost * ss);
+          if (is_swap_partition (p))
+            g_string_append_printf (why, " (swap keeps at least %u)", MACHINE_SWAP_MIN_BYTES);
+          else if (s->min_bytes)
+            g_string_append_printf (why,
+                                    " (its %s needs at least %" G_GUINT64_FORMAT
+                                    ": its minimum and the margin)",
+                                    p->volume->fs, s->min_bytes);
+        }
+      return layout_fail (error,
+                          "--shrink=%s: %s; the disk needs %" G_GUINT64_FORMAT
+                          " bytes less: the target is short by %" G_GUINT64_FORMAT " bytes",
+                          o->shrink, why->str, need * ss, left * ss);
+    }
+
+  /* Each partition moves by what those before it gave; one that shrinks,
+   * and an extended partition around a logical one that does, is that
+   * much smaller. */
+  for (guint i = 0; i < d->partitions->len; i++)
+    {
+      const MachinePartition *p = g_ptr_array_index (d->partitions, i);
+      MachineExtent *e = &l->extents[i];
+      guint64 shift = 0, smaller = 0;
+      for (guint j = 0; j < l->shrunk->len; j++)
+        {
+          const MachineShrink *s = &g_array_index (l->shrunk, MachineShrink, j);
+          const MachinePartition *g = s->partition;
+          if (g == p
+              || (p->kind == MACHINE_PARTITION_KIND_EXTENDED
+                  && g->kind == MACHINE_PARTITION_KIND_LOGICAL && p->start < g->start
+                  && g->start < p->start + p->sectors))
+            smaller += s->lost;
+          else if (p->start > g->start)
+            shift += s->lost;
+        }
+      if (shift && !may_move (d, p, "--shrink", o->shrink, error))
+        return FALSE;
+      e->start -= shift;
+      e->sectors -= smaller;
+    }
+  l->grown = g_array_index (l->shrunk, MachineShrink, 0).partition;
+  l->lost = need;
+  l->moves = moves;
+  return TRUE;
+}
+
 MachineLayout *
 machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 target_bytes,
                     const MachineLayoutOptions *o, GError **error)
@@ -202,11 +393,12 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
   const MachinePartition *g = NULL;
   guint64 end = 0, limit, delta;
   gboolean moves = FALSE, shrink;
-  const char *mp, *opt;
+  const char *mp;
 
   l->disk = d;
   l->target_sectors = target_bytes / ss;
   l->extents = g_new0 (MachineExtent, d->partitions->len + 1);
+  l->shrunk = g_array_new (FALSE, FALSE, sizeof (MachineShrink));
   for (guint i = 0; i < d->partitions->len; i++)
     {
       const MachinePartition *p = g_ptr_array_index (d->partitions, i);
@@ -220,22 +412,29 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
    * small is the caller's to refuse). */
   shrink = limit < end;
   mp = shrink ? (o ? o->shrink : NULL) : (o ? o->grow : NULL);
-  opt = shrink ? "--shrink" : "--grow";
   if (mp == NULL)
     return g_steal_pointer (&l);
 
   l->grow_mountpoint = g_strdup (mp);
+  l->shrinks = shrink;
+  if (shrink)
+    {
+      if (!layout_shrink (m, d, end, limit, align, o, l, error))
+        return NULL;
+      l->holds = l->grown != NULL;
+      return g_steal_pointer (&l);
+    }
   if (mp[0] != '/')
     {
-      layout_fail (error, "%s=%s: not a mount point (/, /var, ...)", opt, mp);
+      layout_fail (error, "--grow=%s: not a mount point (/, /var, ...)", mp);
       return NULL;
     }
   if (!mounted_anywhere (m, mp))
     {
-      layout_fail (error, "%s=%s: no volume of the backup is mounted at %s", opt, mp, mp);
+      layout_fail (error, "--grow=%s: no volume of the backup is mounted at %s", mp, mp);
       return NULL;
     }
-  if (!find_grow (m, d, opt, mp, l, &g, error))
+  if (!find_grow (m, d, "--grow", mp, l, &g, error))
     return NULL;
   if (g == NULL)
     {
@@ -244,7 +443,7 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
     }
   l->holds = TRUE;
   const char *fs = l->grow_volume && l->grow_volume->fs ? l->grow_volume->fs : "unknown";
-  if (!shrink && !machine_fs_grows (fs))
+  if (!machine_fs_grows (fs))
     {
       layout_fail (error,
                    "--grow=%s: its filesystem is %s, which asr does not grow (ext2, ext3, ext4, "
@@ -252,63 +451,24 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
                    mp, fs);
       return NULL;
     }
-  if (shrink && l->grow_vg)
-    {
-      layout_fail (error,
-                   "--shrink=%s: %s is on the LVM logical volume %s/%s: asr does not shrink "
-                   "logical volumes yet",
-                   mp, mp, l->grow_vg->name, l->grow_lv->name);
-      return NULL;
-    }
-  if (shrink && (!machine_fs_shrinks (fs) || l->grow_volume->image == NULL))
-    {
-      layout_fail (error,
-                   "--shrink=%s: its filesystem is %s%s, which asr does not shrink (ext2, ext3, "
-                   "ext4, vfat, xfs captured in the backup)",
-                   mp, fs, l->grow_volume->image ? "" : ", not captured");
-      return NULL;
-    }
 
   for (guint i = 0; i < d->partitions->len; i++)
     if (((const MachinePartition *) g_ptr_array_index (d->partitions, i))->start > g->start)
       moves = TRUE;
-  if (!shrink)
+  delta = limit > end ? limit - end : 0;
+  if (moves)
+    delta -= delta % align; /* moved partitions stay aligned */
+  if (delta == 0)
     {
-      delta = limit > end ? limit - end : 0;
-      if (moves)
-        delta -= delta % align; /* moved partitions stay aligned */
-      if (delta == 0)
-        {
-          l->grow_volume = NULL; /* no room: nothing grows */
-          l->grow_vg = NULL;
-          l->grow_lv = NULL;
-          return g_steal_pointer (&l);
-        }
-    }
-  else
-    {
-      /* at least a sector, when the minimum is not known here */
-      guint64 min_sectors = MAX ((o->min_bytes + ss - 1) / ss, 1);
-      delta = end - limit;
-      if (moves && delta % align)
-        delta += align - delta % align;
-      if (delta >= g->sectors || g->sectors - delta < min_sectors)
-        {
-          guint64 have = delta >= g->sectors ? 0 : g->sectors - delta;
-          layout_fail (error,
-                       "--shrink=%s: %s partition %u would have %" G_GUINT64_FORMAT
-                       " bytes, and its %s needs at least %" G_GUINT64_FORMAT
-                       " (its minimum and the margin): the target is short by %" G_GUINT64_FORMAT
-                       " bytes",
-                       mp, d->id, g->number, have * ss, fs, min_sectors * ss,
-                       (min_sectors + delta - g->sectors) * ss);
-          return NULL;
-        }
+      l->grow_volume = NULL; /* no room: nothing grows */
+      l->grow_vg = NULL;
+      l->grow_lv = NULL;
+      return g_steal_pointer (&l);
     }
 
   /* What moves: every partition (an extended one too) that starts after
-   * the resized one; it and the extended partition around it, if it is
-   * logical, take or give the space. */
+   * the grown one; it and the extended partition around it, if it is
+   * logical, take the space. */
   for (guint i = 0; i < d->partitions->len; i++)
     {
       const MachinePartition *p = g_ptr_array_index (d->partitions, i);
@@ -317,20 +477,27 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
           || (p->kind == MACHINE_PARTITION_KIND_EXTENDED
               && g->kind == MACHINE_PARTITION_KIND_LOGICAL && p->start < g->start
               && g->start < p->start + p->sectors))
-        e->sectors = shrink ? e->sectors - delta : e->sectors + delta;
+        e->sectors += delta;
       else if (p->start > g->start)
         {
-          if (!may_move (d, p, opt, mp, error))
+          if (!may_move (d, p, "--grow", mp, error))
             return NULL;
-          e->start = shrink ? e->start - delta : e->start + delta;
+          e->start += delta;
         }
     }
   l->grown = g;
-  l->gained = shrink ? 0 : delta;
-  l->lost = shrink ? delta : 0;
-  l->shrinks = shrink;
+  l->gained = delta;
   l->moves = moves;
   return g_steal_pointer (&l);
+}
+
+const MachineShrink *
+machine_layout_shrink_of (const MachineLayout *l, const MachinePartition *p)
+{
+  for (guint i = 0; l->shrunk && i < l->shrunk->len; i++)
+    if (g_array_index (l->shrunk, MachineShrink, i).partition == p)
+      return &g_array_index (l->shrunk, MachineShrink, i);
+  return NULL;
 }
 
 const MachineExtent *

@@ -496,6 +496,14 @@ typedef struct {
   guint64 sectors;
 } MachineExtent;
 
+/* A partition --shrink makes smaller. */
+typedef struct {
+  const MachinePartition *partition;
+  guint64 min_bytes; /* the least it keeps: its filesystem's minimum and the margin, or
+                      * swap's; 0 not known */
+  guint64 lost;      /* sectors it gives up */
+} MachineShrink;
+
 /* Where each partition of one source disk lies on a target, and which
  * volume --grow or --shrink resizes there (docs/asr-restore.1, DISKS OF
  * OTHER SIZES). */
@@ -519,15 +527,30 @@ typedef struct {
   const MachineVolume *grow_volume;
   const MachineVolumeGroup *grow_vg;
   const MachineLogicalVolume *grow_lv;
+  /* --shrink: each partition that gives up space, in the option's order
+   * (@grown is the first); empty for --grow */
+  GArray *shrunk; /* MachineShrink */
 } MachineLayout;
 
+/* --shrink: the least the filesystem on partition @p of @d (captured in the
+ * backup) may have once shrunk: its minimum plus the margin
+ * (docs/asr-restore.1); *@min_bytes 0: not known here, checked when
+ * shrunk.  FALSE with @error: it cannot be measured. */
+typedef gboolean (*MachineMinBytesFunc) (const MachineDisk *d, const MachinePartition *p,
+                                         guint64 *min_bytes, void *opaque, GError **error);
+
 typedef struct {
-  const char *grow;   /* --grow: the mount point of the volume that takes a larger target's space */
-  const char *shrink; /* --shrink: the one that gives up what a smaller target lacks */
-  /* --shrink: the least its filesystem may have (its minimum plus the
-   * margin, docs/asr-restore.1); 0: not known here, checked when shrunk */
-  guint64 min_bytes;
+  const char *grow; /* --grow: the mount point of the volume that takes a larger target's space */
+  /* --shrink: what gives up what a smaller target lacks, in this order,
+   * comma-separated: mount points, and "swap" for the swap partitions */
+  const char *shrink;
+  MachineMinBytesFunc min_bytes; /* NULL: no minimum known here */
+  void *min_bytes_opaque;
 } MachineLayoutOptions;
+
+/* The least a swap partition keeps under --shrink (or its size, when
+ * smaller). */
+#define MACHINE_SWAP_MIN_BYTES (64u * 1024u * 1024u)
 
 /* The layout of @d on a target of @target_bytes: a larger target with
  * @o->grow, a smaller one with @o->shrink; otherwise (or @o NULL) every
@@ -535,7 +558,7 @@ typedef struct {
  * volume and why, when it cannot be done: nothing mounted there, a
  * filesystem asr does not resize, an md array or LUKS container (or, to
  * shrink, LVM) under it, a partition found by sector (bootable, BIOS
- * boot) that would move, too little room for @o->min_bytes. */
+ * boot) that would move, too little room for the minimums. */
 MachineLayout *machine_layout_new (const MachineDescriptor *m, const MachineDisk *d,
                                    guint64 target_bytes, const MachineLayoutOptions *o,
                                    GError **error);
@@ -543,6 +566,8 @@ void machine_layout_free (MachineLayout *l);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MachineLayout, machine_layout_free)
 /* Where partition @p of the layout's disk lies on the target. */
 const MachineExtent *machine_layout_extent (const MachineLayout *l, const MachinePartition *p);
+/* What --shrink takes from @p; NULL: it does not shrink. */
+const MachineShrink *machine_layout_shrink_of (const MachineLayout *l, const MachinePartition *p);
 
 /* --- schema location --------------------------------------------------- */
 

@@ -973,31 +973,68 @@ check_in_use (PlanCtx *ctx)
   g_ptr_array_add (ctx->plan->checks, c);
 }
 
-/* --shrink: the least the volume @l shrinks may have, from the backup
- * set's image (PlanOptions.min_bytes); 0 when it cannot be known here. */
-static guint64
-shrink_min_bytes (PlanCtx *ctx, PlanCheck *c, const MachineLayout *l, gboolean *failed)
-{
-  const MachineVolume *v = l->grow_volume;
-  g_autoptr (GError) error = NULL;
-  guint64 min = 0;
+typedef struct {
+  PlanCtx *ctx;
+  PlanCheck *c;
+} MinCtx;
 
-  if (ctx->opt->min_bytes == NULL || ctx->backup->dir == NULL)
+/* --shrink: the least partition @p's filesystem may have, from the backup
+ * set's image (PlanOptions.min_bytes); 0, with a warning, when it cannot
+ * be known here (MachineMinBytesFunc). */
+static gboolean
+shrink_min_bytes (const MachineDisk *d, const MachinePartition *p, guint64 *min, void *opaque,
+                  GError **error)
+{
+  MinCtx *mc = opaque;
+  const MachineVolume *v = p->volume;
+  g_autoptr (GError) local = NULL;
+
+  *min = 0;
+  if (mc->ctx->opt->min_bytes == NULL || mc->ctx->backup->dir == NULL)
     {
-      plan_check_add (c, PLAN_STATUS_WARN,
-                      "--shrink=%s: the minimum size of its %s is not known without the backup "
-                      "set's images: restore checks it before the first write",
-                      l->grow_mountpoint, v->fs);
-      return 0;
+      plan_check_add (mc->c, PLAN_STATUS_WARN,
+                      "--shrink: the minimum size of the %s on %s partition %u is not known "
+                      "without the backup set's images: restore checks it before the first write",
+                      v->fs, d->id, p->number);
+      return TRUE;
     }
-  if (!ctx->opt->min_bytes (ctx->backup->dir, v->image->file, v->image->format, v->image->bytes,
-                            v->fs, &min, ctx->opt->min_bytes_opaque, &error))
+  if (!mc->ctx->opt->min_bytes (mc->ctx->backup->dir, v->image->file, v->image->format,
+                                v->image->bytes, v->fs, min, mc->ctx->opt->min_bytes_opaque,
+                                &local))
     {
-      plan_check_add (c, PLAN_STATUS_FAIL, "--shrink=%s: the minimum size of its %s: %s",
-                      l->grow_mountpoint, v->fs, error->message);
-      *failed = TRUE;
+      g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_INVALID,
+                   "--shrink: the minimum size of the %s on %s partition %u: %s", v->fs, d->id,
+                   p->number, local->message);
+      return FALSE;
     }
-  return min;
+  return TRUE;
+}
+
+/* What --shrink takes from each partition, for the capacity finding. */
+static char *
+describe_shrunk (const MachineLayout *l)
+{
+  GString *s = g_string_new (NULL);
+  for (guint j = 0; j < l->shrunk->len; j++)
+    {
+      const MachineShrink *sh = &g_array_index (l->shrunk, MachineShrink, j);
+      const MachinePartition *p = sh->partition;
+      const MachineExtent *e = machine_layout_extent (l, p);
+      if (sh->lost == 0)
+        continue;
+      g_string_append_printf (s,
+                              "%spartition %u and its %s shrink from %" G_GUINT64_FORMAT
+                              " to %" G_GUINT64_FORMAT " sectors",
+                              s->len ? "; " : "", p->number, p->volume->fs, p->sectors, e->sectors);
+      if (g_strcmp0 (p->volume->fs, "swap") == 0)
+        g_string_append (s, " (recreated smaller)");
+      else if (sh->min_bytes)
+        g_string_append_printf (s,
+                                " (it needs at least %" G_GUINT64_FORMAT
+                                " bytes: its minimum and the margin)",
+                                sh->min_bytes);
+    }
+  return g_string_free (s, FALSE);
 }
 
 /* --grow or --shrink onto target @t: the layout restore will write
@@ -1008,19 +1045,14 @@ static gboolean
 plan_grow (PlanCtx *ctx, PlanCheck *c, const PlanSDisk *s, const PlanTDisk *t, PlanMapping *m)
 {
   g_autoptr (GError) error = NULL;
-  MachineLayoutOptions lo = { .grow = ctx->opt->grow, .shrink = ctx->opt->shrink };
+  MinCtx mc = { ctx, c };
+  MachineLayoutOptions lo = { .grow = ctx->opt->grow,
+                              .shrink = ctx->opt->shrink,
+                              .min_bytes = shrink_min_bytes,
+                              .min_bytes_opaque = &mc };
   g_autoptr (MachineLayout) l = machine_layout_new (ctx->src, s->disk, t->disk->bytes, &lo, &error);
   guint moved = 0;
 
-  if (l && l->shrinks && l->grown)
-    {
-      gboolean failed = FALSE;
-      lo.min_bytes = shrink_min_bytes (ctx, c, l, &failed);
-      if (failed)
-        return TRUE;
-      g_clear_pointer (&l, machine_layout_free);
-      l = machine_layout_new (ctx->src, s->disk, t->disk->bytes, &lo, &error);
-    }
   if (l == NULL)
     {
       plan_check_add (c, PLAN_STATUS_FAIL, "%s → target %s: %s", s->disk->id, t->out->name,
@@ -1037,8 +1069,13 @@ plan_grow (PlanCtx *ctx, PlanCheck *c, const PlanSDisk *s, const PlanTDisk *t, P
   for (guint i = 0; i < s->disk->partitions->len; i++)
     {
       const MachinePartition *p = g_ptr_array_index (s->disk->partitions, i);
-      PlanPartitionMove mv
-        = { p->number, p->start, p->sectors, l->extents[i].start, l->extents[i].sectors };
+      const MachineShrink *sh = machine_layout_shrink_of (l, p);
+      PlanPartitionMove mv = { p->number,
+                               p->start,
+                               p->sectors,
+                               l->extents[i].start,
+                               l->extents[i].sectors,
+                               sh && sh->lost ? sh->min_bytes : 0 };
       g_array_append_val (m->layout, mv);
       if (mv.new_start != mv.start)
         moved++;
@@ -1046,18 +1083,14 @@ plan_grow (PlanCtx *ctx, PlanCheck *c, const PlanSDisk *s, const PlanTDisk *t, P
   const MachineExtent *e = machine_layout_extent (l, l->grown);
   if (l->shrinks)
     {
-      g_autofree char *min_text
-        = lo.min_bytes ? g_strdup_printf ("%" G_GUINT64_FORMAT, lo.min_bytes) : g_strdup ("");
-      plan_check_add (c, PLAN_STATUS_PASS,
-                      "%s → target %s: --shrink=%s: partition %u and its %s shrink from "
-                      "%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                      " sectors%s%s%s; %u partition%s after it move%s towards the start (Layout "
-                      "below)",
-                      s->disk->id, t->out->name, l->grow_mountpoint, l->grown->number,
-                      l->grow_volume->fs, l->grown->sectors, e->sectors,
-                      lo.min_bytes ? " (it needs at least " : "", min_text,
-                      lo.min_bytes ? " bytes: its minimum and the margin)" : "", moved,
-                      moved == 1 ? "" : "s", moved == 1 ? "s" : "");
+      g_autofree char *what = describe_shrunk (l);
+      g_autofree char *moves
+        = moved ? g_strdup_printf ("%u partition%s after %s move%s towards the start", moved,
+                                   moved == 1 ? "" : "s", l->shrunk->len > 1 ? "them" : "it",
+                                   moved == 1 ? "s" : "")
+                : g_strdup ("nothing moves");
+      plan_check_add (c, PLAN_STATUS_PASS, "%s → target %s: --shrink=%s: %s; %s (Layout below)",
+                      s->disk->id, t->out->name, l->grow_mountpoint, what, moves);
       return TRUE;
     }
   g_autofree char *what

@@ -265,6 +265,8 @@ plan_format_json (const Plan *p)
               machine_json_add_u64 (b, "sectors", mv->sectors);
               machine_json_add_u64 (b, "new_start", mv->new_start);
               machine_json_add_u64 (b, "new_sectors", mv->new_sectors);
+              if (mv->min_bytes)
+                machine_json_add_u64 (b, "min_bytes", mv->min_bytes);
               json_builder_end_object (b);
             }
           json_builder_end_array (b);

@@ -104,6 +104,8 @@ plan_format_xml (const Plan *p)
           attr_u64 (s, "sectors", mv->sectors);
           attr_u64 (s, "new-start", mv->new_start);
           attr_u64 (s, "new-sectors", mv->new_sectors);
+          if (mv->min_bytes)
+            attr_u64 (s, "min-bytes", mv->min_bytes);
           g_string_append (s, "/>\n");
         }
       g_string_append (s, "  </map>\n");
@@ -298,7 +300,9 @@ plan_from_tree (xmlNode *root, const char *name, GError **error)
                   || !prop_u64 (c, "start", &mv.start, name, &e)
                   || !prop_u64 (c, "sectors", &mv.sectors, name, &e)
                   || !prop_u64 (c, "new-start", &mv.new_start, name, &e)
-                  || !prop_u64 (c, "new-sectors", &mv.new_sectors, name, &e))
+                  || !prop_u64 (c, "new-sectors", &mv.new_sectors, name, &e)
+                  || (xmlHasProp (c, BAD_CAST "min-bytes")
+                      && !prop_u64 (c, "min-bytes", &mv.min_bytes, name, &e)))
                 goto bad;
               mv.number = (guint32) number;
               if (m->layout == NULL)

@@ -197,6 +197,9 @@ typedef struct {
   guint32 number;
   guint64 start, sectors;         /* on the source, in its sectors */
   guint64 new_start, new_sectors; /* on the target */
+  /* --shrink: the least it may have (its filesystem's minimum and the
+   * margin, or swap's); 0: it does not shrink, or not known */
+  guint64 min_bytes;
 } PlanPartitionMove;
 
 /* One source critical disk and where it goes. */

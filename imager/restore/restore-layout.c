@@ -551,8 +551,6 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
       /* --shrink: the table of the new layout from the start (the
        * captured one does not fit), and no growth afterwards */
       layout_table (rd->table, rd->layout);
-      rd->shrink_partition = rd->layout->grown;
-      rd->shrink_sectors = machine_layout_extent (rd->layout, rd->layout->grown)->sectors;
     }
   rd->writes = ptable_build (rd->table, rd->target_bytes, rd->sector, &local);
   if (rd->writes == NULL)
@@ -591,10 +589,11 @@ restore_disk_prepare (const MachineDescriptor *backup, const char *backup_dir,
               return NULL;
             }
           rv->partition = p;
-          if (p == rd->shrink_partition)
+          const MachineShrink *sh = machine_layout_shrink_of (rd->layout, p);
+          if (sh && sh->lost)
             {
               /* written from a shrunk copy of the image (restore-shrink.c) */
-              rv->bytes = rd->shrink_sectors * rd->sector;
+              rv->bytes = machine_layout_extent (rd->layout, p)->sectors * rd->sector;
               rv->shrink = TRUE;
             }
           rv->what = g_strdup_printf ("partition %u", p->number);
@@ -706,8 +705,8 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
       line (lines, "%s: recreate: logical volume %s/%s: empty %s, %s", path, l->vg->name,
             l->lv->name, l->lv->volume->fs, identity);
     }
-  for (guint i = 0; (rd->grow_partition || rd->shrink_partition) && i < rd->source->partitions->len;
-       i++)
+  gboolean shrinks = rd->layout->shrinks && rd->layout->grown;
+  for (guint i = 0; (rd->grow_partition || shrinks) && i < rd->source->partitions->len; i++)
     {
       const MachinePartition *p = g_ptr_array_index (rd->source->partitions, i);
       const MachineExtent *e = &rd->layout->extents[i];
@@ -715,20 +714,31 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
             "%s: layout: partition %u: start %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT
             ", %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT " sectors (%s)",
             path, p->number, p->start, e->start, p->sectors, e->sectors,
-            p == rd->grow_partition     ? "grows"
-            : p == rd->shrink_partition ? "shrinks"
+            p == rd->grow_partition ? "grows"
             : p->kind == MACHINE_PARTITION_KIND_EXTENDED && e->sectors != p->sectors
               ? (e->sectors > p->sectors ? "grows around it" : "shrinks around it")
-            : e->start != p->start ? "moves"
-                                   : "stays");
+            : e->sectors < p->sectors ? "shrinks"
+            : e->start != p->start    ? "moves"
+                                      : "stays");
     }
-  if (rd->shrink_partition)
-    line (lines,
-          "%s: shrink: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-          " sectors: its %s shrunk first in a private overlay of its image (e2fsck -f, "
-          "resize2fs), refused if under its minimum and the margin",
-          path, rd->shrink_partition->number, rd->shrink_partition->sectors, rd->shrink_sectors,
-          rd->shrink_partition->volume->fs);
+  for (guint i = 0; shrinks && i < rd->layout->shrunk->len; i++)
+    {
+      const MachineShrink *sh = &g_array_index (rd->layout->shrunk, MachineShrink, i);
+      const MachinePartition *p = sh->partition;
+      const char *fs = p->volume->fs;
+      if (sh->lost == 0)
+        continue;
+      line (lines,
+            "%s: shrink: partition %u from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+            " sectors: %s",
+            path, p->number, p->sectors, machine_layout_extent (rd->layout, p)->sectors,
+            strcmp (fs, "swap") == 0 ? "swap recreated smaller, with its UUID and label"
+            : strcmp (fs, "vfat") == 0 || strcmp (fs, "xfs") == 0
+              ? "its filesystem recreated smaller in a private file and its files copied, "
+                "refused if under its minimum and the margin"
+              : "its filesystem shrunk first in a private overlay of its image (e2fsck -f, "
+                "resize2fs), refused if under its minimum and the margin");
+    }
   if (rd->grow_partition && rd->grow_vg)
     {
       line (lines,

@@ -46,6 +46,16 @@ asr_restore_targets_from_plan (const Plan *plan, GPtrArray *targets, gboolean cr
       t->wwn = g_strdup (d->wwn);
       t->is_block_device = stat (src->path, &st) == 0 && S_ISBLK (st.st_mode);
       t->known_zero = created;
+      for (guint j = 0; m->layout && j < m->layout->len; j++)
+        {
+          const PlanPartitionMove *mv = &g_array_index (m->layout, PlanPartitionMove, j);
+          AsrShrinkMin sm = { mv->number, mv->min_bytes };
+          if (mv->min_bytes == 0)
+            continue;
+          if (t->shrink_mins == NULL)
+            t->shrink_mins = g_array_new (FALSE, FALSE, sizeof (AsrShrinkMin));
+          g_array_append_val (t->shrink_mins, sm);
+        }
       g_ptr_array_add (out, t);
     }
   return g_steal_pointer (&out);

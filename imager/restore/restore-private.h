@@ -55,9 +55,6 @@ typedef struct {
   MachineLayout *layout;
   /* --grow, when the disk is larger and the named volume can grow */
   const MachinePartition *grow_partition;
-  /* --shrink, when the disk is smaller: the partition that gives up space */
-  const MachinePartition *shrink_partition;
-  guint64 shrink_sectors;     /* its new size */
   guint64 grow_sectors;       /* its new size */
   PtableWrites *grown_writes; /* the table with it */
   /* The boot area: the image, and the pieces of [0, its size) that are not

@@ -53,6 +53,8 @@ asr_restore_target_free (AsrRestoreTarget *t)
   g_free (t->format);
   g_free (t->serial);
   g_free (t->wwn);
+  if (t->shrink_mins)
+    g_array_unref (t->shrink_mins);
   g_free (t);
 }
 
@@ -173,6 +175,20 @@ check_stacks_whole (const MachineDescriptor *backup, GPtrArray *targets, GError 
   return TRUE;
 }
 
+/* --shrink: the minimum the plan measured for partition @p of the target
+ * @opaque (MachineMinBytesFunc); restore measures again when it shrinks. */
+static gboolean
+planned_min_bytes (const MachineDisk *d, const MachinePartition *p, guint64 *min_bytes,
+                   void *opaque, GError **error)
+{
+  const AsrRestoreTarget *t = opaque;
+  *min_bytes = 0;
+  for (guint i = 0; t->shrink_mins && i < t->shrink_mins->len; i++)
+    if (g_array_index (t->shrink_mins, AsrShrinkMin, i).number == p->number)
+      *min_bytes = g_array_index (t->shrink_mins, AsrShrinkMin, i).min_bytes;
+  return TRUE;
+}
+
 static GPtrArray *
 prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray *targets,
              const AsrRestoreOptions *opts, GError **error)
@@ -198,7 +214,10 @@ prepare_all (const MachineDescriptor *backup, const char *backup_dir, GPtrArray 
           return NULL;
         }
       g_hash_table_add (seen_dst, g_steal_pointer (&abs));
-      MachineLayoutOptions lo = { .grow = opts->grow, .shrink = opts->shrink };
+      MachineLayoutOptions lo = { .grow = opts->grow,
+                                  .shrink = opts->shrink,
+                                  .min_bytes = planned_min_bytes,
+                                  .min_bytes_opaque = (void *) t };
       RestoreDisk *rd = restore_disk_prepare (backup, backup_dir, t, &lo, error);
       if (rd == NULL)
         return NULL;

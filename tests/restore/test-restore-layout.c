@@ -137,22 +137,27 @@ test_invalidate_ranges (void)
   g_assert_cmpuint (r[1].bytes, ==, 512 * 1024);
 }
 
+/* The dry run's lines for @m onto @targets with @opts, one string. */
+static char *
+describe_targets (const MachineDescriptor *m, GPtrArray *targets, const AsrRestoreOptions *opts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) lines = asr_restore_describe (m, "/b", targets, opts, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (lines, NULL);
+  return g_strjoinv ("\n", (char **) lines->pdata);
+}
+
 /* The dry run's lines for @m onto a 128 MiB t.raw, one string. */
 static char *
 describe_all (const MachineDescriptor *m)
 {
   g_autoptr (GPtrArray) targets
     = g_ptr_array_new_with_free_func ((GDestroyNotify) asr_restore_target_free);
-  g_autoptr (GError) error = NULL;
   AsrRestoreTarget *t = asr_restore_target_new ("disk0", "t.raw", "raw");
   t->bytes = 128 * 1024 * 1024;
   g_ptr_array_add (targets, t);
-
-  g_autoptr (GPtrArray) lines = asr_restore_describe (m, "/b", targets, NULL, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (lines, NULL);
-  g_autofree char *all = g_strjoinv ("\n", (char **) lines->pdata);
-  return g_steal_pointer (&all);
+  return describe_targets (m, targets, NULL);
 }
 
 static void
@@ -550,6 +555,16 @@ test_grow_refusals (void)
   g_assert_nonnull (strstr (error->message, "its filesystem is vfat, which asr does not grow"));
 }
 
+/* A MachineMinBytesFunc: the same minimum (*@opaque bytes) for every
+ * filesystem. */
+static gboolean
+fixed_min (const MachineDisk *d, const MachinePartition *p, guint64 *min_bytes, void *opaque,
+           GError **error)
+{
+  *min_bytes = *(const guint64 *) opaque;
+  return TRUE;
+}
+
 /* --shrink: / gives up what the smaller target lacks, swap moves back */
 static void
 test_shrink_swap_last (void)
@@ -566,10 +581,12 @@ test_shrink_swap_last (void)
   g_autoptr (AsrRestoreTarget) t = NULL;
   g_autoptr (RestoreDisk) rd = prepare_grow (m, 100 * 1024 * 1024, "/", &t, &error);
   g_assert_no_error (error);
-  g_assert_true (rd->shrink_partition == p2);
+  g_assert_true (rd->layout->grown == p2);
+  g_assert_cmpuint (rd->layout->shrunk->len, ==, 1);
+  g_assert_nonnull (machine_layout_shrink_of (rd->layout, p2));
   g_assert_null (rd->grow_partition);
   g_assert_null (rd->grown_writes);
-  g_assert_cmpuint (rd->shrink_sectors, ==, 131072 - 26624);
+  g_assert_cmpuint (machine_layout_extent (rd->layout, p2)->sectors, ==, 131072 - 26624);
   g_assert_cmpuint (machine_layout_extent (rd->layout, p3)->start, ==, 198656 - 26624);
   const RestoreVolume *v = volume_of (rd, "partition 2");
   g_assert_true (v->shrink);
@@ -589,17 +606,19 @@ test_shrink_swap_last (void)
     g_error ("%s", all);
 
   /* the minimum known: too little room is refused, saying by how much */
-  MachineLayoutOptions lo = { .shrink = "/", .min_bytes = 60 * 1024 * 1024 };
+  guint64 min = 60 * 1024 * 1024;
+  MachineLayoutOptions lo = { .shrink = "/", .min_bytes = fixed_min, .min_bytes_opaque = &min };
   g_assert_null (machine_layout_new (m, d, 100 * 1024 * 1024, &lo, &error));
+  g_assert_nonnull (strstr (error->message, "disk0 partition 2 (ext4) can give up 4194304 bytes "
+                                            "(its ext4 needs at least 62914560"));
   g_assert_nonnull (strstr (error->message, "the target is short by 9437184 bytes"));
   g_clear_error (&error);
 
-  /* the minimum not known: a partition that would vanish is short by what
-   * it lacks, and a sector */
+  /* the minimum not known: all but a sector, in whole MiB (swap moves) */
   MachineLayoutOptions unknown = { .shrink = "/" };
   g_assert_null (machine_layout_new (m, d, 40 * 1024 * 1024, &unknown, &error));
-  g_assert_nonnull (strstr (error->message, "would have 0 bytes"));
-  g_assert_nonnull (strstr (error->message, "the target is short by 9437696 bytes"));
+  g_assert_nonnull (strstr (error->message, "can give up 66060288 bytes"));
+  g_assert_nonnull (strstr (error->message, "the target is short by 10485760 bytes"));
   g_clear_error (&error);
 
   /* without --shrink, a smaller target is refused as before */
@@ -610,16 +629,101 @@ test_shrink_swap_last (void)
   g_assert_nonnull (strstr (error->message, "smaller than disk0"));
   g_clear_error (&error);
 
-  /* swap is not shrunk: no mount point; an uncaptured ext4 cannot be */
+  /* swap under 64 MiB keeps its size; "boot" is no mount point; an
+   * uncaptured ext4 cannot shrink */
   MachineLayoutOptions swap = { .shrink = "swap" };
   g_assert_null (machine_layout_new (m, d, 100 * 1024 * 1024, &swap, &error));
-  g_assert_nonnull (strstr (error->message, "not a mount point"));
+  g_assert_nonnull (strstr (error->message, "disk0 partition 3 (swap) can give up 0 bytes (swap "
+                                            "keeps at least 67108864)"));
+  g_clear_error (&error);
+  MachineLayoutOptions boot = { .shrink = "boot" };
+  g_assert_null (machine_layout_new (m, d, 100 * 1024 * 1024, &boot, &error));
+  g_assert_nonnull (strstr (error->message, "not a mount point (/, /var, ...) or swap"));
   g_clear_error (&error);
   machine_image_free (p2->volume->image);
   p2->volume->image = NULL;
   MachineLayoutOptions root = { .shrink = "/" };
   g_assert_null (machine_layout_new (m, d, 100 * 1024 * 1024, &root, &error));
   g_assert_nonnull (strstr (error->message, "not captured"));
+}
+
+/* --shrink=/,swap (and /boot): each gives up what it can, in order, until
+ * the target fits; what follows a partition that shrank moves back by what
+ * those before it gave. */
+static void
+test_shrink_several (void)
+{
+  g_autoptr (MachineDescriptor) m = swap_last (MACHINE_PTABLE_GPT);
+  MachineDisk *d = g_ptr_array_index (m->disks, 0);
+  MachinePartition *p1 = g_ptr_array_index (d->partitions, 0);
+  MachinePartition *p2 = g_ptr_array_index (d->partitions, 1);
+  MachinePartition *p3 = g_ptr_array_index (d->partitions, 2);
+  g_autoptr (GError) error = NULL;
+
+  /* swap of 256 MiB (524288 sectors) after /: the disk ends at 722944 */
+  p3->sectors = 524288;
+  d->bytes = (198656 + 524288 + 2048) * 512ull;
+  /* the target (300 MiB, GPT: 614367 usable) lacks 108577 sectors, 54
+   * whole MiB; / (64 MiB) needs 40: it gives 24 MiB, swap the other 30 */
+  guint64 min = 40 * 1024 * 1024;
+  MachineLayoutOptions lo
+    = { .shrink = "/,swap", .min_bytes = fixed_min, .min_bytes_opaque = &min };
+  g_autoptr (MachineLayout) l = machine_layout_new (m, d, 300 * 1024 * 1024, &lo, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (l->shrunk->len, ==, 2);
+  g_assert_true (g_array_index (l->shrunk, MachineShrink, 0).partition == p2);
+  g_assert_cmpuint (g_array_index (l->shrunk, MachineShrink, 0).lost, ==, 24 * 2048);
+  g_assert_cmpuint (g_array_index (l->shrunk, MachineShrink, 1).lost, ==, 30 * 2048);
+  g_assert_cmpuint (machine_layout_extent (l, p2)->sectors, ==, 131072 - 24 * 2048);
+  g_assert_cmpuint (machine_layout_extent (l, p3)->start, ==, 198656 - 24 * 2048);
+  g_assert_cmpuint (machine_layout_extent (l, p3)->sectors, ==, 524288 - 30 * 2048);
+  g_assert_cmpuint (machine_layout_extent (l, p3)->start + machine_layout_extent (l, p3)->sectors,
+                    <=, 614367);
+
+  /* swap first: it alone gives the 54 MiB, / keeps its size */
+  MachineLayoutOptions swap_first
+    = { .shrink = "swap,/", .min_bytes = fixed_min, .min_bytes_opaque = &min };
+  g_autoptr (MachineLayout) l2 = machine_layout_new (m, d, 300 * 1024 * 1024, &swap_first, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (machine_layout_extent (l2, p2)->sectors, ==, 131072);
+  g_assert_cmpuint (machine_layout_extent (l2, p3)->sectors, ==, 524288 - 54 * 2048);
+
+  /* /boot, then /: /boot (32 MiB) under its minimum gives nothing, / 24
+   * MiB: 30 short, each named */
+  MachineLayoutOptions both
+    = { .shrink = "/boot,/", .min_bytes = fixed_min, .min_bytes_opaque = &min };
+  g_assert_null (machine_layout_new (m, d, 300 * 1024 * 1024, &both, &error));
+  g_assert_nonnull (strstr (error->message, "disk0 partition 1 (ext4) can give up 0 bytes"));
+  g_assert_nonnull (strstr (error->message, "disk0 partition 2 (ext4) can give up 25165824 bytes"));
+  g_assert_nonnull (strstr (error->message, "the target is short by 31457280 bytes"));
+  g_clear_error (&error);
+
+  /* restore lays the disk out with the minimums the plan measured (the
+   * target's shrink_mins): / from a shrunk copy, swap recreated smaller
+   * at its new place; the dry run says each.  Without them / alone would
+   * give it all. */
+  g_autoptr (AsrRestoreTarget) t = asr_restore_target_new ("disk0", "t.raw", "raw");
+  t->bytes = 300 * 1024 * 1024;
+  g_autoptr (GPtrArray) targets = g_ptr_array_new ();
+  g_ptr_array_add (targets, t);
+  AsrRestoreOptions opts = { .shrink = "/,swap" };
+  g_autofree char *alone = describe_targets (m, targets, &opts);
+  g_assert_nonnull (strstr (alone, "t.raw: shrink: partition 2 from 131072 to 20480 sectors"));
+  AsrShrinkMin sm = { 2, min };
+  t->shrink_mins = g_array_new (FALSE, FALSE, sizeof (AsrShrinkMin));
+  g_array_append_val (t->shrink_mins, sm);
+  g_autofree char *all = describe_targets (m, targets, &opts);
+  if (strstr (all, "t.raw: shrink: partition 2 from 131072 to 81920 sectors: its filesystem "
+                   "shrunk first")
+        == NULL
+      || strstr (all, "t.raw: shrink: partition 3 from 524288 to 462848 sectors: swap recreated "
+                      "smaller")
+           == NULL
+      || strstr (all, "t.raw: layout: partition 3: start 198656 → 149504, 524288 → 462848 "
+                      "sectors (shrinks)")
+           == NULL)
+    g_error ("%s", all);
+  (void) p1;
 }
 
 /* --- the storage stacks: where each image of a stack lands ----------------- */
@@ -756,6 +860,7 @@ main (int argc, char **argv)
   g_test_add_func ("/restore/grow/logical", test_grow_logical);
   g_test_add_func ("/restore/grow/refusals", test_grow_refusals);
   g_test_add_func ("/restore/shrink/swap-last", test_shrink_swap_last);
+  g_test_add_func ("/restore/shrink/several", test_shrink_several);
   g_test_add_func ("/restore/stack/lvm", test_stack_lvm);
   g_test_add_func ("/restore/stack/md", test_stack_md);
   g_test_add_func ("/restore/stack/luks", test_stack_luks);

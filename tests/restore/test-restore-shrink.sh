@@ -8,6 +8,8 @@
 # 46 MiB with its volume id, label and FAT size, its files and their
 # attributes copied; / and swap move towards the start, whole.  The plan
 # shows the layout first; a disk too small for the ESP's data is blocked.
+# --shrink=/boot/efi,/ onto a disk smaller still: the ESP gives what it
+# can, / (ext4, shrunk in a private copy) the rest.
 # One capture (an appliance launch); the FAT work needs no appliance.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
@@ -22,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 export MTOOLS_SKIP_CHECK=1
 
-plan 10
+plan 15
 
 # --- the machine: ESP p1 (2048 + 131072), / p2 (133120 + 81920), swap p3
 # (215040 + 16384), on 120 MiB (245760 sectors); no appliance
@@ -91,6 +93,33 @@ swap=$(blkid -p -o value -s UUID -O $((178176 * 512)) small.raw)
 [ "$root_ok" = "ID=debian" ] && [ "$swap" = "$(blkid -p -o value -s UUID swap.img)" ] \
   && pass "/ is whole and clean at its new place; swap is there with its UUID" \
   || fail "/ is whole and clean at its new place; swap is there with its UUID" "root: $root_ok" "swap: $swap"
+
+# --- several volumes: onto 76 MiB (155615 sectors before GPT's backup)
+# the disk lacks 38 whole MiB; the ESP gives what FAT32's minimum (36 MiB)
+# leaves, 28 MiB, and / (ext4) the other 10
+truncate -s 76M two.raw
+run "$asr" plan --shrink=/boot/efi,/ -o "$tmp/plan.xml" "$tmp/backup" "$tmp/two.raw"
+check "plan --shrink=/boot/efi,/ -o: the plan records each one's minimum" 0
+grep -Eq '<partition number="1" .* min-bytes="37748736"/>' plan.xml \
+  && grep -Eq '<partition number="2" .* min-bytes="[0-9]+"/>' plan.xml \
+  && pass "... the ESP's (FAT32: 36 MiB) and /'s, as min-bytes" \
+  || fail "... the ESP's (FAT32: 36 MiB) and /'s, as min-bytes" "$(grep '<partition' plan.xml)"
+run "$asr" restore --yes --plan "$tmp/plan.xml" "$tmp/backup" "$tmp/two.raw"
+check "restore --plan onto a disk 44 MiB smaller: the ESP, then /" 0 '' \
+  'partition 2: its ext4 shrunk to 31457280 bytes'
+layout=$(sfdisk --dump two.raw | sed -n 's/^two.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+want="1 2048 73728 2 75776 61440 3 137216 16384 "
+[ "$layout" = "$want" ] && grep -q 'partition 1: its FAT32 recreated with 37748736 bytes' <<<"$err" \
+  && pass "both shrank, swap moved by what both gave ($layout)" \
+  || fail "both shrank, swap moved by what both gave" "got:  $layout" "want: $want"
+rm -rf out2 && mkdir out2
+mcopy -s -p -m -n -i "two.raw@@$((2048 * 512))" '::/*' out2/
+l=$(losetup -f --show -o $((75776 * 512)) --sizelimit $((61440 * 512)) two.raw)
+root_ok=$(e2fsck -fn "$l" >/dev/null 2>&1 && debugfs -R 'cat /etc/os-release' "$l" 2>/dev/null | head -1)
+losetup -d "$l"
+diff -r esp out2 >diff2.out 2>&1 && [ "$root_ok" = "ID=debian" ] \
+  && pass "the ESP's files are all there, / is whole and clean" \
+  || fail "the ESP's files are all there, / is whole and clean" "root: $root_ok" "$(head -20 diff2.out)"
 
 # --- a disk that leaves the ESP less than its data and FAT32's minimum
 truncate -s 70M tiny.raw
