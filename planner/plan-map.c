@@ -1003,8 +1003,8 @@ shrink_min_bytes (const MachineDisk *d, const MachinePartition *p, guint64 *min,
                                 &local))
     {
       g_set_error (error, MACHINE_ERROR, MACHINE_ERROR_INVALID,
-                   "--shrink: the minimum size of the %s on %s partition %u: %s", v->fs, d->id,
-                   p->number, local->message);
+                   "--shrink: the %s on %s partition %u: %s", v->fs, d->id, p->number,
+                   local->message);
       return FALSE;
     }
   return TRUE;

@@ -213,6 +213,36 @@ adopt_recreated (RestoreVolume *v, char **raw, const char *fs, guint64 used, Ove
   return TRUE;
 }
 
+/* Refuses a volume whose first sector is boot code that finds its loader
+ * by sector (docs/asr-restore.1): shrinking or recreating it moves those
+ * sectors, and asr does not reinstall boot loaders. */
+static gboolean
+boot_code_check (const char *raw, const char *what, GError **error)
+{
+  guint8 b[512];
+  int fd = open (raw, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : pread (fd, b, sizeof b, 0);
+  int e = errno;
+  if (fd >= 0)
+    close (fd);
+  if (n < 0)
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, g_strerror (e));
+  if (n != sizeof b || b[510] != 0x55 || b[511] != 0xaa)
+    return TRUE;
+  const char *loader = NULL;
+  if (memmem (b, sizeof b, "SYSLINUX", 8) || memmem (b, sizeof b, "EXTLINUX", 8))
+    loader = "SYSLINUX's (extlinux), which finds ldlinux.sys";
+  else if (memmem (b, sizeof b, "GRUB", 4) && memmem (b, sizeof b, "Geom", 4))
+    loader = "GRUB's, which finds its core image";
+  if (loader == NULL)
+    return TRUE;
+  return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
+                       "%s: its first sector holds %s by sector, and shrinking it moves those "
+                       "sectors: asr does not reinstall the boot loader, so it does not shrink "
+                       "this volume",
+                       what, loader);
+}
+
 /* e2fsck -f -y on the overlay (exit 1: errors corrected, fine), then
  * resize2fs -P: the filesystem's minimum in bytes. */
 static gboolean
@@ -461,7 +491,7 @@ vfat_shrink (RestoreVolume *v, guint64 image_bytes, guint64 hidden, char **dir_o
   guint64 used = 0, need;
 
   if (!overlay_open (v->image_path, v->format, image_bytes, &o, error)
-      || !vfat_bits (o.raw, v->image_path, &bits, error)
+      || !boot_code_check (o.raw, v->what, error) || !vfat_bits (o.raw, v->image_path, &bits, error)
       || !vfat_used (o.raw, v->image_path, image_bytes, &used, error))
     return FALSE;
   need = vfat_min_bytes (used, bits);
@@ -712,6 +742,7 @@ xfs_shrink (RestoreVolume *v, guint64 image_bytes, char **dir_out, AsrMessageFun
 
   if (!xfs_appliance_check (v->what, error)
       || !overlay_open (v->image_path, v->format, image_bytes, &o, error)
+      || !boot_code_check (o.raw, v->what, error)
       || !xfs_super (o.raw, v->what, image_bytes, &sb, error))
     return FALSE;
   need = xfs_min_bytes (&sb, &used);
@@ -752,7 +783,7 @@ asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *forma
     return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s", file,
                          item->detail ? item->detail : asr_check_status_to_string (item->status));
   guint64 min = 0;
-  if (!overlay_open (image, format, bytes, &o, error))
+  if (!overlay_open (image, format, bytes, &o, error) || !boot_code_check (o.raw, file, error))
     return FALSE;
   if (strcmp (fs, "xfs") == 0)
     {
@@ -794,7 +825,7 @@ restore_shrink_volume (RestoreVolume *v, const char *fs, guint64 image_bytes, gu
                          "%s: asr does not shrink %s (ext2, ext3, ext4, vfat, xfs)", v->what,
                          fs ? fs : "it");
   if (!overlay_open (v->image_path, v->format, image_bytes, &o, error)
-      || !ext_minimum (&o, v->image_path, &min, error))
+      || !boot_code_check (o.raw, v->what, error) || !ext_minimum (&o, v->image_path, &min, error))
     return FALSE;
   need = asr_shrink_margin (min);
   if (need > v->bytes)
