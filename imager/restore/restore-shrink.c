@@ -213,6 +213,20 @@ adopt_recreated (RestoreVolume *v, char **raw, const char *fs, guint64 used, Ove
   return TRUE;
 }
 
+/* The first 512 bytes of @raw into @b: how many there are, -1 with @error. */
+static gssize
+first_sector (const char *raw, const char *what, guint8 b[512], GError **error)
+{
+  int fd = open (raw, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : pread (fd, b, 512, 0);
+  int e = errno;
+  if (fd >= 0)
+    close (fd);
+  if (n < 0)
+    restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, g_strerror (e));
+  return n;
+}
+
 /* Refuses a volume whose first sector is boot code that finds its loader
  * by sector (docs/asr-restore.1): shrinking or recreating it moves those
  * sectors, and asr does not reinstall boot loaders. */
@@ -220,13 +234,9 @@ static gboolean
 boot_code_check (const char *raw, const char *what, GError **error)
 {
   guint8 b[512];
-  int fd = open (raw, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : pread (fd, b, sizeof b, 0);
-  int e = errno;
-  if (fd >= 0)
-    close (fd);
+  gssize n = first_sector (raw, what, b, error);
   if (n < 0)
-    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, g_strerror (e));
+    return FALSE;
   if (n != sizeof b || b[510] != 0x55 || b[511] != 0xaa)
     return TRUE;
   const char *loader = NULL;
@@ -565,13 +575,9 @@ static gboolean
 xfs_super (const char *raw, const char *what, guint64 bytes, XfsSuper *sb, GError **error)
 {
   guint8 b[512];
-  int fd = open (raw, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : pread (fd, b, sizeof b, 0);
-  int e = errno;
-  if (fd >= 0)
-    close (fd);
+  gssize n = first_sector (raw, what, b, error);
   if (n < 0)
-    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: %s", what, g_strerror (e));
+    return FALSE;
   if (n != sizeof b || memcmp (b, "XFSB", 4) != 0)
     return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: no xfs superblock", what);
   memset (sb, 0, sizeof *sb);
