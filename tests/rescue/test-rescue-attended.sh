@@ -19,13 +19,16 @@
 # disk's name restores it; power off from the menu.  The blank disk then
 # boots the machine, and the other disks (the backup disk among them,
 # searched with the device read-only and the journal not replayed) are
-# byte for byte unchanged.
+# byte for byte unchanged.  shrink: as disk, but the blank disk is half
+# the system disk's size: from the menu's shell, asr restore --shrink
+# (/ shrunk with the medium's own e2fsprogs and qemu-storage-daemon, swap
+# moved) restores onto it, and it boots.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 . "$ASR_SOURCE_ROOT/tests/lib/machine.sh" "${1:-}"
-where=${2:?usage: test-rescue-attended.sh MACHINE disk|label|url}
+where=${2:?usage: test-rescue-attended.sh MACHINE disk|label|url|shrink}
 with_tmp_and_loops
 need qemu-system-x86_64 python3 sfdisk mkfs.ext4 sha256sum cmp xorriso
 chat=$ASR_SOURCE_ROOT/tests/lib/serial-chat
@@ -55,6 +58,7 @@ if [ "$where" != url ]; then
   dd if="$tmp/backupfs.img" of="$tmp/usb.raw" bs=1M seek=1 conv=notrunc,sparse status=none
   rm -rf "$tmp/stage" "$tmp/backupfs.img"
   set_where="vd[a-z]1:/backups/$machine"
+  [ "$where" = shrink ] && [ ! -c /dev/fuse ] && skip_all "no /dev/fuse (--shrink exports images with FUSE)"
 else
   mkdir -p "$tmp/www/backups"
   cp -r "$tmp/backup" "$tmp/www/backups/$machine"
@@ -69,7 +73,7 @@ else
 fi
 # A kernel command line needs the medium's kernel and initramfs booted
 # directly (-kernel), the ISO attached: GRUB's menu would need editing.
-if [ "$where" != disk ]; then
+if [ "$where" = url ] || [ "$where" = label ]; then
   xorriso -osirrox on -indev "$tmp/m.iso" -extract /boot/vmlinuz "$tmp/vmlinuz" \
     -extract /boot/initrd.zst "$tmp/initrd.zst" >"$tmp/xorriso.log" 2>&1 \
     || bail_out "the medium's kernel and initramfs: $(tail -n 3 "$tmp/xorriso.log")"
@@ -77,6 +81,7 @@ fi
 
 # The disks: blank first (vda), the machine's others, the backup disk.
 if [ "$where" = url ]; then replacement_disks; else replacement_disks "$tmp/usb.raw"; fi
+[ "$where" = shrink ] && truncate -s $(($(stat -c %s "$tmp/blank.raw") / 2)) "$tmp/blank.raw"
 size=$(stat -c %s "$tmp/blank.raw")
 
 args=(-machine pc -nodefaults -accel tcg -m 1536 -smp 1 -display none -vga std -monitor none
@@ -99,20 +104,34 @@ done
 
 # The conversation, one checkpoint per test point.
 set_line="  1  $set_where  debian 12 \\(host $machine\\), captured [0-9T:-]+Z by asr [^ ]+, [0-9]+ MiB"
-points=(
-  "listed|the menu lists the backup set ($where)"
-  "prompt|the plan, and a prompt naming the blank disk's size and serial"
-  "wrong|a wrong answer writes nothing and the list comes back"
-  "off|the disk's name restores it; power off from the menu"
-)
-"$chat" "$tmp/console.log" \
-  -t 300 -e "$set_line" -e 'Choose a backup set \(1-1\)' -p listed \
-  -s 1 -t 120 -e 'Result: restorable' -e "/dev/vda  [^\\n]*\\($size bytes\\)[^\\n]*serial S0" \
-  -e "Type 'vda' \\(the disk to overwrite\\)" -p prompt \
-  -s sdz -e 'not confirmed: nothing was written' -e "$set_line" -e 'Choose a backup set' \
-  -r "cmp -s -n $size $tmp/blank.raw /dev/zero" -p wrong \
-  -s 1 -e "Type 'vda'" -s vda -t 600 -e 'restored 1 disk' -e 'r to reboot, p to power off' \
-  -s p -t 120 -w -p off \
+if [ "$where" = shrink ]; then
+  points=(
+    "listed|the menu lists the backup set (on a disk)"
+    "shell|s at the menu gives a shell"
+    "shrunk|asr restore --shrink from that shell restores onto a disk half the size"
+    "off|power off from the menu"
+  )
+  steps=(-t 300 -e "$set_line" -e 'Choose a backup set \(1-1\)' -p listed
+         -s s -t 60 -s 'echo shell-is-$((6*7))' -e 'shell-is-42' -p shell
+         -s 'asr restore --yes --shrink "$(cut -d" " -f1 /run/asr/sets)" /dev/vda; echo "shrink rc=$?"'
+         -t 900 -e 'shrunk to [0-9]+ bytes in a private copy' -e 'shrink rc=0' -p shrunk
+         -s exit -t 60 -e 'Choose a backup set' -s p -t 120 -w -p off)
+else
+  points=(
+    "listed|the menu lists the backup set ($where)"
+    "prompt|the plan, and a prompt naming the blank disk's size and serial"
+    "wrong|a wrong answer writes nothing and the list comes back"
+    "off|the disk's name restores it; power off from the menu"
+  )
+  steps=(-t 300 -e "$set_line" -e 'Choose a backup set \(1-1\)' -p listed
+         -s 1 -t 120 -e 'Result: restorable' -e "/dev/vda  [^\\n]*\\($size bytes\\)[^\\n]*serial S0"
+         -e "Type 'vda' \\(the disk to overwrite\\)" -p prompt
+         -s sdz -e 'not confirmed: nothing was written' -e "$set_line" -e 'Choose a backup set'
+         -r "cmp -s -n $size $tmp/blank.raw /dev/zero" -p wrong
+         -s 1 -e "Type 'vda'" -s vda -t 600 -e 'restored 1 disk' -e 'r to reboot, p to power off'
+         -s p -t 120 -w -p off)
+fi
+"$chat" "$tmp/console.log" "${steps[@]}" \
   -- qemu-system-x86_64 "${args[@]}" >"$tmp/chat.out" 2>"$tmp/chat.err" || true
 failed=no
 for p in "${points[@]}"; do

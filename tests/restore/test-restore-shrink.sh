@@ -24,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 export MTOOLS_SKIP_CHECK=1
 
-plan 15
+plan 17
 
 # --- the machine: ESP p1 (2048 + 131072), / p2 (133120 + 81920), swap p3
 # (215040 + 16384), on 120 MiB (245760 sectors); no appliance
@@ -129,5 +129,28 @@ check "a disk too small for the ESP's data is blocked by the plan, saying by how
   'the target is short by [0-9]+ bytes' 'the plan is blocked: nothing was written'
 [ "$(sha256sum tiny.raw)" = "$before" ] && pass "... and the disk is unchanged" \
   || fail "... and the disk is unchanged"
+
+# --- onto a block device (a loop device over 96 MiB), where no appliance
+# can start: the ESP recreated and / moved as above, swap recreated at its
+# new place by the host's mkswap
+truncate -s 96M dev.raw
+if loop=$(losetup -f --show dev.raw 2>losetup.err); then
+  run env LIBGUESTFS_PATH="$tmp/no-appliance" "$asr" restore --yes --shrink=/boot/efi "$tmp/backup" "$loop"
+  check "restore --shrink=/boot/efi onto a loop device, no appliance possible" 0 '' \
+    'partition 1: its FAT32 recreated with 48234496 bytes'
+  losetup -d "$loop"
+  layout=$(sfdisk --dump dev.raw | sed -n 's/^dev.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+  rm -rf out3 && mkdir out3
+  mcopy -s -p -m -n -i "dev.raw@@$((2048 * 512))" '::/*' out3/
+  swap=$(blkid -p -o value -s UUID -O $((178176 * 512)) dev.raw)
+  [ "$layout" = "1 2048 94208 2 96256 81920 3 178176 16384 " ] && diff -r esp out3 >/dev/null \
+    && [ "$swap" = "$(blkid -p -o value -s UUID swap.img)" ] \
+    && pass "the loop device holds the shrunk layout, the ESP's files, swap with its UUID" \
+    || fail "the loop device holds the shrunk layout, the ESP's files, swap with its UUID" \
+      "layout: $layout" "swap: $swap"
+else
+  skip "restore --shrink=/boot/efi onto a loop device, no appliance possible" "losetup: $(cat losetup.err)"
+  skip "the loop device holds the shrunk layout, the ESP's files, swap with its UUID" "no loop device"
+fi
 
 finish
