@@ -1026,13 +1026,18 @@ describe_shrunk (const MachineLayout *l)
                               "%spartition %u and its %s shrink from %" G_GUINT64_FORMAT
                               " to %" G_GUINT64_FORMAT " sectors",
                               s->len ? "; " : "", p->number, p->volume->fs, p->sectors, e->sectors);
+      gboolean recreated
+        = g_strcmp0 (p->volume->fs, "vfat") == 0 || g_strcmp0 (p->volume->fs, "xfs") == 0;
       if (g_strcmp0 (p->volume->fs, "swap") == 0)
         g_string_append (s, " (recreated smaller)");
       else if (sh->min_bytes)
         g_string_append_printf (s,
-                                " (it needs at least %" G_GUINT64_FORMAT
+                                " (%sit needs at least %" G_GUINT64_FORMAT
                                 " bytes: its minimum and the margin)",
+                                recreated ? "recreated smaller, its files copied; " : "",
                                 sh->min_bytes);
+      else if (recreated)
+        g_string_append (s, " (recreated smaller, its files copied)");
     }
   return g_string_free (s, FALSE);
 }
