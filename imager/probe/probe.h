@@ -315,4 +315,38 @@ typedef struct {
  * Refusals are ASR_PROBE_ERROR_INVALID_INPUT. */
 gboolean asr_md_super_parse (const guint8 *buf, gsize len, AsrMdSuper *out, GError **error);
 
+/* ---- xfs superblocks (xfs-super.c) ------------------------------------- */
+
+#define ASR_XFS_VERSION2_FTYPE 0x200u
+#define ASR_XFS_RO_COMPAT_FINOBT 0x1u
+#define ASR_XFS_RO_COMPAT_RMAPBT 0x2u
+#define ASR_XFS_RO_COMPAT_REFLINK 0x4u
+#define ASR_XFS_RO_COMPAT_INOBTCNT 0x8u
+#define ASR_XFS_INCOMPAT_FTYPE 0x1u
+#define ASR_XFS_INCOMPAT_SPINODES 0x2u
+#define ASR_XFS_INCOMPAT_META_UUID 0x4u
+#define ASR_XFS_INCOMPAT_BIGTIME 0x8u
+#define ASR_XFS_INCOMPAT_NEEDSREPAIR 0x10u
+#define ASR_XFS_INCOMPAT_NREXT64 0x20u
+
+/* What restore --shrink reads of an xfs superblock to recreate it. */
+typedef struct {
+  guint32 blocksize;
+  guint64 dblocks, fdblocks, rblocks, logstart;
+  guint32 logblocks;
+  guint16 version, sectsize, inodesize;
+  guint8 dirblklog;
+  guint32 features2, ro_compat, incompat;
+  char uuid[37];
+  char label[13]; /* up to 12 bytes, NUL-terminated */
+} AsrXfsSuper;
+
+/* @buf: the first @len bytes (at least 512) of an xfs of @bytes.  Checked:
+ * magic, sizes (powers of two in range), counts within the volume,
+ * version 4 or 5, an internal log, no realtime section, no needs-repair
+ * flag, only feature bits asr can recreate.  Refusals are
+ * ASR_PROBE_ERROR_INVALID_INPUT. */
+gboolean asr_xfs_super_parse (const guint8 *buf, gsize len, guint64 bytes, AsrXfsSuper *out,
+                              GError **error);
+
 G_END_DECLS

@@ -22,6 +22,7 @@
 
 #include "appliance.h"
 #include "checksum.h"
+#include "probe.h"
 #include "cleanup.h"
 #include "restore-private.h"
 #include "run.h"
@@ -530,111 +531,26 @@ vfat_shrink (RestoreVolume *v, guint64 image_bytes, guint64 hidden, char **dir_o
  * copy needs room for it besides the data. */
 #define XFS_NEW_LOG_BYTES (64u * MIB)
 
-/* What asr reads of an xfs superblock (struct xfs_dsb, big-endian). */
-typedef struct {
-  guint32 blocksize;
-  guint64 dblocks, fdblocks, rblocks, logstart;
-  guint32 logblocks;
-  guint16 version, sectsize, inodesize;
-  guint8 dirblklog;
-  guint32 features2, ro_compat, incompat;
-  char uuid[37];
-  char label[13];
-} XfsSuper;
-
-#define XFS_SB_VERSION2_FTYPE 0x200u
-#define XFS_RO_COMPAT_FINOBT 0x1u
-#define XFS_RO_COMPAT_RMAPBT 0x2u
-#define XFS_RO_COMPAT_REFLINK 0x4u
-#define XFS_RO_COMPAT_INOBTCNT 0x8u
-#define XFS_INCOMPAT_FTYPE 0x1u
-#define XFS_INCOMPAT_SPINODES 0x2u
-#define XFS_INCOMPAT_META_UUID 0x4u
-#define XFS_INCOMPAT_BIGTIME 0x8u
-#define XFS_INCOMPAT_NEEDSREPAIR 0x10u
-#define XFS_INCOMPAT_NREXT64 0x20u
-
-static guint64
-be (const guint8 *p, guint n)
-{
-  guint64 v = 0;
-  for (guint i = 0; i < n; i++)
-    v = v << 8 | p[i];
-  return v;
-}
-
+/* The superblock of the xfs in @raw (@bytes long), as
+ * asr_xfs_super_parse checks it. */
 static gboolean
-power_of_two_in (guint64 v, guint64 lo, guint64 hi)
-{
-  return v >= lo && v <= hi && (v & (v - 1)) == 0;
-}
-
-/* The superblock of the xfs in @raw (@bytes long), checked for what the
- * recreation relies on; a feature asr does not know is refused. */
-static gboolean
-xfs_super (const char *raw, const char *what, guint64 bytes, XfsSuper *sb, GError **error)
+xfs_super (const char *raw, const char *what, guint64 bytes, AsrXfsSuper *sb, GError **error)
 {
   guint8 b[512];
+  g_autoptr (GError) local = NULL;
   gssize n = first_sector (raw, what, b, error);
   if (n < 0)
     return FALSE;
-  if (n != sizeof b || memcmp (b, "XFSB", 4) != 0)
-    return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: no xfs superblock", what);
-  memset (sb, 0, sizeof *sb);
-  sb->blocksize = be (b + 4, 4);
-  sb->dblocks = be (b + 8, 8);
-  sb->rblocks = be (b + 16, 8);
-  sb->logstart = be (b + 48, 8);
-  sb->logblocks = be (b + 96, 4);
-  sb->version = be (b + 100, 2) & 0xf;
-  sb->sectsize = be (b + 102, 2);
-  sb->inodesize = be (b + 104, 2);
-  sb->fdblocks = be (b + 144, 8);
-  sb->dirblklog = b[192];
-  sb->features2 = be (b + 200, 4);
-  if (sb->version == 5)
-    {
-      sb->ro_compat = be (b + 212, 4);
-      sb->incompat = be (b + 216, 4);
-    }
-  g_autofree char *u
-    = g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                       b[32], b[33], b[34], b[35], b[36], b[37], b[38], b[39], b[40], b[41], b[42],
-                       b[43], b[44], b[45], b[46], b[47]);
-  g_strlcpy (sb->uuid, u, sizeof sb->uuid);
-  memcpy (sb->label, b + 108, 12);
-
-  const char *bad = NULL;
-  if (!power_of_two_in (sb->blocksize, 512, 65536) || !power_of_two_in (sb->sectsize, 512, 32768)
-      || !power_of_two_in (sb->inodesize, 256, 2048) || sb->dirblklog > 8 || sb->dblocks == 0
-      || sb->dblocks > bytes / sb->blocksize || sb->fdblocks > sb->dblocks
-      || sb->logblocks > sb->dblocks)
-    bad = "a superblock that does not add up (sizes, counts)";
-  else if (sb->version != 4 && sb->version != 5)
-    bad = "an xfs version other than 4 or 5";
-  else if (sb->logstart == 0)
-    bad = "an external log, which asr does not recreate";
-  else if (sb->rblocks != 0)
-    bad = "a realtime section, which asr does not recreate";
-  else if (sb->incompat & XFS_INCOMPAT_NEEDSREPAIR)
-    bad = "the needs-repair flag set (run xfs_repair on the source)";
-  else if (sb->ro_compat
-             & ~(XFS_RO_COMPAT_FINOBT | XFS_RO_COMPAT_RMAPBT | XFS_RO_COMPAT_REFLINK
-                 | XFS_RO_COMPAT_INOBTCNT)
-           || sb->incompat
-                & ~(XFS_INCOMPAT_FTYPE | XFS_INCOMPAT_SPINODES | XFS_INCOMPAT_META_UUID
-                    | XFS_INCOMPAT_BIGTIME | XFS_INCOMPAT_NREXT64))
-    bad = "features asr does not know how to recreate";
-  if (bad)
-    return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT,
-                         "%s: its xfs has %s: asr does not shrink it", what, bad);
+  if (!asr_xfs_super_parse (b, (gsize) n, bytes, sb, &local))
+    return restore_fail (error, ASR_IMAGER_ERROR_INVALID_INPUT, "%s: %s: asr does not shrink it",
+                         what, local->message);
   return TRUE;
 }
 
 /* The least a copy of @sb's files needs: its data and metadata (not its
  * log), a new log, the margin; never under mkfs.xfs's 300 MB. */
 static guint64
-xfs_min_bytes (const XfsSuper *sb, guint64 *used)
+xfs_min_bytes (const AsrXfsSuper *sb, guint64 *used)
 {
   guint64 blocks = sb->dblocks - sb->fdblocks;
   blocks -= MIN (blocks, (guint64) sb->logblocks);
@@ -656,7 +572,7 @@ xfs_appliance_check (const char *what, GError **error)
 
 /* mkfs.xfs of @raw with @sb's UUID, label, geometry and features. */
 static gboolean
-xfs_mkfs (const XfsSuper *sb, const char *raw, const char *what, GError **error)
+xfs_mkfs (const AsrXfsSuper *sb, const char *raw, const char *what, GError **error)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   gboolean v5 = sb->version == 5;
@@ -672,24 +588,24 @@ xfs_mkfs (const XfsSuper *sb, const char *raw, const char *what, GError **error)
     g_ptr_array_add (argv,
                      g_strdup_printf ("crc=1,uuid=%s,finobt=%d,rmapbt=%d,reflink=%d,bigtime=%d,"
                                       "inobtcount=%d",
-                                      sb->uuid, ON (sb->ro_compat, XFS_RO_COMPAT_FINOBT),
-                                      ON (sb->ro_compat, XFS_RO_COMPAT_RMAPBT),
-                                      ON (sb->ro_compat, XFS_RO_COMPAT_REFLINK),
-                                      ON (sb->incompat, XFS_INCOMPAT_BIGTIME),
-                                      ON (sb->ro_compat, XFS_RO_COMPAT_INOBTCNT)));
+                                      sb->uuid, ON (sb->ro_compat, ASR_XFS_RO_COMPAT_FINOBT),
+                                      ON (sb->ro_compat, ASR_XFS_RO_COMPAT_RMAPBT),
+                                      ON (sb->ro_compat, ASR_XFS_RO_COMPAT_REFLINK),
+                                      ON (sb->incompat, ASR_XFS_INCOMPAT_BIGTIME),
+                                      ON (sb->ro_compat, ASR_XFS_RO_COMPAT_INOBTCNT)));
   else
     g_ptr_array_add (argv, g_strdup_printf ("crc=0,uuid=%s", sb->uuid));
   g_ptr_array_add (argv, g_strdup ("-i"));
   if (v5)
     g_ptr_array_add (argv,
                      g_strdup_printf ("size=%u,sparse=%d%s", sb->inodesize,
-                                      ON (sb->incompat, XFS_INCOMPAT_SPINODES),
-                                      sb->incompat & XFS_INCOMPAT_NREXT64 ? ",nrext64=1" : ""));
+                                      ON (sb->incompat, ASR_XFS_INCOMPAT_SPINODES),
+                                      sb->incompat & ASR_XFS_INCOMPAT_NREXT64 ? ",nrext64=1" : ""));
   else
     g_ptr_array_add (argv, g_strdup_printf ("size=%u", sb->inodesize));
   g_ptr_array_add (argv, g_strdup ("-n"));
   g_ptr_array_add (argv, g_strdup_printf ("size=%u,ftype=%d", sb->blocksize << sb->dirblklog,
-                                          v5 ? 1 : ON (sb->features2, XFS_SB_VERSION2_FTYPE)));
+                                          v5 ? 1 : ON (sb->features2, ASR_XFS_VERSION2_FTYPE)));
 #undef ON
   if (sb->label[0])
     {
@@ -743,7 +659,7 @@ xfs_shrink (RestoreVolume *v, guint64 image_bytes, char **dir_out, AsrMessageFun
             void *opaque, GError **error)
 {
   g_auto (Overlay) o = { 0 };
-  XfsSuper sb;
+  AsrXfsSuper sb;
   guint64 used = 0, need;
 
   if (!xfs_appliance_check (v->what, error)
@@ -793,7 +709,7 @@ asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *forma
     return FALSE;
   if (strcmp (fs, "xfs") == 0)
     {
-      XfsSuper sb;
+      AsrXfsSuper sb;
       if (!xfs_appliance_check (file, error) || !xfs_super (o.raw, file, bytes, &sb, error))
         return FALSE;
       *min_bytes = xfs_min_bytes (&sb, &min);
