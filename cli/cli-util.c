@@ -150,14 +150,6 @@ cli_resize_option (const char *name, const char *value, gpointer data, GError **
   return TRUE;
 }
 
-gboolean
-cli_plan_min_bytes (const char *backup_dir, const char *file, const char *format, guint64 bytes,
-                    const char *fs, guint64 *min_bytes, void *opaque, GError **error)
-{
-  (void) opaque;
-  return asr_fs_shrink_min_bytes (backup_dir, file, format, bytes, fs, min_bytes, error);
-}
-
 void
 cli_grow_prepare (int argc, char **argv)
 {

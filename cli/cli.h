@@ -85,7 +85,3 @@ gboolean cli_resize_option (const char *name, const char *value, gpointer data, 
     "move towards the start",                                                                     \
     "[MOUNTPOINT,...]" }
 /* clang-format on */
-/* The planner's PlanMinBytesFunc for --shrink (asr_fs_shrink_min_bytes). */
-gboolean cli_plan_min_bytes (const char *backup_dir, const char *file, const char *format,
-                             guint64 bytes, const char *fs, guint64 *min_bytes, void *opaque,
-                             GError **error);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "imager.h"
 #include "probe.h"
 #include "machine.h"
 #include "planner.h"
@@ -95,7 +96,7 @@ plan_run (int argc, char **argv)
     }
   options->grow = g_strdup (cli_grow_mountpoint);
   options->shrink = g_strdup (cli_shrink_mountpoint);
-  options->min_bytes = cli_plan_min_bytes;
+  options->min_bytes = asr_fs_shrink_min_bytes;
   for (char **m = opt_maps; m && *m; m++)
     if (!plan_options_add_map (options, *m, &error))
       return cli_report_error ("plan", error);

@@ -111,9 +111,10 @@ AsrCheckItem *asr_check_image (const char *backup, const char *file, const char 
  * of the backup set @backup may have once shrunk: resize2fs's minimum, or
  * the bytes in use, plus the margin (asr_shrink_margin), measured in a
  * private overlay of the image after vetting it as asr_check_image()
- * does (docs/asr-restore.1).  xfs fails where no appliance could copy it. */
+ * does (docs/asr-restore.1).  xfs fails where no appliance could copy it.
+ * The planner's PlanMinBytesFunc (@opaque unused), for plan and restore. */
 gboolean asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *format,
-                                  guint64 bytes, const char *fs, guint64 *min_bytes,
+                                  guint64 bytes, const char *fs, guint64 *min_bytes, void *opaque,
                                   GError **error);
 /* resize2fs's minimum @min_bytes plus the margin: a tenth of it, at least
  * 16 MiB, rounded up to whole MiB. */

@@ -138,15 +138,6 @@ create_targets (const AsrRestoreJob *job, const PlanBackup *backup, GPtrArray *t
   return TRUE;
 }
 
-/* The planner's PlanMinBytesFunc for --shrink */
-static gboolean
-plan_min_bytes (const char *backup_dir, const char *file, const char *format, guint64 bytes,
-                const char *fs, guint64 *min_bytes, void *opaque, GError **error)
-{
-  (void) opaque;
-  return asr_fs_shrink_min_bytes (backup_dir, file, format, bytes, fs, min_bytes, error);
-}
-
 /* --grow or --shrink (@option) given to restore with --plan may only
  * repeat the plan's: its layout is what the user reviewed. */
 static gboolean
@@ -187,7 +178,7 @@ obtain_plan (const AsrRestoreJob *job, const PlanBackup *backup, GPtrArray *targ
   g_autoptr (PlanOptions) po = plan_options_new ();
   po->grow = g_strdup (job->restore.grow);
   po->shrink = g_strdup (job->restore.shrink);
-  po->min_bytes = plan_min_bytes;
+  po->min_bytes = asr_fs_shrink_min_bytes;
   po->vet_image = job->vet_image;
   po->vet_image_opaque = job->vet_image_opaque;
   plan = plan_compute (backup, targets, po, &local);

@@ -688,7 +688,7 @@ xfs_shrink (RestoreVolume *v, guint64 image_bytes, char **dir_out, AsrMessageFun
 
 gboolean
 asr_fs_shrink_min_bytes (const char *backup, const char *file, const char *format, guint64 bytes,
-                         const char *fs, guint64 *min_bytes, GError **error)
+                         const char *fs, guint64 *min_bytes, void *opaque, GError **error)
 {
   g_auto (Overlay) o = { 0 };
   g_autofree char *image = g_build_filename (backup, file, NULL);
