@@ -174,6 +174,29 @@ layout_limit (const MachineDisk *d, guint64 disk_sectors, guint32 ss)
   return MIN (disk_sectors, (guint64) G_MAXUINT32); /* MBR: 32-bit LBAs */
 }
 
+/* Whether partition @p changes size with @g, the one resized: @g itself,
+ * or the extended partition around @g when @g is logical. */
+static gboolean
+resized_with (const MachinePartition *p, const MachinePartition *g)
+{
+  return p == g
+         || (p->kind == MACHINE_PARTITION_KIND_EXTENDED && g->kind == MACHINE_PARTITION_KIND_LOGICAL
+             && p->start < g->start && g->start < p->start + p->sectors);
+}
+
+/* Refuses @mp, given to @opt, unless it is a mount point some volume of
+ * @m has; @also: what else @opt takes, for the message. */
+static gboolean
+mountpoint_named (const MachineDescriptor *m, const char *opt, const char *mp, const char *also,
+                  GError **error)
+{
+  if (mp[0] != '/')
+    return layout_fail (error, "%s=%s: not a mount point (/, /var, ...)%s", opt, mp, also);
+  if (!mounted_anywhere (m, mp))
+    return layout_fail (error, "%s=%s: no volume of the backup is mounted at %s", opt, mp, mp);
+  return TRUE;
+}
+
 /* Refuses a move of partition @p of @d: a boot loader may find it by
  * sector. */
 static gboolean
@@ -203,16 +226,8 @@ shrink_item (const MachineDescriptor *m, const MachineDisk *d, const char *mp, M
   const MachinePartition *g = NULL;
   MachineLayout probe = { 0 };
 
-  if (mp[0] != '/')
-    {
-      layout_fail (error, "--shrink=%s: not a mount point (/, /var, ...) or swap", mp);
-      return NULL;
-    }
-  if (!mounted_anywhere (m, mp))
-    {
-      layout_fail (error, "--shrink=%s: no volume of the backup is mounted at %s", mp, mp);
-      return NULL;
-    }
+  if (!mountpoint_named (m, "--shrink", mp, " or swap", error))
+    return NULL;
   if (!find_grow (m, d, "--shrink", mp, &probe, &g, error) || g == NULL)
     return NULL;
   const char *fs = probe.grow_volume && probe.grow_volume->fs ? probe.grow_volume->fs : "unknown";
@@ -364,10 +379,7 @@ layout_shrink (const MachineDescriptor *m, const MachineDisk *d, guint64 end, gu
         {
           const MachineShrink *s = &g_array_index (l->shrunk, MachineShrink, j);
           const MachinePartition *g = s->partition;
-          if (g == p
-              || (p->kind == MACHINE_PARTITION_KIND_EXTENDED
-                  && g->kind == MACHINE_PARTITION_KIND_LOGICAL && p->start < g->start
-                  && g->start < p->start + p->sectors))
+          if (resized_with (p, g))
             smaller += s->lost;
           else if (p->start > g->start)
             shift += s->lost;
@@ -424,16 +436,8 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
       l->holds = l->grown != NULL;
       return g_steal_pointer (&l);
     }
-  if (mp[0] != '/')
-    {
-      layout_fail (error, "--grow=%s: not a mount point (/, /var, ...)", mp);
-      return NULL;
-    }
-  if (!mounted_anywhere (m, mp))
-    {
-      layout_fail (error, "--grow=%s: no volume of the backup is mounted at %s", mp, mp);
-      return NULL;
-    }
+  if (!mountpoint_named (m, "--grow", mp, "", error))
+    return NULL;
   if (!find_grow (m, d, "--grow", mp, l, &g, error))
     return NULL;
   if (g == NULL)
@@ -473,10 +477,7 @@ machine_layout_new (const MachineDescriptor *m, const MachineDisk *d, guint64 ta
     {
       const MachinePartition *p = g_ptr_array_index (d->partitions, i);
       MachineExtent *e = &l->extents[i];
-      if (p == g
-          || (p->kind == MACHINE_PARTITION_KIND_EXTENDED
-              && g->kind == MACHINE_PARTITION_KIND_LOGICAL && p->start < g->start
-              && g->start < p->start + p->sectors))
+      if (resized_with (p, g))
         e->sectors += delta;
       else if (p->start > g->start)
         {
