@@ -33,6 +33,12 @@ machine_fs_shrinks (const char *fs)
 }
 
 gboolean
+machine_fs_shrinks_by_copy (const char *fs)
+{
+  return fs && (strcmp (fs, "vfat") == 0 || strcmp (fs, "xfs") == 0);
+}
+
+gboolean
 machine_fs_grows (const char *fs)
 {
   return fs

@@ -490,6 +490,9 @@ gboolean machine_fs_grows (const char *fs);
 /* Whether asr shrinks filesystem @fs: ext2, ext3, ext4 (in a private overlay
  * of its image), vfat and xfs (recreated smaller, their files copied). */
 gboolean machine_fs_shrinks (const char *fs);
+/* Of those, the ones shrunk by recreating them smaller and copying their
+ * files (vfat, xfs), not in place. */
+gboolean machine_fs_shrinks_by_copy (const char *fs);
 
 typedef struct {
   guint64 start; /* logical sectors */

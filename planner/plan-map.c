@@ -1026,8 +1026,7 @@ describe_shrunk (const MachineLayout *l)
                               "%spartition %u and its %s shrink from %" G_GUINT64_FORMAT
                               " to %" G_GUINT64_FORMAT " sectors",
                               s->len ? "; " : "", p->number, p->volume->fs, p->sectors, e->sectors);
-      gboolean recreated
-        = g_strcmp0 (p->volume->fs, "vfat") == 0 || g_strcmp0 (p->volume->fs, "xfs") == 0;
+      gboolean recreated = machine_fs_shrinks_by_copy (p->volume->fs);
       if (g_strcmp0 (p->volume->fs, "swap") == 0)
         g_string_append (s, " (recreated smaller)");
       else if (sh->min_bytes)

@@ -733,7 +733,7 @@ restore_disk_describe (const RestoreDisk *rd, gboolean verify, GPtrArray *lines)
             " sectors: %s",
             path, p->number, p->sectors, machine_layout_extent (rd->layout, p)->sectors,
             strcmp (fs, "swap") == 0 ? "swap recreated smaller, with its UUID and label"
-            : strcmp (fs, "vfat") == 0 || strcmp (fs, "xfs") == 0
+            : machine_fs_shrinks_by_copy (fs)
               ? "its filesystem recreated smaller in a private file and its files copied, "
                 "refused if under its minimum and the margin"
               : "its filesystem shrunk first in a private overlay of its image (e2fsck -f, "
