@@ -8,6 +8,7 @@
 # (and, with --no-check-images, caught by the read-back).
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/layout.sh"
 
 asr=${ASR:?}
 need qemu-img qemu-io guestfish sfdisk blkid python3
@@ -159,7 +160,7 @@ truncate -s 512M big.raw
 run "$asr" restore --yes --grow "$tmp/backup" "$tmp/big.raw"
 check "restore --grow onto a larger raw disk: / takes the space" 0 '' 'partition 1 and its ext4 grown'
 # sfdisk: start and size of partitions 1, 2, 5, 6
-layout=$(sfdisk --dump big.raw | sed -n 's/^big.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+layout=$(partition_layout big.raw)
 # 512 MiB = 1048576 sectors, 256 MiB more: 524288 sectors gained
 want="1 2048 786432 2 788480 260096 5 790528 65536 6 858112 190464 "
 [ "$layout" = "$want" ] && pass "--grow: / grew by the new space, the partitions after it moved ($layout)" \
@@ -179,7 +180,7 @@ sums_before=$(sha256sum backup/*.qcow2)
 run "$asr" restore --yes --shrink "$tmp/backup" "$tmp/small.raw"
 check "restore --shrink onto a smaller raw disk: / gives up the space" 0 '' \
   'partition 1: its ext4 shrunk to 75497472 bytes in a private copy'
-layout=$(sfdisk --dump small.raw | sed -n 's/^small.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+layout=$(partition_layout small.raw)
 # 200 MiB = 409600 sectors, 114688 fewer than 524288
 want="1 2048 147456 2 149504 260096 5 151552 65536 6 219136 190464 "
 [ "$layout" = "$want" ] && pass "--shrink: / shrank by what the disk lacks, the partitions after it moved ($layout)" \

@@ -12,6 +12,7 @@
 # refuses, naming it.  Two appliance launches (capture, the copy).
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/layout.sh"
 
 asr=${ASR:?}
 need sfdisk mkfs.xfs xfs_db mkfs.ext4 debugfs e2fsck losetup mount getfattr setfattr \
@@ -82,7 +83,7 @@ check "plan --shrink=/boot: /boot's xfs shrinks, / moves" 0 \
 run "$asr" restore --yes --shrink=/boot "$tmp/backup" "$tmp/small.raw"
 check "restore --shrink=/boot onto a disk 160 MiB smaller" 0 '' \
   'partition 1: its xfs recreated with 376438784 bytes and its files copied'
-layout=$(sfdisk --dump small.raw | sed -n 's/^small.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+layout=$(partition_layout small.raw)
 want="1 2048 735232 2 737280 81920 "
 [ "$layout" = "$want" ] && pass "/boot shrank, / moved towards the start ($layout)" \
   || fail "/boot shrank, / moved towards the start" "got:  $layout" "want: $want"

@@ -13,6 +13,7 @@
 # One capture (an appliance launch); the FAT work needs no appliance.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
+. "$ASR_SOURCE_ROOT/tests/lib/layout.sh"
 
 asr=${ASR:?}
 need sfdisk mkfs.vfat mkfs.ext4 mkswap mcopy mattrib blkid qemu-storage-daemon fusermount3 \
@@ -67,7 +68,7 @@ check "plan --shrink=/boot/efi: the ESP shrinks, / and swap move" 0 \
 run "$asr" restore --yes --shrink=/boot/efi "$tmp/backup" "$tmp/small.raw"
 check "restore --shrink=/boot/efi onto a disk 24 MiB smaller" 0 '' \
   'partition 1: its FAT32 recreated with 48234496 bytes and its files copied'
-layout=$(sfdisk --dump small.raw | sed -n 's/^small.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+layout=$(partition_layout small.raw)
 want="1 2048 94208 2 96256 81920 3 178176 16384 "
 [ "$layout" = "$want" ] && pass "the ESP shrank, / and swap moved towards the start ($layout)" \
   || fail "the ESP shrank, / and swap moved towards the start" "got:  $layout" "want: $want"
@@ -107,7 +108,7 @@ grep -Eq '<partition number="1" .* min-bytes="37748736"/>' plan.xml \
 run "$asr" restore --yes --plan "$tmp/plan.xml" "$tmp/backup" "$tmp/two.raw"
 check "restore --plan onto a disk 44 MiB smaller: the ESP, then /" 0 '' \
   'partition 2: its ext4 shrunk to 31457280 bytes'
-layout=$(sfdisk --dump two.raw | sed -n 's/^two.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+layout=$(partition_layout two.raw)
 want="1 2048 73728 2 75776 61440 3 137216 16384 "
 [ "$layout" = "$want" ] && grep -q 'partition 1: its FAT32 recreated with 37748736 bytes' <<<"$err" \
   && pass "both shrank, swap moved by what both gave ($layout)" \
@@ -139,7 +140,7 @@ if loop=$(losetup -f --show dev.raw 2>losetup.err); then
   check "restore --shrink=/boot/efi onto a loop device, no appliance possible" 0 '' \
     'partition 1: its FAT32 recreated with 48234496 bytes'
   losetup -d "$loop"
-  layout=$(sfdisk --dump dev.raw | sed -n 's/^dev.raw\([0-9]\) : start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2 \3/p' | tr '\n' ' ')
+  layout=$(partition_layout dev.raw)
   rm -rf out3 && mkdir out3
   mcopy -s -p -m -n -i "dev.raw@@$((2048 * 512))" '::/*' out3/
   swap=$(blkid -p -o value -s UUID -O $((178176 * 512)) dev.raw)
