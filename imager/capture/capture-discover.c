@@ -12,6 +12,7 @@
 
 #include "appliance.h"
 #include "capture-private.h"
+#include "usedmap.h"
 
 #define GUID_BIOS_BOOT "21686148-6e6f-7744-6150-6e6f74656564"
 
@@ -27,8 +28,8 @@ static const struct {
   { "bcache", "a bcache device" },
 };
 
-static void
-part_ref_free (PartRef *r)
+void
+capture_part_ref_free (PartRef *r)
 {
   g_free (r->gdev);
   g_free (r);
@@ -65,7 +66,7 @@ static GHashTable *
 map_partitions (Capture *c, GError **error)
 {
   g_autoptr (GHashTable) map
-    = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) part_ref_free);
+    = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) capture_part_ref_free);
   g_auto (GStrv) parts = guestfs_list_partitions (c->g);
 
   if (parts == NULL)
@@ -210,6 +211,14 @@ same_btrfs (GHashTable *parts, char **roots)
   return TRUE;
 }
 
+char *
+capture_os_version (int major, int minor)
+{
+  if (major <= 0)
+    return NULL;
+  return minor > 0 ? g_strdup_printf ("%d.%d", major, minor) : g_strdup_printf ("%d", major);
+}
+
 static gboolean
 inspect (Capture *c, GHashTable *parts, GError **error)
 {
@@ -274,11 +283,8 @@ inspect (Capture *c, GHashTable *parts, GError **error)
   c->m->os->name = guestfs_inspect_get_distro (c->g, root);
   if (c->m->os->name && strcmp (c->m->os->name, "unknown") == 0)
     g_clear_pointer (&c->m->os->name, free);
-  int major = guestfs_inspect_get_major_version (c->g, root);
-  int minor = guestfs_inspect_get_minor_version (c->g, root);
-  if (major > 0)
-    c->m->os->version
-      = minor > 0 ? g_strdup_printf ("%d.%d", major, minor) : g_strdup_printf ("%d", major);
+  c->m->os->version = capture_os_version (guestfs_inspect_get_major_version (c->g, root),
+                                          guestfs_inspect_get_minor_version (c->g, root));
   c->m->os->hostname = guestfs_inspect_get_hostname (c->g, root);
   if (c->m->os->hostname && strcmp (c->m->os->hostname, "unknown") == 0)
     g_clear_pointer (&c->m->os->hostname, free);
@@ -295,6 +301,13 @@ inspect (Capture *c, GHashTable *parts, GError **error)
       asr_appliance_set_error (c->g, error, "reading the OS's mountpoints");
       return FALSE;
     }
+  return capture_assign_mountpoints (c, parts, root, mps, error);
+}
+
+gboolean
+capture_assign_mountpoints (Capture *c, GHashTable *parts, const char *root, char **mps,
+                            GError **error)
+{
   for (char **mp = mps; mp[0] && mp[1]; mp += 2)
     {
       PartRef *ref = g_hash_table_lookup (parts, mp[1]);
@@ -569,8 +582,14 @@ boot_facts (Capture *c, GError **error)
             }
         }
 
-      g_autofree char *sector0 = guestfs_pread_device (c->g, cd->gdev, 440, 0, &got);
-      if (sector0 == NULL)
+      g_autofree char *sector0 = NULL;
+      if (c->g == NULL)
+        {
+          if (!capture_read_disk (cd, 0, 440, &sector0, error))
+            return FALSE;
+          got = 440;
+        }
+      else if ((sector0 = guestfs_pread_device (c->g, cd->gdev, 440, 0, &got)) == NULL)
         {
           asr_appliance_set_error (c->g, error, "reading the boot code of %s", d->id);
           return FALSE;
@@ -612,15 +631,47 @@ capture_discover (Capture *c, GError **error)
 
   if (parts == NULL)
     return FALSE;
-  if (!capture_md_discover (c, parts, error) || !capture_lvm_discover (c, parts, error)
-      || !capture_luks_discover (c, parts, error) || !inspect (c, parts, error)
-      || !select_volumes (c, parts, error) || !capture_md_select (c, error)
+  return capture_md_discover (c, parts, error) && capture_lvm_discover (c, parts, error)
+         && capture_luks_discover (c, parts, error) && inspect (c, parts, error)
+         && capture_discover_finish (c, parts, error);
+}
+
+gboolean
+capture_discover_finish (Capture *c, GHashTable *parts, GError **error)
+{
+  if (!select_volumes (c, parts, error) || !capture_md_select (c, error)
       || !capture_lvm_select (c, error) || !capture_luks_select (c, error)
       || !check_disks (c, error) || !boot_facts (c, error))
     return FALSE;
   /* Disk and partition order, so images are written predictably. */
   g_ptr_array_sort (c->volumes, compare_volumes);
   return TRUE;
+}
+
+/* Why @v's used blocks cannot be read from its bitmaps now (a journal
+ * to replay first, features the reader refuses), NULL if they can: the
+ * appliance, which replays a journal as it mounts, takes it instead. */
+static char *
+map_refused (Capture *c, const CaptureVolume *v)
+{
+  g_auto (GStrv) kv = guestfs_tune2fs_l (c->g, v->gdev);
+  const char *features = NULL, *state = NULL;
+
+  if (kv == NULL)
+    return g_strdup_printf ("tune2fs -l failed: %s", guestfs_last_error (c->g));
+  for (char **p = kv; p[0] && p[1]; p += 2)
+    if (strcmp (p[0], "Filesystem features") == 0)
+      features = p[1];
+    else if (strcmp (p[0], "Filesystem state") == 0)
+      state = p[1];
+  g_auto (GStrv) f = g_strsplit (features ? features : "", " ", -1);
+  if (g_strv_contains ((const char *const *) f, "needs_recovery"))
+    return g_strdup ("its journal needs recovery");
+  if (g_strv_contains ((const char *const *) f, "bigalloc"))
+    return g_strdup ("bigalloc is not read");
+  if (state == NULL || strcmp (state, "clean") != 0)
+    return g_strdup_printf ("its state is '%s'", state ? state : "unknown");
+  return NULL;
 }
 
 gboolean
@@ -631,6 +682,17 @@ capture_trim (Capture *c, GError **error)
       CaptureVolume *v = g_ptr_array_index (c->volumes, i);
       if (!v->has_fs)
         continue;
+      if (asr_used_map_knows (v->volume->fs))
+        {
+          g_autofree char *why = map_refused (c, v);
+          if (why == NULL)
+            {
+              v->map_used = TRUE;
+              continue;
+            }
+          capture_message (c, "%s (%s): %s: its free space is trimmed in the appliance", v->what,
+                           v->volume->fs, why);
+        }
       if (guestfs_mount (c->g, v->gdev, "/") == -1)
         {
           /* Not mountable here (an fs the appliance lacks): image it whole. */

@@ -8,6 +8,8 @@
 #include "imager.h"
 #include "machine.h"
 #include "probe.h"
+#include "export.h"
+#include "usedmap.h"
 
 typedef struct {
   guint index;
@@ -21,6 +23,8 @@ typedef struct {
   char *overlay;         /* private qcow2 over the source */
   char *gdev;            /* the appliance's name for it, /dev/sda */
   MachineDisk *disk;     /* in Capture.m */
+  char *raw;             /* while exported: the overlay as a raw file */
+  AsrFuseExport *export;
 } CaptureDisk;
 
 /* A partition as the appliance names it (capture_discover's map). */
@@ -29,6 +33,8 @@ typedef struct {
   MachinePartition *partition;
   char *gdev;
 } PartRef;
+
+void capture_part_ref_free (PartRef *r);
 
 /* A byte range of a disk to image: a partition's volume, a logical
  * volume, an LVM label and metadata area. */
@@ -43,6 +49,8 @@ typedef struct {
   char *gdev;                  /* /dev/sda2, /dev/vg0/root; NULL for raw areas */
   gboolean has_fs;             /* mountable: trimmed before imaging */
   guint64 used_bytes;          /* used data (the whole range when raw) */
+  gboolean map_used;           /* its used blocks are read from its metadata */
+  AsrUsedMap *map;             /* read already (the userspace path), or NULL */
 } CaptureVolume;
 
 /* A logical volume as the appliance sees it (Capture.lvs). */
@@ -75,6 +83,35 @@ typedef struct {
 } Capture;
 
 void capture_message (Capture *c, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* The OS's version as descriptors record it: "12", "22.4". */
+char *capture_os_version (int major, int minor);
+
+/* Each fstab mountpoint in @mps (pairs: mountpoint, device in @parts'
+ * or c->lvs' names, NULL-terminated) onto its volume; --include
+ * checked against them. */
+gboolean capture_assign_mountpoints (Capture *c, GHashTable *parts, const char *root, char **mps,
+                                     GError **error);
+
+/* Once mountpoints are known, by either path: the critical volumes, the
+ * volumes to image (c->volumes, in disk order), the disks, the boot
+ * facts. */
+gboolean capture_discover_finish (Capture *c, GHashTable *parts, GError **error);
+
+/* Without the appliance (capture-inspect.c): every disk's overlay is
+ * exported (CaptureDisk.raw) and, where every filesystem on the disks
+ * is one asr reads in userspace, the OS is inspected there and the
+ * volumes chosen, *handled set.  Otherwise nothing is changed, the
+ * exports are stopped and the appliance takes over. */
+gboolean capture_discover_userspace (Capture *c, gboolean *handled, GError **error);
+
+/* @bytes at @offset of the exported disk @d into a new buffer. */
+gboolean capture_read_disk (CaptureDisk *d, guint64 offset, gsize bytes, char **out,
+                            GError **error);
+
+/* Starts (and stops) every disk's export. */
+gboolean capture_export_disks (Capture *c, GError **error);
+gboolean capture_unexport_disks (Capture *c, GError **error);
 
 /* A critical mountpoint (machine_mountpoint_is_critical) or an --include. */
 gboolean capture_is_critical_mountpoint (Capture *c, const char *mp);
@@ -130,6 +167,14 @@ gboolean capture_md_select (Capture *c, GError **error);
 CaptureVolume *capture_volume_new (CaptureDisk *disk, const char *what, const char *file,
                                    guint64 offset, guint64 bytes, const char *gdev);
 
-/* Mounts each volume to image in the overlay, measures used data, and
- * discards free space. */
+/* Each volume to image whose used blocks asr reads from its metadata
+ * (usedmap.h) is marked map_used; every other one is mounted in the
+ * overlay, measured and trimmed in the appliance. */
 gboolean capture_trim (Capture *c, GError **error);
+
+/* After the appliance (capture-usedmap.c): each map_used volume's free
+ * extents, read from its metadata in a sandboxed child, are zeroed in
+ * its disk's overlay through a FUSE export, so they read as zeroes and
+ * qemu-img convert skips them, as after a trim.  A corrupt map is
+ * ASR_IMAGER_ERROR_INVALID_INPUT naming the volume. */
+gboolean capture_map_used (Capture *c, GError **error);

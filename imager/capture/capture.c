@@ -54,6 +54,8 @@ capture_disk_free (CaptureDisk *d)
   g_free (d->format);
   g_free (d->overlay);
   g_free (d->gdev);
+  (void) asr_fuse_export_stop (g_steal_pointer (&d->export), NULL);
+  g_free (d->raw);
   asr_image_info_free (d->info);
   asr_blockdev_free (d->blockdev);
   g_free (d);
@@ -65,6 +67,7 @@ capture_volume_free (CaptureVolume *v)
   g_free (v->what);
   g_free (v->file);
   g_free (v->gdev);
+  asr_used_map_free (v->map);
   g_free (v);
 }
 
@@ -755,6 +758,7 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
   MachineDescriptor *result = NULL;
   gint64 start = g_get_monotonic_time ();
   AsrCaptureOptions defaults = { 0 };
+  gboolean userspace = FALSE;
 
   g_return_val_if_fail (sources != NULL && sources->len > 0, NULL);
   g_return_val_if_fail (backup != NULL, NULL);
@@ -775,10 +779,23 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
   if (!probe_sources (&c, sources, error) || !read_layouts (&c, error)
       || !make_tmpdir (&c, backup, error) || !capture_fail_point ("tmpdir", error)
       || !make_overlays (&c, error) || !capture_fail_point ("overlays", error)
-      || !start_appliance (&c, error) || !capture_discover (&c, error) || !capture_trim (&c, error)
-      || !asr_appliance_shutdown (c.g, error))
+      || !capture_discover_userspace (&c, &userspace, error))
     goto out;
-  g_clear_pointer (&c.g, guestfs_close);
+  if (userspace)
+    {
+      /* the used blocks zeroed through the exports still running */
+      if (!capture_map_used (&c, error) || !capture_unexport_disks (&c, error))
+        goto out;
+    }
+  else
+    {
+      if (!start_appliance (&c, error) || !capture_discover (&c, error) || !capture_trim (&c, error)
+          || !asr_appliance_shutdown (c.g, error))
+        goto out;
+      g_clear_pointer (&c.g, guestfs_close);
+      if (!capture_map_used (&c, error))
+        goto out;
+    }
   if (!capture_fail_point ("appliance", error) || !write_images (&c, error)
       || !finish_backup_set (&c, error))
     goto out;

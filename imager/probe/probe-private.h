@@ -14,11 +14,6 @@ gboolean asr_probe_refuse (GError **error, const char *name, const char *format,
 
 /* ---- qemu-img on images nobody vouches for (image-info.c) -------------- */
 
-/* How qemu-img runs on an untrusted image (util/run.h): under the probe.h
- * limits, in the C locale (its messages end up in ours and in tests), its
- * stderr tail the last line without "qemu-img: ". */
-void asr_probe_run_options_image (AsrRunOptions *o);
-
 /* The qemu-img binary, or NULL with RUNTIME. */
 char *asr_probe_find_qemu_img (GError **error);
 

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "machine.h"
+#include "run.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,12 @@ typedef enum {
 #define ASR_IMAGE_PROBE_MAX_AS_BYTES (G_GUINT64_CONSTANT (1) << 30) /* 1 GiB */
 #define ASR_IMAGE_PROBE_MAX_CPU_SECONDS 10
 #define ASR_IMAGE_PROBE_TIMEOUT_SECONDS 30
+
+/* How a program runs on an untrusted image (util/run.h): under these
+ * limits, in the C locale (its messages end up in ours and in tests), its
+ * stderr tail the last line without "qemu-img: ".  For qemu-img, and
+ * blkid on a capture's disks. */
+void asr_probe_run_options_image (AsrRunOptions *o);
 
 typedef struct {
   char *path;   /* as given */

@@ -22,6 +22,7 @@
 
 #include "appliance.h"
 #include "checksum.h"
+#include "export.h"
 #include "probe.h"
 #include "cleanup.h"
 #include "restore-private.h"
@@ -43,7 +44,7 @@ typedef struct {
   char *dir;
   char *overlay; /* qcow2, backed by the image */
   char *raw;     /* the FUSE export of it */
-  AsrRunChild *qsd;
+  AsrFuseExport *export;
 } Overlay;
 
 /* Stops the export (qemu-storage-daemon flushes the overlay as it exits)
@@ -51,18 +52,9 @@ typedef struct {
 static gboolean
 overlay_close (Overlay *o, gboolean remove, GError **error)
 {
-  gboolean clean = TRUE;
-  if (o->qsd)
-    {
-      clean = asr_run_terminate (g_steal_pointer (&o->qsd), 30);
-      if (o->raw)
-        {
-          /* gone with the daemon when it exits cleanly; lazily otherwise */
-          const char *argv[] = { "fusermount3", "-u", "-z", o->raw, NULL };
-          AsrRunOptions ro = { .c_locale = TRUE };
-          (void) asr_run_full (argv, &ro, NULL, NULL);
-        }
-    }
+  g_autoptr (GError) local = NULL;
+  gboolean clean = asr_fuse_export_stop (g_steal_pointer (&o->export), &local);
+
   if (remove && o->dir)
     {
       asr_remove_tree (o->dir);
@@ -75,9 +67,8 @@ overlay_close (Overlay *o, gboolean remove, GError **error)
       g_clear_pointer (&o->raw, g_free);
     }
   if (!clean)
-    return restore_fail (error, ASR_IMAGER_ERROR_FAILED,
-                         "qemu-storage-daemon did not exit within 30 s of SIGTERM: the shrunk "
-                         "copy may be incomplete");
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s: the shrunk copy may be incomplete",
+                         local->message);
   return TRUE;
 }
 
@@ -109,41 +100,12 @@ overlay_open (const char *image, const char *format, guint64 bytes, Overlay *o, 
   if (!asr_run (create, NULL, NULL, NULL, &local))
     return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "an overlay of %s: %s", image,
                          local->message);
-  if (!g_file_set_contents (o->raw, "", 0, &local))
-    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "%s", local->message);
-
-  g_autofree char *file_opts = asr_qemu_opts_escape (o->overlay);
-  g_autofree char *mnt_opts = asr_qemu_opts_escape (o->raw);
-  g_autofree char *bd_file = g_strdup_printf ("driver=file,node-name=f,filename=%s", file_opts);
-  g_autofree char *export
-    = g_strdup_printf ("type=fuse,id=e,node-name=q,mountpoint=%s,writable=on,allow-other=off",
-                       mnt_opts);
   g_autofree char *log = g_build_filename (o->dir, "qsd.log", NULL);
-  const char *qsd[] = { "qemu-storage-daemon",
-                        "--blockdev",
-                        bd_file,
-                        "--blockdev",
-                        "driver=qcow2,node-name=q,file=f",
-                        "--export",
-                        export,
-                        NULL };
-  o->qsd = asr_run_start (qsd, -1, log, &local);
-  if (o->qsd == NULL)
-    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "qemu-storage-daemon: %s", local->message);
-  /* The export is up when the file shows the image's size. */
-  for (guint i = 0; i < 300; i++)
-    {
-      struct stat st;
-      if (stat (o->raw, &st) == 0 && (guint64) st.st_size == bytes)
-        return TRUE;
-      g_usleep (G_USEC_PER_SEC / 10);
-    }
-  g_autofree char *tail = NULL;
-  (void) g_file_get_contents (log, &tail, NULL, NULL);
-  return restore_fail (error, ASR_IMAGER_ERROR_FAILED,
-                       "qemu-storage-daemon did not export an overlay of %s as a file within "
-                       "30 s%s%s",
-                       image, tail && *tail ? ": " : "", tail ? g_strstrip (tail) : "");
+  o->export = asr_fuse_export_start (o->overlay, bytes, o->raw, log, &local);
+  if (o->export == NULL)
+    return restore_fail (error, ASR_IMAGER_ERROR_FAILED, "an overlay of %s: %s", image,
+                         local->message);
+  return TRUE;
 }
 
 /* The checksum of the first @bytes of @path (read back against it). */

@@ -6,8 +6,10 @@
 # machine's record), writes a backup set that validates and checks out,
 # with the right modes, and never writes its sources.
 #
-# bios-mbr also: a file written then deleted in / is not captured (used
-# data only), and --all images the data disk.  uefi-gpt also: a backup set
+# Each ext volume's used blocks come from its bitmaps.  bios-mbr also: it
+# is inspected without the appliance, and captured with none usable; a
+# file written then deleted in / is not captured (used data only), and
+# --all images the data disk.  uefi-gpt also: a backup set
 # on a full filesystem fails with exit 3 and leaves nothing.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
@@ -25,8 +27,8 @@ sources=()
 for d in $(get DISKS); do sources+=("$(get "${d^^}_IMAGE")"); done
 
 case $machine in
-  bios-mbr) plan 14 ;;
-  *) plan 15 ;;
+  bios-mbr) plan 19 ;;
+  *) plan 17 ;;
 esac
 
 sums() { sha256sum "$@" | cut -d' ' -f1; }
@@ -34,7 +36,7 @@ before=$(sums "${sources[@]}")
 
 run "$asr" capture --json -o "$tmp/backup" "${sources[@]}"
 check "capture $machine" 0 '"images"'
-summary=$out
+summary=$out capture_err=$err
 
 run "$asr" validate "$tmp/backup/machine.xml"
 check "the descriptor validates" 0 'valid'
@@ -71,6 +73,56 @@ if [ "$image" -le $((used + used / 10 + 8 * 1024 * 1024)) ]; then
   pass "images hold used data only ($image bytes for $used used)"
 else
   fail "images hold used data only" "image bytes $image, used bytes $used"
+fi
+
+# Which path each volume took: every captured ext2/3/4 volume's used
+# blocks are read from its bitmaps (no trim in the appliance).
+ext=$(python3 -c '
+import json, sys
+def walk(o):
+    if isinstance(o, dict):
+        if o.get("fs") in ("ext2", "ext3", "ext4") and "image" in o:
+            yield o
+        for v in o.values():
+            yield from walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from walk(v)
+print(sum(1 for _ in walk(json.load(open(sys.argv[1])))))' "$tmp/show.json")
+mapped=$(grep -cE '\(ext[234]\): used blocks read from its metadata' <<<"$capture_err" || true)
+if [ "$ext" -eq "$mapped" ]; then
+  pass "each of the $ext captured ext volumes took the metadata path"
+else
+  fail "each captured ext volume took the metadata path" "$ext ext volumes, $mapped mapped: $capture_err"
+fi
+
+# Without the appliance: bios-mbr holds only ext4 and swap on partitions,
+# so it is inspected in userspace, and a capture needs no appliance at
+# all (libguestfs pointed at nothing, which the control shows it cannot
+# launch); the same descriptor and images either way.  uefi-gpt's FAT
+# ESP takes it to the appliance.
+if [ "$machine" = bios-mbr ]; then
+  grep -q 'inspected without the appliance' <<<"$capture_err" \
+    && pass "bios-mbr is inspected without the appliance" \
+    || fail "bios-mbr is inspected without the appliance" "$capture_err"
+  run env LIBGUESTFS_PATH=/nonexistent guestfish -a /dev/null run
+  check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 1 "" \
+    "cannot find any suitable libguestfs"
+  LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/no-appliance" "${sources[@]}"
+  check "capture with no usable appliance" 0
+  same=yes
+  diff <(grep -v 'captured=' "$tmp/backup/machine.xml") \
+    <(grep -v 'captured=' "$tmp/no-appliance/machine.xml") >/dev/null || same="descriptor differs"
+  for f in "$tmp/backup"/*.qcow2; do
+    qemu-img compare -q "$f" "$tmp/no-appliance/${f##*/}" || same="${f##*/} differs"
+  done
+  [ "$same" = yes ] && pass "... the same descriptor and images" \
+    || fail "... the same descriptor and images" "$same"
+  rm -rf "$tmp/no-appliance"
+else
+  grep -q 'inspected without the appliance' <<<"$capture_err" \
+    && fail "$machine (FAT ESP) is inspected in the appliance" "$capture_err" \
+    || pass "$machine (FAT ESP) is inspected in the appliance"
 fi
 
 # A checksum that no longer matches is found (the check can fail).

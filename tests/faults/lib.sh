@@ -9,7 +9,16 @@ set -euo pipefail
 # an "embedded loader" after it; what libguestfs inspection needs to find
 # an OS.  With JOURNAL_MIB, / gets a journal of that size whose blocks are
 # left as they were (random): blocks a filesystem's "used" count leaves
-# out but an image carries.
+# out but an image carries; and / is marked not clean, as after a crash
+# (a mount does not change that), so capture measures and trims it in the
+# appliance (statvfs), not from its bitmaps, which count the journal.
+# mark_unclean FILE: / of a make_machine disk marked not clean, as after a
+# crash: capture then inspects it in the appliance (asr-capture(1),
+# WITHOUT THE APPLIANCE), and measures and trims it there.
+mark_unclean() {
+  debugfs -w -R 'set_super_value state 0' "$1?offset=$((34816 * 512))" >/dev/null 2>&1
+}
+
 make_machine() {
   local img=$1 journal=${2:-} d
   d=$(mktemp -d)
@@ -26,6 +35,7 @@ make_machine() {
     dd if=/dev/urandom of="$img" bs=1M seek=17 count=$((root_kib / 1024)) conv=notrunc status=none
     mke2fs -q -t ext4 -F -L root -J size="$journal" -E offset=$((34816 * 512)),lazy_journal_init=1,nodiscard \
       -d "$d/root" "$img" "${root_kib}k"
+    mark_unclean "$img"
   else
     head -c 6M /dev/urandom > "$d/root/data.bin"
     mke2fs -q -t ext4 -F -L root -E offset=$((34816 * 512)) -d "$d/root" "$img" "${root_kib}k"

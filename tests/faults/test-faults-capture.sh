@@ -6,17 +6,18 @@
 # may ever appear at -o; a failure exits 3 naming what failed; temporary
 # files are gone after the next run.
 #
-# The appliance starts once per capture that reaches it (20-60 s under
-# TCG): two here.  The steps after the appliance other than 'descriptor'
-# (appliance, image) end the same way and cost a launch each: set
-# ASR_FAULTS_ALL_STEPS=1 to run them too.
+# sys.raw (ext4 only) is captured without the appliance; the kill -9 and
+# the full destination use disks whose / is not marked clean, which the
+# appliance inspects (20-60 s under TCG each).  The steps after the
+# inspection other than 'descriptor' (appliance, image) end the same way:
+# set ASR_FAULTS_ALL_STEPS=1 to run them too.
 #
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 . "$ASR_SOURCE_ROOT/tests/faults/lib.sh"
 
 asr=${ASR:?}
-need qemu-img sfdisk mke2fs guestfish
+need qemu-img sfdisk mke2fs debugfs guestfish
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
 trap 'umount "$tmp/small" 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -25,7 +26,7 @@ cd "$tmp"
 early=(tmpdir overlays)
 late=(descriptor)
 [ "${ASR_FAULTS_ALL_STEPS:-}" = 1 ] && late=(appliance image descriptor)
-plan $((${#early[@]} * 2 + 3 + ${#late[@]} * 2 + 1 + 3))
+plan $((${#early[@]} * 2 + 3 + ${#late[@]} * 2 + 1 + 4))
 
 make_machine sys.raw
 mkdir out
@@ -41,7 +42,10 @@ for step in "${early[@]}"; do
 done
 
 # --- kill -9 while the appliance starts -----------------------------------------
-"$asr" capture -o "$tmp/out/backup" "$tmp/sys.raw" >/dev/null 2>kill.err &
+# sys.raw needs no appliance; a copy whose / is not marked clean does.
+cp --sparse=always sys.raw unclean.raw
+mark_unclean unclean.raw
+"$asr" capture -o "$tmp/out/backup" "$tmp/unclean.raw" >/dev/null 2>kill.err &
 pid=$!
 for _ in $(seq 1 600); do [ -n "$(tmpdirs out)" ] && break; sleep 0.05; done
 sleep 2
@@ -70,8 +74,9 @@ done
   || fail "the next capture removed the killed capture's temporary directory" "left: $(tmpdirs out)"
 
 # --- the destination fills up -------------------------------------------------------
-# A 24 MiB journal of random bytes: blocks "used" does not count, so the
-# free space check passes, but the image of / carries them: the 20 MiB
+# A 24 MiB journal of random bytes in a filesystem not marked clean:
+# measured in the appliance, whose "used" does not count a journal, so the
+# free space check passes, but the image of / carries it: the 20 MiB
 # filesystem fills while it is written.
 make_machine full.raw 24
 mkdir small
@@ -79,6 +84,9 @@ if mount -t tmpfs -o size=20m tmpfs small 2>/dev/null; then
   run "$asr" capture -o "$tmp/small/backup" "$tmp/full.raw"
   check "a destination that fills up: exit 3, 'No space left on device', the file named" 3 '' \
     'disk0-p2\.qcow2 of .*small/backup.*No space left on device'
+  grep -qF "disk0 partition 2 (ext4): its state is 'not clean': its free space is trimmed in the appliance" <<<"$err" \
+    && pass "... / took the appliance path: it is not marked clean" \
+    || fail "... / took the appliance path: it is not marked clean" "$err"
   left=$(ls -A small)
   [ -z "$left" ] && pass "... no backup set, no temporary directory, the space given back" \
     || fail "... no backup set, no temporary directory, the space given back" "$left"
@@ -87,7 +95,7 @@ if mount -t tmpfs -o size=20m tmpfs small 2>/dev/null; then
     || fail "... the filesystem is empty again" "$used KiB used"
   umount small
 else
-  for d in "a destination that fills up" "... nothing left" "... empty again"; do
+  for d in "a destination that fills up" "... appliance path" "... nothing left" "... empty again"; do
     skip "$d" "cannot mount a tmpfs here"
   done
 fi

@@ -133,8 +133,8 @@ fi
 # LIBGUESTFS_PATH that does not exist (an unknown LIBGUESTFS_BACKEND would
 # not do: libguestfs ignores it and launches "direct").  The control shows
 # that a launch does fail so; the restore must not need one.
-LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/control" "$system"
-check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 3 "" "cannot find any suitable libguestfs"
+run env LIBGUESTFS_PATH=/nonexistent guestfish -a /dev/null run
+check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 1 "" "cannot find any suitable libguestfs"
 LIBGUESTFS_PATH=/nonexistent run "$asr" restore --yes --grow "$tmp/backup" "$loop"
 check "restore --grow onto a larger loop device ($loop), no appliance possible" 0
 # / (partition 2) takes the new space; partition 3 after it (bios-mbr:

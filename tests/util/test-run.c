@@ -10,13 +10,16 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "run-private.h"
 #include "run.h"
+#include "sandbox.h"
 
 static void
 wait_until_reaped (GSubprocess *proc)
@@ -351,6 +354,102 @@ test_spawn_failure (void)
   g_assert_null (r.killed);
 }
 
+/* asr_run_sandboxed: a forked function under limits (sandbox.c). */
+
+static gboolean
+sandbox_writes (int fd, gpointer data, GError **error)
+{
+  const char *text = data;
+  return write (fd, text, strlen (text)) == (ssize_t) strlen (text);
+}
+
+static gboolean
+sandbox_fails (int fd, gpointer data, GError **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bitmap %d is wrong", 7);
+  return FALSE;
+}
+
+static gboolean
+sandbox_spins (int fd, gpointer data, GError **error)
+{
+  volatile guint64 n = 0;
+  for (;;)
+    n++;
+  return TRUE;
+}
+
+static gboolean
+sandbox_allocates (int fd, gpointer data, GError **error)
+{
+  /* past the address-space limit: malloc fails, and the child says so */
+  void *p = malloc ((gsize) 512 * 1024 * 1024);
+  if (p == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "out of memory");
+      return FALSE;
+    }
+  free (p);
+  return TRUE;
+}
+
+static gboolean
+sandbox_floods (int fd, gpointer data, GError **error)
+{
+  char buf[4096] = { 0 };
+  for (;;)
+    if (write (fd, buf, sizeof buf) < 0)
+      return FALSE;
+}
+
+static void
+test_sandbox_output (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) out = NULL;
+  AsrRunLimits limits = { TRUE, 256u << 20, 5, 0 };
+
+  g_assert_true (asr_run_sandboxed (sandbox_writes, "free 1+2", &limits, 64, &out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "free 1+2", 8);
+}
+
+static void
+test_sandbox_error (void)
+{
+  g_autoptr (GError) error = NULL;
+  AsrRunLimits limits = { TRUE, 256u << 20, 5, 0 };
+
+  g_assert_false (asr_run_sandboxed (sandbox_fails, NULL, &limits, 64, NULL, &error));
+  /* domain, code and message cross the fork */
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpstr (error->message, ==, "bitmap 7 is wrong");
+}
+
+static void
+test_sandbox_limits (void)
+{
+  g_autoptr (GError) error = NULL;
+  AsrRunLimits limits = { TRUE, 256u << 20, 1, 0 };
+
+  g_assert_false (asr_run_sandboxed (sandbox_spins, NULL, &limits, 64, NULL, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "the sandboxed reader was killed after its 1 s CPU limit");
+  g_clear_error (&error);
+
+  if (!asr_sandbox_address_space_unlimited ())
+    {
+      g_assert_false (asr_run_sandboxed (sandbox_allocates, NULL, &limits, 64, NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+      g_clear_error (&error);
+    }
+
+  g_assert_false (asr_run_sandboxed (sandbox_floods, NULL, &limits, 65536, NULL, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT);
+  g_assert_cmpstr (error->message, ==,
+                   "the sandboxed reader was killed after more than 65536 bytes of output");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -372,5 +471,8 @@ main (int argc, char **argv)
   g_test_add_func ("/util/run/stdin-null-and-c-locale", test_stdin_and_locale);
   g_test_add_func ("/util/run/stdout-not-utf8", test_not_utf8);
   g_test_add_func ("/util/run/spawn-failure", test_spawn_failure);
+  g_test_add_func ("/util/run/sandbox/output", test_sandbox_output);
+  g_test_add_func ("/util/run/sandbox/error", test_sandbox_error);
+  g_test_add_func ("/util/run/sandbox/limits", test_sandbox_limits);
   return g_test_run ();
 }

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Capture without the appliance (docs/asr-capture.1, WITHOUT THE
+ * APPLIANCE): where every filesystem on the given disks is ext2/3/4 or
+ * swap on a partition, the OS is inspected in userspace.  Each disk's
+ * overlay is exported as a file (export.h); blkid names each partition's
+ * filesystem, under image probing's limits; the root is the one ext
+ * filesystem with /etc/fstab and an os-release file, read through
+ * libext2fs in a sandboxed child (usedmap.h), which also reads the used
+ * blocks.  Anything else (LVM, md, LUKS, btrfs, xfs, FAT, an fstab entry
+ * by device name, a journal to replay) leaves the machine to the
+ * appliance, with nothing changed.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "capture-private.h"
+#include "run.h"
+
+/* Files read from each candidate root, at most this many bytes each. */
+#define INSPECT_MAX_FILE_BYTES (256u * 1024u)
+
+/* os-release IDs and the names libguestfs inspection gives them, so a
+ * descriptor says the same whichever path captured it.  Others go to
+ * the appliance. */
+static const struct {
+  const char *id;
+  const char *name;
+} distros[] = {
+  { "debian", "debian" },          { "ubuntu", "ubuntu" }, { "fedora", "fedora" },
+  { "centos", "centos" },          { "rhel", "rhel" },     { "rocky", "rocky" },
+  { "opensuse-leap", "opensuse" }, { "sles", "sles" },     { "arch", "archlinux" },
+  { "alpine", "alpinelinux" },
+};
+
+typedef struct {
+  CaptureDisk *disk;
+  MachinePartition *part;
+  char *gdev; /* a name like the appliance's, for messages and maps */
+  char *fs, *uuid, *label;
+  AsrUsedMap *map; /* ext */
+} Found;
+
+static void
+found_free (Found *f)
+{
+  g_free (f->gdev);
+  g_free (f->fs);
+  g_free (f->uuid);
+  g_free (f->label);
+  asr_used_map_free (f->map);
+  g_free (f);
+}
+
+/* blkid's answer for one partition: TYPE, UUID, LABEL (NULL when none).
+ * FALSE (no error) when blkid cannot say for sure: the appliance decides. */
+static gboolean
+blkid_partition (Capture *c, Found *f, GError **error)
+{
+  guint64 ss = f->disk->logical_sector;
+  g_autofree char *off = g_strdup_printf ("%" G_GUINT64_FORMAT, f->part->start * ss);
+  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, f->part->sectors * ss);
+  const char *argv[] = { "blkid", "-p", "-o", "export", "-O", off, "-S", size, f->disk->raw, NULL };
+  AsrRunOptions ro;
+  g_auto (AsrRunResult) r = { 0 };
+  g_autoptr (GError) local = NULL;
+
+  /* image probing's limits: blkid parses what the partition holds */
+  asr_probe_run_options_image (&ro);
+  ro.capture_stdout = TRUE;
+  ro.stdout_max_bytes = 65536;
+  ro.stderr_drop_prefix = NULL;
+  if (!asr_run_full (argv, &ro, &r, &local))
+    {
+      if (r.exit_status == 2)
+        return TRUE; /* nothing found */
+      g_debug ("blkid on %s: %s: the appliance inspects", f->gdev, local->message);
+      return FALSE;
+    }
+  g_auto (GStrv) lines = g_strsplit (r.stdout_text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      const char *eq = strchr (*l, '=');
+      if (eq == NULL)
+        continue;
+      g_autofree char *key = g_strndup (*l, (gsize) (eq - *l));
+      char **slot = strcmp (key, "TYPE") == 0    ? &f->fs
+                    : strcmp (key, "UUID") == 0  ? &f->uuid
+                    : strcmp (key, "LABEL") == 0 ? &f->label
+                                                 : NULL;
+      if (slot && *slot == NULL && eq[1] != '\0')
+        *slot = g_strdup (eq + 1);
+    }
+  (void) c;
+  (void) error;
+  return TRUE;
+}
+
+static gboolean
+is_ext (const char *fs)
+{
+  return asr_used_map_knows (fs);
+}
+
+/* KEY's value in an os-release text, unquoted; NULL when absent. */
+static char *
+os_release_value (const char *text, const char *key)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  gsize klen = strlen (key);
+  for (char **l = lines; *l; l++)
+    {
+      const char *s = g_strstrip (*l);
+      if (strncmp (s, key, klen) != 0 || s[klen] != '=')
+        continue;
+      s += klen + 1;
+      gsize len = strlen (s);
+      if (len >= 2 && (s[0] == '"' || s[0] == '\'') && s[len - 1] == s[0])
+        return g_strndup (s + 1, len - 2);
+      return g_strdup (s);
+    }
+  return NULL;
+}
+
+/* "12" → 12, 0; "22.04" → 22, 4, as libguestfs parses VERSION_ID. */
+static void
+parse_version (const char *v, int *major, int *minor)
+{
+  *major = *minor = 0;
+  if (v == NULL)
+    return;
+  char *end = NULL;
+  *major = (int) g_ascii_strtoll (v, &end, 10);
+  if (end && *end == '.')
+    *minor = (int) g_ascii_strtoll (end + 1, NULL, 10);
+}
+
+/* The architecture of an ELF binary's header, as libguestfs names it. */
+static char *
+elf_arch (GBytes *b)
+{
+  gsize len = 0;
+  const guint8 *h = b ? g_bytes_get_data (b, &len) : NULL;
+  if (len < 20 || memcmp (h, "\177ELF", 4) != 0)
+    return NULL;
+  guint16 machine = h[5] == 2 ? (guint16) (h[18] << 8 | h[19]) : (guint16) (h[19] << 8 | h[18]);
+  switch (machine)
+    {
+    case 62:
+      return g_strdup ("x86_64");
+    case 3:
+      return g_strdup ("i386");
+    case 183:
+      return g_strdup ("aarch64");
+    case 40:
+      return g_strdup ("arm");
+    case 21:
+      return g_strdup (h[4] == 2 ? "ppc64" : "ppc");
+    case 22:
+      return g_strdup ("s390x");
+    case 243:
+      return g_strdup ("riscv64");
+    default:
+      return NULL;
+    }
+}
+
+/* The partition an fstab device names, by UUID, LABEL or PARTUUID;
+ * NULL with *known FALSE for a form the appliance must resolve. */
+static Found *
+resolve_spec (GPtrArray *found, const char *spec, gboolean *known)
+{
+  const char *uuid = NULL, *label = NULL, *partuuid = NULL;
+  *known = TRUE;
+  if (g_str_has_prefix (spec, "UUID="))
+    uuid = spec + 5;
+  else if (g_str_has_prefix (spec, "/dev/disk/by-uuid/"))
+    uuid = spec + strlen ("/dev/disk/by-uuid/");
+  else if (g_str_has_prefix (spec, "LABEL="))
+    label = spec + 6;
+  else if (g_str_has_prefix (spec, "/dev/disk/by-label/"))
+    label = spec + strlen ("/dev/disk/by-label/");
+  else if (g_str_has_prefix (spec, "PARTUUID="))
+    partuuid = spec + 9;
+  else if (g_str_has_prefix (spec, "/dev/disk/by-partuuid/"))
+    partuuid = spec + strlen ("/dev/disk/by-partuuid/");
+  else
+    {
+      *known = FALSE;
+      return NULL;
+    }
+  for (guint i = 0; i < found->len; i++)
+    {
+      Found *f = g_ptr_array_index (found, i);
+      if (uuid && f->uuid && g_ascii_strcasecmp (f->uuid, uuid) == 0)
+        return f;
+      if (label && f->label && strcmp (f->label, label) == 0)
+        return f;
+      if (partuuid && f->part->guid && g_ascii_strcasecmp (f->part->guid, partuuid) == 0)
+        return f;
+      if (partuuid && f->disk->disk->signature && !f->part->guid)
+        {
+          /* MBR: the disk signature and the partition number, 0fa017ed-02 */
+          const char *sig = f->disk->disk->signature;
+          if (g_str_has_prefix (sig, "0x"))
+            sig += 2;
+          g_autofree char *want = g_strdup_printf ("%s-%02x", sig, f->part->number);
+          if (g_ascii_strcasecmp (want, partuuid) == 0)
+            return f;
+        }
+    }
+  return NULL;
+}
+
+/* Filesystem types of fstab entries that are no volume of a disk. */
+static gboolean
+virtual_fs (const char *type)
+{
+  static const char *const skip[]
+    = { "swap",    "proc",    "sysfs",      "tmpfs",    "devpts",      "devtmpfs", "cgroup",
+        "cgroup2", "debugfs", "securityfs", "nfs",      "nfs4",        "cifs",     "autofs",
+        "none",    "bind",    "fuse",       "efivarfs", "binfmt_misc", NULL };
+  return g_strv_contains (skip, type);
+}
+
+/* fstab → pairs (mountpoint, gdev); FALSE (no error) when an entry
+ * needs the appliance to resolve it. */
+static gboolean
+fstab_mountpoints (Capture *c, GPtrArray *found, Found *root, const char *fstab, GPtrArray *mps)
+{
+  g_auto (GStrv) lines = g_strsplit (fstab, "\n", -1);
+  gboolean has_root = FALSE;
+
+  for (char **l = lines; *l; l++)
+    {
+      const char *line = g_strstrip (*l);
+      if (*line == '\0' || *line == '#')
+        continue;
+      g_auto (GStrv) f = g_strsplit_set (line, " \t", -1);
+      g_autoptr (GPtrArray) fields = g_ptr_array_new ();
+      for (char **p = f; *p; p++)
+        if (**p)
+          g_ptr_array_add (fields, *p);
+      if (fields->len < 3)
+        continue;
+      const char *spec = fields->pdata[0], *mp = fields->pdata[1], *type = fields->pdata[2];
+      if (mp[0] != '/' || virtual_fs (type))
+        continue;
+      if (fields->len > 3 && strstr (fields->pdata[3], "bind"))
+        continue;
+      gboolean known;
+      Found *v = resolve_spec (found, spec, &known);
+      if (!known)
+        {
+          g_debug ("fstab names %s as %s: the appliance inspects", mp, spec);
+          return FALSE;
+        }
+      if (v == NULL && capture_is_critical_mountpoint (c, mp))
+        return FALSE; /* the appliance says what it is, or refuses */
+      g_ptr_array_add (mps, g_strdup (mp));
+      g_ptr_array_add (mps, g_strdup (v ? v->gdev : spec));
+      if (strcmp (mp, "/") == 0)
+        has_root = TRUE;
+    }
+  if (!has_root)
+    {
+      g_ptr_array_add (mps, g_strdup ("/"));
+      g_ptr_array_add (mps, g_strdup (root->gdev));
+    }
+  g_ptr_array_add (mps, NULL);
+  return TRUE;
+}
+
+/* The OS facts from the root's files; FALSE (no error) for an OS the
+ * appliance should name. */
+static gboolean
+os_facts (Capture *c, AsrExtFile *files)
+{
+  const AsrExtFile *osr = files[1].found ? &files[1] : &files[2];
+  g_autofree char *text
+    = g_strndup (g_bytes_get_data (osr->data, NULL), g_bytes_get_size (osr->data));
+  g_autofree char *id = os_release_value (text, "ID");
+  g_autofree char *version = os_release_value (text, "VERSION_ID");
+  const char *name = NULL;
+  int major, minor;
+
+  for (gsize i = 0; id && i < G_N_ELEMENTS (distros); i++)
+    if (strcmp (id, distros[i].id) == 0)
+      name = distros[i].name;
+  if (name == NULL)
+    return FALSE;
+  c->m->os = machine_os_new ();
+  c->m->os->name = g_strdup (name);
+  parse_version (version, &major, &minor);
+  c->m->os->version = capture_os_version (major, minor);
+  if (files[3].found)
+    {
+      g_autofree char *h
+        = g_strndup (g_bytes_get_data (files[3].data, NULL), g_bytes_get_size (files[3].data));
+      char *nl = strchr (h, '\n');
+      if (nl)
+        *nl = '\0';
+      g_strstrip (h);
+      if (*h && g_utf8_validate (h, -1, NULL))
+        c->m->os->hostname = g_strdup (h);
+    }
+  c->m->hardware = machine_hardware_new ();
+  c->m->hardware->architecture = elf_arch (files[4].found ? files[4].data : NULL);
+  return TRUE;
+}
+
+/* Everything read and decided before c->m is touched; FALSE (no error)
+ * means the appliance. */
+static gboolean
+inspect_userspace (Capture *c, GPtrArray *found, GError **error)
+{
+  static const char *const names[]
+    = { "/etc/fstab", "/etc/os-release", "/usr/lib/os-release", "/etc/hostname", "/bin/sh", NULL };
+  Found *root = NULL;
+  AsrExtFile root_files[G_N_ELEMENTS (names) - 1] = { { 0 } };
+  g_autoptr (GPtrArray) mps = NULL; /* pairs: mountpoint, device */
+  g_autofree char *fstab = NULL;
+  g_autoptr (GHashTable) parts = NULL;
+  gboolean ok = FALSE;
+
+  for (guint i = 0; i < c->disks->len; i++)
+    {
+      CaptureDisk *d = g_ptr_array_index (c->disks, i);
+      if (d->disk->ptable == MACHINE_PTABLE_NONE)
+        return FALSE; /* the appliance refuses it, naming why */
+      for (guint j = 0; j < d->disk->partitions->len; j++)
+        {
+          MachinePartition *p = g_ptr_array_index (d->disk->partitions, j);
+          if (p->kind == MACHINE_PARTITION_KIND_EXTENDED)
+            continue;
+          Found *f = g_new0 (Found, 1);
+          f->disk = d;
+          f->part = p;
+          f->gdev = g_strdup_printf ("/dev/sd%c%u", 'a' + (int) MIN (i, 25u), p->number);
+          g_ptr_array_add (found, f);
+          if (!blkid_partition (c, f, error))
+            return FALSE;
+          if (f->fs && !is_ext (f->fs) && strcmp (f->fs, "swap") != 0)
+            {
+              g_debug ("%s holds %s: the appliance inspects", f->gdev, f->fs);
+              return FALSE;
+            }
+        }
+    }
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      Found *f = g_ptr_array_index (found, i);
+      g_autoptr (GError) local = NULL;
+      AsrExtFile files[G_N_ELEMENTS (names) - 1] = { { 0 } };
+      if (!is_ext (f->fs))
+        continue;
+      f->map = asr_used_map_read (f->disk->raw, f->part->start * f->disk->logical_sector,
+                                  f->part->sectors * f->disk->logical_sector, &local);
+      if (f->map == NULL)
+        {
+          if (local->domain == ASR_USED_MAP_ERROR
+              && (local->code == ASR_USED_MAP_ERROR_NEEDS_RECOVERY
+                  || local->code == ASR_USED_MAP_ERROR_UNSUPPORTED
+                  || local->code == ASR_USED_MAP_ERROR_NOT_FOUND))
+            {
+              capture_message (c, "%s partition %u (%s): %s: the appliance inspects the disks",
+                               f->disk->disk->id, f->part->number, f->fs, local->message);
+              goto out;
+            }
+          g_set_error (error, ASR_IMAGER_ERROR,
+                       local->code == ASR_USED_MAP_ERROR_IO ? ASR_IMAGER_ERROR_FAILED
+                                                            : ASR_IMAGER_ERROR_INVALID_INPUT,
+                       "%s partition %u (%s): %s", f->disk->disk->id, f->part->number, f->fs,
+                       local->message);
+          goto out;
+        }
+      if (!asr_used_map_read_files (f->disk->raw, f->part->start * f->disk->logical_sector, names,
+                                    INSPECT_MAX_FILE_BYTES, files, &local))
+        {
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
+                       "%s partition %u (%s): %s", f->disk->disk->id, f->part->number, f->fs,
+                       local->message);
+          goto out;
+        }
+      if (files[0].found && (files[1].found || files[2].found))
+        {
+          if (root != NULL)
+            {
+              for (guint k = 0; k < G_N_ELEMENTS (files); k++)
+                asr_ext_file_clear (&files[k]);
+              goto out; /* several OSes: the appliance refuses, naming them */
+            }
+          root = f;
+          memcpy (root_files, files, sizeof files);
+        }
+      else
+        for (guint k = 0; k < G_N_ELEMENTS (files); k++)
+          asr_ext_file_clear (&files[k]);
+    }
+  if (root == NULL || root_files[0].truncated)
+    goto out;
+
+  mps = g_ptr_array_new_with_free_func (g_free);
+  fstab = g_strndup (g_bytes_get_data (root_files[0].data, NULL),
+                     g_bytes_get_size (root_files[0].data));
+  if (!fstab_mountpoints (c, found, root, fstab, mps) || !os_facts (c, root_files))
+    goto out;
+
+  /* From here on c->m changes: no way back to the appliance. */
+  parts
+    = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) capture_part_ref_free);
+  for (guint i = 0; i < found->len; i++)
+    {
+      Found *f = g_ptr_array_index (found, i);
+      if (f->fs)
+        {
+          MachineVolume *v = machine_volume_new ();
+          v->fs = g_strdup (f->fs);
+          v->uuid = g_strdup (f->uuid);
+          v->label = g_strdup (f->label);
+          machine_volume_free (f->part->volume);
+          f->part->volume = v;
+        }
+      PartRef *ref = g_new0 (PartRef, 1);
+      ref->disk = f->disk;
+      ref->partition = f->part;
+      ref->gdev = g_strdup (f->gdev);
+      g_hash_table_insert (parts, ref->gdev, ref);
+    }
+  c->mds = g_ptr_array_new_with_free_func ((GDestroyNotify) capture_md_free);
+  c->luks = g_ptr_array_new ();
+  c->encrypted_mountpoints = g_ptr_array_new_with_free_func (g_free);
+  c->crypttab_read = TRUE;
+  if (!capture_assign_mountpoints (c, parts, root->gdev, (char **) mps->pdata, error)
+      || !capture_discover_finish (c, parts, error))
+    {
+      ok = TRUE; /* decided: the error stands */
+      goto out;
+    }
+  for (guint i = 0; i < c->volumes->len; i++)
+    {
+      CaptureVolume *v = g_ptr_array_index (c->volumes, i);
+      for (guint k = 0; v->has_fs && k < found->len; k++)
+        {
+          Found *f = g_ptr_array_index (found, k);
+          if (v->partition == f->part && f->map)
+            {
+              v->map = g_steal_pointer (&f->map);
+              v->map_used = TRUE;
+            }
+        }
+    }
+  ok = TRUE;
+out:
+  for (guint k = 0; k < G_N_ELEMENTS (root_files); k++)
+    asr_ext_file_clear (&root_files[k]);
+  return ok;
+}
+
+gboolean
+capture_discover_userspace (Capture *c, gboolean *handled, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) found_free);
+
+  *handled = FALSE;
+  if (!capture_export_disks (c, &local))
+    {
+      capture_message (c, "note: the disks cannot be read without the appliance (%s)",
+                       local->message);
+      g_clear_error (&local);
+      return capture_unexport_disks (c, error);
+    }
+  if (inspect_userspace (c, found, &local))
+    {
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      *handled = TRUE;
+      capture_message (c, "inspected without the appliance");
+      return TRUE;
+    }
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return capture_unexport_disks (c, error);
+}

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ext2/3/4 free extents through libext2fs, read-only.  The block bitmaps
+ * are checked against the group descriptors' free counts (kept exactly
+ * with them, unlike the superblock's, which is kept lazily), so a
+ * corrupt bitmap is an error, not an image missing used blocks.
+ */
+#include "config.h"
+
+#include <ext2fs/ext2_fs.h>
+#include <ext2fs/ext2fs.h>
+#include <string.h>
+
+#include "usedmap.h"
+
+static gboolean ext_fail (GError **error, AsrUsedMapError code, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
+
+static gboolean
+ext_fail (GError **error, AsrUsedMapError code, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, ASR_USED_MAP_ERROR, code, msg);
+  return FALSE;
+}
+
+/* The next run of blocks in [*blk, end] with the bitmap's bit @set:
+ * its first block in *blk, its last in *last.  FALSE when none. */
+static gboolean
+next_run (ext2fs_block_bitmap map, blk64_t end, gboolean set, blk64_t *blk, blk64_t *last)
+{
+  blk64_t start, stop;
+  errcode_t err = set ? ext2fs_find_first_set_block_bitmap2 (map, *blk, end, &start)
+                      : ext2fs_find_first_zero_block_bitmap2 (map, *blk, end, &start);
+  if (err != 0)
+    return FALSE;
+  err = set ? ext2fs_find_first_zero_block_bitmap2 (map, start, end, &stop)
+            : ext2fs_find_first_set_block_bitmap2 (map, start, end, &stop);
+  *blk = start;
+  *last = err == 0 ? stop - 1 : end;
+  return TRUE;
+}
+
+static gboolean
+check_groups (ext2_filsys fs, GError **error)
+{
+  blk64_t first = fs->super->s_first_data_block;
+  blk64_t end = ext2fs_blocks_count (fs->super) - 1;
+  blk64_t per_group = fs->super->s_blocks_per_group;
+  g_autofree guint64 *counted = g_new0 (guint64, fs->group_desc_count);
+  blk64_t blk = first, last;
+
+  while (blk <= end && next_run (fs->block_map, end, FALSE, &blk, &last))
+    {
+      /* split at group boundaries */
+      while (blk <= last)
+        {
+          dgrp_t g = (dgrp_t) ((blk - first) / per_group);
+          blk64_t group_last = MIN (ext2fs_group_last_block2 (fs, g), last);
+          if (g >= fs->group_desc_count)
+            return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
+                             "block %llu lies past the last block group", (unsigned long long) blk);
+          counted[g] += group_last - blk + 1;
+          blk = group_last + 1;
+        }
+      if (last == end)
+        break;
+    }
+  for (dgrp_t g = 0; g < fs->group_desc_count; g++)
+    if (counted[g] != ext2fs_bg_free_blocks_count (fs, g))
+      return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
+                       "block group %u: its bitmap has %" G_GUINT64_FORMAT
+                       " free blocks, its descriptor says %u (run e2fsck)",
+                       g, counted[g], ext2fs_bg_free_blocks_count (fs, g));
+  return TRUE;
+}
+
+static gboolean
+ext_read (ext2_filsys fs, guint64 bytes, AsrExtentFunc emit, gpointer opaque, GError **error)
+{
+  struct ext2_super_block *sb = fs->super;
+  guint64 block = EXT2_BLOCK_SIZE (sb);
+  guint64 blocks = ext2fs_blocks_count (sb);
+  errcode_t err;
+
+  if (ext2fs_has_feature_journal_needs_recovery (sb))
+    return ext_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
+                     "its journal needs recovery (in use, or not cleanly unmounted)");
+  if (!(sb->s_state & EXT2_VALID_FS))
+    return ext_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
+                     "it is not marked clean (in use, or not cleanly unmounted)");
+  if (sb->s_state & EXT2_ERROR_FS)
+    return ext_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "it has errors recorded (run e2fsck)");
+  if (ext2fs_has_feature_bigalloc (sb))
+    return ext_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "bigalloc is not read");
+  if (blocks == 0 || blocks > bytes / block)
+    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
+                     "it says it is %" G_GUINT64_FORMAT " blocks of %" G_GUINT64_FORMAT
+                     " bytes, more than its %" G_GUINT64_FORMAT "-byte volume",
+                     blocks, block, bytes);
+  if (sb->s_first_data_block >= blocks || sb->s_blocks_per_group == 0)
+    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "bad superblock geometry");
+
+  err = ext2fs_read_block_bitmap (fs);
+  if (err != 0)
+    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "its block bitmaps cannot be read: %s",
+                     error_message (err));
+  if (!check_groups (fs, error))
+    return FALSE;
+
+  blk64_t blk = sb->s_first_data_block, last, end = blocks - 1;
+  while (blk <= end && next_run (fs->block_map, end, FALSE, &blk, &last))
+    {
+      AsrExtent e = { blk * block, (last - blk + 1) * block };
+      if (!emit (&e, opaque))
+        return ext_fail (error, ASR_USED_MAP_ERROR_IO, "cannot pass its free extents on");
+      if (last == end)
+        break;
+      blk = last + 1;
+    }
+  return TRUE;
+}
+
+/* Opens the filesystem read-only, mapped to our error codes. */
+static ext2_filsys
+ext_open (const char *path, guint64 offset, GError **error)
+{
+  ext2_filsys fs = NULL;
+  g_autofree char *io_options = g_strdup_printf ("offset=%" G_GUINT64_FORMAT, offset);
+
+  /* Read-only; no MMP (the volume is not live); checksums verified. */
+  errcode_t err = ext2fs_open2 (path, io_options, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0,
+                                unix_io_manager, &fs);
+  if (err == 0)
+    return fs;
+  if (err == EXT2_ET_BAD_MAGIC)
+    ext_fail (error, ASR_USED_MAP_ERROR_NOT_FOUND, "not an ext2/3/4 filesystem");
+  else if (err == EXT2_ET_UNSUPP_FEATURE || err == EXT2_ET_RO_UNSUPP_FEATURE)
+    ext_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "%s", error_message (err));
+  else if (err == EXT2_ET_SHORT_READ || err == EXT2_ET_LLSEEK_FAILED)
+    ext_fail (error, ASR_USED_MAP_ERROR_IO, "%s", error_message (err));
+  else
+    ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s", error_message (err));
+  return NULL;
+}
+
+/* One file's first @max bytes into @out; FALSE with @error only for
+ * what makes the whole filesystem suspect. */
+static gboolean
+ext_read_one (ext2_filsys fs, const char *name, gsize max, AsrExtFile *out, GError **error)
+{
+  ext2_ino_t ino;
+  struct ext2_inode inode;
+  ext2_file_t file;
+  errcode_t err;
+
+  /* symlinks followed, absolute ones from this filesystem's root */
+  err = ext2fs_namei_follow (fs, EXT2_ROOT_INO, EXT2_ROOT_INO, name, &ino);
+  if (err == EXT2_ET_FILE_NOT_FOUND || err == EXT2_ET_NO_DIRECTORY || err == EXT2_ET_SYMLINK_LOOP)
+    return TRUE; /* absent */
+  if (err == 0)
+    err = ext2fs_read_inode (fs, ino, &inode);
+  if (err != 0)
+    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
+  if (!LINUX_S_ISREG (inode.i_mode))
+    return TRUE; /* not a file: absent for our purposes */
+  err = ext2fs_file_open (fs, ino, 0, &file);
+  if (err != 0)
+    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
+  guint64 size = EXT2_I_SIZE (&inode);
+  gsize want = (gsize) MIN (size, (guint64) max);
+  g_autofree char *buf = g_malloc (want + 1);
+  gsize got = 0;
+  while (got < want)
+    {
+      unsigned int n = 0;
+      err = ext2fs_file_read (file, buf + got, (unsigned int) MIN (want - got, 1u << 20), &n);
+      if (err != 0 || n == 0)
+        break;
+      got += n;
+    }
+  ext2fs_file_close (file);
+  if (err != 0)
+    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
+  out->found = TRUE;
+  out->truncated = size > max;
+  out->data = g_bytes_new (buf, got);
+  return TRUE;
+}
+
+gboolean
+asr_ext_read_files (const char *path, guint64 offset, const char *const *names, gsize max,
+                    AsrExtFile *files, GError **error)
+{
+  ext2_filsys fs = ext_open (path, offset, error);
+  gboolean ok = fs != NULL;
+
+  for (guint i = 0; ok && names[i]; i++)
+    ok = ext_read_one (fs, names[i], max, &files[i], error);
+  if (fs)
+    ext2fs_close_free (&fs);
+  return ok;
+}
+
+gboolean
+asr_ext_free_extents (const char *path, guint64 offset, guint64 bytes, AsrExtentFunc emit,
+                      gpointer opaque, GError **error)
+{
+  ext2_filsys fs = ext_open (path, offset, error);
+  if (fs == NULL)
+    return FALSE;
+  gboolean ok = ext_read (fs, bytes, emit, opaque, error);
+  ext2fs_close_free (&fs);
+  return ok;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * asr_used_map_read on ext4 images made here by mke2fs -d (no mount):
+ * the free extents are exactly the free blocks dumpe2fs counts, a file's
+ * blocks are never among them, a volume at an offset reads the same,
+ * and what cannot be trusted is refused with its reason: a bitmap that
+ * disagrees with its group descriptor (with and without metadata
+ * checksums), a journal that needs recovery, a filesystem larger than
+ * its volume, no filesystem at all.  Skips itself without e2fsprogs.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "usedmap.h"
+
+static char *tmpdir;
+
+static char *
+run (const char *cmd)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+  g_assert_true (g_spawn_command_line_sync (cmd, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s failed: %s", cmd, err);
+  return g_steal_pointer (&out);
+}
+
+/* An ext4 image of @mib MiB at @offset of a file, holding a 3 MiB file
+ * /big, made with @features (mke2fs -O). */
+static char *
+make_ext4 (const char *name, guint mib, guint64 offset, const char *features)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "content", NULL);
+  g_autofree char *big = g_build_filename (dir, "big", NULL);
+  g_autofree char *fs = g_build_filename (tmpdir, "fs.raw", NULL);
+  char *path = g_build_filename (tmpdir, name, NULL);
+  g_autofree char *data = g_malloc (3u << 20);
+
+  memset (data, 0x5a, 3u << 20);
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (big, data, 3u << 20, NULL));
+  g_autofree char *etc = g_build_filename (dir, "etc", NULL);
+  g_autofree char *osr = g_build_filename (etc, "os-release", NULL);
+  g_autofree char *link = g_build_filename (etc, "link", NULL);
+  g_mkdir_with_parents (etc, 0700);
+  g_assert_true (g_file_set_contents (osr, "ID=debian\n", -1, NULL));
+  g_unlink (link);
+  g_assert_cmpint (symlink ("/etc/os-release", link), ==, 0);
+  g_unlink (fs);
+  g_autofree char *mk
+    = g_strdup_printf ("mke2fs -q -F -t ext4 -b 4096 -O %s -d %s %s %uM", features, dir, fs, mib);
+  g_free (run (mk));
+  g_autofree char *dd
+    = g_strdup_printf ("sh -c 'rm -f %s && truncate -s %" G_GUINT64_FORMAT " %s && cat %s >> %s'",
+                       path, offset, path, fs, path);
+  g_free (run (dd));
+  return path;
+}
+
+static guint64
+dumpe2fs_free_blocks (const char *path, guint64 offset)
+{
+  g_autofree char *cmd = g_strdup_printf ("sh -c 'tail -c +%" G_GUINT64_FORMAT
+                                          " %s > %s/probe.raw && dumpe2fs -h %s/probe.raw'",
+                                          offset + 1, path, tmpdir, tmpdir);
+  g_autofree char *out = run (cmd);
+  const char *line = strstr (out, "Free blocks:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("Free blocks:"), NULL, 10);
+}
+
+static void
+check_map (const char *path, guint64 offset, guint64 bytes)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AsrUsedMap) map = asr_used_map_read (path, offset, bytes, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (map);
+  g_assert_cmpuint (map->free_bytes, ==, dumpe2fs_free_blocks (path, offset) * 4096);
+
+  /* /big's blocks are used: none of its bytes lies in a free extent */
+  g_autofree char *cmd = g_strdup_printf ("debugfs -R 'blocks /big' %s/probe.raw", tmpdir);
+  g_autofree char *out = run (cmd);
+  g_auto (GStrv) blocks = g_strsplit_set (g_strstrip (out), " \n", -1);
+  g_assert_cmpuint (g_strv_length (blocks), ==, 768);
+  for (char **b = blocks; *b; b++)
+    {
+      guint64 at = g_ascii_strtoull (*b, NULL, 10) * 4096;
+      for (guint i = 0; i < map->free->len; i++)
+        {
+          const AsrExtent *e = &g_array_index (map->free, AsrExtent, i);
+          g_assert_false (at >= e->offset && at < e->offset + e->bytes);
+        }
+    }
+}
+
+static void
+test_ext4 (void)
+{
+  g_autofree char *img = make_ext4 ("plain.raw", 64, 0, "^metadata_csum");
+  check_map (img, 0, 64u << 20);
+}
+
+static void
+test_read_files (void)
+{
+  g_autofree char *img = make_ext4 ("files.raw", 64, 1u << 20, "metadata_csum");
+  const char *names[] = { "/etc/os-release", "/etc/link", "/big", "/etc", "/nope/x", NULL };
+  AsrExtFile f[5] = { { 0 } };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (asr_used_map_read_files (img, 1u << 20, names, 4096, f, &error));
+  g_assert_no_error (error);
+  g_assert_true (f[0].found && !f[0].truncated);
+  g_assert_cmpmem (g_bytes_get_data (f[0].data, NULL), g_bytes_get_size (f[0].data), "ID=debian\n",
+                   10);
+  /* an absolute symlink resolves inside the filesystem */
+  g_assert_true (f[1].found && g_bytes_equal (f[0].data, f[1].data));
+  /* the first bytes of a larger file */
+  g_assert_true (f[2].found && f[2].truncated);
+  g_assert_cmpuint (g_bytes_get_size (f[2].data), ==, 4096);
+  /* a directory and a missing path are absent */
+  g_assert_false (f[3].found);
+  g_assert_false (f[4].found);
+  for (guint i = 0; i < G_N_ELEMENTS (f); i++)
+    asr_ext_file_clear (&f[i]);
+
+  /* not ext: refused before any child */
+  g_assert_false (asr_used_map_read_files (img, 0, names, 4096, f, &error));
+  g_assert_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_NOT_FOUND);
+}
+
+static void
+test_ext4_offset (void)
+{
+  g_autofree char *img = make_ext4 ("offset.raw", 64, 1u << 20, "metadata_csum");
+  check_map (img, 1u << 20, 64u << 20);
+}
+
+static void
+expect_refusal (const char *path, guint64 offset, guint64 bytes, AsrUsedMapError code,
+                const char *message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AsrUsedMap) map = asr_used_map_read (path, offset, bytes, &error);
+  g_assert_null (map);
+  g_assert_error (error, ASR_USED_MAP_ERROR, (gint) code);
+  if (!strstr (error->message, message))
+    g_error ("expected '%s' in '%s'", message, error->message);
+}
+
+/* Marks free block @block of the image used in its bitmap, behind the
+ * group descriptor's back. */
+static void
+flip_bitmap_bit (const char *img, guint64 block)
+{
+  g_autofree char *cmd = g_strdup_printf ("dumpe2fs %s", img);
+  g_autofree char *out = run (cmd);
+  const char *at = strstr (out, "Block bitmap at ");
+  g_assert_nonnull (at);
+  guint64 bitmap = g_ascii_strtoull (at + strlen ("Block bitmap at "), NULL, 10);
+  int fd = open (img, O_RDWR);
+  guint8 byte;
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pread (fd, &byte, 1, (off_t) (bitmap * 4096 + block / 8)), ==, 1);
+  g_assert_false (byte & (1u << (block % 8)));
+  byte |= (guint8) (1u << (block % 8));
+  g_assert_cmpint (pwrite (fd, &byte, 1, (off_t) (bitmap * 4096 + block / 8)), ==, 1);
+  close (fd);
+}
+
+static void
+test_corrupt_bitmap (void)
+{
+  /* the last block (64 MiB of 4 KiB blocks: one group) is free with 3 MiB used */
+  g_autofree char *img = make_ext4 ("bitmap.raw", 64, 0, "^metadata_csum");
+  flip_bitmap_bit (img, 16383);
+  expect_refusal (img, 0, 64u << 20, ASR_USED_MAP_ERROR_CORRUPT, "block group 0: its bitmap has ");
+
+  /* with checksums the bitmap's own checksum catches it first */
+  g_autofree char *csum = make_ext4 ("bitmap-csum.raw", 64, 0, "metadata_csum");
+  flip_bitmap_bit (csum, 16383);
+  expect_refusal (csum, 0, 64u << 20, ASR_USED_MAP_ERROR_CORRUPT, "block bitmaps cannot be read");
+}
+
+static void
+test_needs_recovery (void)
+{
+  g_autofree char *img = make_ext4 ("dirty.raw", 64, 0, "^metadata_csum");
+  g_autofree char *cmd = g_strdup_printf ("debugfs -w -R 'feature needs_recovery' %s", img);
+  g_free (run (cmd));
+  expect_refusal (img, 0, 64u << 20, ASR_USED_MAP_ERROR_NEEDS_RECOVERY, "journal needs recovery");
+
+  /* not marked clean, journal or not: its bitmaps may be stale too */
+  g_autofree char *unclean = make_ext4 ("unclean.raw", 64, 0, "^metadata_csum");
+  g_autofree char *ssv = g_strdup_printf ("debugfs -w -R 'ssv state 0' %s", unclean);
+  g_free (run (ssv));
+  expect_refusal (unclean, 0, 64u << 20, ASR_USED_MAP_ERROR_NEEDS_RECOVERY, "not marked clean");
+}
+
+static void
+test_larger_than_volume (void)
+{
+  g_autofree char *img = make_ext4 ("large.raw", 64, 0, "^metadata_csum");
+  expect_refusal (img, 0, 32u << 20, ASR_USED_MAP_ERROR_CORRUPT, "more than its 33554432-byte");
+}
+
+static void
+test_not_ext (void)
+{
+  g_autofree char *img = g_build_filename (tmpdir, "zeros.raw", NULL);
+  g_autofree char *zeros = g_malloc0 (1u << 20);
+  g_assert_true (g_file_set_contents (img, zeros, 1u << 20, NULL));
+  expect_refusal (img, 0, 1u << 20, ASR_USED_MAP_ERROR_NOT_FOUND, "no filesystem");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_autofree char *mke2fs = g_find_program_in_path ("mke2fs");
+  g_autofree char *debugfs = g_find_program_in_path ("debugfs");
+  if (mke2fs == NULL || debugfs == NULL)
+    {
+      g_test_skip ("needs mke2fs and debugfs (e2fsprogs)");
+      return g_test_run ();
+    }
+  tmpdir = g_dir_make_tmp ("asr-usedmap-XXXXXX", NULL);
+  g_test_add_func ("/usedmap/ext4/free-extents", test_ext4);
+  g_test_add_func ("/usedmap/ext4/at-an-offset", test_ext4_offset);
+  g_test_add_func ("/usedmap/ext4/corrupt-bitmap", test_corrupt_bitmap);
+  g_test_add_func ("/usedmap/ext4/needs-recovery", test_needs_recovery);
+  g_test_add_func ("/usedmap/ext4/larger-than-volume", test_larger_than_volume);
+  g_test_add_func ("/usedmap/not-ext", test_not_ext);
+  g_test_add_func ("/usedmap/ext4/read-files", test_read_files);
+  int rc = g_test_run ();
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", tmpdir);
+  g_free (run (rm));
+  return rc;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A parser that is a library, not a program (libext2fs), run on input
+ * nobody vouches for: in a forked child, under resource limits. */
+#pragma once
+
+#include <glib.h>
+
+#include "run.h"
+
+G_BEGIN_DECLS
+
+/* Runs in the child: writes its result to @fd.  A FALSE return sets
+ * @error, which reaches the caller with its domain, code and message. */
+typedef gboolean (*AsrSandboxFunc) (int fd, gpointer data, GError **error);
+
+/* For @fn: writes all of @buf to @fd (retrying short writes); FALSE on
+ * an error (errno set). */
+gboolean asr_sandbox_write (int fd, const void *buf, gsize len);
+
+/* TRUE in a build with AddressSanitizer, which reserves terabytes of
+ * address space at start: there the child has no RLIMIT_AS (its other
+ * limits stay). */
+gboolean asr_sandbox_address_space_unlimited (void);
+
+/* Forks; the child sets @limits (as asr_run_full's children), dies with
+ * asr, and runs @fn.  What it wrote (at most @max_output bytes, or the
+ * child is killed and the call fails) is returned in @output.  TRUE only
+ * when @fn returned TRUE and the child exited by itself; a child killed
+ * by a limit or a signal is an ASR_RUN_ERROR_FAILED naming it, and one
+ * past @max_output an ASR_RUN_ERROR_OUTPUT. */
+gboolean asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits,
+                            gsize max_output, GBytes **output, GError **error);
+
+G_END_DECLS
