@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,9 +44,59 @@ remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw
   return 0;
 }
 
+/* A mountinfo field with its octal escapes (\040 for a space) undone. */
+static char *
+unescape_mount_field (const char *f)
+{
+  GString *out = g_string_new (NULL);
+  for (const char *c = f; *c; c++)
+    if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' && c[2] >= '0' && c[2] <= '7' && c[3] >= '0'
+        && c[3] <= '7')
+      {
+        g_string_append_c (out, (char) ((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0')));
+        c += 3;
+      }
+    else
+      g_string_append_c (out, *c);
+  return g_string_free (out, FALSE);
+}
+
+/* Detaches every mount below @path: the FUSE exports of overlays
+ * (qemu-storage-daemon's), which outlive their daemon as dead mounts
+ * when it is killed, and which nothing could remove otherwise. */
+static void
+detach_mounts_under (const char *path)
+{
+  g_autofree char *info = NULL;
+  g_autofree char *prefix = g_strconcat (path, "/", NULL);
+
+  if (!g_file_get_contents ("/proc/self/mountinfo", &info, NULL, NULL))
+    return;
+  g_auto (GStrv) lines = g_strsplit (info, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      g_auto (GStrv) f = g_strsplit (*l, " ", 6);
+      if (g_strv_length (f) < 5)
+        continue;
+      g_autofree char *mp = unescape_mount_field (f[4]);
+      if (!g_str_has_prefix (mp, prefix))
+        continue;
+      if (umount2 (mp, MNT_DETACH | UMOUNT_NOFOLLOW) != 0)
+        {
+          /* a user's FUSE mount: its helper unmounts it */
+          const char *argv[] = { "fusermount3", "-u", "-z", mp, NULL };
+          g_spawn_sync (NULL, (char **) argv, NULL,
+                        G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
+                          | G_SPAWN_STDERR_TO_DEV_NULL,
+                        NULL, NULL, NULL, NULL, NULL, NULL);
+        }
+    }
+}
+
 gboolean
 asr_remove_tree (const char *path)
 {
+  detach_mounts_under (path);
   /* FTW_PHYS: a symlink inside is removed, never followed. */
   nftw (path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
   return access (path, F_OK) != 0;

@@ -34,7 +34,9 @@ void asr_cleanup_remove_dir (const char *path);
 void asr_cleanup_add_pid (pid_t pid);
 void asr_cleanup_remove_pid (pid_t pid);
 
-/* rm -rf that never follows symlinks out of @path; TRUE if it is gone. */
+/* rm -rf that never follows symlinks out of @path, and first detaches any
+ * mount below it (a FUSE export whose daemon was killed); TRUE if it is
+ * gone. */
 gboolean asr_remove_tree (const char *path);
 
 /* The owner of a private directory, for the run after a `kill -9`: a file

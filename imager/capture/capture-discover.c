@@ -684,7 +684,9 @@ capture_trim (Capture *c, GError **error)
         continue;
       if (asr_used_map_knows (v->volume->fs))
         {
-          g_autofree char *why = map_refused (c, v);
+          /* FAT: a dirty one is imaged whole after the appliance */
+          g_autofree char *why
+            = g_str_has_prefix (v->volume->fs, "ext") ? map_refused (c, v) : NULL;
           if (why == NULL)
             {
               v->map_used = TRUE;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Capture without the appliance (docs/asr-capture.1, WITHOUT THE
- * APPLIANCE): where every filesystem on the given disks is ext2/3/4 or
- * swap on a partition, the OS is inspected in userspace.  Each disk's
+ * APPLIANCE): where every filesystem on the given disks is ext2/3/4, FAT
+ * or swap on a partition, the OS is inspected in userspace.  Each disk's
  * overlay is exported as a file (export.h); blkid names each partition's
  * filesystem, under image probing's limits; the root is the one ext
  * filesystem with /etc/fstab and an os-release file, read through
  * libext2fs in a sandboxed child (usedmap.h), which also reads the used
- * blocks.  Anything else (LVM, md, LUKS, btrfs, xfs, FAT, an fstab entry
+ * blocks.  Anything else (LVM, md, LUKS, btrfs, xfs, an fstab entry
  * by device name, a journal to replay) leaves the machine to the
  * appliance, with nothing changed.
  */
@@ -100,7 +100,7 @@ blkid_partition (Capture *c, Found *f, GError **error)
 static gboolean
 is_ext (const char *fs)
 {
-  return asr_used_map_knows (fs);
+  return fs && g_str_has_prefix (fs, "ext") && asr_used_map_knows (fs);
 }
 
 /* KEY's value in an os-release text, unquoted; NULL when absent. */
@@ -341,7 +341,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           g_ptr_array_add (found, f);
           if (!blkid_partition (c, f, error))
             return FALSE;
-          if (f->fs && !is_ext (f->fs) && strcmp (f->fs, "swap") != 0)
+          if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0)
             {
               g_debug ("%s holds %s: the appliance inspects", f->gdev, f->fs);
               return FALSE;
@@ -354,7 +354,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
       Found *f = g_ptr_array_index (found, i);
       g_autoptr (GError) local = NULL;
       AsrExtFile files[G_N_ELEMENTS (names) - 1] = { { 0 } };
-      if (!is_ext (f->fs))
+      if (!asr_used_map_knows (f->fs))
         continue;
       f->map = asr_used_map_read (f->disk->raw, f->part->start * f->disk->logical_sector,
                                   f->part->sectors * f->disk->logical_sector, &local);
@@ -376,6 +376,8 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
                        local->message);
           goto out;
         }
+      if (!is_ext (f->fs))
+        continue; /* FAT: mapped, never a root */
       if (!asr_used_map_read_files (f->disk->raw, f->part->start * f->disk->logical_sector, names,
                                     INSPECT_MAX_FILE_BYTES, files, &local))
         {

@@ -51,7 +51,9 @@ map_volume (Capture *c, CaptureVolume *v, const char *raw, int fd, GError **erro
       int code = local->domain == ASR_USED_MAP_ERROR && local->code == ASR_USED_MAP_ERROR_IO
                    ? ASR_IMAGER_ERROR_FAILED
                    : ASR_IMAGER_ERROR_INVALID_INPUT;
-      if (local->domain == ASR_USED_MAP_ERROR && local->code == ASR_USED_MAP_ERROR_UNSUPPORTED)
+      if (local->domain == ASR_USED_MAP_ERROR
+          && (local->code == ASR_USED_MAP_ERROR_UNSUPPORTED
+              || local->code == ASR_USED_MAP_ERROR_NEEDS_RECOVERY))
         {
           /* The appliance is gone: imaged whole, as an untrimmable one. */
           capture_message (c, "note: %s (%s): %s: imaged whole, free space included", v->what,

@@ -11,21 +11,7 @@
 #include <ext2fs/ext2fs.h>
 #include <string.h>
 
-#include "usedmap.h"
-
-static gboolean ext_fail (GError **error, AsrUsedMapError code, const char *format, ...)
-  G_GNUC_PRINTF (3, 4);
-
-static gboolean
-ext_fail (GError **error, AsrUsedMapError code, const char *format, ...)
-{
-  va_list ap;
-  va_start (ap, format);
-  g_autofree char *msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, ASR_USED_MAP_ERROR, code, msg);
-  return FALSE;
-}
+#include "usedmap-private.h"
 
 /* The next run of blocks in [*blk, end] with the bitmap's bit @set:
  * its first block in *blk, its last in *last.  FALSE when none. */
@@ -61,8 +47,9 @@ check_groups (ext2_filsys fs, GError **error)
           dgrp_t g = (dgrp_t) ((blk - first) / per_group);
           blk64_t group_last = MIN (ext2fs_group_last_block2 (fs, g), last);
           if (g >= fs->group_desc_count)
-            return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
-                             "block %llu lies past the last block group", (unsigned long long) blk);
+            return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
+                                  "block %llu lies past the last block group",
+                                  (unsigned long long) blk);
           counted[g] += group_last - blk + 1;
           blk = group_last + 1;
         }
@@ -71,10 +58,10 @@ check_groups (ext2_filsys fs, GError **error)
     }
   for (dgrp_t g = 0; g < fs->group_desc_count; g++)
     if (counted[g] != ext2fs_bg_free_blocks_count (fs, g))
-      return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
-                       "block group %u: its bitmap has %" G_GUINT64_FORMAT
-                       " free blocks, its descriptor says %u (run e2fsck)",
-                       g, counted[g], ext2fs_bg_free_blocks_count (fs, g));
+      return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
+                            "block group %u: its bitmap has %" G_GUINT64_FORMAT
+                            " free blocks, its descriptor says %u (run e2fsck)",
+                            g, counted[g], ext2fs_bg_free_blocks_count (fs, g));
   return TRUE;
 }
 
@@ -87,27 +74,28 @@ ext_read (ext2_filsys fs, guint64 bytes, AsrExtentFunc emit, gpointer opaque, GE
   errcode_t err;
 
   if (ext2fs_has_feature_journal_needs_recovery (sb))
-    return ext_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
-                     "its journal needs recovery (in use, or not cleanly unmounted)");
+    return used_map_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
+                          "its journal needs recovery (in use, or not cleanly unmounted)");
   if (!(sb->s_state & EXT2_VALID_FS))
-    return ext_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
-                     "it is not marked clean (in use, or not cleanly unmounted)");
+    return used_map_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
+                          "it is not marked clean (in use, or not cleanly unmounted)");
   if (sb->s_state & EXT2_ERROR_FS)
-    return ext_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "it has errors recorded (run e2fsck)");
+    return used_map_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED,
+                          "it has errors recorded (run e2fsck)");
   if (ext2fs_has_feature_bigalloc (sb))
-    return ext_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "bigalloc is not read");
+    return used_map_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "bigalloc is not read");
   if (blocks == 0 || blocks > bytes / block)
-    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
-                     "it says it is %" G_GUINT64_FORMAT " blocks of %" G_GUINT64_FORMAT
-                     " bytes, more than its %" G_GUINT64_FORMAT "-byte volume",
-                     blocks, block, bytes);
+    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
+                          "it says it is %" G_GUINT64_FORMAT " blocks of %" G_GUINT64_FORMAT
+                          " bytes, more than its %" G_GUINT64_FORMAT "-byte volume",
+                          blocks, block, bytes);
   if (sb->s_first_data_block >= blocks || sb->s_blocks_per_group == 0)
-    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "bad superblock geometry");
+    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "bad superblock geometry");
 
   err = ext2fs_read_block_bitmap (fs);
   if (err != 0)
-    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "its block bitmaps cannot be read: %s",
-                     error_message (err));
+    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "its block bitmaps cannot be read: %s",
+                          error_message (err));
   if (!check_groups (fs, error))
     return FALSE;
 
@@ -116,7 +104,7 @@ ext_read (ext2_filsys fs, guint64 bytes, AsrExtentFunc emit, gpointer opaque, GE
     {
       AsrExtent e = { blk * block, (last - blk + 1) * block };
       if (!emit (&e, opaque))
-        return ext_fail (error, ASR_USED_MAP_ERROR_IO, "cannot pass its free extents on");
+        return used_map_fail (error, ASR_USED_MAP_ERROR_IO, "cannot pass its free extents on");
       if (last == end)
         break;
       blk = last + 1;
@@ -137,13 +125,13 @@ ext_open (const char *path, guint64 offset, GError **error)
   if (err == 0)
     return fs;
   if (err == EXT2_ET_BAD_MAGIC)
-    ext_fail (error, ASR_USED_MAP_ERROR_NOT_FOUND, "not an ext2/3/4 filesystem");
+    used_map_fail (error, ASR_USED_MAP_ERROR_NOT_FOUND, "not an ext2/3/4 filesystem");
   else if (err == EXT2_ET_UNSUPP_FEATURE || err == EXT2_ET_RO_UNSUPP_FEATURE)
-    ext_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "%s", error_message (err));
+    used_map_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "%s", error_message (err));
   else if (err == EXT2_ET_SHORT_READ || err == EXT2_ET_LLSEEK_FAILED)
-    ext_fail (error, ASR_USED_MAP_ERROR_IO, "%s", error_message (err));
+    used_map_fail (error, ASR_USED_MAP_ERROR_IO, "%s", error_message (err));
   else
-    ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s", error_message (err));
+    used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s", error_message (err));
   return NULL;
 }
 
@@ -164,12 +152,12 @@ ext_read_one (ext2_filsys fs, const char *name, gsize max, AsrExtFile *out, GErr
   if (err == 0)
     err = ext2fs_read_inode (fs, ino, &inode);
   if (err != 0)
-    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
+    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
   if (!LINUX_S_ISREG (inode.i_mode))
     return TRUE; /* not a file: absent for our purposes */
   err = ext2fs_file_open (fs, ino, 0, &file);
   if (err != 0)
-    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
+    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
   guint64 size = EXT2_I_SIZE (&inode);
   gsize want = (gsize) MIN (size, (guint64) max);
   g_autofree char *buf = g_malloc (want + 1);
@@ -184,7 +172,7 @@ ext_read_one (ext2_filsys fs, const char *name, gsize max, AsrExtFile *out, GErr
     }
   ext2fs_file_close (file);
   if (err != 0)
-    return ext_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
+    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "%s: %s", name, error_message (err));
   out->found = TRUE;
   out->truncated = size > max;
   out->data = g_bytes_new (buf, got);

@@ -9,7 +9,7 @@
 
 #include "probe.h"
 #include "sandbox.h"
-#include "usedmap.h"
+#include "usedmap-private.h"
 
 /* clang-format off */
 G_DEFINE_QUARK (asr-used-map-error-quark, asr_used_map_error)
@@ -27,12 +27,26 @@ G_DEFINE_QUARK (asr-used-map-error-quark, asr_used_map_error)
 typedef enum {
   FS_NONE,
   FS_EXT,
+  FS_FAT,
 } FsKind;
+
+gboolean
+used_map_fail (GError **error, AsrUsedMapError code, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, ASR_USED_MAP_ERROR, code, msg);
+  return FALSE;
+}
 
 gboolean
 asr_used_map_knows (const char *fs)
 {
-  return fs && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0);
+  return fs
+         && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0
+             || strcmp (fs, "vfat") == 0);
 }
 
 void
@@ -51,10 +65,10 @@ asr_used_map_free (AsrUsedMap *map)
 static FsKind
 sniff (const char *path, guint64 offset, guint64 bytes, GError **error)
 {
-  guint8 magic[2];
+  guint8 head[EXT_MAGIC_OFFSET + 2];
   int fd;
 
-  if (bytes < EXT_MAGIC_OFFSET + 2)
+  if (bytes < 512)
     return FS_NONE;
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -63,17 +77,20 @@ sniff (const char *path, guint64 offset, guint64 bytes, GError **error)
                    g_strerror (errno));
       return FS_NONE;
     }
-  ssize_t n = pread (fd, magic, sizeof magic, (off_t) (offset + EXT_MAGIC_OFFSET));
+  gsize want = (gsize) MIN ((guint64) sizeof head, bytes);
+  ssize_t n = pread (fd, head, want, (off_t) offset);
   int e = errno;
   close (fd);
-  if (n != (ssize_t) sizeof magic)
+  if (n != (ssize_t) want)
     {
       g_set_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_IO, "%s: %s", path,
                    n < 0 ? g_strerror (e) : "short read");
       return FS_NONE;
     }
-  if (magic[0] == 0x53 && magic[1] == 0xef)
+  if (want == sizeof head && head[EXT_MAGIC_OFFSET] == 0x53 && head[EXT_MAGIC_OFFSET + 1] == 0xef)
     return FS_EXT;
+  if (asr_fat_sniff (head, want))
+    return FS_FAT;
   return FS_NONE;
 }
 
@@ -100,7 +117,9 @@ child_read (int fd, gpointer data, GError **error)
 {
   Job *j = data;
   j->fd = fd;
-  gboolean ok = asr_ext_free_extents (j->path, j->offset, j->bytes, put_extent, j, error);
+  gboolean ok = j->kind == FS_EXT
+                  ? asr_ext_free_extents (j->path, j->offset, j->bytes, put_extent, j, error)
+                  : asr_fat_free_extents (j->path, j->offset, j->bytes, put_extent, j, error);
   if (!ok && j->n > USED_MAP_MAX_EXTENTS)
     {
       g_clear_error (error);
@@ -159,7 +178,7 @@ asr_used_map_read (const char *path, guint64 offset, guint64 bytes, GError **err
                    "the reader's answer is cut short");
       return NULL;
     }
-  map->fs = g_strdup ("ext");
+  map->fs = g_strdup (job.kind == FS_EXT ? "ext2/3/4" : "vfat");
   map->free = g_array_sized_new (FALSE, FALSE, sizeof (AsrExtent), (guint) (len / sizeof *e));
   for (gsize i = 0; i < len / sizeof *e; i++)
     {

@@ -39,6 +39,14 @@ typedef gboolean (*AsrExtentFunc) (const AsrExtent *free, gpointer opaque);
 gboolean asr_ext_free_extents (const char *path, guint64 offset, guint64 bytes, AsrExtentFunc emit,
                                gpointer opaque, GError **error);
 
+/* A FAT12/16/32 filesystem likewise, from its allocation table: every
+ * entry a cluster that exists or a marker, every copy of the table the
+ * same, before the first extent.  In-process. */
+gboolean asr_fat_free_extents (const char *path, guint64 offset, guint64 bytes, AsrExtentFunc emit,
+                               gpointer opaque, GError **error);
+/* A FAT boot sector's signature (mkfs.fat's and the specification's). */
+gboolean asr_fat_sniff (const guint8 *boot_sector, gsize len);
+
 /* A file read from a filesystem: absent (not found, or not a regular
  * file) when !found; its first bytes, and whether there were more. */
 typedef struct {
@@ -65,7 +73,7 @@ gboolean asr_used_map_read_files (const char *path, guint64 offset, const char *
 gboolean asr_used_map_knows (const char *fs);
 
 typedef struct {
-  char *fs;           /* "ext4", ... */
+  char *fs;           /* "ext2/3/4", "vfat" */
   GArray *free;       /* AsrExtent, sorted, disjoint, inside the volume */
   guint64 free_bytes; /* their sum */
 } AsrUsedMap;

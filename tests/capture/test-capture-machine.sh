@@ -6,10 +6,10 @@
 # machine's record), writes a backup set that validates and checks out,
 # with the right modes, and never writes its sources.
 #
-# Each ext volume's used blocks come from its bitmaps.  bios-mbr also: it
-# is inspected without the appliance, and captured with none usable; a
-# file written then deleted in / is not captured (used data only), and
-# --all images the data disk.  uefi-gpt also: a backup set
+# Each ext and FAT volume's used blocks come from its own metadata; each
+# machine is inspected without the appliance, and captured with none
+# usable.  bios-mbr also: a file written then deleted in / is not
+# captured (used data only), and --all images the data disk.  uefi-gpt also: a backup set
 # on a full filesystem fails with exit 3 and leaves nothing.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
@@ -20,7 +20,8 @@ var=ASR_VM_$(tr 'a-z-' 'A-Z_' <<<"$machine")
 record=${!var:?the record of $machine}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
-trap 'umount "$tmp/small" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'umount "$tmp/small" 2>/dev/null || true; fault_unexport "$tmp/slow.raw"; rm -rf "$tmp"' EXIT
+. "$ASR_SOURCE_ROOT/tests/faults/lib.sh" # fault_export: a slow source
 
 get() { sed -n "s/^$1=//p" "$record" | tail -n 1; }
 sources=()
@@ -28,7 +29,7 @@ for d in $(get DISKS); do sources+=("$(get "${d^^}_IMAGE")"); done
 
 case $machine in
   bios-mbr) plan 19 ;;
-  *) plan 17 ;;
+  *) plan 20 ;;
 esac
 
 sums() { sha256sum "$@" | cut -d' ' -f1; }
@@ -75,13 +76,13 @@ else
   fail "images hold used data only" "image bytes $image, used bytes $used"
 fi
 
-# Which path each volume took: every captured ext2/3/4 volume's used
-# blocks are read from its bitmaps (no trim in the appliance).
-ext=$(python3 -c '
+# Which path each volume took: every captured ext2/3/4 and FAT volume's
+# used blocks are read from its own metadata (no trim in the appliance).
+mappable=$(python3 -c '
 import json, sys
 def walk(o):
     if isinstance(o, dict):
-        if o.get("fs") in ("ext2", "ext3", "ext4") and "image" in o:
+        if o.get("fs") in ("ext2", "ext3", "ext4", "vfat") and "image" in o:
             yield o
         for v in o.values():
             yield from walk(v)
@@ -89,41 +90,35 @@ def walk(o):
         for v in o:
             yield from walk(v)
 print(sum(1 for _ in walk(json.load(open(sys.argv[1])))))' "$tmp/show.json")
-mapped=$(grep -cE '\(ext[234]\): used blocks read from its metadata' <<<"$capture_err" || true)
-if [ "$ext" -eq "$mapped" ]; then
-  pass "each of the $ext captured ext volumes took the metadata path"
+mapped=$(grep -cE '\((ext[234]|vfat)\): used blocks read from its metadata' <<<"$capture_err" || true)
+if [ "$mappable" -eq "$mapped" ]; then
+  pass "each of the $mappable captured ext and FAT volumes took the metadata path"
 else
-  fail "each captured ext volume took the metadata path" "$ext ext volumes, $mapped mapped: $capture_err"
+  fail "each captured ext and FAT volume took the metadata path" \
+    "$mappable such volumes, $mapped mapped: $capture_err"
 fi
 
-# Without the appliance: bios-mbr holds only ext4 and swap on partitions,
-# so it is inspected in userspace, and a capture needs no appliance at
-# all (libguestfs pointed at nothing, which the control shows it cannot
-# launch); the same descriptor and images either way.  uefi-gpt's FAT
-# ESP takes it to the appliance.
-if [ "$machine" = bios-mbr ]; then
-  grep -q 'inspected without the appliance' <<<"$capture_err" \
-    && pass "bios-mbr is inspected without the appliance" \
-    || fail "bios-mbr is inspected without the appliance" "$capture_err"
-  run env LIBGUESTFS_PATH=/nonexistent guestfish -a /dev/null run
-  check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 1 "" \
-    "cannot find any suitable libguestfs"
-  LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/no-appliance" "${sources[@]}"
-  check "capture with no usable appliance" 0
-  same=yes
-  diff <(grep -v 'captured=' "$tmp/backup/machine.xml") \
-    <(grep -v 'captured=' "$tmp/no-appliance/machine.xml") >/dev/null || same="descriptor differs"
-  for f in "$tmp/backup"/*.qcow2; do
-    qemu-img compare -q "$f" "$tmp/no-appliance/${f##*/}" || same="${f##*/} differs"
-  done
-  [ "$same" = yes ] && pass "... the same descriptor and images" \
-    || fail "... the same descriptor and images" "$same"
-  rm -rf "$tmp/no-appliance"
-else
-  grep -q 'inspected without the appliance' <<<"$capture_err" \
-    && fail "$machine (FAT ESP) is inspected in the appliance" "$capture_err" \
-    || pass "$machine (FAT ESP) is inspected in the appliance"
-fi
+# Without the appliance: both machines hold only ext4, FAT and swap on
+# partitions, so they are inspected in userspace, and a capture needs no
+# appliance at all (libguestfs pointed at nothing, which the control
+# shows it cannot launch); the same descriptor and images either way.
+grep -q 'inspected without the appliance' <<<"$capture_err" \
+  && pass "$machine is inspected without the appliance" \
+  || fail "$machine is inspected without the appliance" "$capture_err"
+run env LIBGUESTFS_PATH=/nonexistent guestfish -a /dev/null run
+check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 1 "" \
+  "cannot find any suitable libguestfs"
+LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/no-appliance" "${sources[@]}"
+check "capture with no usable appliance" 0
+same=yes
+diff <(grep -v 'captured=' "$tmp/backup/machine.xml") \
+  <(grep -v 'captured=' "$tmp/no-appliance/machine.xml") >/dev/null || same="descriptor differs"
+for f in "$tmp/backup"/*.qcow2; do
+  qemu-img compare -q "$f" "$tmp/no-appliance/${f##*/}" || same="${f##*/} differs"
+done
+[ "$same" = yes ] && pass "... the same descriptor and images" \
+  || fail "... the same descriptor and images" "$same"
+rm -rf "$tmp/no-appliance"
 
 # A checksum that no longer matches is found (the check can fail).
 cp -a "$tmp/backup" "$tmp/damaged"
@@ -178,16 +173,19 @@ uefi-gpt)
     skip "the full filesystem holds nothing after" "cannot mount a tmpfs here"
   fi
 
-  # Interrupted (SIGINT, as Ctrl-C sends): the temporary directory goes,
-  # and so does every qemu the capture started.
+  # Interrupted (SIGINT, as Ctrl-C sends) while its disk is exported as a
+  # file (read at 100 kB/s, so it is still being read): the temporary
+  # directory goes, and so do every qemu the capture started and the
+  # FUSE export in it.
   mkdir "$tmp/int"
-  "$asr" capture -o "$tmp/int/backup" "${sources[@]}" >/dev/null 2>"$tmp/int.err" &
+  fault_export "${sources[0]}" "$tmp/slow.raw" off read-bps=100000
+  "$asr" capture -o "$tmp/int/backup" "$tmp/slow.raw" "${sources[@]:1}" >/dev/null 2>"$tmp/int.err" &
   pid=$!
   for _ in $(seq 1 600); do
-    [ -n "$(find "$tmp/int" -maxdepth 1 -name '.backup.asr-capture-*')" ] && break
+    [ -n "$(find "$tmp/int" -path '*/.work/disk0-overlay.qcow2.raw')" ] && break
     sleep 0.1
   done
-  sleep 3
+  sleep 1
   kill -INT "$pid"
   wait "$pid" && rc=0 || rc=$?
   if [ "$rc" -eq 130 ] && grep -q 'interrupted' "$tmp/int.err"; then
@@ -198,8 +196,13 @@ uefi-gpt)
   if [ -z "$(ls -A "$tmp/int")" ]; then pass "the interrupted capture leaves nothing"
   else fail "the interrupted capture leaves nothing" "$(ls -la "$tmp/int")"; fi
   sleep 1
-  if ! pgrep -f "$tmp/int" >/dev/null; then pass "no qemu of the interrupted capture is left"
-  else fail "no qemu of the interrupted capture is left" "$(pgrep -af "$tmp/int")"; fi
+  if ! pgrep -f "$tmp/int" >/dev/null && ! grep -qF "$tmp/int" /proc/self/mountinfo; then
+    pass "no qemu or export of the interrupted capture is left"
+  else
+    fail "no qemu or export of the interrupted capture is left" "$(pgrep -af "$tmp/int")" \
+      "$(grep -F "$tmp/int" /proc/self/mountinfo)"
+  fi
+  fault_unexport "$tmp/slow.raw"
   ;;
 esac
 

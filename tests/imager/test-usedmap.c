@@ -6,7 +6,10 @@
  * and what cannot be trusted is refused with its reason: a bitmap that
  * disagrees with its group descriptor (with and without metadata
  * checksums), a journal that needs recovery, a filesystem larger than
- * its volume, no filesystem at all.  Skips itself without e2fsprogs.
+ * its volume, no filesystem at all.  FAT12/16/32 images made by mkfs.vfat
+ * and mcopy likewise: free bytes as mtools counts them, and refused for
+ * two tables that differ, an entry past the last cluster, the dirty bit.
+ * Skips itself without e2fsprogs, dosfstools or mtools.
  */
 #include "config.h"
 
@@ -31,6 +34,17 @@ run (const char *cmd)
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("%s failed: %s", cmd, err);
   return g_steal_pointer (&out);
+}
+
+/* @fs copied to @offset of a new file @path (taken), returned. */
+static char *
+place_at (const char *fs, char *path, guint64 offset)
+{
+  g_autofree char *dd
+    = g_strdup_printf ("sh -c 'rm -f %s && truncate -s %" G_GUINT64_FORMAT " %s && cat %s >> %s'",
+                       path, offset, path, fs, path);
+  g_free (run (dd));
+  return path;
 }
 
 /* An ext4 image of @mib MiB at @offset of a file, holding a 3 MiB file
@@ -58,11 +72,7 @@ make_ext4 (const char *name, guint mib, guint64 offset, const char *features)
   g_autofree char *mk
     = g_strdup_printf ("mke2fs -q -F -t ext4 -b 4096 -O %s -d %s %s %uM", features, dir, fs, mib);
   g_free (run (mk));
-  g_autofree char *dd
-    = g_strdup_printf ("sh -c 'rm -f %s && truncate -s %" G_GUINT64_FORMAT " %s && cat %s >> %s'",
-                       path, offset, path, fs, path);
-  g_free (run (dd));
-  return path;
+  return place_at (fs, path, offset);
 }
 
 static guint64
@@ -222,15 +232,129 @@ test_not_ext (void)
   expect_refusal (img, 0, 1u << 20, ASR_USED_MAP_ERROR_NOT_FOUND, "no filesystem");
 }
 
+/* A FAT image of @mib MiB (mkfs.vfat -F @bits) at @offset of a file,
+ * holding a 3 MB file. */
+static char *
+make_fat (const char *name, guint mib, guint64 offset, guint bits)
+{
+  g_autofree char *fs = g_build_filename (tmpdir, "fat.raw", NULL);
+  g_autofree char *data = g_build_filename (tmpdir, "data.bin", NULL);
+  char *path = g_build_filename (tmpdir, name, NULL);
+  g_autofree char *buf = g_malloc (3000000);
+
+  memset (buf, 0x7e, 3000000);
+  g_assert_true (g_file_set_contents (data, buf, 3000000, NULL));
+  g_autofree char *mk = g_strdup_printf ("sh -c 'rm -f %s && truncate -s %uM %s && mkfs.vfat -F %u "
+                                         "%s >/dev/null && mcopy -i %s %s ::/data.bin'",
+                                         fs, mib, fs, bits, fs, fs, data);
+  g_free (run (mk));
+  return place_at (fs, path, offset);
+}
+
+/* mtools's count of free bytes */
+static guint64
+mdir_free (const char *img, guint64 offset)
+{
+  g_autofree char *cmd = g_strdup_printf ("mdir -i %s@@%" G_GUINT64_FORMAT " ::/", img, offset);
+  g_autofree char *out = run (cmd);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if (strstr (*l, "bytes free"))
+      {
+        GString *digits = g_string_new (NULL);
+        for (const char *c = *l; *c && c < strstr (*l, "bytes"); c++)
+          if (g_ascii_isdigit (*c))
+            g_string_append_c (digits, *c);
+        guint64 v = g_ascii_strtoull (digits->str, NULL, 10);
+        g_string_free (digits, TRUE);
+        return v;
+      }
+  g_error ("mdir printed no free bytes: %s", out);
+}
+
+static void
+test_fat (void)
+{
+  const struct {
+    guint bits, mib;
+    guint64 offset;
+  } cases[] = { { 12, 4, 0 }, { 16, 64, 1u << 20 }, { 32, 64, 0 }, { 32, 64, 1u << 20 } };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *img = make_fat ("fat.img", cases[i].mib, cases[i].offset, cases[i].bits);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (AsrUsedMap) map
+        = asr_used_map_read (img, cases[i].offset, (guint64) cases[i].mib << 20, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (map->fs, ==, "vfat");
+      g_test_message ("FAT%u: %" G_GUINT64_FORMAT " bytes free in %u extents", cases[i].bits,
+                      map->free_bytes, map->free->len);
+      g_assert_cmpuint (map->free_bytes, ==, mdir_free (img, cases[i].offset));
+    }
+}
+
+/* The boot sector's table geometry: first table's offset, its length. */
+static void
+fat_tables (const char *img, guint64 *fat, guint64 *fat_bytes)
+{
+  guint8 bs[512];
+  int fd = open (img, O_RDONLY);
+  g_assert_cmpint (pread (fd, bs, sizeof bs, 0), ==, 512);
+  close (fd);
+  guint sector = bs[11] | bs[12] << 8;
+  guint64 len = bs[22] | bs[23] << 8;
+  if (len == 0)
+    len
+      = (guint64) bs[36] | (guint64) bs[37] << 8 | (guint64) bs[38] << 16 | (guint64) bs[39] << 24;
+  *fat = (guint64) (bs[14] | bs[15] << 8) * sector;
+  *fat_bytes = len * sector;
+}
+
+static void
+poke (const char *img, guint64 at, const void *bytes, gsize len)
+{
+  int fd = open (img, O_RDWR);
+  g_assert_cmpint (pwrite (fd, bytes, len, (off_t) at), ==, (ssize_t) len);
+  close (fd);
+}
+
+static void
+test_fat_corrupt (void)
+{
+  guint64 fat, fat_bytes;
+  g_autofree char *img = make_fat ("fat-bad.img", 64, 0, 16);
+  fat_tables (img, &fat, &fat_bytes);
+
+  /* a free cluster marked used in the second table only */
+  guint8 eoc[2] = { 0xff, 0xff };
+  poke (img, fat + fat_bytes + 2 * 30000, eoc, 2);
+  expect_refusal (img, 0, 64u << 20, ASR_USED_MAP_ERROR_CORRUPT, "tables 1 and 2 differ");
+
+  /* both tables: cluster 30000 points past the last cluster */
+  guint8 past[2] = { 0xf0, 0xff };
+  poke (img, fat + 2 * 30000, past, 2);
+  poke (img, fat + fat_bytes + 2 * 30000, past, 2);
+  expect_refusal (img, 0, 64u << 20, ASR_USED_MAP_ERROR_CORRUPT,
+                  "cluster 30000 points to cluster 65520, which does not exist");
+
+  /* marked dirty, as while mounted */
+  g_autofree char *dirty = make_fat ("fat-dirty.img", 64, 0, 32);
+  guint8 flag = 1;
+  poke (dirty, 0x41, &flag, 1);
+  expect_refusal (dirty, 0, 64u << 20, ASR_USED_MAP_ERROR_NEEDS_RECOVERY, "marked dirty");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_autofree char *mke2fs = g_find_program_in_path ("mke2fs");
   g_autofree char *debugfs = g_find_program_in_path ("debugfs");
-  if (mke2fs == NULL || debugfs == NULL)
+  g_autofree char *mkfat = g_find_program_in_path ("mkfs.vfat");
+  g_autofree char *mdir = g_find_program_in_path ("mdir");
+  if (mke2fs == NULL || debugfs == NULL || mkfat == NULL || mdir == NULL)
     {
-      g_test_skip ("needs mke2fs and debugfs (e2fsprogs)");
+      g_test_skip ("needs mke2fs and debugfs (e2fsprogs), mkfs.vfat (dosfstools), mdir (mtools)");
       return g_test_run ();
     }
   tmpdir = g_dir_make_tmp ("asr-usedmap-XXXXXX", NULL);
@@ -240,6 +364,8 @@ main (int argc, char **argv)
   g_test_add_func ("/usedmap/ext4/needs-recovery", test_needs_recovery);
   g_test_add_func ("/usedmap/ext4/larger-than-volume", test_larger_than_volume);
   g_test_add_func ("/usedmap/not-ext", test_not_ext);
+  g_test_add_func ("/usedmap/fat/free-extents", test_fat);
+  g_test_add_func ("/usedmap/fat/corrupt", test_fat_corrupt);
   g_test_add_func ("/usedmap/ext4/read-files", test_read_files);
   int rc = g_test_run ();
   g_autofree char *rm = g_strdup_printf ("rm -rf %s", tmpdir);
