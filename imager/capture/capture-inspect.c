@@ -34,6 +34,22 @@ static const struct {
   { "alpine", "alpinelinux" },
 };
 
+/* Why the appliance must inspect these disks (kept for the error when it
+ * cannot start, as on the rescue medium); FALSE, for `return`. */
+static gboolean fallback (Capture *c, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+fallback (Capture *c, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_free (c->appliance_why);
+  c->appliance_why = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_debug ("%s: the appliance inspects", c->appliance_why);
+  return FALSE;
+}
+
 typedef struct {
   CaptureDisk *disk;
   MachinePartition *part;
@@ -75,8 +91,7 @@ blkid_partition (Capture *c, Found *f, GError **error)
     {
       if (r.exit_status == 2)
         return TRUE; /* nothing found */
-      g_debug ("blkid on %s: %s: the appliance inspects", f->gdev, local->message);
-      return FALSE;
+      return fallback (c, "blkid on %s: %s", f->gdev, local->message);
     }
   g_auto (GStrv) lines = g_strsplit (r.stdout_text, "\n", -1);
   for (char **l = lines; *l; l++)
@@ -253,11 +268,10 @@ fstab_mountpoints (Capture *c, GPtrArray *found, Found *root, const char *fstab,
       Found *v = resolve_spec (found, spec, &known);
       if (!known)
         {
-          g_debug ("fstab names %s as %s: the appliance inspects", mp, spec);
-          return FALSE;
+          return fallback (c, "fstab names %s as %s", mp, spec);
         }
       if (v == NULL && capture_is_critical_mountpoint (c, mp))
-        return FALSE; /* the appliance says what it is, or refuses */
+        return fallback (c, "fstab's %s is on %s, not on these disks", mp, spec);
       g_ptr_array_add (mps, g_strdup (mp));
       g_ptr_array_add (mps, g_strdup (v ? v->gdev : spec));
       if (strcmp (mp, "/") == 0)
@@ -289,7 +303,7 @@ os_facts (Capture *c, AsrExtFile *files)
     if (strcmp (id, distros[i].id) == 0)
       name = distros[i].name;
   if (name == NULL)
-    return FALSE;
+    return fallback (c, "the OS is '%s' (os-release), which libguestfs names", id ? id : "");
   c->m->os = machine_os_new ();
   c->m->os->name = g_strdup (name);
   parse_version (version, &major, &minor);
@@ -328,7 +342,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
     {
       CaptureDisk *d = g_ptr_array_index (c->disks, i);
       if (d->disk->ptable == MACHINE_PTABLE_NONE)
-        return FALSE; /* the appliance refuses it, naming why */
+        return fallback (c, "%s has no partition table", d->path);
       for (guint j = 0; j < d->disk->partitions->len; j++)
         {
           MachinePartition *p = g_ptr_array_index (d->disk->partitions, j);
@@ -343,8 +357,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
             return FALSE;
           if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0)
             {
-              g_debug ("%s holds %s: the appliance inspects", f->gdev, f->fs);
-              return FALSE;
+              return fallback (c, "%s partition %u holds %s", d->disk->id, p->number, f->fs);
             }
         }
     }
@@ -365,8 +378,9 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
                   || local->code == ASR_USED_MAP_ERROR_UNSUPPORTED
                   || local->code == ASR_USED_MAP_ERROR_NOT_FOUND))
             {
-              capture_message (c, "%s partition %u (%s): %s: the appliance inspects the disks",
-                               f->disk->disk->id, f->part->number, f->fs, local->message);
+              fallback (c, "%s partition %u (%s): %s", f->disk->disk->id, f->part->number, f->fs,
+                        local->message);
+              capture_message (c, "%s: the appliance inspects the disks", c->appliance_why);
               goto out;
             }
           g_set_error (error, ASR_IMAGER_ERROR,
@@ -392,7 +406,8 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
             {
               for (guint k = 0; k < G_N_ELEMENTS (files); k++)
                 asr_ext_file_clear (&files[k]);
-              goto out; /* several OSes: the appliance refuses, naming them */
+              fallback (c, "more than one ext filesystem holds an OS");
+              goto out; /* the appliance refuses, naming them */
             }
           root = f;
           memcpy (root_files, files, sizeof files);
@@ -402,7 +417,13 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           asr_ext_file_clear (&files[k]);
     }
   if (root == NULL || root_files[0].truncated)
-    goto out;
+    {
+      fallback (c,
+                root ? "the OS's /etc/fstab is larger than %u bytes"
+                     : "no ext filesystem holds an OS (/etc/fstab and os-release)",
+                INSPECT_MAX_FILE_BYTES);
+      goto out;
+    }
 
   mps = g_ptr_array_new_with_free_func (g_free);
   fstab = g_strndup (g_bytes_get_data (root_files[0].data, NULL),

@@ -77,6 +77,7 @@ typedef struct {
   size_t fstab_len;
   GPtrArray *encrypted_mountpoints; /* char*: fstab mountpoints inside a container */
   guestfs_h *g;
+  char *appliance_why; /* why the userspace path could not inspect */
   char *accel;
   guint64 progress_done, progress_total;
   guint64 images, image_bytes, used_bytes;

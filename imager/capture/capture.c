@@ -118,6 +118,7 @@ capture_clear (Capture *c)
   g_clear_pointer (&c->mds, g_ptr_array_unref);
   g_clear_pointer (&c->encrypted_mountpoints, g_ptr_array_unref);
   g_clear_pointer (&c->fstab, free);
+  g_clear_pointer (&c->appliance_why, g_free);
   if (c->tmpdir)
     {
       asr_owner_remove_tree (c->tmpdir);
@@ -789,7 +790,14 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
     }
   else
     {
-      if (!start_appliance (&c, error) || !capture_discover (&c, error) || !capture_trim (&c, error)
+      if (!start_appliance (&c, error))
+        {
+          if (c.appliance_why)
+            g_prefix_error (error, "%s, so these disks need the appliance, which cannot start: ",
+                            c.appliance_why);
+          goto out;
+        }
+      if (!capture_discover (&c, error) || !capture_trim (&c, error)
           || !asr_appliance_shutdown (c.g, error))
         goto out;
       g_clear_pointer (&c.g, guestfs_close);

@@ -10,7 +10,9 @@
 #     images check; a directory, symlink, FIFO or device is refused;
 #   - what restore cannot recreate is refused by name, before anything is
 #     written: a snapshot, an LV in two segments, a volume group with a PV
-#     on a disk that was not given.
+#     on a disk that was not given;
+#   - with no appliance able to start (as on the rescue medium), the
+#     capture stops naming why these disks need one (an LVM PV).
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
@@ -20,7 +22,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 
-plan 29
+plan 30
 
 for d in good multiseg snap split1 split2 thin raid cache; do truncate -s 256M "$tmp/$d.raw"; done
 # An OS on a plain partition: what the refusal cases boot from.
@@ -119,6 +121,9 @@ fi
 grep -q snap-done "$tmp/gf.log" || bail_out "no LVM snapshot made in the appliance: $(tail -n 3 "$tmp/gf.log" | tr '\n' ' ')"
 
 # --- the good machine ------------------------------------------------------
+LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/no-appliance" "$tmp/good.raw"
+check "without an appliance: exit 3, naming why these disks need one" 3 '' \
+  'disk0 partition 1 holds LVM2_member, so these disks need the appliance, which cannot start'
 run "$asr" capture -o "$tmp/backup" "$tmp/good.raw"
 check "a machine with / on an LV is captured" 0
 xml=$tmp/backup/machine.xml

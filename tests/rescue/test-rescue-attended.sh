@@ -22,13 +22,17 @@
 # byte for byte unchanged.  shrink: as disk, but the blank disk is half
 # the system disk's size: from the menu's shell, asr restore --shrink
 # (/ shrunk with the medium's own e2fsprogs and qemu-storage-daemon, swap
-# moved) restores onto it, and it boots.
+# moved) restores onto it, and it boots.  capture: the machine's own disk
+# (a copy) beside a disk holding an empty ext4: c at the menu captures the
+# machine onto it (no appliance on the medium: ext4 and swap are read in
+# userspace); the set checks out and boots in asr verify, and the
+# machine's disk is byte for byte unchanged.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
 . "$ASR_SOURCE_ROOT/tests/lib/machine.sh" "${1:-}"
-where=${2:?usage: test-rescue-attended.sh MACHINE disk|label|url|shrink}
+where=${2:?usage: test-rescue-attended.sh MACHINE disk|label|url|shrink|capture}
 with_tmp_and_loops
 need qemu-system-x86_64 python3 sfdisk mkfs.ext4 sha256sum cmp xorriso
 chat=$ASR_SOURCE_ROOT/tests/lib/serial-chat
@@ -46,7 +50,9 @@ check "asr rescue builds the generic medium" 0 '^built .*m\.iso: .* MiB in [0-9]
 # disk, label: the backup disk, a GPT partition with ext4 (label
 # asr-backups) holding backups/MACHINE.
 # url: the set served from $tmp/www/backups/MACHINE.
-if [ "$where" != url ]; then
+if [ "$where" = capture ]; then
+  [ -c /dev/fuse ] || skip_all "no /dev/fuse (capture exports the disk's overlay with FUSE)"
+elif [ "$where" != url ]; then
   mkdir -p "$tmp/stage/backups"
   cp -r "$tmp/backup" "$tmp/stage/backups/$machine"
   mib=$(($(du -sm "$tmp/stage" | cut -f1) * 2 + 64))
@@ -80,9 +86,16 @@ if [ "$where" = url ] || [ "$where" = label ]; then
 fi
 
 # The disks: blank first (vda), the machine's others, the backup disk.
-if [ "$where" = url ]; then replacement_disks; else replacement_disks "$tmp/usb.raw"; fi
+# capture: the machine's system disk (a copy), then the target disk.
+if [ "$where" = capture ]; then
+  cp --sparse=always "${sources[0]}" "$tmp/machine.raw"
+  truncate -s 1G "$tmp/target.raw"
+  mkfs.ext4 -q -F -L target "$tmp/target.raw"
+  disks=("$tmp/machine.raw" "$tmp/target.raw")
+  machine_sum=$(sha256sum <"$tmp/machine.raw")
+elif [ "$where" = url ]; then replacement_disks; else replacement_disks "$tmp/usb.raw"; fi
 [ "$where" = shrink ] && truncate -s $(($(stat -c %s "$tmp/blank.raw") / 2)) "$tmp/blank.raw"
-size=$(stat -c %s "$tmp/blank.raw")
+size=$(stat -c %s "${disks[0]}")
 
 args=(-machine pc -nodefaults -accel tcg -m 1536 -smp 1 -display none -vga std -monitor none
       -no-reboot -serial stdio
@@ -103,8 +116,19 @@ for d in "${disks[@]}"; do
 done
 
 # The conversation, one checkpoint per test point.
-set_line="  1  $set_where  debian 12 \\(host $machine\\), captured [0-9T:-]+Z by asr [^ ]+, [0-9]+ MiB"
-if [ "$where" = shrink ]; then
+set_line="  1  ${set_where:-}  debian 12 \\(host $machine\\), captured [0-9T:-]+Z by asr [^ ]+, [0-9]+ MiB"
+if [ "$where" = capture ]; then
+  points=(
+    "menu|the menu, with no backup set, offers c to capture this machine"
+    "captured|c captures the machine's disk onto the other disk's filesystem, without an appliance"
+    "off|power off from the menu"
+  )
+  steps=(-t 300 -e 'Choose a backup set \(1-0\), c to capture this machine' -p menu
+         -s c -t 60 -e "vda  [0-9]+ MiB" -e 'Disks to capture' -s vda
+         -e 'Filesystem to write the backup set to' -s vdb -e 'Name of the backup set' -s "$machine"
+         -t 600 -e 'inspected without the appliance' -e "asr rescue: captured to vdb:/$machine" -p captured
+         -e 'Choose a backup set' -s p -t 120 -w -p off)
+elif [ "$where" = shrink ]; then
   points=(
     "listed|the menu lists the backup set (on a disk)"
     "shell|s at the menu gives a shell"
@@ -141,6 +165,20 @@ for p in "${points[@]}"; do
     fail "${p#*|}" "$(cat "$tmp/chat.err")" "$(cat "$tmp/console.log.stderr" 2>/dev/null)"
   else fail "${p#*|}" "an earlier step failed"; fi
 done
+if [ "$where" = capture ]; then
+  [ "$(sha256sum <"$tmp/machine.raw")" = "$machine_sum" ] \
+    && pass "the machine's disk is byte for byte unchanged" \
+    || fail "the machine's disk is byte for byte unchanged" "its SHA-256 changed"
+  loop=$(losetup -f --show -r "$tmp/target.raw")
+  loops+=("$loop")
+  mkdir "$tmp/target"
+  mount -o ro,noload "$loop" "$tmp/target"
+  run "$asr" check "$tmp/target/$machine"
+  check "the set captured on the medium checks out" 0 'all [0-9]+ images check out'
+  run "$asr" verify --json --timeout 240 "$tmp/target/$machine"
+  check "asr verify boots the set captured on the medium" 0 '"verdict" : "booted"'
+  finish
+fi
 others_unchanged
 run "$boot_check" --firmware bios --timeout 150 --log "$tmp/boot.log" "${disks[@]:0:${#sources[@]}}"
 check "the restored disk boots $machine" 0 "booted: asr-test-machine: booted $machine, fstab ok"
