@@ -182,7 +182,8 @@ elf_arch (GBytes *b)
 }
 
 /* The partition an fstab device names, by UUID, LABEL or PARTUUID;
- * NULL with *known FALSE for a form the appliance must resolve. */
+ * NULL with *known FALSE for a form the appliance must resolve, or a name
+ * two partitions answer to. */
 static Found *
 resolve_spec (GPtrArray *found, const char *spec, gboolean *known)
 {
@@ -205,27 +206,34 @@ resolve_spec (GPtrArray *found, const char *spec, gboolean *known)
       *known = FALSE;
       return NULL;
     }
+  Found *match = NULL;
   for (guint i = 0; i < found->len; i++)
     {
       Found *f = g_ptr_array_index (found, i);
-      if (uuid && f->uuid && g_ascii_strcasecmp (f->uuid, uuid) == 0)
-        return f;
-      if (label && f->label && strcmp (f->label, label) == 0)
-        return f;
-      if (partuuid && f->part->guid && g_ascii_strcasecmp (f->part->guid, partuuid) == 0)
-        return f;
-      if (partuuid && f->disk->disk->signature && !f->part->guid)
+      gboolean hit
+        = (uuid && f->uuid && g_ascii_strcasecmp (f->uuid, uuid) == 0)
+          || (label && f->label && strcmp (f->label, label) == 0)
+          || (partuuid && f->part->guid && g_ascii_strcasecmp (f->part->guid, partuuid) == 0);
+      if (!hit && partuuid && f->disk->disk->signature && !f->part->guid)
         {
           /* MBR: the disk signature and the partition number, 0fa017ed-02 */
           const char *sig = f->disk->disk->signature;
           if (g_str_has_prefix (sig, "0x"))
             sig += 2;
           g_autofree char *want = g_strdup_printf ("%s-%02x", sig, f->part->number);
-          if (g_ascii_strcasecmp (want, partuuid) == 0)
-            return f;
+          hit = g_ascii_strcasecmp (want, partuuid) == 0;
         }
+      if (hit && match)
+        {
+          /* two volumes answer to it (a cloned disk): which one the OS
+           * mounts is not for asr to guess */
+          *known = FALSE;
+          return NULL;
+        }
+      if (hit)
+        match = f;
     }
-  return NULL;
+  return match;
 }
 
 /* Filesystem types of fstab entries that are no volume of a disk. */
@@ -268,7 +276,10 @@ fstab_mountpoints (Capture *c, GPtrArray *found, Found *root, const char *fstab,
       Found *v = resolve_spec (found, spec, &known);
       if (!known)
         {
-          return fallback (c, "fstab names %s as %s", mp, spec);
+          return fallback (c,
+                           "fstab names %s as %s (a form that needs the appliance, or a name "
+                           "several volumes share)",
+                           mp, spec);
         }
       if (v == NULL && capture_is_critical_mountpoint (c, mp))
         return fallback (c, "fstab's %s is on %s, not on these disks", mp, spec);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # asr capture interrupted or starved: stopped at its steps
 # (ASR_CAPTURE_FAIL_AT), killed -9 during the appliance start, and a backup
-# destination that fills up while the images are written.  No backup set
+# destination that fills up while the images are written; and fstab naming
+# / by a label two volumes share, which is not guessed.  No backup set
 # may ever appear at -o; a failure exits 3 naming what failed; temporary
 # files are gone after the next run.
 #
@@ -17,7 +18,7 @@ set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/faults/lib.sh"
 
 asr=${ASR:?}
-need qemu-img sfdisk mke2fs debugfs guestfish
+need qemu-img sfdisk mke2fs debugfs tune2fs guestfish
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
 trap 'umount "$tmp/small" 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -26,7 +27,7 @@ cd "$tmp"
 early=(tmpdir overlays)
 late=(descriptor)
 [ "${ASR_FAULTS_ALL_STEPS:-}" = 1 ] && late=(appliance image descriptor)
-plan $((${#early[@]} * 2 + 3 + ${#late[@]} * 2 + 1 + 4))
+plan $((${#early[@]} * 2 + 1 + 3 + ${#late[@]} * 2 + 1 + 4))
 
 make_machine sys.raw
 mkdir out
@@ -40,6 +41,16 @@ for step in "${early[@]}"; do
   [ -z "$left" ] && pass "stopped at '$step': no backup set, no temporary directory" \
     || fail "stopped at '$step': no backup set, no temporary directory" "$left"
 done
+
+# --- two volumes with the label fstab names: not guessed ----------------------
+# /boot relabelled "root": the userspace inspection will not pick one,
+# and with no appliance able to start the capture stops, saying why.
+cp --sparse=always sys.raw twins.raw
+tune2fs -L root "twins.raw?offset=$((2048 * 512))" >/dev/null
+LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/out/twins" "$tmp/twins.raw"
+check "two volumes labelled as fstab's / : left to the appliance, and said so" 3 '' \
+  'fstab names / as LABEL=root \(a form that needs the appliance, or a name several volumes share\), so these disks need the appliance'
+rm -f twins.raw
 
 # --- kill -9 while the appliance starts -----------------------------------------
 # sys.raw needs no appliance; a copy whose / is not marked clean does.
