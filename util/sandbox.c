@@ -13,6 +13,17 @@
 
 #include "cleanup.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ASR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASR_ASAN 1
+#endif
+#endif
+#ifdef ASR_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 /* The child's error, after its output: "domain\ncode\nmessage". */
 #define MAX_STATUS_BYTES 8192
 
@@ -39,6 +50,12 @@ child_main (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, int ou
   g_autoptr (GError) local = NULL;
 
   asr_cleanup_child_setup (NULL);
+#ifdef ASR_ASAN
+  /* A sanitizer's report ends the child alone: a death callback the
+   * parent set (libFuzzer's, which takes locks another thread of the
+   * parent held at the fork) would hang it. */
+  __sanitizer_set_death_callback (NULL);
+#endif
   if (limits && limits->enabled)
     {
       struct rlimit as = { limits->max_as_bytes, limits->max_as_bytes };
@@ -70,14 +87,11 @@ child_main (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, int ou
 gboolean
 asr_sandbox_address_space_unlimited (void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef ASR_ASAN
   return TRUE;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  return TRUE;
-#endif
-#endif
+#else
   return FALSE;
+#endif
 }
 
 /* Reads @fd to its end, at most @max bytes (FALSE past them). */

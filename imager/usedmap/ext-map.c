@@ -89,8 +89,17 @@ ext_read (ext2_filsys fs, guint64 bytes, AsrExtentFunc emit, gpointer opaque, GE
                           "it says it is %" G_GUINT64_FORMAT " blocks of %" G_GUINT64_FORMAT
                           " bytes, more than its %" G_GUINT64_FORMAT "-byte volume",
                           blocks, block, bytes);
-  if (sb->s_first_data_block >= blocks || sb->s_blocks_per_group == 0)
-    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "bad superblock geometry");
+  /* A group's bitmap is one block: libext2fs 1.47.0 copies
+   * blocks-per-group / 8 bytes into a block-sized buffer without checking
+   * (a heap overflow found by fuzz-used-map), so more than 8 per byte of a
+   * block is refused here, as e2fsck refuses it. */
+  if (sb->s_first_data_block >= blocks || sb->s_blocks_per_group == 0
+      || sb->s_blocks_per_group > 8 * block || sb->s_clusters_per_group != sb->s_blocks_per_group
+      || sb->s_inodes_per_group == 0 || sb->s_inodes_per_group > 8 * block)
+    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
+                          "bad superblock geometry (%u blocks and %u inodes a group of "
+                          "%" G_GUINT64_FORMAT "-byte blocks)",
+                          sb->s_blocks_per_group, sb->s_inodes_per_group, block);
 
   err = ext2fs_read_block_bitmap (fs);
   if (err != 0)

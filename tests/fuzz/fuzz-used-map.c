@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer harness: the filesystems whose used blocks capture reads
- * (usedmap/): byte 0 selects the reader (bit 0: FAT, else ext2/3/4
- * through libext2fs), the rest is the start of a 64 MiB volume (zeroes
- * after it), in a memory file.  A refusal is an ASR_USED_MAP_ERROR with
+ * (usedmap/): byte 0 selects the reader (bit 0: FAT, in-process; else
+ * ext2/3/4 through libext2fs, in the sandboxed child, as capture runs
+ * it), the rest is the start of a 64 MiB volume (zeroes after it), in a
+ * memory file.  A refusal is an ASR_USED_MAP_ERROR with
  * a message; an accepted filesystem's free extents are in order,
  * disjoint and inside the volume.
  */
@@ -53,7 +54,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (data[0] & 1)
     ok = asr_fat_free_extents (path, 0, VOLUME_BYTES, seen, &s, &error);
   else
-    ok = asr_ext_free_extents (path, 0, VOLUME_BYTES, seen, &s, &error);
+    {
+      /* libext2fs is not asr's code, and hostile bitmaps overflow its
+       * buffers (1.47.0, ext2fs_rw_bitmaps): as capture does, it runs in
+       * the sandboxed child, where a crash is a refusal; the answer the
+       * parent accepts is what is checked. */
+      g_autoptr (AsrUsedMap) map = asr_used_map_read (path, 0, VOLUME_BYTES, &error);
+      ok = map != NULL;
+      for (guint i = 0; ok && i < map->free->len; i++)
+        seen (&g_array_index (map->free, AsrExtent, i), &s);
+    }
   if (!ok)
     fuzz_check_refusal (error, ASR_USED_MAP_ERROR, -1);
   return 0;

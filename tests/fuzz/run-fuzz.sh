@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Runs one libFuzzer harness for the fuzz suite (TAP):
-#   run-fuzz.sh [--slow-unwind] NAME HARNESS SECONDS MAX_LEN DICT SEED...
+#   run-fuzz.sh [--slow-unwind] [--single-thread] NAME HARNESS SECONDS MAX_LEN DICT SEED...
 # SEED is a directory of inputs (read, never written: libFuzzer writes new
 # inputs only into its first corpus directory, a fresh one under the build
 # tree) or gen:PROGRAM, a program that writes seeds into the directory it
@@ -18,11 +18,17 @@ set -euo pipefail
 # --slow-unwind: full stacks for every allocation, so that a suppression in
 # lsan.supp can name a function of a library built without frame pointers
 # (the fast unwinder stops at the first frame of such a library).
-unwind=
-if [ "${1:-}" = --slow-unwind ]; then
-  unwind=:fast_unwind_on_malloc=0
-  shift
-fi
+# --single-thread: no RSS-watching thread in libFuzzer, for a harness
+# that forks (asr_run_sandboxed): a thread holding a sanitizer allocator
+# lock at the fork would leave the child hung on it.
+unwind= rss=2048
+while :; do
+  case ${1:-} in
+    --slow-unwind) unwind=:fast_unwind_on_malloc=0; shift ;;
+    --single-thread) rss=0; shift ;;
+    *) break ;;
+  esac
+done
 name=$1 harness=$2 seconds=${ASR_FUZZ_SECONDS:-$3} max_len=$4 dict=$5
 shift 5
 
@@ -46,7 +52,7 @@ export LSAN_OPTIONS=suppressions=$ASR_SOURCE_ROOT/tests/fuzz/lsan.supp:print_sup
 # GLib's slice allocator would hide heap errors from ASan.
 export G_SLICE=always-malloc
 
-common=(-timeout=10 -rss_limit_mb=2048 -max_len="$max_len" -dict="$dict"
+common=(-timeout=10 -rss_limit_mb=$rss -malloc_limit_mb=2048 -max_len="$max_len" -dict="$dict"
         -artifact_prefix="$work/artifacts/" -print_final_stats=1)
 
 # The last crash report of a libFuzzer log, as TAP comment lines.
