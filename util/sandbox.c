@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -94,13 +95,21 @@ asr_sandbox_address_space_unlimited (void)
 #endif
 }
 
-/* Reads @fd to its end, at most @max bytes (FALSE past them). */
+/* Reads @fd to its end, at most @max bytes (FALSE past them, *err 0),
+ * before @deadline (monotonic µs; FALSE after it, *err ETIMEDOUT). */
 static gboolean
-read_to_end (int fd, GByteArray *into, gsize max, int *err)
+read_to_end (int fd, GByteArray *into, gsize max, gint64 deadline, int *err)
 {
   char buf[65536];
   for (;;)
     {
+      gint64 left = deadline - g_get_monotonic_time ();
+      struct pollfd p = { fd, POLLIN, 0 };
+      if (left <= 0 || poll (&p, 1, (int) MIN (left / 1000 + 1, G_MAXINT)) == 0)
+        {
+          *err = ETIMEDOUT;
+          return FALSE;
+        }
       ssize_t n = read (fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR)
         continue;
@@ -133,9 +142,10 @@ set_child_error (GError **error, const char *status)
 }
 
 gboolean
-asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, gsize max_output,
-                   GBytes **output, GError **error)
+asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits,
+                   guint timeout_seconds, gsize max_output, GBytes **output, GError **error)
 {
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_seconds * G_USEC_PER_SEC;
   int out[2], status[2];
   g_autoptr (GByteArray) got = g_byte_array_new ();
   g_autoptr (GByteArray) st = g_byte_array_new ();
@@ -177,13 +187,13 @@ asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits,
   close (status[1]);
 
   /* Output first (the child writes its status only after closing it). */
-  if (!read_to_end (out[0], got, max_output, &err))
+  if (!read_to_end (out[0], got, max_output, deadline, &err))
     {
       over = err == 0;
       kill (pid, SIGKILL);
     }
-  else
-    (void) read_to_end (status[0], st, MAX_STATUS_BYTES, &err);
+  else if (!read_to_end (status[0], st, MAX_STATUS_BYTES, deadline, &err))
+    kill (pid, SIGKILL);
   close (out[0]);
   close (status[0]);
   while (waitpid (pid, &ws, 0) < 0 && errno == EINTR)
@@ -196,6 +206,12 @@ asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits,
                    "the sandboxed reader was killed after more than %" G_GSIZE_FORMAT
                    " bytes of output",
                    max_output);
+      return FALSE;
+    }
+  if (err == ETIMEDOUT)
+    {
+      g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_TIMEOUT,
+                   "the sandboxed reader did not finish within %u s", timeout_seconds);
       return FALSE;
     }
   if (err != 0)

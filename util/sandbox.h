@@ -26,9 +26,12 @@ gboolean asr_sandbox_address_space_unlimited (void);
  * asr, and runs @fn.  What it wrote (at most @max_output bytes, or the
  * child is killed and the call fails) is returned in @output.  TRUE only
  * when @fn returned TRUE and the child exited by itself; a child killed
- * by a limit or a signal is an ASR_RUN_ERROR_FAILED naming it, and one
- * past @max_output an ASR_RUN_ERROR_OUTPUT. */
+ * by a limit or a signal is an ASR_RUN_ERROR_FAILED naming it, one past
+ * @max_output an ASR_RUN_ERROR_OUTPUT, and one still running after
+ * @timeout_seconds of wall time (blocked reading, say) is killed: an
+ * ASR_RUN_ERROR_TIMEOUT. */
 gboolean asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits,
-                            gsize max_output, GBytes **output, GError **error);
+                            guint timeout_seconds, gsize max_output, GBytes **output,
+                            GError **error);
 
 G_END_DECLS

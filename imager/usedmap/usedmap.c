@@ -18,6 +18,8 @@ G_DEFINE_QUARK (asr-used-map-error-quark, asr_used_map_error)
 /* A reader's limits: image probing's address space; CPU for a bitmap of
  * a multi-terabyte volume with a wide margin (reading is I/O, not CPU). */
 #define USED_MAP_MAX_CPU_SECONDS 120
+/* ... and of wall time, for a read that blocks (a stalled disk or export) */
+#define USED_MAP_TIMEOUT_SECONDS 600
 /* Extents passed back at most (16 bytes each): a volume more fragmented
  * than this is imaged the old way. */
 #define USED_MAP_MAX_EXTENTS (4u * 1024u * 1024u)
@@ -152,7 +154,7 @@ asr_used_map_read (const char *path, guint64 offset, guint64 bytes, GError **err
                    "no filesystem whose used blocks asr reads");
       return NULL;
     }
-  if (!asr_run_sandboxed (child_read, &job, &limits,
+  if (!asr_run_sandboxed (child_read, &job, &limits, USED_MAP_TIMEOUT_SECONDS,
                           (gsize) USED_MAP_MAX_EXTENTS * sizeof (AsrExtent), &out, &local))
     {
       if (local->domain != ASR_USED_MAP_ERROR)
@@ -259,7 +261,8 @@ asr_used_map_read_files (const char *path, guint64 offset, const char *const *na
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (!asr_run_sandboxed (child_read_files, &job, &limits, (gsize) n * (max + 10), &out, &local))
+  if (!asr_run_sandboxed (child_read_files, &job, &limits, USED_MAP_TIMEOUT_SECONDS,
+                          (gsize) n * (max + 10), &out, &local))
     {
       if (local->domain != ASR_USED_MAP_ERROR)
         g_set_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_CORRUPT, "%s", local->message);

@@ -402,6 +402,24 @@ sandbox_floods (int fd, gpointer data, GError **error)
       return FALSE;
 }
 
+static gboolean
+sandbox_blocks (int fd, gpointer data, GError **error)
+{
+  pause (); /* no CPU used: only the wall-clock limit ends it */
+  return TRUE;
+}
+
+static void
+test_sandbox_timeout (void)
+{
+  g_autoptr (GError) error = NULL;
+  AsrRunLimits limits = { TRUE, 256u << 20, 5, 0 };
+
+  g_assert_false (asr_run_sandboxed (sandbox_blocks, NULL, &limits, 1, 64, NULL, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_TIMEOUT);
+  g_assert_cmpstr (error->message, ==, "the sandboxed reader did not finish within 1 s");
+}
+
 static void
 test_sandbox_output (void)
 {
@@ -409,7 +427,7 @@ test_sandbox_output (void)
   g_autoptr (GBytes) out = NULL;
   AsrRunLimits limits = { TRUE, 256u << 20, 5, 0 };
 
-  g_assert_true (asr_run_sandboxed (sandbox_writes, "free 1+2", &limits, 64, &out, &error));
+  g_assert_true (asr_run_sandboxed (sandbox_writes, "free 1+2", &limits, 30, 64, &out, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "free 1+2", 8);
 }
@@ -420,7 +438,7 @@ test_sandbox_error (void)
   g_autoptr (GError) error = NULL;
   AsrRunLimits limits = { TRUE, 256u << 20, 5, 0 };
 
-  g_assert_false (asr_run_sandboxed (sandbox_fails, NULL, &limits, 64, NULL, &error));
+  g_assert_false (asr_run_sandboxed (sandbox_fails, NULL, &limits, 30, 64, NULL, &error));
   /* domain, code and message cross the fork */
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_cmpstr (error->message, ==, "bitmap 7 is wrong");
@@ -432,19 +450,19 @@ test_sandbox_limits (void)
   g_autoptr (GError) error = NULL;
   AsrRunLimits limits = { TRUE, 256u << 20, 1, 0 };
 
-  g_assert_false (asr_run_sandboxed (sandbox_spins, NULL, &limits, 64, NULL, &error));
+  g_assert_false (asr_run_sandboxed (sandbox_spins, NULL, &limits, 30, 64, NULL, &error));
   g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED);
   g_assert_cmpstr (error->message, ==, "the sandboxed reader was killed after its 1 s CPU limit");
   g_clear_error (&error);
 
   if (!asr_sandbox_address_space_unlimited ())
     {
-      g_assert_false (asr_run_sandboxed (sandbox_allocates, NULL, &limits, 64, NULL, &error));
+      g_assert_false (asr_run_sandboxed (sandbox_allocates, NULL, &limits, 30, 64, NULL, &error));
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
       g_clear_error (&error);
     }
 
-  g_assert_false (asr_run_sandboxed (sandbox_floods, NULL, &limits, 65536, NULL, &error));
+  g_assert_false (asr_run_sandboxed (sandbox_floods, NULL, &limits, 30, 65536, NULL, &error));
   g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT);
   g_assert_cmpstr (error->message, ==,
                    "the sandboxed reader was killed after more than 65536 bytes of output");
@@ -474,5 +492,6 @@ main (int argc, char **argv)
   g_test_add_func ("/util/run/sandbox/output", test_sandbox_output);
   g_test_add_func ("/util/run/sandbox/error", test_sandbox_error);
   g_test_add_func ("/util/run/sandbox/limits", test_sandbox_limits);
+  g_test_add_func ("/util/run/sandbox/timeout", test_sandbox_timeout);
   return g_test_run ();
 }
