@@ -67,14 +67,10 @@ child_pid (GSubprocess *proc)
   return (pid_t) pid;
 }
 
-/* Runs in the child between fork and exec: only async-signal-safe calls. */
-static void
-child_setup (gpointer data)
+void
+asr_run_limit_self (const AsrRunLimits *l, gboolean keep_address_space)
 {
-  const AsrRunLimits *l = data;
-
-  asr_cleanup_child_setup (NULL);
-  if (!l->enabled)
+  if (l == NULL || !l->enabled)
     return;
 
   struct rlimit as = { l->max_as_bytes, l->max_as_bytes };
@@ -82,11 +78,19 @@ child_setup (gpointer data)
   struct rlimit fsize = { l->max_file_bytes, l->max_file_bytes };
   struct rlimit core = { 0, 0 };
 
-  if (setrlimit (RLIMIT_AS, &as) != 0 || setrlimit (RLIMIT_CPU, &cpu) != 0
+  if ((!keep_address_space && setrlimit (RLIMIT_AS, &as) != 0) || setrlimit (RLIMIT_CPU, &cpu) != 0
       || setrlimit (RLIMIT_FSIZE, &fsize) != 0)
     _exit (126); /* never run unlimited */
   /* A crash on a hostile image must not leave a core of its memory. */
   setrlimit (RLIMIT_CORE, &core);
+}
+
+/* Runs in the child between fork and exec: only async-signal-safe calls. */
+static void
+child_setup (gpointer data)
+{
+  asr_cleanup_child_setup (NULL);
+  asr_run_limit_self (data, FALSE);
 }
 
 typedef struct Run Run;

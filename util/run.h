@@ -31,6 +31,14 @@ typedef struct {
   guint64 max_file_bytes;  /* RLIMIT_FSIZE: 0 = the child may write nothing */
 } AsrRunLimits;
 
+/* In a child (after fork, before it runs anything): @l's limits, and no
+ * core file; RLIMIT_AS left as it is with @keep_address_space (a child
+ * under AddressSanitizer, which reserves terabytes).  _exit (126) when a
+ * limit cannot be set: never run unlimited.  Nothing when @l is NULL or
+ * not enabled.  Async-signal-safe; asr_run_full's children and
+ * asr_run_sandboxed's (sandbox.h) both get it. */
+void asr_run_limit_self (const AsrRunLimits *l, gboolean keep_address_space);
+
 /* How to run a child.  All zero is asr_run without standard output: the
  * user's locale, no timeout, no limits.  Its stdin is always /dev/null. */
 typedef struct {

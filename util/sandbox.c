@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,19 +56,7 @@ child_main (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, int ou
    * parent held at the fork) would hang it. */
   __sanitizer_set_death_callback (NULL);
 #endif
-  if (limits && limits->enabled)
-    {
-      struct rlimit as = { limits->max_as_bytes, limits->max_as_bytes };
-      if (asr_sandbox_address_space_unlimited ())
-        as.rlim_cur = as.rlim_max = RLIM_INFINITY;
-      struct rlimit cpu = { limits->max_cpu_seconds, limits->max_cpu_seconds + 1 };
-      struct rlimit fsize = { limits->max_file_bytes, limits->max_file_bytes };
-      if (setrlimit (RLIMIT_AS, &as) != 0 || setrlimit (RLIMIT_CPU, &cpu) != 0
-          || setrlimit (RLIMIT_FSIZE, &fsize) != 0)
-        _exit (126); /* never run unlimited */
-    }
-  struct rlimit core = { 0, 0 };
-  setrlimit (RLIMIT_CORE, &core);
+  asr_run_limit_self (limits, asr_sandbox_address_space_unlimited ());
 
   gboolean ok = fn (out_fd, data, &local);
   close (out_fd);
