@@ -53,7 +53,9 @@ fallback (Capture *c, const char *format, ...)
 typedef struct {
   CaptureDisk *disk;
   MachinePartition *part;
-  char *gdev; /* a name like the appliance's, for messages and maps */
+  char *gdev;            /* a name like the appliance's, for messages and maps */
+  char *what;            /* "disk0 partition 2" */
+  guint64 offset, bytes; /* the partition's range in the disk */
   char *fs, *uuid, *label;
   AsrUsedMap *map; /* ext */
 } Found;
@@ -62,6 +64,7 @@ static void
 found_free (Found *f)
 {
   g_free (f->gdev);
+  g_free (f->what);
   g_free (f->fs);
   g_free (f->uuid);
   g_free (f->label);
@@ -72,11 +75,10 @@ found_free (Found *f)
 /* blkid's answer for one partition: TYPE, UUID, LABEL (NULL when none).
  * FALSE (no error) when blkid cannot say for sure: the appliance decides. */
 static gboolean
-blkid_partition (Capture *c, Found *f, GError **error)
+blkid_partition (Capture *c, Found *f)
 {
-  guint64 ss = f->disk->logical_sector;
-  g_autofree char *off = g_strdup_printf ("%" G_GUINT64_FORMAT, f->part->start * ss);
-  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, f->part->sectors * ss);
+  g_autofree char *off = g_strdup_printf ("%" G_GUINT64_FORMAT, f->offset);
+  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, f->bytes);
   const char *argv[] = { "blkid", "-p", "-o", "export", "-O", off, "-S", size, f->disk->raw, NULL };
   AsrRunOptions ro;
   g_auto (AsrRunResult) r = { 0 };
@@ -107,8 +109,6 @@ blkid_partition (Capture *c, Found *f, GError **error)
       if (slot && *slot == NULL && eq[1] != '\0')
         *slot = g_strdup (eq + 1);
     }
-  (void) c;
-  (void) error;
   return TRUE;
 }
 
@@ -363,13 +363,14 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           f->disk = d;
           f->part = p;
           f->gdev = g_strdup_printf ("/dev/sd%c%u", 'a' + (int) MIN (i, 25u), p->number);
+          f->what = g_strdup_printf ("%s partition %u", d->disk->id, p->number);
+          f->offset = p->start * d->logical_sector;
+          f->bytes = p->sectors * d->logical_sector;
           g_ptr_array_add (found, f);
-          if (!blkid_partition (c, f, error))
+          if (!blkid_partition (c, f))
             return FALSE;
           if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0)
-            {
-              return fallback (c, "%s partition %u holds %s", d->disk->id, p->number, f->fs);
-            }
+            return fallback (c, "%s holds %s", f->what, f->fs);
         }
     }
 
@@ -380,8 +381,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
       AsrExtFile files[G_N_ELEMENTS (names) - 1] = { { 0 } };
       if (!asr_used_map_knows (f->fs))
         continue;
-      f->map = asr_used_map_read (f->disk->raw, f->part->start * f->disk->logical_sector,
-                                  f->part->sectors * f->disk->logical_sector, &local);
+      f->map = asr_used_map_read (f->disk->raw, f->offset, f->bytes, &local);
       if (f->map == NULL)
         {
           if (local->domain == ASR_USED_MAP_ERROR
@@ -389,26 +389,20 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
                   || local->code == ASR_USED_MAP_ERROR_UNSUPPORTED
                   || local->code == ASR_USED_MAP_ERROR_NOT_FOUND))
             {
-              fallback (c, "%s partition %u (%s): %s", f->disk->disk->id, f->part->number, f->fs,
-                        local->message);
+              fallback (c, "%s (%s): %s", f->what, f->fs, local->message);
               capture_message (c, "%s: the appliance inspects the disks", c->appliance_why);
               goto out;
             }
-          g_set_error (error, ASR_IMAGER_ERROR,
-                       local->code == ASR_USED_MAP_ERROR_IO ? ASR_IMAGER_ERROR_FAILED
-                                                            : ASR_IMAGER_ERROR_INVALID_INPUT,
-                       "%s partition %u (%s): %s", f->disk->disk->id, f->part->number, f->fs,
-                       local->message);
+          capture_map_error (error, f->what, f->fs, local);
           goto out;
         }
       if (!is_ext (f->fs))
         continue; /* FAT: mapped, never a root */
-      if (!asr_used_map_read_files (f->disk->raw, f->part->start * f->disk->logical_sector, names,
-                                    INSPECT_MAX_FILE_BYTES, files, &local))
+      if (!asr_used_map_read_files (f->disk->raw, f->offset, names, INSPECT_MAX_FILE_BYTES, files,
+                                    &local))
         {
-          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT,
-                       "%s partition %u (%s): %s", f->disk->disk->id, f->part->number, f->fs,
-                       local->message);
+          g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT, "%s (%s): %s",
+                       f->what, f->fs, local->message);
           goto out;
         }
       if (files[0].found && (files[1].found || files[2].found))

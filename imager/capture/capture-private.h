@@ -173,9 +173,17 @@ CaptureVolume *capture_volume_new (CaptureDisk *disk, const char *what, const ch
  * overlay, measured and trimmed in the appliance. */
 gboolean capture_trim (Capture *c, GError **error);
 
-/* After the appliance (capture-usedmap.c): each map_used volume's free
- * extents, read from its metadata in a sandboxed child, are zeroed in
- * its disk's overlay through a FUSE export, so they read as zeroes and
- * qemu-img convert skips them, as after a trim.  A corrupt map is
- * ASR_IMAGER_ERROR_INVALID_INPUT naming the volume. */
+/* After the inspection (capture-usedmap.c): each map_used volume's free
+ * extents, read from its metadata in a sandboxed child (or read already:
+ * CaptureVolume.map), are zeroed in its disk's overlay through a FUSE
+ * export (the disk exported if it is not yet; capture_unexport_disks
+ * ends them), so they read as zeroes and qemu-img convert skips them,
+ * as after a trim.  A corrupt map is ASR_IMAGER_ERROR_INVALID_INPUT
+ * naming the volume. */
 gboolean capture_map_used (Capture *c, GError **error);
+
+/* A used-map reader's failure @local as capture's error, "@what (@fs):
+ * ...": ASR_IMAGER_ERROR_FAILED when the volume could not be read,
+ * ASR_IMAGER_ERROR_INVALID_INPUT (its metadata is not to be trusted)
+ * otherwise. */
+void capture_map_error (GError **error, const char *what, const char *fs, const GError *local);

@@ -18,8 +18,17 @@
 #include "export.h"
 #include "usedmap.h"
 
+void
+capture_map_error (GError **error, const char *what, const char *fs, const GError *local)
+{
+  gboolean io = local->domain == ASR_USED_MAP_ERROR && local->code == ASR_USED_MAP_ERROR_IO;
+  g_set_error (error, ASR_IMAGER_ERROR,
+               io ? ASR_IMAGER_ERROR_FAILED : ASR_IMAGER_ERROR_INVALID_INPUT, "%s (%s): %s", what,
+               fs, local->message);
+}
+
 static gboolean
-zero_free (Capture *c, CaptureVolume *v, int fd, const AsrUsedMap *map, GError **error)
+zero_free (CaptureVolume *v, int fd, const AsrUsedMap *map, GError **error)
 {
   for (guint i = 0; i < map->free->len; i++)
     {
@@ -34,7 +43,6 @@ zero_free (Capture *c, CaptureVolume *v, int fd, const AsrUsedMap *map, GError *
           return FALSE;
         }
     }
-  (void) c;
   return TRUE;
 }
 
@@ -48,9 +56,6 @@ map_volume (Capture *c, CaptureVolume *v, const char *raw, int fd, GError **erro
     map = asr_used_map_read (raw, v->offset, v->bytes, &local);
   if (map == NULL)
     {
-      int code = local->domain == ASR_USED_MAP_ERROR && local->code == ASR_USED_MAP_ERROR_IO
-                   ? ASR_IMAGER_ERROR_FAILED
-                   : ASR_IMAGER_ERROR_INVALID_INPUT;
       if (local->domain == ASR_USED_MAP_ERROR
           && (local->code == ASR_USED_MAP_ERROR_UNSUPPORTED
               || local->code == ASR_USED_MAP_ERROR_NEEDS_RECOVERY))
@@ -61,11 +66,10 @@ map_volume (Capture *c, CaptureVolume *v, const char *raw, int fd, GError **erro
           v->map_used = FALSE;
           return TRUE;
         }
-      g_set_error (error, ASR_IMAGER_ERROR, code, "%s (%s): %s", v->what, v->volume->fs,
-                   local->message);
+      capture_map_error (error, v->what, v->volume->fs, local);
       return FALSE;
     }
-  if (!zero_free (c, v, fd, map, error))
+  if (!zero_free (v, fd, map, error))
     return FALSE;
   v->used_bytes = v->bytes - map->free_bytes;
   g_autofree char *used = g_format_size_full (v->used_bytes, G_FORMAT_SIZE_IEC_UNITS);
@@ -75,7 +79,7 @@ map_volume (Capture *c, CaptureVolume *v, const char *raw, int fd, GError **erro
 }
 
 static gboolean
-export_disk (Capture *c, CaptureDisk *d, GError **error)
+export_disk (CaptureDisk *d, GError **error)
 {
   g_autofree char *log = g_strdup_printf ("%s.log", d->overlay);
 
@@ -101,7 +105,7 @@ gboolean
 capture_export_disks (Capture *c, GError **error)
 {
   for (guint i = 0; i < c->disks->len; i++)
-    if (!export_disk (c, g_ptr_array_index (c->disks, i), error))
+    if (!export_disk (g_ptr_array_index (c->disks, i), error))
       return FALSE;
   return TRUE;
 }
@@ -143,10 +147,11 @@ capture_read_disk (CaptureDisk *d, guint64 offset, gsize bytes, char **out, GErr
 static gboolean
 map_disk (Capture *c, CaptureDisk *d, GError **error)
 {
-  gboolean ok = TRUE, exported_here = d->export == NULL;
+  gboolean ok = TRUE;
   int fd;
 
-  if (exported_here && !export_disk (c, d, error))
+  /* exported already by the userspace inspection, or now */
+  if (d->export == NULL && !export_disk (d, error))
     return FALSE;
   fd = open (d->raw, O_RDWR | O_CLOEXEC);
   if (fd < 0)
@@ -154,7 +159,7 @@ map_disk (Capture *c, CaptureDisk *d, GError **error)
       int err = errno;
       g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "%s: %s", d->raw,
                    g_strerror (err));
-      ok = FALSE;
+      return FALSE;
     }
   for (guint i = 0; ok && i < c->volumes->len; i++)
     {
@@ -162,10 +167,7 @@ map_disk (Capture *c, CaptureDisk *d, GError **error)
       if (v->map_used && v->disk == d)
         ok = map_volume (c, v, d->raw, fd, error);
     }
-  if (fd >= 0)
-    close (fd);
-  if (exported_here && !unexport_disk (d, ok ? error : NULL))
-    return FALSE;
+  close (fd);
   return ok;
 }
 

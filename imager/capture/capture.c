@@ -782,13 +782,7 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
       || !make_overlays (&c, error) || !capture_fail_point ("overlays", error)
       || !capture_discover_userspace (&c, &userspace, error))
     goto out;
-  if (userspace)
-    {
-      /* the used blocks zeroed through the exports still running */
-      if (!capture_map_used (&c, error) || !capture_unexport_disks (&c, error))
-        goto out;
-    }
-  else
+  if (!userspace)
     {
       if (!start_appliance (&c, error))
         {
@@ -801,9 +795,11 @@ asr_capture (GPtrArray *sources, const char *backup, const AsrCaptureOptions *op
           || !asr_appliance_shutdown (c.g, error))
         goto out;
       g_clear_pointer (&c.g, guestfs_close);
-      if (!capture_map_used (&c, error))
-        goto out;
     }
+  /* the used blocks zeroed, through the exports the userspace inspection
+   * left running, or new ones */
+  if (!capture_map_used (&c, error) || !capture_unexport_disks (&c, error))
+    goto out;
   if (!capture_fail_point ("appliance", error) || !write_images (&c, error)
       || !finish_backup_set (&c, error))
     goto out;
