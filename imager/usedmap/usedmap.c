@@ -131,16 +131,34 @@ child_read (int fd, gpointer data, GError **error)
   return ok;
 }
 
+/* @fn in the sandboxed child, under the readers' limits; its output, at
+ * most @max_output bytes.  A child killed (a limit, a crash) is
+ * ASR_USED_MAP_ERROR_CORRUPT: the metadata is hostile. */
+static GBytes *
+run_reader (AsrSandboxFunc fn, gpointer job, gsize max_output, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  GBytes *out = NULL;
+  AsrRunLimits limits = { .enabled = TRUE,
+                          .max_as_bytes = ASR_IMAGE_PROBE_MAX_AS_BYTES,
+                          .max_cpu_seconds = USED_MAP_MAX_CPU_SECONDS,
+                          .max_file_bytes = 0 };
+
+  if (asr_run_sandboxed (fn, job, &limits, USED_MAP_TIMEOUT_SECONDS, max_output, &out, &local))
+    return out;
+  if (local->domain != ASR_USED_MAP_ERROR)
+    g_set_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_CORRUPT, "%s", local->message);
+  else
+    g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
+}
+
 AsrUsedMap *
 asr_used_map_read (const char *path, guint64 offset, guint64 bytes, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (GBytes) out = NULL;
   Job job = { path, offset, bytes, FS_NONE, -1, 0 };
-  AsrRunLimits limits = { .enabled = TRUE,
-                          .max_as_bytes = ASR_IMAGE_PROBE_MAX_AS_BYTES,
-                          .max_cpu_seconds = USED_MAP_MAX_CPU_SECONDS,
-                          .max_file_bytes = 0 };
 
   job.kind = sniff (path, offset, bytes, &local);
   if (local)
@@ -154,18 +172,9 @@ asr_used_map_read (const char *path, guint64 offset, guint64 bytes, GError **err
                    "no filesystem whose used blocks asr reads");
       return NULL;
     }
-  if (!asr_run_sandboxed (child_read, &job, &limits, USED_MAP_TIMEOUT_SECONDS,
-                          (gsize) USED_MAP_MAX_EXTENTS * sizeof (AsrExtent), &out, &local))
-    {
-      if (local->domain != ASR_USED_MAP_ERROR)
-        {
-          /* killed by a limit, a crash: the metadata is hostile */
-          g_set_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_CORRUPT, "%s", local->message);
-          return NULL;
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
+  out = run_reader (child_read, &job, (gsize) USED_MAP_MAX_EXTENTS * sizeof (AsrExtent), error);
+  if (out == NULL)
+    return NULL;
 
   /* What the child says is checked, not trusted: in order, disjoint,
    * inside the volume. */
@@ -246,10 +255,6 @@ asr_used_map_read_files (const char *path, guint64 offset, const char *const *na
   g_autoptr (GBytes) out = NULL;
   FilesJob job = { path, offset, names, max };
   guint n = g_strv_length ((char **) names);
-  AsrRunLimits limits = { .enabled = TRUE,
-                          .max_as_bytes = ASR_IMAGE_PROBE_MAX_AS_BYTES,
-                          .max_cpu_seconds = USED_MAP_MAX_CPU_SECONDS,
-                          .max_file_bytes = 0 };
 
   if (n == 0)
     return TRUE;
@@ -261,15 +266,9 @@ asr_used_map_read_files (const char *path, guint64 offset, const char *const *na
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (!asr_run_sandboxed (child_read_files, &job, &limits, USED_MAP_TIMEOUT_SECONDS,
-                          (gsize) n * (max + 10), &out, &local))
-    {
-      if (local->domain != ASR_USED_MAP_ERROR)
-        g_set_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_CORRUPT, "%s", local->message);
-      else
-        g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  out = run_reader (child_read_files, &job, (gsize) n * (max + 10), error);
+  if (out == NULL)
+    return FALSE;
 
   /* checked, not trusted */
   gsize len = 0, at = 0;
