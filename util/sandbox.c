@@ -45,9 +45,11 @@ asr_sandbox_write (int fd, const void *data, gsize len)
 }
 
 static G_GNUC_NORETURN void
-child_main (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, int out_fd, int status_fd)
+child_main (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, int out_fd, int status_fd,
+            int err_fd)
 {
   g_autoptr (GError) local = NULL;
+  static const int crash_signals[] = { SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE };
 
   asr_cleanup_child_setup (NULL);
 #ifdef ASR_ASAN
@@ -56,6 +58,21 @@ child_main (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, int ou
    * parent held at the fork) would hang it. */
   __sanitizer_set_death_callback (NULL);
 #endif
+  /* A crash ends the child at once: no handler the parent set (libFuzzer's
+   * writes a report file and runs the exit handlers, a leak check among
+   * them, for many seconds) runs in it. */
+  for (gsize i = 0; i < G_N_ELEMENTS (crash_signals); i++)
+    signal (crash_signals[i], SIG_DFL);
+  /* Its standard error is a pipe the parent passes on: under the limit of
+   * no file writes, one to asr's own standard error redirected to a file
+   * (a log under cron) would kill it.  Any other file write fails. */
+  if (err_fd != STDERR_FILENO)
+    {
+      if (dup2 (err_fd, STDERR_FILENO) < 0)
+        _exit (126);
+      close (err_fd);
+    }
+  signal (SIGXFSZ, SIG_IGN);
   asr_run_limit_self (limits, asr_sandbox_address_space_unlimited ());
 
   gboolean ok = fn (out_fd, data, &local);
@@ -82,37 +99,72 @@ asr_sandbox_address_space_unlimited (void)
 #endif
 }
 
-/* Reads @fd to its end, at most @max bytes (FALSE past them, *err 0),
- * before @deadline (monotonic µs; FALSE after it, *err ETIMEDOUT). */
+/* One of the child's pipes, read to its end. */
+typedef struct {
+  int fd;
+  GByteArray *into;
+  gsize max;    /* bytes kept */
+  gboolean cap; /* past @max: drop the rest (else the call fails) */
+  gsize dropped;
+} Stream;
+
+/* Reads every stream to its end before @deadline (monotonic µs).  FALSE
+ * when one fails: past its @max (*err 0, *over its index), after the
+ * deadline (*err ETIMEDOUT) or on a read error (*err errno). */
 static gboolean
-read_to_end (int fd, GByteArray *into, gsize max, gint64 deadline, int *err)
+read_streams (Stream *s, guint n, gint64 deadline, int *err, guint *over)
 {
   char buf[65536];
   for (;;)
     {
-      gint64 left = deadline - g_get_monotonic_time ();
-      struct pollfd p = { fd, POLLIN, 0 };
-      if (left <= 0 || poll (&p, 1, (int) MIN (left / 1000 + 1, G_MAXINT)) == 0)
-        {
-          *err = ETIMEDOUT;
-          return FALSE;
-        }
-      ssize_t n = read (fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          *err = errno;
-          return FALSE;
-        }
-      if (n == 0)
+      struct pollfd p[3];
+      guint map[3], np = 0;
+      for (guint i = 0; i < n && np < G_N_ELEMENTS (p); i++)
+        if (s[i].fd >= 0)
+          {
+            p[np] = (struct pollfd){ s[i].fd, POLLIN, 0 };
+            map[np++] = i;
+          }
+      if (np == 0)
         return TRUE;
-      if (into->len + (gsize) n > max)
+      gint64 left = deadline - g_get_monotonic_time ();
+      int r = left <= 0 ? 0 : poll (p, np, (int) MIN (left / 1000 + 1, G_MAXINT));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
         {
-          *err = 0;
+          *err = r == 0 ? ETIMEDOUT : errno;
           return FALSE;
         }
-      g_byte_array_append (into, (const guint8 *) buf, (guint) n);
+      for (guint k = 0; k < np; k++)
+        {
+          Stream *t = &s[map[k]];
+          if (p[k].revents == 0)
+            continue;
+          ssize_t got = read (t->fd, buf, sizeof buf);
+          if (got < 0 && errno == EINTR)
+            continue;
+          if (got < 0)
+            {
+              *err = errno;
+              return FALSE;
+            }
+          if (got == 0)
+            {
+              close (t->fd);
+              t->fd = -1;
+              continue;
+            }
+          gsize room = t->max - t->into->len, take = MIN (room, (gsize) got);
+          if (take < (gsize) got && !t->cap)
+            {
+              *err = 0;
+              *over = map[k];
+              return FALSE;
+            }
+          g_byte_array_append (t->into, (const guint8 *) buf, (guint) take);
+          t->dropped += (gsize) got - take;
+        }
     }
 }
 
@@ -128,71 +180,85 @@ set_child_error (GError **error, const char *status)
     g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED, "the sandboxed reader failed");
 }
 
+/* The child's standard error passed on is cut after this much. */
+#define MAX_STDERR_BYTES 65536
+
+/* Passes the child's standard error on to ours. */
+static void
+pass_stderr (const Stream *e)
+{
+  if (e->into->len > 0)
+    (void) asr_sandbox_write (STDERR_FILENO, e->into->data, e->into->len);
+  if (e->dropped > 0)
+    g_printerr ("[%" G_GSIZE_FORMAT " more bytes of the sandboxed reader's messages dropped]\n",
+                e->dropped);
+}
+
 gboolean
 asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits,
                    guint timeout_seconds, gsize max_output, GBytes **output, GError **error)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_seconds * G_USEC_PER_SEC;
-  int out[2], status[2];
+  int fds[3][2]; /* output, status, standard error */
   g_autoptr (GByteArray) got = g_byte_array_new ();
   g_autoptr (GByteArray) st = g_byte_array_new ();
+  g_autoptr (GByteArray) msgs = g_byte_array_new ();
   int err = 0, ws = 0;
-  gboolean over = FALSE;
+  guint made = 0, over = 0;
 
-  if (pipe2 (out, O_CLOEXEC) != 0)
-    {
-      g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN, "pipe: %s", g_strerror (errno));
-      return FALSE;
-    }
-  if (pipe2 (status, O_CLOEXEC) != 0)
-    {
-      int e = errno;
-      close (out[0]);
-      close (out[1]);
-      g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN, "pipe: %s", g_strerror (e));
-      return FALSE;
-    }
-  pid_t pid = fork ();
+  for (; made < 3; made++)
+    if (pipe2 (fds[made], O_CLOEXEC) != 0)
+      break;
+  pid_t pid = made == 3 ? fork () : -1;
   if (pid < 0)
     {
       int e = errno;
-      close (out[0]);
-      close (out[1]);
-      close (status[0]);
-      close (status[1]);
-      g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN, "fork: %s", g_strerror (e));
+      for (guint i = 0; i < made; i++)
+        {
+          close (fds[i][0]);
+          close (fds[i][1]);
+        }
+      g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN, "%s: %s", made == 3 ? "fork" : "pipe",
+                   g_strerror (e));
       return FALSE;
     }
   if (pid == 0)
     {
-      close (out[0]);
-      close (status[0]);
-      child_main (fn, data, limits, out[1], status[1]);
+      for (guint i = 0; i < 3; i++)
+        close (fds[i][0]);
+      child_main (fn, data, limits, fds[0][1], fds[1][1], fds[2][1]);
     }
   asr_cleanup_add_pid (pid);
-  close (out[1]);
-  close (status[1]);
+  for (guint i = 0; i < 3; i++)
+    close (fds[i][1]);
 
-  /* Output first (the child writes its status only after closing it). */
-  if (!read_to_end (out[0], got, max_output, deadline, &err))
-    {
-      over = err == 0;
-      kill (pid, SIGKILL);
-    }
-  else if (!read_to_end (status[0], st, MAX_STATUS_BYTES, deadline, &err))
+  Stream streams[3] = {
+    { fds[0][0], got, max_output, FALSE, 0 },
+    { fds[1][0], st, MAX_STATUS_BYTES, FALSE, 0 },
+    { fds[2][0], msgs, MAX_STDERR_BYTES, TRUE, 0 },
+  };
+  gboolean read_all = read_streams (streams, G_N_ELEMENTS (streams), deadline, &err, &over);
+  if (!read_all)
     kill (pid, SIGKILL);
-  close (out[0]);
-  close (status[0]);
+  for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
+    if (streams[i].fd >= 0)
+      close (streams[i].fd);
   while (waitpid (pid, &ws, 0) < 0 && errno == EINTR)
     ;
   asr_cleanup_remove_pid (pid);
+  pass_stderr (&streams[2]);
 
-  if (over)
+  if (!read_all && err == 0)
     {
-      g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT,
-                   "the sandboxed reader was killed after more than %" G_GSIZE_FORMAT
-                   " bytes of output",
-                   max_output);
+      if (over == 0)
+        g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT,
+                     "the sandboxed reader was killed after more than %" G_GSIZE_FORMAT
+                     " bytes of output",
+                     max_output);
+      else
+        g_set_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_OUTPUT,
+                     "the sandboxed reader was killed after more than %d bytes of error message",
+                     MAX_STATUS_BYTES);
       return FALSE;
     }
   if (err == ETIMEDOUT)

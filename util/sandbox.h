@@ -29,7 +29,9 @@ gboolean asr_sandbox_address_space_unlimited (void);
  * by a limit or a signal is an ASR_RUN_ERROR_FAILED naming it, one past
  * @max_output an ASR_RUN_ERROR_OUTPUT, and one still running after
  * @timeout_seconds of wall time (blocked reading, say) is killed: an
- * ASR_RUN_ERROR_TIMEOUT. */
+ * ASR_RUN_ERROR_TIMEOUT.  What the child writes to standard error (the
+ * first 64 KiB) is passed on to asr's; a crash ends it by the signal's
+ * default action, whatever handlers the caller set. */
 gboolean asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits,
                             guint timeout_seconds, gsize max_output, GBytes **output,
                             GError **error);

@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <ext2fs/ext2_fs.h>
+#include <et/com_err.h>
 #include <ext2fs/ext2fs.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "usedmap-private.h"
@@ -92,14 +94,19 @@ ext_read (ext2_filsys fs, guint64 bytes, AsrExtentFunc emit, gpointer opaque, GE
   /* A group's bitmap is one block: libext2fs 1.47.0 copies
    * blocks-per-group / 8 bytes into a block-sized buffer without checking
    * (a heap overflow found by fuzz-used-map), so more than 8 per byte of a
-   * block is refused here, as e2fsck refuses it. */
-  if (sb->s_first_data_block >= blocks || sb->s_blocks_per_group == 0
-      || sb->s_blocks_per_group > 8 * block || sb->s_clusters_per_group != sb->s_blocks_per_group
-      || sb->s_inodes_per_group == 0 || sb->s_inodes_per_group > 8 * block)
+   * block is refused here, as e2fsck refuses it.  So is a first data
+   * block other than the one e2fsck requires (1 for 1024-byte blocks, 0
+   * otherwise): with another, the same function writes a block past its
+   * bitmap (found by fuzz-used-map). */
+  if (sb->s_first_data_block != (block == 1024 ? 1u : 0u) || sb->s_first_data_block >= blocks
+      || sb->s_blocks_per_group == 0 || sb->s_blocks_per_group > 8 * block
+      || sb->s_clusters_per_group != sb->s_blocks_per_group || sb->s_inodes_per_group == 0
+      || sb->s_inodes_per_group > 8 * block)
     return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
-                          "bad superblock geometry (%u blocks and %u inodes a group of "
-                          "%" G_GUINT64_FORMAT "-byte blocks)",
-                          sb->s_blocks_per_group, sb->s_inodes_per_group, block);
+                          "bad superblock geometry (first data block %u, %u blocks and %u inodes "
+                          "a group of %" G_GUINT64_FORMAT "-byte blocks)",
+                          sb->s_first_data_block, sb->s_blocks_per_group, sb->s_inodes_per_group,
+                          block);
 
   err = ext2fs_read_block_bitmap (fs);
   if (err != 0)
@@ -121,11 +128,31 @@ ext_read (ext2_filsys fs, guint64 bytes, AsrExtentFunc emit, gpointer opaque, GE
   return TRUE;
 }
 
+/* libext2fs's own warnings (a bitmap asked for a block outside it, on
+ * hostile metadata) are detail for --debug: the error asr reports is the
+ * user's message. */
+static void G_GNUC_PRINTF (3, 0)
+  warning_to_debug (const char *whoami, long code, const char *fmt, va_list args)
+{
+  g_autofree char *text = g_strdup_vprintf (fmt, args);
+  g_debug ("libext2fs: %s%s%s %s", whoami ? whoami : "", whoami ? ": " : "", error_message (code),
+           text);
+}
+
 /* Opens the filesystem read-only, mapped to our error codes. */
 static ext2_filsys
 ext_open (const char *path, guint64 offset, GError **error)
 {
+  static gsize once = 0;
   ext2_filsys fs = NULL;
+
+  /* error_message() names libext2fs's codes only once their table is in */
+  if (g_once_init_enter (&once))
+    {
+      initialize_ext2_error_table ();
+      set_com_err_hook (warning_to_debug);
+      g_once_init_leave (&once, 1);
+    }
   g_autofree char *io_options = g_strdup_printf ("offset=%" G_GUINT64_FORMAT, offset);
 
   /* Read-only; no MMP (the volume is not live); checksums verified. */

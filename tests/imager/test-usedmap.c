@@ -223,6 +223,19 @@ test_larger_than_volume (void)
   expect_refusal (img, 0, 32u << 20, ASR_USED_MAP_ERROR_CORRUPT, "more than its 33554432-byte");
 }
 
+/* Geometry libext2fs 1.47.0 overflows its buffers on (found by
+ * fuzz-used-map) is refused before it reads a bitmap. */
+static void
+test_bad_geometry (void)
+{
+  g_autofree char *img = make_ext4 ("first-block.raw", 64, 0, "^metadata_csum");
+  g_autofree char *ssv
+    = g_strdup_printf ("debugfs -w -R 'ssv first_data_block 1' %s 2>/dev/null", img);
+  g_free (run (ssv));
+  expect_refusal (img, 0, 64u << 20, ASR_USED_MAP_ERROR_CORRUPT,
+                  "bad superblock geometry (first data block 1, 32768 blocks and ");
+}
+
 static void
 test_not_ext (void)
 {
@@ -363,6 +376,7 @@ main (int argc, char **argv)
   g_test_add_func ("/usedmap/ext4/corrupt-bitmap", test_corrupt_bitmap);
   g_test_add_func ("/usedmap/ext4/needs-recovery", test_needs_recovery);
   g_test_add_func ("/usedmap/ext4/larger-than-volume", test_larger_than_volume);
+  g_test_add_func ("/usedmap/ext4/bad-geometry", test_bad_geometry);
   g_test_add_func ("/usedmap/not-ext", test_not_ext);
   g_test_add_func ("/usedmap/fat/free-extents", test_fat);
   g_test_add_func ("/usedmap/fat/corrupt", test_fat_corrupt);

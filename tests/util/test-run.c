@@ -409,6 +409,55 @@ sandbox_blocks (int fd, gpointer data, GError **error)
   return TRUE;
 }
 
+static gboolean
+sandbox_chatters (int fd, gpointer data, GError **error)
+{
+  /* 100 KiB of messages, more than are passed on, then its answer */
+  for (int i = 0; i < 1600; i++)
+    fprintf (stderr, "warning %04d: a bitmap block lies outside its group..\n", i);
+  fflush (stderr);
+  return write (fd, "done", 4) == 4;
+}
+
+static gboolean
+sandbox_aborts (int fd, gpointer data, GError **error)
+{
+  abort ();
+}
+
+/* The child's standard error reaches asr's, also when that is a file (a
+ * log under cron) and the child may write no file; a crash is a failure
+ * naming its signal. */
+static void
+test_sandbox_stderr (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) out = NULL;
+  g_autofree char *log = NULL, *text = NULL;
+  AsrRunLimits limits = { TRUE, 256u << 20, 5, 0 };
+  int fd = g_file_open_tmp ("asr-sandbox-XXXXXX.log", &log, &error);
+  g_assert_no_error (error);
+  int saved = dup (STDERR_FILENO);
+  g_assert_cmpint (dup2 (fd, STDERR_FILENO), ==, STDERR_FILENO);
+
+  gboolean ok = asr_run_sandboxed (sandbox_chatters, NULL, &limits, 30, 64, &out, &error);
+  g_assert_cmpint (dup2 (saved, STDERR_FILENO), ==, STDERR_FILENO);
+  close (saved);
+  close (fd);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "done", 4);
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "warning 0000: a bitmap block"));
+  /* 1600 lines of 54 bytes: 65536 passed on, the rest counted */
+  g_assert_nonnull (strstr (text, "[20864 more bytes of the sandboxed reader's messages dropped]"));
+  g_unlink (log);
+
+  g_assert_false (asr_run_sandboxed (sandbox_aborts, NULL, &limits, 30, 64, NULL, &error));
+  g_assert_error (error, ASR_RUN_ERROR, ASR_RUN_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "the sandboxed reader was killed by signal 6 (Aborted)");
+}
+
 static void
 test_sandbox_timeout (void)
 {
@@ -493,5 +542,6 @@ main (int argc, char **argv)
   g_test_add_func ("/util/run/sandbox/error", test_sandbox_error);
   g_test_add_func ("/util/run/sandbox/limits", test_sandbox_limits);
   g_test_add_func ("/util/run/sandbox/timeout", test_sandbox_timeout);
+  g_test_add_func ("/util/run/sandbox/stderr", test_sandbox_stderr);
   return g_test_run ();
 }
