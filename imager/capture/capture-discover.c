@@ -674,6 +674,20 @@ map_refused (Capture *c, const CaptureVolume *v)
   return NULL;
 }
 
+/* Mounts @v at / in the appliance; FALSE, saying so, when it cannot (an
+ * fs the appliance lacks): the volume is imaged whole. */
+static gboolean
+mount_or_note (Capture *c, CaptureVolume *v)
+{
+  if (guestfs_mount (c->g, v->gdev, "/") == 0)
+    return TRUE;
+  capture_message (c,
+                   "note: %s (%s) cannot be mounted in the appliance: "
+                   "imaged whole, free space included",
+                   v->what, v->volume->fs);
+  return FALSE;
+}
+
 gboolean
 capture_trim (Capture *c, GError **error)
 {
@@ -682,6 +696,20 @@ capture_trim (Capture *c, GError **error)
       CaptureVolume *v = g_ptr_array_index (c->volumes, i);
       if (!v->has_fs)
         continue;
+      if (g_strcmp0 (v->volume->fs, "xfs") == 0)
+        {
+          /* A mount replays a log left dirty (in the overlay) and the
+           * unmount writes the clean one the map reader requires. */
+          if (!mount_or_note (c, v))
+            continue;
+          if (guestfs_umount (c->g, "/") == -1)
+            {
+              asr_appliance_set_error (c->g, error, "unmounting %s", v->gdev);
+              return FALSE;
+            }
+          v->map_used = TRUE;
+          continue;
+        }
       if (asr_used_map_knows (v->volume->fs))
         {
           /* FAT: a dirty one is imaged whole after the appliance */
@@ -695,15 +723,8 @@ capture_trim (Capture *c, GError **error)
           capture_message (c, "%s (%s): %s: its free space is trimmed in the appliance", v->what,
                            v->volume->fs, why);
         }
-      if (guestfs_mount (c->g, v->gdev, "/") == -1)
-        {
-          /* Not mountable here (an fs the appliance lacks): image it whole. */
-          capture_message (c,
-                           "note: %s (%s) cannot be mounted in the appliance: "
-                           "imaged whole, free space included",
-                           v->what, v->volume->fs);
-          continue;
-        }
+      if (!mount_or_note (c, v))
+        continue;
       struct guestfs_statvfs *sv = guestfs_statvfs (c->g, "/");
       if (sv)
         {

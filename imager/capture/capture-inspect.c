@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Capture without the appliance (docs/asr-capture.1, WITHOUT THE
- * APPLIANCE): where every filesystem on the given disks is ext2/3/4, FAT
- * or swap on a partition, the OS is inspected in userspace.  Each disk's
+ * APPLIANCE): where every filesystem on the given disks is ext2/3/4, FAT,
+ * xfs or swap on a partition, the root ext2/3/4, the OS is inspected in
+ * userspace.  Each disk's
  * overlay is exported as a file (export.h); blkid names each partition's
  * filesystem, under image probing's limits; the root is the one ext
  * filesystem with /etc/fstab and an os-release file, read through
  * libext2fs in a sandboxed child (usedmap.h), which also reads the used
- * blocks.  Anything else (LVM, md, LUKS, btrfs, xfs, an fstab entry
- * by device name, a journal to replay) leaves the machine to the
- * appliance, with nothing changed.
+ * blocks.  Anything else (LVM, md, LUKS, btrfs, an xfs root, an fstab
+ * entry by device name, a journal or log to replay) leaves the machine to
+ * the appliance, with nothing changed.
  */
 #include "config.h"
 

@@ -339,8 +339,11 @@ gboolean asr_md_super_parse (const guint8 *buf, gsize len, AsrMdSuper *out, GErr
 /* What restore --shrink reads of an xfs superblock to recreate it. */
 typedef struct {
   guint32 blocksize;
-  guint64 dblocks, fdblocks, rblocks, logstart;
+  guint64 dblocks, fdblocks, rblocks,
+    logstart; /* logstart: a filesystem block (AG << agblklog | block) */
   guint32 logblocks;
+  guint32 agblocks, agcount; /* allocation groups: the last may be shorter */
+  guint8 agblklog;           /* bits of an AG block number in a filesystem block */
   guint16 version, sectsize, inodesize;
   guint8 dirblklog;
   guint32 features2, ro_compat, incompat;
@@ -350,7 +353,8 @@ typedef struct {
 
 /* @buf: the first @len bytes (at least 512) of an xfs of @bytes.  Checked:
  * magic, sizes (powers of two in range), counts within the volume,
- * version 4 or 5, an internal log, no realtime section, no needs-repair
+ * allocation groups that cover the data blocks and an internal log inside
+ * one, no mkfs in progress, version 4 or 5, no realtime section, no needs-repair
  * flag, only feature bits asr can recreate.  Refusals are
  * ASR_PROBE_ERROR_INVALID_INPUT. */
 gboolean asr_xfs_super_parse (const guint8 *buf, gsize len, guint64 bytes, AsrXfsSuper *out,

@@ -26,6 +26,25 @@ power_of_two_in (guint64 v, guint64 lo, guint64 hi)
   return v >= lo && v <= hi && (v & (v - 1)) == 0;
 }
 
+/* The allocation groups cover the data blocks, the last one at least a
+ * block long; an AG block number fits agblklog bits; the log (an
+ * internal one) lies inside one group. */
+static gboolean
+ag_geometry_fits (const AsrXfsSuper *sb)
+{
+  if (sb->agblocks == 0 || sb->agcount == 0 || sb->agblklog > 31
+      || (guint64) sb->agblocks > (G_GUINT64_CONSTANT (1) << sb->agblklog)
+      || (guint64) sb->agcount * sb->agblocks < sb->dblocks
+      || (guint64) (sb->agcount - 1) * sb->agblocks >= sb->dblocks)
+    return FALSE;
+  if (sb->logstart == 0)
+    return TRUE; /* an external log: refused below */
+  guint64 agno = sb->logstart >> sb->agblklog;
+  guint64 agbno = sb->logstart & ((G_GUINT64_CONSTANT (1) << sb->agblklog) - 1);
+  guint64 aglen = agno + 1 < sb->agcount ? sb->agblocks : sb->dblocks - agno * sb->agblocks;
+  return agno < sb->agcount && agbno < aglen && sb->logblocks > 0 && sb->logblocks <= aglen - agbno;
+}
+
 gboolean
 asr_xfs_super_parse (const guint8 *b, gsize len, guint64 bytes, AsrXfsSuper *sb, GError **error)
 {
@@ -40,7 +59,10 @@ asr_xfs_super_parse (const guint8 *b, gsize len, guint64 bytes, AsrXfsSuper *sb,
   sb->dblocks = be (b + 8, 8);
   sb->rblocks = be (b + 16, 8);
   sb->logstart = be (b + 48, 8);
+  sb->agblocks = be (b + 84, 4);
+  sb->agcount = be (b + 88, 4);
   sb->logblocks = be (b + 96, 4);
+  sb->agblklog = b[124];
   sb->version = be (b + 100, 2) & 0xf;
   sb->sectsize = be (b + 102, 2);
   sb->inodesize = be (b + 104, 2);
@@ -64,6 +86,10 @@ asr_xfs_super_parse (const guint8 *b, gsize len, guint64 bytes, AsrXfsSuper *sb,
       || sb->dblocks > bytes / sb->blocksize || sb->fdblocks > sb->dblocks
       || sb->logblocks > sb->dblocks)
     bad = "a superblock that does not add up (sizes, counts)";
+  else if (!ag_geometry_fits (sb))
+    bad = "allocation groups that do not add up (sizes, counts, where the log lies)";
+  else if (b[126] != 0)
+    bad = "its mkfs unfinished (the in-progress flag set)";
   else if (sb->version != 4 && sb->version != 5)
     bad = "an xfs version other than 4 or 5";
   else if (sb->logstart == 0)

@@ -118,9 +118,8 @@ ext_read (ext2_filsys fs, guint64 bytes, AsrExtentFunc emit, gpointer opaque, GE
   blk64_t blk = sb->s_first_data_block, last, end = blocks - 1;
   while (blk <= end && next_run (fs->block_map, end, FALSE, &blk, &last))
     {
-      AsrExtent e = { blk * block, (last - blk + 1) * block };
-      if (!emit (&e, opaque))
-        return used_map_fail (error, ASR_USED_MAP_ERROR_IO, "cannot pass its free extents on");
+      if (!used_map_emit (emit, opaque, blk * block, (last - blk + 1) * block, error))
+        return FALSE;
       if (last == end)
         break;
       blk = last + 1;

@@ -117,23 +117,6 @@ fat_entry (const Fat *f, const guint8 *table, guint64 n)
     }
 }
 
-static gboolean
-read_at (int fd, guint64 offset, guint8 *buf, gsize len, GError **error)
-{
-  gsize got = 0;
-  while (got < len)
-    {
-      ssize_t n = pread (fd, buf + got, len - got, (off_t) (offset + got));
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return used_map_fail (error, ASR_USED_MAP_ERROR_IO, "reading at %" G_GUINT64_FORMAT ": %s",
-                              offset + got, n < 0 ? g_strerror (errno) : "short read");
-      got += (gsize) n;
-    }
-  return TRUE;
-}
-
 /* Walks the table; with @emit NULL it only checks it. */
 static gboolean
 walk (int fd, guint64 offset, const Fat *f, AsrExtentFunc emit, gpointer opaque, GError **error)
@@ -152,11 +135,11 @@ walk (int fd, guint64 offset, const Fat *f, AsrExtentFunc emit, gpointer opaque,
     {
       gsize len = (gsize) MIN ((guint64) chunk, table_len - at);
       memset (a + len, 0, 4);
-      if (!read_at (fd, offset + f->fat_offset + at, a, len, error))
+      if (!used_map_read_at (fd, offset + f->fat_offset + at, a, len, error))
         return FALSE;
       for (guint k = 1; emit == NULL && k < f->nfats; k++)
         {
-          if (!read_at (fd, offset + f->fat_offset + k * f->fat_bytes + at, b, len, error))
+          if (!used_map_read_at (fd, offset + f->fat_offset + k * f->fat_bytes + at, b, len, error))
             return FALSE;
           if (memcmp (a, b, len) != 0)
             return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
@@ -182,21 +165,18 @@ walk (int fd, guint64 offset, const Fat *f, AsrExtentFunc emit, gpointer opaque,
                                   n, e);
           if (run_len && emit)
             {
-              AsrExtent x = { f->data_offset + (run_start - 2) * f->cluster_bytes,
-                              run_len * f->cluster_bytes };
-              if (!emit (&x, opaque))
-                return used_map_fail (error, ASR_USED_MAP_ERROR_IO,
-                                      "cannot pass its free extents on");
+              if (!used_map_emit (emit, opaque, f->data_offset + (run_start - 2) * f->cluster_bytes,
+                                  run_len * f->cluster_bytes, error))
+                return FALSE;
             }
           run_len = 0;
         }
     }
   if (run_len && emit)
     {
-      AsrExtent x
-        = { f->data_offset + (run_start - 2) * f->cluster_bytes, run_len * f->cluster_bytes };
-      if (!emit (&x, opaque))
-        return used_map_fail (error, ASR_USED_MAP_ERROR_IO, "cannot pass its free extents on");
+      if (!used_map_emit (emit, opaque, f->data_offset + (run_start - 2) * f->cluster_bytes,
+                          run_len * f->cluster_bytes, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -212,7 +192,7 @@ asr_fat_free_extents (const char *path, guint64 offset, guint64 bytes, AsrExtent
 
   if (fd < 0)
     return used_map_fail (error, ASR_USED_MAP_ERROR_IO, "%s: %s", path, g_strerror (errno));
-  ok = bytes >= sizeof bs && read_at (fd, offset, bs, sizeof bs, error);
+  ok = bytes >= sizeof bs && used_map_read_at (fd, offset, bs, sizeof bs, error);
   if (ok && !asr_fat_sniff (bs, sizeof bs))
     ok = used_map_fail (error, ASR_USED_MAP_ERROR_NOT_FOUND, "not a FAT filesystem");
   /* checked whole before the first extent goes out */

@@ -30,6 +30,7 @@ typedef enum {
   FS_NONE,
   FS_EXT,
   FS_FAT,
+  FS_XFS,
 } FsKind;
 
 gboolean
@@ -44,11 +45,36 @@ used_map_fail (GError **error, AsrUsedMapError code, const char *format, ...)
 }
 
 gboolean
+used_map_emit (AsrExtentFunc emit, gpointer opaque, guint64 offset, guint64 bytes, GError **error)
+{
+  AsrExtent e = { offset, bytes };
+  return emit (&e, opaque)
+         || used_map_fail (error, ASR_USED_MAP_ERROR_IO, "cannot pass its free extents on");
+}
+
+gboolean
+used_map_read_at (int fd, guint64 offset, guint8 *buf, gsize len, GError **error)
+{
+  gsize got = 0;
+  while (got < len)
+    {
+      ssize_t n = pread (fd, buf + got, len - got, (off_t) (offset + got));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return used_map_fail (error, ASR_USED_MAP_ERROR_IO, "reading at %" G_GUINT64_FORMAT ": %s",
+                              offset + got, n < 0 ? g_strerror (errno) : "short read");
+      got += (gsize) n;
+    }
+  return TRUE;
+}
+
+gboolean
 asr_used_map_knows (const char *fs)
 {
   return fs
          && (strcmp (fs, "ext2") == 0 || strcmp (fs, "ext3") == 0 || strcmp (fs, "ext4") == 0
-             || strcmp (fs, "vfat") == 0);
+             || strcmp (fs, "vfat") == 0 || strcmp (fs, "xfs") == 0);
 }
 
 void
@@ -93,6 +119,8 @@ sniff (const char *path, guint64 offset, guint64 bytes, GError **error)
     return FS_EXT;
   if (asr_fat_sniff (head, want))
     return FS_FAT;
+  if (memcmp (head, "XFSB", 4) == 0)
+    return FS_XFS;
   return FS_NONE;
 }
 
@@ -121,6 +149,8 @@ child_read (int fd, gpointer data, GError **error)
   j->fd = fd;
   gboolean ok = j->kind == FS_EXT
                   ? asr_ext_free_extents (j->path, j->offset, j->bytes, put_extent, j, error)
+                : j->kind == FS_XFS
+                  ? asr_xfs_free_extents (j->path, j->offset, j->bytes, put_extent, j, error)
                   : asr_fat_free_extents (j->path, j->offset, j->bytes, put_extent, j, error);
   if (!ok && j->n > USED_MAP_MAX_EXTENTS)
     {
@@ -189,7 +219,7 @@ asr_used_map_read (const char *path, guint64 offset, guint64 bytes, GError **err
                    "the reader's answer is cut short");
       return NULL;
     }
-  map->fs = g_strdup (job.kind == FS_EXT ? "ext2/3/4" : "vfat");
+  map->fs = g_strdup (job.kind == FS_EXT ? "ext2/3/4" : job.kind == FS_XFS ? "xfs" : "vfat");
   map->free = g_array_sized_new (FALSE, FALSE, sizeof (AsrExtent), (guint) (len / sizeof *e));
   for (gsize i = 0; i < len / sizeof *e; i++)
     {

@@ -44,6 +44,12 @@ gboolean asr_ext_free_extents (const char *path, guint64 offset, guint64 bytes, 
  * same, before the first extent.  In-process. */
 gboolean asr_fat_free_extents (const char *path, guint64 offset, guint64 bytes, AsrExtentFunc emit,
                                gpointer opaque, GError **error);
+/* An xfs filesystem likewise, from its free-space b-trees and free
+ * lists: every group's records in order and summing to its header's free
+ * count, before the first extent; a log that is not clean is
+ * NEEDS_RECOVERY.  In-process. */
+gboolean asr_xfs_free_extents (const char *path, guint64 offset, guint64 bytes, AsrExtentFunc emit,
+                               gpointer opaque, GError **error);
 /* A FAT boot sector's signature (mkfs.fat's and the specification's). */
 gboolean asr_fat_sniff (const guint8 *boot_sector, gsize len);
 
@@ -73,7 +79,7 @@ gboolean asr_used_map_read_files (const char *path, guint64 offset, const char *
 gboolean asr_used_map_knows (const char *fs);
 
 typedef struct {
-  char *fs;           /* "ext2/3/4", "vfat" */
+  char *fs;           /* "ext2/3/4", "vfat", "xfs" */
   GArray *free;       /* AsrExtent, sorted, disjoint, inside the volume */
   guint64 free_bytes; /* their sum */
 } AsrUsedMap;

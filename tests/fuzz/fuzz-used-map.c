@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer harness: the filesystems whose used blocks capture reads
- * (usedmap/): byte 0 selects the reader (bit 0: FAT, else ext2/3/4
- * through libext2fs), the rest is the start of a 64 MiB volume (zeroes
- * after it), in a memory file.  Both readers run in-process, where
+ * (usedmap/): byte 0 selects the reader (bit 0: FAT, else bit 1: xfs,
+ * else ext2/3/4 through libext2fs), the rest is the start of a 64 MiB
+ * volume (zeroes after it), in a memory file.  The readers run in-process, where
  * libFuzzer sees their coverage (through a fork it would see none) and
  * ASan their faults, libext2fs's among them: capture runs the ext reader
  * in a sandboxed child, but a libext2fs overflow on some geometry is a
@@ -65,6 +65,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
   if (data[0] & 1)
     ok = asr_fat_free_extents (path, 0, VOLUME_BYTES, seen, &s, &error);
+  else if (data[0] & 2)
+    ok = asr_xfs_free_extents (path, 0, VOLUME_BYTES, seen, &s, &error);
   else
     {
       g_autoptr (GArray) direct = g_array_new (FALSE, FALSE, sizeof (AsrExtent));

@@ -9,7 +9,12 @@
  * its volume, no filesystem at all.  FAT12/16/32 images made by mkfs.vfat
  * and mcopy likewise: free bytes as mtools counts them, and refused for
  * two tables that differ, an entry past the last cluster, the dirty bit.
- * Skips itself without e2fsprogs, dosfstools or mtools.
+ * xfs (versions 5 and 4) made by mkfs.xfs -p: the free extents exactly
+ * xfs_db's freesp -d, also after the log is reformatted to another
+ * cycle, and refused for a free count its b-tree does not add up to, a
+ * b-tree pointer outside its group, a log left dirty (mounted, shut
+ * down; as root).  Skips itself without e2fsprogs, dosfstools, mtools or
+ * xfsprogs.
  */
 #include "config.h"
 
@@ -223,17 +228,26 @@ test_larger_than_volume (void)
   expect_refusal (img, 0, 32u << 20, ASR_USED_MAP_ERROR_CORRUPT, "more than its 33554432-byte");
 }
 
+/* @img changed by the command @edit (the image appended), then refused
+ * with @code and @message. */
+static void
+refused_after (const char *img, const char *edit, guint64 bytes, AsrUsedMapError code,
+               const char *message)
+{
+  g_autofree char *cmd = g_strdup_printf ("%s %s", edit, img);
+  g_free (run (cmd));
+  expect_refusal (img, 0, bytes, code, message);
+}
+
 /* Geometry libext2fs 1.47.0 overflows its buffers on (found by
  * fuzz-used-map) is refused before it reads a bitmap. */
 static void
 test_bad_geometry (void)
 {
   g_autofree char *img = make_ext4 ("first-block.raw", 64, 0, "^metadata_csum");
-  g_autofree char *ssv
-    = g_strdup_printf ("debugfs -w -R 'ssv first_data_block 1' %s 2>/dev/null", img);
-  g_free (run (ssv));
-  expect_refusal (img, 0, 64u << 20, ASR_USED_MAP_ERROR_CORRUPT,
-                  "bad superblock geometry (first data block 1, 32768 blocks and ");
+  refused_after (img, "debugfs -w -R 'ssv first_data_block 1'", 64u << 20,
+                 ASR_USED_MAP_ERROR_CORRUPT,
+                 "bad superblock geometry (first data block 1, 32768 blocks and ");
 }
 
 static void
@@ -357,6 +371,131 @@ test_fat_corrupt (void)
   expect_refusal (dirty, 0, 64u << 20, ASR_USED_MAP_ERROR_NEEDS_RECOVERY, "marked dirty");
 }
 
+/* An xfs image of 300 MiB at @offset of a file (mkfs.xfs -p: no mount),
+ * version 5 with @crc, else 4, holding a 3 MiB file /big and two small. */
+static char *
+make_xfs (const char *name, guint64 offset, gboolean crc)
+{
+  g_autofree char *big = g_build_filename (tmpdir, "xfs-big", NULL);
+  g_autofree char *small = g_build_filename (tmpdir, "xfs-small", NULL);
+  g_autofree char *proto = g_build_filename (tmpdir, "xfs-proto", NULL);
+  g_autofree char *fs = g_build_filename (tmpdir, "xfs.raw", NULL);
+  g_autofree char *data = g_malloc (3u << 20);
+  char *path = g_build_filename (tmpdir, name, NULL);
+
+  memset (data, 0x6b, 3u << 20);
+  g_assert_true (g_file_set_contents (big, data, 3u << 20, NULL));
+  g_assert_true (g_file_set_contents (small, "small\n", -1, NULL));
+  g_autofree char *text = g_strdup_printf ("/dev/null\n0 0\nd--755 0 0\n"
+                                           "big ---644 0 0 %s\nsmall ---644 0 0 %s\n"
+                                           "sub d--755 0 0\ninner ---644 0 0 %s\n$\n$\n",
+                                           big, small, small);
+  g_assert_true (g_file_set_contents (proto, text, -1, NULL));
+  g_autofree char *mk = g_strdup_printf ("sh -c 'rm -f %s && truncate -s 300M %s && mkfs.xfs -q -m "
+                                         "crc=%d -p %s %s 2>/dev/null'",
+                                         fs, fs, crc ? 1 : 0, proto, fs);
+  g_free (run (mk));
+  return place_at (fs, path, offset);
+}
+
+/* xfs_db's free extents (freesp -d: each group's free-space b-tree and
+ * free list), as volume bytes. */
+static GArray *
+xfs_db_free (const char *img, guint64 offset)
+{
+  g_autofree char *cmd
+    = g_strdup_printf ("sh -c 'tail -c +%" G_GUINT64_FORMAT " %s > %s/xfs-probe.raw && "
+                       "xfs_db -r -c \"sb 0\" -c \"print agblocks blocksize\" "
+                       "-c \"freesp -d\" %s/xfs-probe.raw'",
+                       offset + 1, img, tmpdir, tmpdir);
+  g_autofree char *out = run (cmd);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  GArray *free = g_array_new (FALSE, FALSE, sizeof (AsrExtent));
+  guint64 agblocks = 0, bs = 0;
+  for (char **l = lines; *l; l++)
+    {
+      guint64 agno, agbno, len;
+      if (sscanf (*l, "agblocks = %" G_GUINT64_FORMAT, &agblocks) == 1
+          || sscanf (*l, "blocksize = %" G_GUINT64_FORMAT, &bs) == 1)
+        continue;
+      if (sscanf (*l, " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &agno,
+                  &agbno, &len)
+            == 3
+          && strstr (*l, "pct") == NULL && agblocks && bs)
+        {
+          AsrExtent e = { (agno * agblocks + agbno) * bs, len * bs };
+          g_array_append_val (free, e);
+        }
+      if (strstr (*l, "from") && strstr (*l, "extents"))
+        break; /* the histogram after the extents */
+    }
+  g_assert_cmpuint (free->len, >, 0);
+  return free;
+}
+
+static void
+check_xfs (const char *img, guint64 offset)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AsrUsedMap) map = asr_used_map_read (img, offset, 300u << 20, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (map->fs, ==, "xfs");
+  g_autoptr (GArray) want = xfs_db_free (img, offset);
+  g_assert_cmpuint (map->free->len, ==, want->len);
+  g_assert_cmpmem (map->free->data, map->free->len * sizeof (AsrExtent), want->data,
+                   want->len * sizeof (AsrExtent));
+}
+
+static void
+test_xfs (void)
+{
+  g_autofree char *v5 = make_xfs ("xfs5.raw", 0, TRUE);
+  check_xfs (v5, 0);
+  g_autofree char *at = make_xfs ("xfs5-offset.raw", 1u << 20, TRUE);
+  check_xfs (at, 1u << 20);
+  g_autofree char *v4 = make_xfs ("xfs4.raw", 0, FALSE);
+  check_xfs (v4, 0);
+
+  /* a clean log of another cycle (as after the log wrapped) */
+  g_autofree char *cmd = g_strdup_printf ("xfs_db -x -c 'logformat -c 7' %s", v5);
+  g_free (run (cmd));
+  check_xfs (v5, 0);
+}
+
+static void
+test_xfs_corrupt (void)
+{
+  g_autofree char *img = make_xfs ("xfs-bad.raw", 0, TRUE);
+  refused_after (img, "xfs_db -x -c 'agf 1' -c 'write -d freeblks 5'", 300u << 20,
+                 ASR_USED_MAP_ERROR_CORRUPT, "allocation group 1: its free-space b-tree has ");
+
+  g_autofree char *root = make_xfs ("xfs-root.raw", 0, FALSE);
+  refused_after (root, "xfs_db -x -c 'agf 2' -c 'write -d bnoroot 4000000'", 300u << 20,
+                 ASR_USED_MAP_ERROR_CORRUPT,
+                 "allocation group 2: a free-space b-tree pointer outside the group");
+}
+
+/* A log left dirty: mounted, written, the filesystem shut down without
+ * its unmount record (as a crash leaves it). */
+static void
+test_xfs_dirty_log (void)
+{
+  if (geteuid () != 0)
+    {
+      g_test_skip ("mounting a loop device needs root");
+      return;
+    }
+  g_autofree char *img = make_xfs ("xfs-dirty.raw", 0, TRUE);
+  g_autofree char *mnt = g_build_filename (tmpdir, "mnt", NULL);
+  g_mkdir_with_parents (mnt, 0700);
+  g_autofree char *cmd
+    = g_strdup_printf ("sh -c 'mount -o loop %s %s && echo new > %s/new && sync && "
+                       "xfs_io -x -c \"shutdown -f\" %s; umount %s'",
+                       img, mnt, mnt, mnt, mnt);
+  g_free (run (cmd));
+  expect_refusal (img, 0, 300u << 20, ASR_USED_MAP_ERROR_NEEDS_RECOVERY, "its log is not clean");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -365,9 +504,11 @@ main (int argc, char **argv)
   g_autofree char *debugfs = g_find_program_in_path ("debugfs");
   g_autofree char *mkfat = g_find_program_in_path ("mkfs.vfat");
   g_autofree char *mdir = g_find_program_in_path ("mdir");
-  if (mke2fs == NULL || debugfs == NULL || mkfat == NULL || mdir == NULL)
+  g_autofree char *mkxfs = g_find_program_in_path ("mkfs.xfs");
+  if (mke2fs == NULL || debugfs == NULL || mkfat == NULL || mdir == NULL || mkxfs == NULL)
     {
-      g_test_skip ("needs mke2fs and debugfs (e2fsprogs), mkfs.vfat (dosfstools), mdir (mtools)");
+      g_test_skip ("needs mke2fs and debugfs (e2fsprogs), mkfs.vfat (dosfstools), mdir (mtools), "
+                   "mkfs.xfs (xfsprogs)");
       return g_test_run ();
     }
   tmpdir = g_dir_make_tmp ("asr-usedmap-XXXXXX", NULL);
@@ -381,6 +522,9 @@ main (int argc, char **argv)
   g_test_add_func ("/usedmap/fat/free-extents", test_fat);
   g_test_add_func ("/usedmap/fat/corrupt", test_fat_corrupt);
   g_test_add_func ("/usedmap/ext4/read-files", test_read_files);
+  g_test_add_func ("/usedmap/xfs/free-extents", test_xfs);
+  g_test_add_func ("/usedmap/xfs/corrupt", test_xfs_corrupt);
+  g_test_add_func ("/usedmap/xfs/dirty-log", test_xfs_dirty_log);
   int rc = g_test_run ();
   g_autofree char *rm = g_strdup_printf ("rm -rf %s", tmpdir);
   g_free (run (rm));
