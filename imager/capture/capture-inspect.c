@@ -2,15 +2,15 @@
 /*
  * Capture without the appliance (docs/asr-capture.1, WITHOUT THE
  * APPLIANCE): where every filesystem on the given disks is ext2/3/4, FAT,
- * xfs or swap on a partition, the root ext2/3/4, the OS is inspected in
- * userspace.  Each disk's
+ * xfs or swap on a partition, the OS is inspected in userspace.  Each disk's
  * overlay is exported as a file (export.h); blkid names each partition's
- * filesystem, under image probing's limits; the root is the one ext
- * filesystem with /etc/fstab and an os-release file, read through
- * libext2fs in a sandboxed child (usedmap.h), which also reads the used
- * blocks.  Anything else (LVM, md, LUKS, btrfs, an xfs root, an fstab
- * entry by device name, a journal or log to replay) leaves the machine to
- * the appliance, with nothing changed.
+ * filesystem, under image probing's limits; the root is the one ext or
+ * xfs filesystem with /etc/fstab and an os-release file, read (ext
+ * through libext2fs, xfs by asr's own reader) in a sandboxed child
+ * (usedmap.h), which also reads the used blocks.  Anything else (LVM, md,
+ * LUKS, btrfs, an fstab entry by device name, a journal or log to replay,
+ * an xfs directory in b-tree format) leaves the machine to the appliance,
+ * with nothing changed.
  */
 #include "config.h"
 
@@ -113,10 +113,11 @@ blkid_partition (Capture *c, Found *f)
   return TRUE;
 }
 
+/* A filesystem asr reads files from: one that may hold the OS. */
 static gboolean
-is_ext (const char *fs)
+may_be_root (const char *fs)
 {
-  return fs && g_str_has_prefix (fs, "ext") && asr_used_map_knows (fs);
+  return fs && (g_str_has_prefix (fs, "ext") || strcmp (fs, "xfs") == 0) && asr_used_map_knows (fs);
 }
 
 /* KEY's value in an os-release text, unquoted; NULL when absent. */
@@ -301,9 +302,9 @@ fstab_mountpoints (Capture *c, GPtrArray *found, Found *root, const char *fstab,
 /* The OS facts from the root's files; FALSE (no error) for an OS the
  * appliance should name. */
 static gboolean
-os_facts (Capture *c, AsrExtFile *files)
+os_facts (Capture *c, AsrVolumeFile *files)
 {
-  const AsrExtFile *osr = files[1].found ? &files[1] : &files[2];
+  const AsrVolumeFile *osr = files[1].found ? &files[1] : &files[2];
   g_autofree char *text
     = g_strndup (g_bytes_get_data (osr->data, NULL), g_bytes_get_size (osr->data));
   g_autofree char *id = os_release_value (text, "ID");
@@ -344,7 +345,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
   static const char *const names[]
     = { "/etc/fstab", "/etc/os-release", "/usr/lib/os-release", "/etc/hostname", "/bin/sh", NULL };
   Found *root = NULL;
-  AsrExtFile root_files[G_N_ELEMENTS (names) - 1] = { { 0 } };
+  AsrVolumeFile root_files[G_N_ELEMENTS (names) - 1] = { { 0 } };
   g_autoptr (GPtrArray) mps = NULL; /* pairs: mountpoint, device */
   g_autofree char *fstab = NULL;
   g_autoptr (GHashTable) parts = NULL;
@@ -379,7 +380,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
     {
       Found *f = g_ptr_array_index (found, i);
       g_autoptr (GError) local = NULL;
-      AsrExtFile files[G_N_ELEMENTS (names) - 1] = { { 0 } };
+      AsrVolumeFile files[G_N_ELEMENTS (names) - 1] = { { 0 } };
       if (!asr_used_map_knows (f->fs))
         continue;
       f->map = asr_used_map_read (f->disk->raw, f->offset, f->bytes, &local);
@@ -397,10 +398,10 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           capture_map_error (error, f->what, f->fs, local);
           goto out;
         }
-      if (!is_ext (f->fs))
+      if (!may_be_root (f->fs))
         continue; /* FAT: mapped, never a root */
-      if (!asr_used_map_read_files (f->disk->raw, f->offset, names, INSPECT_MAX_FILE_BYTES, files,
-                                    &local))
+      if (!asr_used_map_read_files (f->disk->raw, f->offset, f->bytes, names,
+                                    INSPECT_MAX_FILE_BYTES, files, &local))
         {
           g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_INVALID_INPUT, "%s (%s): %s",
                        f->what, f->fs, local->message);
@@ -411,8 +412,8 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           if (root != NULL)
             {
               for (guint k = 0; k < G_N_ELEMENTS (files); k++)
-                asr_ext_file_clear (&files[k]);
-              fallback (c, "more than one ext filesystem holds an OS");
+                asr_volume_file_clear (&files[k]);
+              fallback (c, "more than one filesystem holds an OS");
               goto out; /* the appliance refuses, naming them */
             }
           root = f;
@@ -420,13 +421,13 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
         }
       else
         for (guint k = 0; k < G_N_ELEMENTS (files); k++)
-          asr_ext_file_clear (&files[k]);
+          asr_volume_file_clear (&files[k]);
     }
   if (root == NULL || root_files[0].truncated)
     {
       fallback (c,
                 root ? "the OS's /etc/fstab is larger than %u bytes"
-                     : "no ext filesystem holds an OS (/etc/fstab and os-release)",
+                     : "no ext or xfs filesystem holds an OS (/etc/fstab and os-release)",
                 INSPECT_MAX_FILE_BYTES);
       goto out;
     }
@@ -484,7 +485,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
   ok = TRUE;
 out:
   for (guint k = 0; k < G_N_ELEMENTS (root_files); k++)
-    asr_ext_file_clear (&root_files[k]);
+    asr_volume_file_clear (&root_files[k]);
   return ok;
 }
 

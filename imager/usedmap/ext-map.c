@@ -173,7 +173,7 @@ ext_open (const char *path, guint64 offset, GError **error)
 /* One file's first @max bytes into @out; FALSE with @error only for
  * what makes the whole filesystem suspect. */
 static gboolean
-ext_read_one (ext2_filsys fs, const char *name, gsize max, AsrExtFile *out, GError **error)
+ext_read_one (ext2_filsys fs, const char *name, gsize max, AsrVolumeFile *out, GError **error)
 {
   ext2_ino_t ino;
   struct ext2_inode inode;
@@ -216,7 +216,7 @@ ext_read_one (ext2_filsys fs, const char *name, gsize max, AsrExtFile *out, GErr
 
 gboolean
 asr_ext_read_files (const char *path, guint64 offset, const char *const *names, gsize max,
-                    AsrExtFile *files, GError **error)
+                    AsrVolumeFile *files, GError **error)
 {
   ext2_filsys fs = ext_open (path, offset, error);
   gboolean ok = fs != NULL;

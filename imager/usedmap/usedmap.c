@@ -240,7 +240,7 @@ asr_used_map_read (const char *path, guint64 offset, guint64 bytes, GError **err
 }
 
 void
-asr_ext_file_clear (AsrExtFile *f)
+asr_volume_file_clear (AsrVolumeFile *f)
 {
   g_clear_pointer (&f->data, g_bytes_unref);
   f->found = f->truncated = FALSE;
@@ -248,7 +248,8 @@ asr_ext_file_clear (AsrExtFile *f)
 
 typedef struct {
   const char *path;
-  guint64 offset;
+  guint64 offset, bytes;
+  FsKind kind;
   const char *const *names;
   gsize max;
 } FilesJob;
@@ -259,8 +260,11 @@ child_read_files (int fd, gpointer data, GError **error)
 {
   FilesJob *j = data;
   guint n = g_strv_length ((char **) j->names);
-  g_autofree AsrExtFile *files = g_new0 (AsrExtFile, n);
-  gboolean ok = asr_ext_read_files (j->path, j->offset, j->names, j->max, files, error);
+  g_autofree AsrVolumeFile *files = g_new0 (AsrVolumeFile, n);
+  gboolean ok
+    = j->kind == FS_XFS
+        ? asr_xfs_read_files (j->path, j->offset, j->bytes, j->names, j->max, files, error)
+        : asr_ext_read_files (j->path, j->offset, j->names, j->max, files, error);
 
   for (guint i = 0; ok && i < n; i++)
     {
@@ -273,26 +277,27 @@ child_read_files (int fd, gpointer data, GError **error)
            && (len == 0 || asr_sandbox_write (fd, bytes, len));
     }
   for (guint i = 0; i < n; i++)
-    asr_ext_file_clear (&files[i]);
+    asr_volume_file_clear (&files[i]);
   return ok;
 }
 
 gboolean
-asr_used_map_read_files (const char *path, guint64 offset, const char *const *names, gsize max,
-                         AsrExtFile *files, GError **error)
+asr_used_map_read_files (const char *path, guint64 offset, guint64 bytes, const char *const *names,
+                         gsize max, AsrVolumeFile *files, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (GBytes) out = NULL;
-  FilesJob job = { path, offset, names, max };
+  FilesJob job = { path, offset, bytes, FS_NONE, names, max };
   guint n = g_strv_length ((char **) names);
 
   if (n == 0)
     return TRUE;
-  if (sniff (path, offset, G_MAXUINT64, &local) != FS_EXT)
+  job.kind = sniff (path, offset, bytes, &local);
+  if (job.kind != FS_EXT && job.kind != FS_XFS)
     {
       if (local == NULL)
         g_set_error (&local, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_NOT_FOUND,
-                     "not an ext2/3/4 filesystem");
+                     "not an ext2/3/4 or xfs filesystem");
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
@@ -320,7 +325,7 @@ asr_used_map_read_files (const char *path, guint64 offset, const char *const *na
         return TRUE;
     }
   for (guint i = 0; i < n; i++)
-    asr_ext_file_clear (&files[i]);
+    asr_volume_file_clear (&files[i]);
   g_set_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_CORRUPT,
                "the reader's answer is malformed");
   return FALSE;

@@ -59,21 +59,30 @@ typedef struct {
   gboolean found;
   gboolean truncated;
   GBytes *data;
-} AsrExtFile;
+} AsrVolumeFile;
 
-void asr_ext_file_clear (AsrExtFile *f);
+void asr_volume_file_clear (AsrVolumeFile *f);
 
 /* Each of @names (absolute paths, NULL-terminated; symlinks followed
  * inside the filesystem) from the ext2/3/4 filesystem at @offset of
  * @path, at most @max bytes each, into @files (as many, zeroed).
  * In-process, as asr_ext_free_extents. */
 gboolean asr_ext_read_files (const char *path, guint64 offset, const char *const *names, gsize max,
-                             AsrExtFile *files, GError **error);
+                             AsrVolumeFile *files, GError **error);
 
-/* The same in a sandboxed child, its answer checked: @files as many as
- * @names, zeroed; each cleared with asr_ext_file_clear. */
-gboolean asr_used_map_read_files (const char *path, guint64 offset, const char *const *names,
-                                  gsize max, AsrExtFile *files, GError **error);
+/* The same from an xfs filesystem @bytes long (its log clean): a path
+ * through a data fork in b-tree format is UNSUPPORTED.  In-process. */
+gboolean asr_xfs_read_files (const char *path, guint64 offset, guint64 bytes,
+                             const char *const *names, gsize max, AsrVolumeFile *files,
+                             GError **error);
+
+/* Either, whichever the volume at @offset of @path, @bytes long, holds
+ * (NOT_FOUND for another), in a sandboxed child, its answer checked:
+ * @files as many as @names, zeroed; each cleared with
+ * asr_volume_file_clear. */
+gboolean asr_used_map_read_files (const char *path, guint64 offset, guint64 bytes,
+                                  const char *const *names, gsize max, AsrVolumeFile *files,
+                                  GError **error);
 
 /* The filesystem types asr_used_map_read reads. */
 gboolean asr_used_map_knows (const char *fs);

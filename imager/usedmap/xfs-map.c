@@ -19,8 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "probe.h"
-#include "usedmap-private.h"
+#include "xfs-private.h"
 
 #define BB 512u                     /* the log's basic block */
 #define LOG_MAGIC 0xFEEDBABEu       /* a log record header */
@@ -31,40 +30,14 @@
 #define LOG_CHUNK (1u << 20)
 
 typedef struct {
-  int fd;
-  guint64 offset; /* of the volume in the file */
-  AsrXfsSuper sb;
-  gboolean crc; /* version 5: longer headers that carry their address */
-} Xfs;
-
-typedef struct {
   guint32 start, len; /* in AG blocks */
 } AgExtent;
-
-static guint32
-be32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
-
-static guint64
-be64 (const guint8 *p)
-{
-  return (guint64) be32 (p) << 32 | be32 (p + 4);
-}
 
 static guint64
 ag_length (const Xfs *x, guint32 agno)
 {
   return agno + 1 < x->sb.agcount ? x->sb.agblocks
                                   : x->sb.dblocks - (guint64) agno * x->sb.agblocks;
-}
-
-/* The byte in the volume of block @agbno of group @agno. */
-static guint64
-ag_byte (const Xfs *x, guint32 agno, guint64 agbno)
-{
-  return ((guint64) agno * x->sb.agblocks + agbno) * x->sb.blocksize;
 }
 
 /* ---- the log -------------------------------------------------------- */
@@ -74,7 +47,7 @@ ag_byte (const Xfs *x, guint32 agno, guint64 agbno)
 static guint32
 bb_cycle (const guint8 *b)
 {
-  return be32 (b) == LOG_MAGIC ? be32 (b + 4) : be32 (b);
+  return xfs_be32 (b) == LOG_MAGIC ? xfs_be32 (b + 4) : xfs_be32 (b);
 }
 
 static gboolean
@@ -83,13 +56,13 @@ read_bb (const Xfs *x, guint64 log, guint64 i, guint8 *b, GError **error)
   return used_map_read_at (x->fd, x->offset + log + i * BB, b, BB, error);
 }
 
-static gboolean
-log_clean (Xfs *x, GError **error)
+gboolean
+xfs_log_clean (Xfs *x, GError **error)
 {
   const AsrXfsSuper *sb = &x->sb;
   guint32 agno = (guint32) (sb->logstart >> sb->agblklog);
   guint64 agbno = sb->logstart & ((G_GUINT64_CONSTANT (1) << sb->agblklog) - 1);
-  guint64 log = ag_byte (x, agno, agbno);
+  guint64 log = xfs_ag_byte (x, agno, agbno);
   guint64 n = (guint64) sb->logblocks * sb->blocksize / BB;
   g_autofree guint8 *chunk = g_malloc (LOG_CHUNK);
   guint8 b[BB];
@@ -126,10 +99,10 @@ log_clean (Xfs *x, GError **error)
       guint64 at = (head + n - back) % n;
       if (!read_bb (x, log, at, b, error))
         return FALSE;
-      if (be32 (b) != LOG_MAGIC)
+      if (xfs_be32 (b) != LOG_MAGIC)
         continue;
-      guint32 version = be32 (b + 8), len = be32 (b + 12), ops = be32 (b + 40);
-      guint32 size = be32 (b + 320);
+      guint32 version = xfs_be32 (b + 8), len = xfs_be32 (b + 12), ops = xfs_be32 (b + 40);
+      guint32 size = xfs_be32 (b + 320);
       guint64 hblks = (version & 2) && size > LOG_HEADER_CYCLE_SIZE
                         ? (size + LOG_HEADER_CYCLE_SIZE - 1) / LOG_HEADER_CYCLE_SIZE
                         : 1;
@@ -176,12 +149,12 @@ walk_btree (Walk *w, guint64 agbno, guint level, GError **error)
   if (agbno == 0 || agbno >= w->length || ++w->visited > w->length)
     return bad_ag (error, w->agno, "a free-space b-tree pointer outside the group");
   b = g_malloc (bs);
-  gboolean ok = used_map_read_at (x->fd, x->offset + ag_byte (x, w->agno, agbno), b, bs, error);
+  gboolean ok = used_map_read_at (x->fd, x->offset + xfs_ag_byte (x, w->agno, agbno), b, bs, error);
   if (!ok)
     goto out;
   guint numrecs = (guint) b[6] << 8 | b[7];
   if (memcmp (b, x->crc ? "AB3B" : "ABTB", 4) != 0 || ((guint) b[4] << 8 | b[5]) != level
-      || (x->crc && be64 (b + 16) != ag_byte (x, w->agno, agbno) / BB))
+      || (x->crc && xfs_be64 (b + 16) != xfs_ag_byte (x, w->agno, agbno) / BB))
     {
       ok = bad_ag (error, w->agno, "a free-space b-tree block that is not one");
       goto out;
@@ -195,7 +168,7 @@ walk_btree (Walk *w, guint64 agbno, guint level, GError **error)
         }
       for (guint i = 0; i < numrecs; i++)
         {
-          AgExtent e = { be32 (b + hdr + i * 8), be32 (b + hdr + i * 8 + 4) };
+          AgExtent e = { xfs_be32 (b + hdr + i * 8), xfs_be32 (b + hdr + i * 8 + 4) };
           if (e.len == 0 || e.start < w->next || e.start >= w->length
               || e.len > w->length - e.start)
             {
@@ -216,7 +189,7 @@ walk_btree (Walk *w, guint64 agbno, guint level, GError **error)
       goto out;
     }
   for (guint i = 0; ok && i < numrecs; i++)
-    ok = walk_btree (w, be32 (b + hdr + maxrecs * 8 + i * 4), level - 1, error);
+    ok = walk_btree (w, xfs_be32 (b + hdr + maxrecs * 8 + i * 4), level - 1, error);
 out:
   g_free (b);
   return ok;
@@ -240,17 +213,18 @@ ag_free (Xfs *x, guint32 agno, GArray *out, GError **error)
 
   if (w.length * x->sb.blocksize < 4 * (guint64) ss)
     return bad_ag (error, agno, "it is too short for its headers");
-  if (!used_map_read_at (x->fd, x->offset + ag_byte (x, agno, 0) + ss, agf, ss, error)
-      || !used_map_read_at (x->fd, x->offset + ag_byte (x, agno, 0) + 3 * (guint64) ss, agfl, ss,
-                            error))
+  if (!used_map_read_at (x->fd, x->offset + xfs_ag_byte (x, agno, 0) + ss, agf, ss, error)
+      || !used_map_read_at (x->fd, x->offset + xfs_ag_byte (x, agno, 0) + 3 * (guint64) ss, agfl,
+                            ss, error))
     return FALSE;
-  if (memcmp (agf, "XAGF", 4) != 0 || be32 (agf + 4) != 1 || be32 (agf + 8) != agno
-      || be32 (agf + 12) != w.length)
+  if (memcmp (agf, "XAGF", 4) != 0 || xfs_be32 (agf + 4) != 1 || xfs_be32 (agf + 8) != agno
+      || xfs_be32 (agf + 12) != w.length)
     return bad_ag (error, agno, "its free-space header (AGF) is not one");
 
-  guint32 bnoroot = be32 (agf + 16), bnolevel = be32 (agf + 28);
-  guint32 flfirst = be32 (agf + 40), fllast = be32 (agf + 44), flcount = be32 (agf + 48);
-  guint32 freeblks = be32 (agf + 52);
+  guint32 bnoroot = xfs_be32 (agf + 16), bnolevel = xfs_be32 (agf + 28);
+  guint32 flfirst = xfs_be32 (agf + 40), fllast = xfs_be32 (agf + 44),
+          flcount = xfs_be32 (agf + 48);
+  guint32 freeblks = xfs_be32 (agf + 52);
   gsize flhdr = x->crc ? 36 : 0;
   guint32 flsize = (guint32) ((ss - flhdr) / 4);
 
@@ -267,14 +241,14 @@ ag_free (Xfs *x, guint32 agno, GArray *out, GError **error)
     }
 
   /* The free list: flcount entries from flfirst to fllast, around. */
-  if (x->crc && (memcmp (agfl, "XAFL", 4) != 0 || be32 (agfl + 4) != agno))
+  if (x->crc && (memcmp (agfl, "XAFL", 4) != 0 || xfs_be32 (agfl + 4) != agno))
     return bad_ag (error, agno, "its free list (AGFL) is not one");
   if (flcount > flsize || flfirst >= flsize || fllast >= flsize
       || (flcount > 0 && (fllast + flsize - flfirst) % flsize + 1 != flcount))
     return bad_ag (error, agno, "its free list's bounds do not add up");
   for (guint32 k = 0, i = flfirst; k < flcount; k++, i = (i + 1) % flsize)
     {
-      AgExtent e = { be32 (agfl + flhdr + (gsize) i * 4), 1 };
+      AgExtent e = { xfs_be32 (agfl + flhdr + (gsize) i * 4), 1 };
       if (e.start == 0 || e.start >= w.length)
         return bad_ag (error, agno, "a free-list block outside the group");
       g_array_append_val (out, e);
@@ -303,7 +277,7 @@ xfs_walk (Xfs *x, AsrExtentFunc emit, gpointer opaque, GError **error)
       for (guint i = 0; emit && i < ag->len; i++)
         {
           const AgExtent *e = &g_array_index (ag, AgExtent, i);
-          if (!used_map_emit (emit, opaque, ag_byte (x, agno, e->start),
+          if (!used_map_emit (emit, opaque, xfs_ag_byte (x, agno, e->start),
                               (guint64) e->len * x->sb.blocksize, error))
             return FALSE;
         }
@@ -312,28 +286,49 @@ xfs_walk (Xfs *x, AsrExtentFunc emit, gpointer opaque, GError **error)
 }
 
 gboolean
-asr_xfs_free_extents (const char *path, guint64 offset, guint64 bytes, AsrExtentFunc emit,
-                      gpointer opaque, GError **error)
+xfs_open (Xfs *x, const char *path, guint64 offset, guint64 bytes, GError **error)
 {
   g_autoptr (GError) local = NULL;
   guint8 sb[512];
-  Xfs x = { -1, offset, { 0 }, FALSE };
-  gboolean ok;
 
+  memset (x, 0, sizeof *x);
+  x->fd = -1;
+  x->offset = offset;
   if (bytes < sizeof sb)
     return used_map_fail (error, ASR_USED_MAP_ERROR_NOT_FOUND, "not an xfs filesystem");
-  x.fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (x.fd < 0)
+  x->fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (x->fd < 0)
     return used_map_fail (error, ASR_USED_MAP_ERROR_IO, "%s: %s", path, g_strerror (errno));
-  ok = used_map_read_at (x.fd, offset, sb, sizeof sb, error);
-  if (ok && memcmp (sb, "XFSB", 4) != 0)
-    ok = used_map_fail (error, ASR_USED_MAP_ERROR_NOT_FOUND, "not an xfs filesystem");
-  if (ok && !asr_xfs_super_parse (sb, sizeof sb, bytes, &x.sb, &local))
-    ok = used_map_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "%s", local->message);
-  x.crc = x.sb.version == 5;
+  if (!used_map_read_at (x->fd, offset, sb, sizeof sb, error))
+    return FALSE;
+  if (memcmp (sb, "XFSB", 4) != 0)
+    return used_map_fail (error, ASR_USED_MAP_ERROR_NOT_FOUND, "not an xfs filesystem");
+  if (!asr_xfs_super_parse (sb, sizeof sb, bytes, &x->sb, &local))
+    return used_map_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "%s", local->message);
+  x->crc = x->sb.version == 5;
+  x->rootino = xfs_be64 (sb + 56);
+  x->inodesize = x->sb.inodesize;
+  x->inopblog = sb[123];
+  x->ftype = x->crc || (x->sb.features2 & ASR_XFS_VERSION2_FTYPE);
+  return TRUE;
+}
+
+void
+xfs_close (Xfs *x)
+{
+  if (x->fd >= 0)
+    close (x->fd);
+  x->fd = -1;
+}
+
+gboolean
+asr_xfs_free_extents (const char *path, guint64 offset, guint64 bytes, AsrExtentFunc emit,
+                      gpointer opaque, GError **error)
+{
+  Xfs x;
   /* checked whole before the first extent goes out */
-  ok = ok && log_clean (&x, error) && xfs_walk (&x, NULL, NULL, error)
-       && xfs_walk (&x, emit, opaque, error);
-  close (x.fd);
+  gboolean ok = xfs_open (&x, path, offset, bytes, error) && xfs_log_clean (&x, error)
+                && xfs_walk (&x, NULL, NULL, error) && xfs_walk (&x, emit, opaque, error);
+  xfs_close (&x);
   return ok;
 }

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Capture of an xfs volume from its own free-space b-trees
-# (docs/asr-capture.1, USED DATA): a disk with ext4 /boot and / and an
-# xfs /srv, made with host tools (mkfs.xfs -p, no mount), its free space
-# full of random bytes, captured with --include /srv.  Without the appliance (LIBGUESTFS_PATH pointing
-# nowhere, with a control that none starts there) the capture succeeds,
-# the xfs volume mapped: its image holds /srv's file and not the random
-# free space.  With the xfs log left dirty (mounted, shut down; as root)
-# the userspace path stands aside: without the appliance capture stops
-# (exit 3) naming why, with it the appliance replays the log and the
-# volume is mapped all the same.  One appliance launch.
+# Capture of xfs from its own metadata (docs/asr-capture.1, WITHOUT THE
+# APPLIANCE and USED DATA), on disks made with host tools (mkfs.xfs -p,
+# no mount).  An xfs root beside an ext4 /boot is inspected without the
+# appliance (LIBGUESTFS_PATH pointing nowhere, with a control that none
+# starts there): OS, hostname, architecture and root read from the xfs.
+# An xfs /srv beside ext4 /boot and /, its free space full of random
+# bytes, captured with --include /srv without the appliance: the xfs
+# volume is mapped, its image holds /srv's file and not the random free
+# space.  With the xfs log left dirty (mounted, shut down; as root) the
+# userspace path stands aside: without the appliance capture stops (exit
+# 3) naming why, with it the appliance replays the log and the volume is
+# mapped all the same.  One appliance launch.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
@@ -20,7 +22,7 @@ tmp=$(mktemp -d)
 trap 'umount "$tmp/mnt" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 11
+plan 13
 
 # The disk: p1 /boot (16 MiB), p2 / (64 MiB), p3 /srv (xfs, 300 MiB: the
 # smallest mkfs.xfs makes).
@@ -45,6 +47,33 @@ dd if=srv.raw of=disk.raw bs=512 seek=$p3 conv=notrunc status=none
 
 run env LIBGUESTFS_PATH=/nonexistent guestfish -a /dev/null run
 check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 1
+
+# An xfs root (p2, 300 MiB) beside an ext4 /boot, as a RHEL or Rocky cloud
+# image has it: inspected without the appliance, its OS read from the xfs.
+mkdir -p $d/x
+printf 'ID=rocky\nVERSION_ID=9.4\nNAME="Rocky Linux"\n' > $d/x/os-release
+printf 'LABEL=root / xfs defaults 0 0\nLABEL=boot /boot ext4 defaults 0 2\n' > $d/x/fstab
+printf 'rocky-xfs\n' > $d/x/hostname
+x=$tmp/$d/x
+printf '%s\n' /dev/null '0 0' 'd--755 0 0' 'etc d--755 0 0' "fstab ---644 0 0 $x/fstab" \
+  "hostname ---644 0 0 $x/hostname" 'os-release l--777 0 0 ../usr/lib/os-release' '$' \
+  'usr d--755 0 0' 'lib d--755 0 0' "os-release ---644 0 0 $x/os-release" '$' '$' \
+  'bin d--755 0 0' 'dash ---755 0 0 /bin/dash' 'sh l--777 0 0 dash' '$' '$' > xroot.proto
+truncate -s $(((34816 + 614400) * 512)) xroot.raw
+printf 'label: dos\nlabel-id: 0x0fa0f5e2\n2048,32768,83,*\n34816,614400,83\n' | sfdisk -q xroot.raw
+mke2fs -q -t ext4 -F -L boot -E offset=$((2048 * 512)) -d $d/boot xroot.raw 16M
+truncate -s 300M xroot-p2.raw
+mkfs.xfs -q -L root -p xroot.proto xroot-p2.raw
+dd if=xroot-p2.raw of=xroot.raw bs=512 seek=34816 conv=notrunc status=none
+LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/xroot" xroot.raw
+check "an xfs root is inspected without the appliance" 0 '' 'inspected without the appliance'
+if grep -q '<os name="rocky" version="9.4" hostname="rocky-xfs"/>' xroot/machine.xml \
+  && grep -q 'fs="xfs".*label="root".*mountpoint="/"' xroot/machine.xml \
+  && grep -q '<architecture>x86_64</architecture>' xroot/machine.xml; then
+  pass "its OS, hostname, architecture and root read from the xfs"
+else
+  fail "its OS, hostname, architecture and root read from the xfs" "$(cat xroot/machine.xml)"
+fi
 
 LIBGUESTFS_PATH=/nonexistent run "$asr" capture --include /srv -o "$tmp/clean" disk.raw
 check "an xfs /srv is captured without the appliance" 0 '' \

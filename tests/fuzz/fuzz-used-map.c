@@ -10,7 +10,8 @@
  * geometry ext-map.c must refuse before it calls libext2fs.  A refusal
  * is an ASR_USED_MAP_ERROR with a message; an accepted filesystem's free
  * extents are in order, disjoint and inside the volume, and the ext
- * reader's cross the sandbox unchanged (asr_used_map_read).
+ * reader's cross the sandbox unchanged (asr_used_map_read); an accepted
+ * xfs's files are read as inspection reads them (asr_xfs_read_files).
  */
 #include "config.h"
 
@@ -66,7 +67,25 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (data[0] & 1)
     ok = asr_fat_free_extents (path, 0, VOLUME_BYTES, seen, &s, &error);
   else if (data[0] & 2)
-    ok = asr_xfs_free_extents (path, 0, VOLUME_BYTES, seen, &s, &error);
+    {
+      ok = asr_xfs_free_extents (path, 0, VOLUME_BYTES, seen, &s, &error);
+      if (ok)
+        {
+          /* what inspection reads, through directories and symlinks */
+          static const char *const names[] = {
+            "/etc/os-release", "/etc/many/entry-number-377", "/big", "/sub/inner", "/bin/sh", NULL
+          };
+          AsrVolumeFile files[G_N_ELEMENTS (names) - 1] = { { 0 } };
+          ok = asr_xfs_read_files (path, 0, VOLUME_BYTES, names, 4096, files, &error);
+          for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+            {
+              if (files[i].found
+                  && (files[i].data == NULL || g_bytes_get_size (files[i].data) > 4096))
+                fuzz_fail ("%s: found, but with no data or more than asked for", names[i]);
+              asr_volume_file_clear (&files[i]);
+            }
+        }
+    }
   else
     {
       g_autoptr (GArray) direct = g_array_new (FALSE, FALSE, sizeof (AsrExtent));

@@ -129,10 +129,10 @@ test_read_files (void)
 {
   g_autofree char *img = make_ext4 ("files.raw", 64, 1u << 20, "metadata_csum");
   const char *names[] = { "/etc/os-release", "/etc/link", "/big", "/etc", "/nope/x", NULL };
-  AsrExtFile f[5] = { { 0 } };
+  AsrVolumeFile f[5] = { { 0 } };
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (asr_used_map_read_files (img, 1u << 20, names, 4096, f, &error));
+  g_assert_true (asr_used_map_read_files (img, 1u << 20, 64u << 20, names, 4096, f, &error));
   g_assert_no_error (error);
   g_assert_true (f[0].found && !f[0].truncated);
   g_assert_cmpmem (g_bytes_get_data (f[0].data, NULL), g_bytes_get_size (f[0].data), "ID=debian\n",
@@ -146,10 +146,10 @@ test_read_files (void)
   g_assert_false (f[3].found);
   g_assert_false (f[4].found);
   for (guint i = 0; i < G_N_ELEMENTS (f); i++)
-    asr_ext_file_clear (&f[i]);
+    asr_volume_file_clear (&f[i]);
 
   /* not ext: refused before any child */
-  g_assert_false (asr_used_map_read_files (img, 0, names, 4096, f, &error));
+  g_assert_false (asr_used_map_read_files (img, 0, 64u << 20, names, 4096, f, &error));
   g_assert_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_NOT_FOUND);
 }
 
@@ -372,9 +372,10 @@ test_fat_corrupt (void)
 }
 
 /* An xfs image of 300 MiB at @offset of a file (mkfs.xfs -p: no mount),
- * version 5 with @crc, else 4, holding a 3 MiB file /big and two small. */
+ * version 5 with @crc, else 4, its root holding what the prototype
+ * lines @root list (the files big and small available to them). */
 static char *
-make_xfs (const char *name, guint64 offset, gboolean crc)
+make_xfs_with (const char *name, guint64 offset, gboolean crc, const char *root)
 {
   g_autofree char *big = g_build_filename (tmpdir, "xfs-big", NULL);
   g_autofree char *small = g_build_filename (tmpdir, "xfs-small", NULL);
@@ -386,16 +387,23 @@ make_xfs (const char *name, guint64 offset, gboolean crc)
   memset (data, 0x6b, 3u << 20);
   g_assert_true (g_file_set_contents (big, data, 3u << 20, NULL));
   g_assert_true (g_file_set_contents (small, "small\n", -1, NULL));
-  g_autofree char *text = g_strdup_printf ("/dev/null\n0 0\nd--755 0 0\n"
-                                           "big ---644 0 0 %s\nsmall ---644 0 0 %s\n"
-                                           "sub d--755 0 0\ninner ---644 0 0 %s\n$\n$\n",
-                                           big, small, small);
+  g_autofree char *text = g_strdup_printf ("/dev/null\n0 0\nd--755 0 0\n%s$\n$\n", root);
   g_assert_true (g_file_set_contents (proto, text, -1, NULL));
-  g_autofree char *mk = g_strdup_printf ("sh -c 'rm -f %s && truncate -s 300M %s && mkfs.xfs -q -m "
-                                         "crc=%d -p %s %s 2>/dev/null'",
-                                         fs, fs, crc ? 1 : 0, proto, fs);
+  g_autofree char *mk = g_strdup_printf ("sh -c 'cd %s && rm -f %s && truncate -s 300M %s && "
+                                         "mkfs.xfs -q -m crc=%d -p %s %s "
+                                         "2>/dev/null'",
+                                         tmpdir, fs, fs, crc ? 1 : 0, proto, fs);
   g_free (run (mk));
   return place_at (fs, path, offset);
+}
+
+/* ... holding a 3 MiB file /big and two small ones. */
+static char *
+make_xfs (const char *name, guint64 offset, gboolean crc)
+{
+  return make_xfs_with (name, offset, crc,
+                        "big ---644 0 0 xfs-big\nsmall ---644 0 0 xfs-small\n"
+                        "sub d--755 0 0\ninner ---644 0 0 xfs-small\n$\n");
 }
 
 /* xfs_db's free extents (freesp -d: each group's free-space b-tree and
@@ -475,6 +483,60 @@ test_xfs_corrupt (void)
                  "allocation group 2: a free-space b-tree pointer outside the group");
 }
 
+/* Files read from an xfs root as inspection reads them: os-release
+ * through Debian's relative symlink, an absolute symlink, a file in a
+ * directory of 400 entries (data blocks, not short form), the first
+ * bytes of a larger file, a directory and a missing path absent; and
+ * through the sandboxed child, which finds the xfs itself. */
+static void
+check_xfs_files (gboolean crc)
+{
+  GString *root = g_string_new ("etc d--755 0 0\n"
+                                "os-release l--777 0 0 ../usr/lib/os-release\n"
+                                "link l--777 0 0 /etc/os-release\n"
+                                "many d--755 0 0\n");
+  for (guint i = 0; i < 400; i++)
+    g_string_append_printf (root, "entry-number-%03u ---644 0 0 xfs-small\n", i);
+  g_string_append (root, "$\n$\nusr d--755 0 0\nlib d--755 0 0\n"
+                         "os-release ---644 0 0 os-release-src\n$\n$\n"
+                         "big ---644 0 0 xfs-big\n");
+  g_autofree char *src = g_build_filename (tmpdir, "os-release-src", NULL);
+  g_assert_true (g_file_set_contents (src, "ID=rocky\nVERSION_ID=9\n", -1, NULL));
+  g_autofree char *img
+    = make_xfs_with (crc ? "xfs5-files.raw" : "xfs4-files.raw", 1u << 20, crc, root->str);
+  g_string_free (root, TRUE);
+  const char *names[] = {
+    "/etc/os-release", "/etc/link", "/etc/many/entry-number-377", "/big", "/etc/many", "/etc/nope",
+    "/etc/link/..",    NULL
+  };
+  AsrVolumeFile f[7] = { { 0 } };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (asr_used_map_read_files (img, 1u << 20, 300u << 20, names, 4096, f, &error));
+  g_assert_no_error (error);
+  g_assert_true (f[0].found && !f[0].truncated);
+  g_assert_cmpmem (g_bytes_get_data (f[0].data, NULL), g_bytes_get_size (f[0].data),
+                   "ID=rocky\nVERSION_ID=9\n", 22);
+  g_assert_true (f[1].found && g_bytes_equal (f[0].data, f[1].data));
+  g_assert_true (f[2].found);
+  g_assert_cmpmem (g_bytes_get_data (f[2].data, NULL), g_bytes_get_size (f[2].data), "small\n", 6);
+  g_assert_true (f[3].found && f[3].truncated);
+  g_assert_cmpuint (g_bytes_get_size (f[3].data), ==, 4096);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (f[3].data, NULL))[4095], ==, 0x6b);
+  g_assert_false (f[4].found);
+  g_assert_false (f[5].found);
+  g_assert_false (f[6].found);
+  for (guint i = 0; i < G_N_ELEMENTS (f); i++)
+    asr_volume_file_clear (&f[i]);
+}
+
+static void
+test_xfs_files (void)
+{
+  check_xfs_files (TRUE);
+  check_xfs_files (FALSE);
+}
+
 /* A log left dirty: mounted, written, the filesystem shut down without
  * its unmount record (as a crash leaves it). */
 static void
@@ -525,6 +587,7 @@ main (int argc, char **argv)
   g_test_add_func ("/usedmap/xfs/free-extents", test_xfs);
   g_test_add_func ("/usedmap/xfs/corrupt", test_xfs_corrupt);
   g_test_add_func ("/usedmap/xfs/dirty-log", test_xfs_dirty_log);
+  g_test_add_func ("/usedmap/xfs/read-files", test_xfs_files);
   int rc = g_test_run ();
   g_autofree char *rm = g_strdup_printf ("rm -rf %s", tmpdir);
   g_free (run (rm));

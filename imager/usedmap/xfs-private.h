@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared by the xfs readers (xfs-map.c, xfs-files.c) and nothing else. */
+#pragma once
+
+#include "probe.h"
+#include "usedmap-private.h"
+
+typedef struct {
+  int fd;
+  guint64 offset; /* of the volume in the file */
+  AsrXfsSuper sb;
+  gboolean crc; /* version 5: longer headers that carry their address */
+  guint8 inopblog;
+  guint16 inodesize;
+  gboolean ftype; /* directory entries carry a file type byte */
+  guint64 rootino;
+} Xfs;
+
+static inline guint32
+xfs_be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static inline guint64
+xfs_be64 (const guint8 *p)
+{
+  return (guint64) xfs_be32 (p) << 32 | xfs_be32 (p + 4);
+}
+
+static inline guint16
+xfs_be16 (const guint8 *p)
+{
+  return (guint16) (p[0] << 8 | p[1]);
+}
+
+/* The byte in the volume of block @agbno of group @agno. */
+static inline guint64
+xfs_ag_byte (const Xfs *x, guint32 agno, guint64 agbno)
+{
+  return ((guint64) agno * x->sb.agblocks + agbno) * x->sb.blocksize;
+}
+
+/* Opens @path and checks the superblock of the xfs at @offset, @bytes
+ * long, into @x: NOT_FOUND for another filesystem, UNSUPPORTED for one
+ * asr_xfs_super_parse refuses.  xfs_close after. */
+gboolean xfs_open (Xfs *x, const char *path, guint64 offset, guint64 bytes, GError **error);
+void xfs_close (Xfs *x);
+/* NEEDS_RECOVERY unless its log is clean (xfs-map.c). */
+gboolean xfs_log_clean (Xfs *x, GError **error);
