@@ -13,6 +13,13 @@
 
 #include "cleanup.h"
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
 #if defined(__SANITIZE_ADDRESS__)
 #define ASR_ASAN 1
 #elif defined(__has_feature)
@@ -42,6 +49,154 @@ asr_sandbox_write (int fd, const void *data, gsize len)
       len -= (gsize) n;
     }
   return TRUE;
+}
+
+#if defined(__x86_64__)
+#define SANDBOX_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SANDBOX_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef SANDBOX_ARCH
+/* What a reader of metadata never needs: a process, a network, changes to
+ * any file or mount, privileges, the kernel's state.  Each fails with
+ * EPERM (a reader that tried it reports an error, it is not killed). */
+static const int denied_syscalls[] = {
+  __NR_execve,
+  __NR_execveat,
+  __NR_ptrace,
+  __NR_process_vm_writev,
+  __NR_socket,
+  __NR_socketpair,
+  __NR_connect,
+  __NR_bind,
+  __NR_mount,
+  __NR_umount2,
+  __NR_pivot_root,
+  __NR_chroot,
+  __NR_unlinkat,
+  __NR_renameat2,
+  __NR_linkat,
+  __NR_symlinkat,
+  __NR_mkdirat,
+  __NR_mknodat,
+  __NR_fchmodat,
+  __NR_fchmod,
+  __NR_fchownat,
+  __NR_fchown,
+  __NR_truncate,
+  __NR_ftruncate,
+  __NR_fallocate,
+  __NR_setuid,
+  __NR_setgid,
+  __NR_setreuid,
+  __NR_setregid,
+  __NR_setresuid,
+  __NR_setresgid,
+  __NR_setgroups,
+  __NR_capset,
+  __NR_unshare,
+  __NR_setns,
+  __NR_init_module,
+  __NR_finit_module,
+  __NR_delete_module,
+  __NR_kexec_load,
+  __NR_reboot,
+  __NR_bpf,
+  __NR_perf_event_open,
+  __NR_userfaultfd,
+  __NR_keyctl,
+  __NR_add_key,
+  __NR_request_key,
+  __NR_open_by_handle_at,
+  __NR_name_to_handle_at,
+  __NR_swapon,
+  __NR_swapoff,
+  __NR_sethostname,
+  __NR_setdomainname,
+  __NR_settimeofday,
+  __NR_clock_settime,
+  __NR_adjtimex,
+  __NR_acct,
+  __NR_quotactl,
+  __NR_io_uring_setup,
+  __NR_fanotify_init,
+  __NR_syslog,
+#ifdef __NR_unlink
+  __NR_unlink,
+  __NR_rmdir,
+  __NR_rename,
+  __NR_renameat,
+  __NR_link,
+  __NR_symlink,
+  __NR_mkdir,
+  __NR_mknod,
+  __NR_chmod,
+  __NR_chown,
+  __NR_lchown,
+  __NR_creat,
+#endif
+};
+
+#define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
+
+/* A seccomp filter: the calls above fail, and so does an open for
+ * writing; anything else is allowed.  Another ABI (x32's numbers, a
+ * 32-bit one) is killed: the filter reads only this one's. */
+static gboolean
+deny_syscalls (void)
+{
+  struct sock_filter f[8 + 2 * G_N_ELEMENTS (denied_syscalls) + 12];
+  guint n = 0;
+#define STMT(c, k) (f[n++] = (struct sock_filter) BPF_STMT (c, k))
+#define JUMP(c, k, jt, jf) (f[n++] = (struct sock_filter) BPF_JUMP (c, k, jt, jf))
+  STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
+  JUMP (BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_ARCH, 1, 0);
+  STMT (BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+  STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
+  JUMP (BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1); /* x32 */
+  STMT (BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+  for (gsize i = 0; i < G_N_ELEMENTS (denied_syscalls); i++)
+    {
+      JUMP (BPF_JMP | BPF_JEQ | BPF_K, (guint32) denied_syscalls[i], 0, 1);
+      STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+    }
+  /* openat (and open): the flags argument, low word */
+  JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 0, 4);
+  STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[2]));
+  JUMP (BPF_JMP | BPF_JSET | BPF_K, WRITE_FLAGS, 0, 1);
+  STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+  STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#ifdef __NR_open
+  JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_open, 0, 4);
+  STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[1]));
+  JUMP (BPF_JMP | BPF_JSET | BPF_K, WRITE_FLAGS, 0, 1);
+  STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+  STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#endif
+  STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#undef STMT
+#undef JUMP
+  struct sock_fprog prog = { (unsigned short) n, f };
+  return prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+         && prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+#else
+static gboolean
+deny_syscalls (void)
+{
+  return TRUE; /* no filter written for this architecture */
+}
+#endif
+
+gboolean
+asr_sandbox_denies_syscalls (void)
+{
+#ifdef SANDBOX_ARCH
+  return TRUE;
+#else
+  return FALSE;
+#endif
 }
 
 static G_GNUC_NORETURN void
@@ -74,6 +229,8 @@ child_main (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, int ou
     }
   signal (SIGXFSZ, SIG_IGN);
   asr_run_limit_self (limits, asr_sandbox_address_space_unlimited ());
+  if (!deny_syscalls ())
+    _exit (126); /* never run unfiltered */
 
   gboolean ok = fn (out_fd, data, &local);
   close (out_fd);

@@ -22,6 +22,11 @@ gboolean asr_sandbox_write (int fd, const void *buf, gsize len);
  * limits stay). */
 gboolean asr_sandbox_address_space_unlimited (void);
 
+/* TRUE where the child runs under a seccomp filter (x86-64, arm64): no
+ * exec, no network, no file changed or opened for writing, no mount, no
+ * privilege or kernel state changed (each fails with EPERM). */
+gboolean asr_sandbox_denies_syscalls (void);
+
 /* Forks; the child sets @limits (as asr_run_full's children), dies with
  * asr, and runs @fn.  What it wrote (at most @max_output bytes, or the
  * child is killed and the call fails) is returned in @output.  TRUE only
@@ -31,7 +36,8 @@ gboolean asr_sandbox_address_space_unlimited (void);
  * @timeout_seconds of wall time (blocked reading, say) is killed: an
  * ASR_RUN_ERROR_TIMEOUT.  What the child writes to standard error (the
  * first 64 KiB) is passed on to asr's; a crash ends it by the signal's
- * default action, whatever handlers the caller set. */
+ * default action, whatever handlers the caller set.  The child also runs
+ * under asr_sandbox_denies_syscalls's filter. */
 gboolean asr_run_sandboxed (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits,
                             guint timeout_seconds, gsize max_output, GBytes **output,
                             GError **error);
