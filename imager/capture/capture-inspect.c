@@ -58,7 +58,8 @@ typedef struct {
   char *what;            /* "disk0 partition 2" */
   guint64 offset, bytes; /* the partition's range in the disk */
   char *fs, *uuid, *label;
-  AsrUsedMap *map; /* ext */
+  AsrUsedMap *map;    /* its free extents, read here */
+  gboolean map_again; /* none: the copy step reads it again and says why */
 } Found;
 
 static void
@@ -384,6 +385,15 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
       if (!asr_used_map_knows (f->fs))
         continue;
       f->map = asr_used_map_read (f->disk->raw, f->offset, f->bytes, &local);
+      if (f->map == NULL && g_strcmp0 (f->fs, "vfat") == 0
+          && g_error_matches (local, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_NEEDS_RECOVERY))
+        {
+          /* A FAT marked dirty is imaged whole whichever path inspects
+           * it (the appliance has no log to replay for it): no reason to
+           * start one. */
+          f->map_again = TRUE;
+          continue;
+        }
       if (f->map == NULL)
         {
           if (local->domain == ASR_USED_MAP_ERROR
@@ -475,7 +485,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
       for (guint k = 0; v->has_fs && k < found->len; k++)
         {
           Found *f = g_ptr_array_index (found, k);
-          if (v->partition == f->part && f->map)
+          if (v->partition == f->part && (f->map || f->map_again))
             {
               v->map = g_steal_pointer (&f->map);
               v->map_used = TRUE;

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Capture of xfs from its own metadata (docs/asr-capture.1, WITHOUT THE
 # APPLIANCE and USED DATA), on disks made with host tools (mkfs.xfs -p,
-# no mount).  An xfs root beside an ext4 /boot is inspected without the
+# no mount).  An xfs root beside an ESP is inspected without the
 # appliance (LIBGUESTFS_PATH pointing nowhere, with a control that none
-# starts there): OS, hostname, architecture and root read from the xfs.
+# starts there): OS, hostname, architecture and root read from the xfs;
+# the ESP, marked dirty, is imaged whole without an appliance either.
 # An xfs /srv beside ext4 /boot and /, its free space full of random
 # bytes, captured with --include /srv without the appliance: the xfs
 # volume is mapped, its image holds /srv's file and not the random free
@@ -16,13 +17,13 @@ set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
 asr=${ASR:?}
-need qemu-img sfdisk mke2fs mkfs.xfs xfs_db guestfish
+need qemu-img sfdisk mke2fs mkfs.xfs mkfs.vfat xfs_db guestfish
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg ASR_ACCEL=tcg
 tmp=$(mktemp -d)
 trap 'umount "$tmp/mnt" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-plan 13
+plan 14
 
 # The disk: p1 /boot (16 MiB), p2 / (64 MiB), p3 /srv (xfs, 300 MiB: the
 # smallest mkfs.xfs makes).
@@ -48,27 +49,34 @@ dd if=srv.raw of=disk.raw bs=512 seek=$p3 conv=notrunc status=none
 run env LIBGUESTFS_PATH=/nonexistent guestfish -a /dev/null run
 check "control: no appliance starts with LIBGUESTFS_PATH=/nonexistent" 1
 
-# An xfs root (p2, 300 MiB) beside an ext4 /boot, as a RHEL or Rocky cloud
-# image has it: inspected without the appliance, its OS read from the xfs.
+# An xfs root (p2, 300 MiB) beside a FAT32 ESP (p1, 64 MiB), as a RHEL or
+# Rocky cloud image has it: inspected without the appliance, its OS read
+# from the xfs.  The ESP is marked dirty, as a crash leaves it.
 mkdir -p $d/x
 printf 'ID=rocky\nVERSION_ID=9.4\nNAME="Rocky Linux"\n' > $d/x/os-release
-printf 'LABEL=root / xfs defaults 0 0\nLABEL=boot /boot ext4 defaults 0 2\n' > $d/x/fstab
+printf 'LABEL=root / xfs defaults 0 0\nLABEL=ESP /boot/efi vfat umask=077 0 2\n' > $d/x/fstab
 printf 'rocky-xfs\n' > $d/x/hostname
 x=$tmp/$d/x
 printf '%s\n' /dev/null '0 0' 'd--755 0 0' 'etc d--755 0 0' "fstab ---644 0 0 $x/fstab" \
   "hostname ---644 0 0 $x/hostname" 'os-release l--777 0 0 ../usr/lib/os-release' '$' \
   'usr d--755 0 0' 'lib d--755 0 0' "os-release ---644 0 0 $x/os-release" '$' '$' \
   'bin d--755 0 0' 'dash ---755 0 0 /bin/dash' 'sh l--777 0 0 dash' '$' '$' > xroot.proto
-truncate -s $(((34816 + 614400) * 512)) xroot.raw
-printf 'label: dos\nlabel-id: 0x0fa0f5e2\n2048,32768,83,*\n34816,614400,83\n' | sfdisk -q xroot.raw
-mke2fs -q -t ext4 -F -L boot -E offset=$((2048 * 512)) -d $d/boot xroot.raw 16M
+truncate -s $(((133120 + 614400) * 512)) xroot.raw
+printf 'label: dos\nlabel-id: 0x0fa0f5e2\n2048,131072,ef,*\n133120,614400,83\n' | sfdisk -q xroot.raw
+truncate -s 64M xroot-p1.raw
+mkfs.vfat -F 32 -n ESP xroot-p1.raw >/dev/null
+printf '\001' | dd of=xroot-p1.raw bs=1 seek=$((0x41)) conv=notrunc status=none # dirty
+dd if=xroot-p1.raw of=xroot.raw bs=512 seek=2048 conv=notrunc status=none
 truncate -s 300M xroot-p2.raw
 mkfs.xfs -q -L root -p xroot.proto xroot-p2.raw
-dd if=xroot-p2.raw of=xroot.raw bs=512 seek=34816 conv=notrunc status=none
+dd if=xroot-p2.raw of=xroot.raw bs=512 seek=133120 conv=notrunc status=none
 LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/xroot" xroot.raw
 check "an xfs root is inspected without the appliance" 0 '' 'inspected without the appliance'
+check "... its ESP, marked dirty, imaged whole" 0 '' \
+  'note: disk0 partition 1 \(vfat\): it is marked dirty .*: imaged whole'
 if grep -q '<os name="rocky" version="9.4" hostname="rocky-xfs"/>' xroot/machine.xml \
   && grep -q 'fs="xfs".*label="root".*mountpoint="/"' xroot/machine.xml \
+  && grep -q 'fs="vfat".*label="ESP".*mountpoint="/boot/efi"' xroot/machine.xml \
   && grep -q '<architecture>x86_64</architecture>' xroot/machine.xml; then
   pass "its OS, hostname, architecture and root read from the xfs"
 else
