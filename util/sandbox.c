@@ -229,10 +229,12 @@ child_main (AsrSandboxFunc fn, gpointer data, const AsrRunLimits *limits, int ou
     }
   signal (SIGXFSZ, SIG_IGN);
   asr_run_limit_self (limits, asr_sandbox_address_space_unlimited ());
-  if (!deny_syscalls ())
-    _exit (126); /* never run unfiltered */
-
-  gboolean ok = fn (out_fd, data, &local);
+  gboolean ok = deny_syscalls ();
+  if (!ok) /* never run unfiltered: said as a failure to start */
+    g_set_error (&local, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN,
+                 "the sandboxed reader cannot set its system-call filter: %s", g_strerror (errno));
+  else
+    ok = fn (out_fd, data, &local);
   close (out_fd);
   if (!ok)
     {

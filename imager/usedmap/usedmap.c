@@ -163,7 +163,9 @@ child_read (int fd, gpointer data, GError **error)
 
 /* @fn in the sandboxed child, under the readers' limits; its output, at
  * most @max_output bytes.  A child killed (a limit, a crash) is
- * ASR_USED_MAP_ERROR_CORRUPT: the metadata is hostile. */
+ * ASR_USED_MAP_ERROR_CORRUPT: the metadata is hostile.  One that could
+ * not start (no process, no pipe, no filter) is ASR_USED_MAP_ERROR_IO:
+ * that is this machine's fault, not the volume's. */
 static GBytes *
 run_reader (AsrSandboxFunc fn, gpointer job, gsize max_output, GError **error)
 {
@@ -176,7 +178,9 @@ run_reader (AsrSandboxFunc fn, gpointer job, gsize max_output, GError **error)
 
   if (asr_run_sandboxed (fn, job, &limits, USED_MAP_TIMEOUT_SECONDS, max_output, &out, &local))
     return out;
-  if (local->domain != ASR_USED_MAP_ERROR)
+  if (g_error_matches (local, ASR_RUN_ERROR, ASR_RUN_ERROR_SPAWN))
+    g_set_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_IO, "%s", local->message);
+  else if (local->domain != ASR_USED_MAP_ERROR)
     g_set_error (error, ASR_USED_MAP_ERROR, ASR_USED_MAP_ERROR_CORRUPT, "%s", local->message);
   else
     g_propagate_error (error, g_steal_pointer (&local));

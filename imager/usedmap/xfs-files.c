@@ -165,7 +165,7 @@ dir_lookup (Xfs *x, guint64 dino, const Inode *dir, const char *name, guint64 *i
     {
       /* short form: count, i8count, parent, then entries */
       const guint8 *p = dir->fork, *end = dir->fork + MIN (dir->size, (guint64) dir->fork_len);
-      if (end - p < 2)
+      if (end - p < 2 || end - p < 2 + (p[1] ? 8 : 4))
         return corrupt (error, "a short-form directory without its header", dino);
       guint count = p[0], wide = p[1] ? 8 : 4;
       p += 2 + wide;
@@ -217,6 +217,8 @@ dir_lookup (Xfs *x, guint64 dino, const Inode *dir, const char *name, guint64 *i
               at += len;
               continue;
             }
+          if (end - at < 16) /* the smallest entry */
+            return corrupt (error, "a directory entry past its block's end", dino);
           guint len = b[at + 8];
           gsize size = (8 + 1 + len + (x->ftype ? 1 : 0) + 2 + 7) & ~(gsize) 7;
           if (len == 0 || size > end - at)
