@@ -57,39 +57,22 @@ corrupt (GError **error, const char *what, guint64 ino)
                         what);
 }
 
-/* A filesystem block number (AG << agblklog | block) as a volume byte;
- * FALSE when it lies outside the data blocks. */
-static gboolean
-fsb_byte (const Xfs *x, guint64 fsb, guint64 count, guint64 *byte)
-{
-  guint64 agno = fsb >> x->sb.agblklog;
-  guint64 agbno = fsb & ((G_GUINT64_CONSTANT (1) << x->sb.agblklog) - 1);
-  if (agno >= x->sb.agcount || agbno >= x->sb.agblocks)
-    return FALSE;
-  guint64 block = agno * x->sb.agblocks + agbno;
-  if (count > x->sb.dblocks || block > x->sb.dblocks - count)
-    return FALSE;
-  *byte = block * x->sb.blocksize;
-  return TRUE;
-}
-
 static gboolean
 read_inode (Xfs *x, guint64 ino, Inode *n, GError **error)
 {
-  guint bits = x->sb.agblklog + x->inopblog;
-  guint64 agno = bits < 64 ? ino >> bits : 0;
-  guint64 agbno = (ino >> x->inopblog) & ((G_GUINT64_CONSTANT (1) << x->sb.agblklog) - 1);
-  guint64 slot = ino & ((G_GUINT64_CONSTANT (1) << x->inopblog) - 1);
+  guint isize = x->sb.inodesize;
   gsize core = x->crc ? 176 : 100;
   guint64 at;
 
+  /* an inode number is its block's number, then its slot in the block */
   memset (n, 0, sizeof *n);
-  if (bits >= 64 || agno >= x->sb.agcount || agbno >= x->sb.agblocks
-      || (slot + 1) * x->inodesize > x->sb.blocksize
-      || !fsb_byte (x, agno << x->sb.agblklog | agbno, 1, &at))
+  if ((guint) x->sb.agblklog + x->inopblog >= 64)
     return corrupt (error, "its number lies outside the filesystem", ino);
-  g_autofree guint8 *b = g_malloc (x->inodesize);
-  if (!used_map_read_at (x->fd, x->offset + at + slot * x->inodesize, b, x->inodesize, error))
+  guint64 slot = ino & ((G_GUINT64_CONSTANT (1) << x->inopblog) - 1);
+  if ((slot + 1) * isize > x->sb.blocksize || !xfs_fsb_byte (x, ino >> x->inopblog, 1, &at))
+    return corrupt (error, "its number lies outside the filesystem", ino);
+  g_autofree guint8 *b = g_malloc (isize);
+  if (!used_map_read_at (x->fd, x->offset + at + slot * isize, b, isize, error))
     return FALSE;
   if (memcmp (b, "IN", 2) != 0 || (x->crc ? b[4] != 3 : b[4] != 1 && b[4] != 2)
       || (x->crc && xfs_be64 (b + 152) != ino))
@@ -99,8 +82,8 @@ read_inode (Xfs *x, guint64 ino, Inode *n, GError **error)
   n->size = xfs_be64 (b + 56);
   guint32 nextents = xfs_be32 (b + 76);
   guint forkoff = b[82];
-  n->fork_len = forkoff ? (gsize) forkoff * 8 : x->inodesize - core;
-  if (core + n->fork_len > x->inodesize)
+  n->fork_len = forkoff ? (gsize) forkoff * 8 : isize - core;
+  if (core + n->fork_len > isize)
     return corrupt (error, "its fork offset lies outside it", ino);
   n->fork = g_memdup2 (b + core, n->fork_len);
   if (n->format == FMT_LOCAL)
@@ -145,7 +128,7 @@ read_data (Xfs *x, guint64 ino, const Inode *n, guint64 pos, guint8 *buf, gsize 
       guint64 start = e->off * bs, end = start + e->count * bs, at;
       if (e->unwritten || end <= pos || start >= pos + len)
         continue;
-      if (!fsb_byte (x, e->block, e->count, &at))
+      if (!xfs_fsb_byte (x, e->block, e->count, &at))
         return corrupt (error, "an extent outside the filesystem", ino);
       guint64 from = MAX (start, pos), to = MIN (end, pos + len);
       if (!used_map_read_at (x->fd, x->offset + at + (from - start), buf + (from - pos),

@@ -40,6 +40,20 @@ ag_length (const Xfs *x, guint32 agno)
                                   : x->sb.dblocks - (guint64) agno * x->sb.agblocks;
 }
 
+gboolean
+xfs_fsb_byte (const Xfs *x, guint64 fsb, guint64 count, guint64 *byte)
+{
+  guint64 agno = fsb >> x->sb.agblklog;
+  guint64 agbno = fsb & ((G_GUINT64_CONSTANT (1) << x->sb.agblklog) - 1);
+  if (agno >= x->sb.agcount || agbno >= x->sb.agblocks)
+    return FALSE;
+  guint64 block = agno * x->sb.agblocks + agbno;
+  if (count > x->sb.dblocks || block > x->sb.dblocks - count)
+    return FALSE;
+  *byte = block * x->sb.blocksize;
+  return TRUE;
+}
+
 /* ---- the log -------------------------------------------------------- */
 
 /* A basic block's cycle: a record header's field, else the word every
@@ -56,18 +70,26 @@ read_bb (const Xfs *x, guint64 log, guint64 i, guint8 *b, GError **error)
   return used_map_read_at (x->fd, x->offset + log + i * BB, b, BB, error);
 }
 
+static gboolean
+log_dirty (GError **error)
+{
+  return used_map_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
+                        "its log is not clean (in use, or not cleanly unmounted)");
+}
+
 gboolean
 xfs_log_clean (Xfs *x, GError **error)
 {
   const AsrXfsSuper *sb = &x->sb;
-  guint32 agno = (guint32) (sb->logstart >> sb->agblklog);
-  guint64 agbno = sb->logstart & ((G_GUINT64_CONSTANT (1) << sb->agblklog) - 1);
-  guint64 log = xfs_ag_byte (x, agno, agbno);
-  guint64 n = (guint64) sb->logblocks * sb->blocksize / BB;
+  guint64 n = (guint64) sb->logblocks * sb->blocksize / BB, log;
   g_autofree guint8 *chunk = g_malloc (LOG_CHUNK);
   guint8 b[BB];
   guint32 c0 = 0;
   guint64 head = n; /* none found: every block has the first one's cycle */
+
+  /* asr_xfs_super_parse put the log inside a group */
+  if (!xfs_fsb_byte (x, sb->logstart, sb->logblocks, &log))
+    return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT, "its log lies outside it");
 
   /* The head is the first block whose cycle is not the first block's;
    * every block from it on has the cycle before.  Read whole: a torn
@@ -85,8 +107,7 @@ xfs_log_clean (Xfs *x, GError **error)
           else if (head == n && c != c0)
             head = i;
           if (c0 == 0 || (head < n && c != c0 - 1))
-            return used_map_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
-                                  "its log is not clean (in use, or not cleanly unmounted)");
+            return log_dirty (error);
         }
     }
   if (head == n)
@@ -115,8 +136,7 @@ xfs_log_clean (Xfs *x, GError **error)
         return TRUE;
       break;
     }
-  return used_map_fail (error, ASR_USED_MAP_ERROR_NEEDS_RECOVERY,
-                        "its log is not clean (in use, or not cleanly unmounted)");
+  return log_dirty (error);
 }
 
 /* ---- free space ----------------------------------------------------- */
@@ -307,7 +327,6 @@ xfs_open (Xfs *x, const char *path, guint64 offset, guint64 bytes, GError **erro
     return used_map_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "%s", local->message);
   x->crc = x->sb.version == 5;
   x->rootino = xfs_be64 (sb + 56);
-  x->inodesize = x->sb.inodesize;
   x->inopblog = sb[123];
   x->ftype = x->crc || (x->sb.features2 & ASR_XFS_VERSION2_FTYPE);
   return TRUE;
