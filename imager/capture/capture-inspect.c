@@ -2,15 +2,18 @@
 /*
  * Capture without the appliance (docs/asr-capture.1, WITHOUT THE
  * APPLIANCE): where every filesystem on the given disks is ext2/3/4, FAT,
- * xfs or swap on a partition, the OS is inspected in userspace.  Each disk's
- * overlay is exported as a file (export.h); blkid names each partition's
- * filesystem, under image probing's limits; the root is the one ext or
- * xfs filesystem with /etc/fstab and an os-release file, read (ext
- * through libext2fs, xfs by asr's own reader) in a sandboxed child
- * (usedmap.h), which also reads the used blocks.  Anything else (LVM, md,
- * LUKS, btrfs, an fstab entry by device name, a journal or log to replay,
- * an xfs directory in b-tree format) leaves the machine to the appliance,
- * with nothing changed.
+ * xfs or swap on a partition or on a linear LVM logical volume, the OS is
+ * inspected in userspace.  Each disk's overlay is exported as a file
+ * (export.h); LVM's labels and metadata are read from the physical
+ * volumes' bytes (lvm-label.c, lvm-text.c), each logical volume a range
+ * of its PV; blkid names each partition's and LV's filesystem, under
+ * image probing's limits; the root is the one ext or xfs filesystem with
+ * /etc/fstab and an os-release file, read (ext through libext2fs, xfs by
+ * asr's own reader) in a sandboxed child (usedmap.h), which also reads
+ * the used blocks.  Anything else (md, LUKS, btrfs, an LV that is not
+ * linear in one segment, an fstab entry by a device name that is no LV,
+ * a journal or log to replay, an xfs directory in b-tree format) leaves
+ * the machine to the appliance, with nothing changed.
  */
 #include "config.h"
 
@@ -53,10 +56,11 @@ fallback (Capture *c, const char *format, ...)
 
 typedef struct {
   CaptureDisk *disk;
-  MachinePartition *part;
-  char *gdev;            /* a name like the appliance's, for messages and maps */
-  char *what;            /* "disk0 partition 2" */
-  guint64 offset, bytes; /* the partition's range in the disk */
+  MachinePartition *part; /* NULL for a logical volume */
+  char *gdev;             /* a name like the appliance's (/dev/sda2, /dev/VG/LV) */
+  char *mapper;           /* a logical volume's /dev/mapper name */
+  char *what;             /* "disk0 partition 2" */
+  guint64 offset, bytes;  /* the partition's range in the disk */
   char *fs, *uuid, *label;
   AsrUsedMap *map;    /* its free extents, read here */
   gboolean map_again; /* none: the copy step reads it again and says why */
@@ -66,6 +70,7 @@ static void
 found_free (Found *f)
 {
   g_free (f->gdev);
+  g_free (f->mapper);
   g_free (f->what);
   g_free (f->fs);
   g_free (f->uuid);
@@ -206,6 +211,13 @@ resolve_spec (GPtrArray *found, const char *spec, gboolean *known)
     partuuid = spec + strlen ("/dev/disk/by-partuuid/");
   else
     {
+      /* a logical volume by its device names: /dev/VG/LV, /dev/mapper/VG-LV */
+      for (guint i = 0; i < found->len; i++)
+        {
+          Found *f = g_ptr_array_index (found, i);
+          if (f->mapper && (strcmp (spec, f->gdev) == 0 || strcmp (spec, f->mapper) == 0))
+            return f;
+        }
       *known = FALSE;
       return NULL;
     }
@@ -213,11 +225,11 @@ resolve_spec (GPtrArray *found, const char *spec, gboolean *known)
   for (guint i = 0; i < found->len; i++)
     {
       Found *f = g_ptr_array_index (found, i);
-      gboolean hit
-        = (uuid && f->uuid && g_ascii_strcasecmp (f->uuid, uuid) == 0)
-          || (label && f->label && strcmp (f->label, label) == 0)
-          || (partuuid && f->part->guid && g_ascii_strcasecmp (f->part->guid, partuuid) == 0);
-      if (!hit && partuuid && f->disk->disk->signature && !f->part->guid)
+      const char *guid = f->part ? f->part->guid : NULL;
+      gboolean hit = (uuid && f->uuid && g_ascii_strcasecmp (f->uuid, uuid) == 0)
+                     || (label && f->label && strcmp (f->label, label) == 0)
+                     || (partuuid && guid && g_ascii_strcasecmp (guid, partuuid) == 0);
+      if (!hit && partuuid && f->part && f->disk->disk->signature && !guid)
         {
           /* MBR: the disk signature and the partition number, 0fa017ed-02 */
           const char *sig = f->disk->disk->signature;
@@ -338,6 +350,225 @@ os_facts (Capture *c, AsrVolumeFile *files)
   return TRUE;
 }
 
+/* ---- LVM, from the physical volumes' own bytes -------------------------- */
+
+/* A volume group's newest metadata text among its PVs. */
+typedef struct {
+  char *text;
+  gsize len;
+  AsrLvmVg *vg;
+} FoundVg;
+
+static void
+found_vg_free (FoundVg *v)
+{
+  g_free (v->text);
+  asr_lvm_vg_free (v->vg);
+  g_free (v);
+}
+
+/* asr_lvm_pv_read's reads, inside the PV's partition. */
+static gboolean
+pv_read (gpointer data, guint64 offset, gsize bytes, guint8 *buf, GError **error)
+{
+  const Found *f = data;
+  g_autofree char *got = NULL;
+
+  if (offset > f->bytes || bytes > f->bytes - offset)
+    {
+      g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT,
+                   "LVM physical volume: %" G_GSIZE_FORMAT " bytes at %" G_GUINT64_FORMAT
+                   " are past its end",
+                   bytes, offset);
+      return FALSE;
+    }
+  if (!capture_read_disk (f->disk, f->offset + offset, bytes, &got, error))
+    return FALSE;
+  memcpy (buf, got, bytes);
+  return TRUE;
+}
+
+static Found *
+find_pv (GPtrArray *found, const char *uuid)
+{
+  for (guint i = 0; i < found->len; i++)
+    {
+      Found *f = g_ptr_array_index (found, i);
+      if (g_strcmp0 (f->fs, "LVM2_member") == 0 && f->uuid
+          && g_ascii_strcasecmp (f->uuid, uuid) == 0)
+        return f;
+    }
+  return NULL;
+}
+
+/* NAME with each '-' doubled, as device-mapper names LVs. */
+static void
+append_dm_escaped (GString *s, const char *name)
+{
+  for (const char *p = name; *p; p++)
+    {
+      if (*p == '-')
+        g_string_append_c (s, '-');
+      g_string_append_c (s, *p);
+    }
+}
+
+/* Each visible logical volume of @vg as a Found: a range of its PV's
+ * partition.  FALSE (no error) for what the appliance should see. */
+static gboolean
+found_lvs (Capture *c, GPtrArray *found, const AsrLvmVg *vg)
+{
+  for (guint i = 0; i < vg->lvs->len; i++)
+    {
+      const AsrLvmLv *lv = g_ptr_array_index (vg->lvs, i);
+      g_autofree char *problem = capture_lvm_lv_problem (vg, lv);
+      guint64 offset, bytes;
+
+      if (problem)
+        return fallback (c, "logical volume %s/%s is not linear in one segment", vg->name,
+                         lv->name);
+      if (!lv->visible)
+        continue;
+      const AsrLvmSegment *seg = g_ptr_array_index (lv->segments, 0);
+      const AsrLvmPv *pv = asr_lvm_vg_find_pv (vg, seg->pv_key);
+      Found *on = pv ? find_pv (found, pv->uuid) : NULL;
+      if (on == NULL || !g_uint64_checked_mul (&offset, seg->pv_extent, vg->extent_bytes)
+          || !g_uint64_checked_add (&offset, offset, pv->pe_start_bytes)
+          || !g_uint64_checked_mul (&bytes, seg->extents, vg->extent_bytes) || offset > on->bytes
+          || bytes > on->bytes - offset)
+        return fallback (c, "logical volume %s/%s lies outside its physical volume", vg->name,
+                         lv->name);
+      Found *f = g_new0 (Found, 1);
+      g_ptr_array_add (found, f);
+      f->disk = on->disk;
+      f->gdev = g_strdup_printf ("/dev/%s/%s", vg->name, lv->name);
+      GString *mapper = g_string_new ("/dev/mapper/");
+      append_dm_escaped (mapper, vg->name);
+      g_string_append_c (mapper, '-');
+      append_dm_escaped (mapper, lv->name);
+      f->mapper = g_string_free (mapper, FALSE);
+      f->what = g_strdup_printf ("logical volume %s/%s", vg->name, lv->name);
+      f->offset = on->offset + offset;
+      f->bytes = bytes;
+      if (!blkid_partition (c, f))
+        return FALSE;
+      if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0)
+        return fallback (c, "%s holds %s", f->what, f->fs);
+    }
+  return TRUE;
+}
+
+/* Every volume group on the PVs among @found, from the metadata they
+ * keep (the newest copy), into @vgs, and its logical volumes into
+ * @found.  FALSE (no error) for what the appliance should see: a label
+ * or text asr cannot read, a PV not on these disks, an LV asr does not
+ * restore. */
+static gboolean
+lvm_userspace (Capture *c, GPtrArray *found, GPtrArray *vgs)
+{
+  guint partitions = found->len;
+
+  for (guint i = 0; i < partitions; i++)
+    {
+      Found *f = g_ptr_array_index (found, i);
+      g_autoptr (GError) local = NULL;
+      g_autofree char *text = NULL;
+      gsize len = 0;
+      AsrLvmLabel label;
+
+      if (g_strcmp0 (f->fs, "LVM2_member") != 0)
+        continue;
+      if (!asr_lvm_pv_read (f->bytes, pv_read, f, &label, &text, &len, &local))
+        return fallback (c, "%s: %s", f->what, local->message);
+      if (f->uuid == NULL || g_ascii_strcasecmp (f->uuid, label.uuid) != 0)
+        return fallback (c, "%s: blkid and the LVM label name different physical volumes", f->what);
+      if (find_pv (found, f->uuid) != f)
+        return fallback (c, "%s and %s carry the same LVM physical volume %s (a cloned disk)",
+                         find_pv (found, f->uuid)->what, f->what, f->uuid);
+      if (text == NULL)
+        continue; /* a PV that keeps no metadata: another one does */
+      g_autoptr (AsrLvmVg) vg = asr_lvm_text_parse (text, len, &local);
+      if (vg == NULL)
+        return fallback (c, "%s: %s", f->what, local->message);
+      FoundVg *have = NULL;
+      for (guint k = 0; k < vgs->len && have == NULL; k++)
+        {
+          FoundVg *v = g_ptr_array_index (vgs, k);
+          if (strcmp (v->vg->uuid, vg->uuid) == 0)
+            have = v;
+        }
+      if (have && have->vg->seqno >= vg->seqno)
+        continue;
+      if (have == NULL)
+        {
+          have = g_new0 (FoundVg, 1);
+          g_ptr_array_add (vgs, have);
+        }
+      g_free (have->text);
+      asr_lvm_vg_free (have->vg);
+      have->text = g_steal_pointer (&text);
+      have->len = len;
+      have->vg = g_steal_pointer (&vg);
+    }
+  for (guint k = 0; k < vgs->len; k++)
+    {
+      const AsrLvmVg *vg = ((FoundVg *) g_ptr_array_index (vgs, k))->vg;
+      for (guint i = 0; i < vg->pvs->len; i++)
+        {
+          const AsrLvmPv *pv = g_ptr_array_index (vg->pvs, i);
+          if (find_pv (found, pv->uuid) == NULL)
+            return fallback (c, "volume group %s has its physical volume %s elsewhere", vg->name,
+                             pv->uuid);
+        }
+      if (!found_lvs (c, found, vg))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A visible LV's filesystem, as blkid named it (capture_lvm_discover_vg). */
+static MachineVolume *
+found_lv_volume (Capture *c, const char *gdev, gpointer data)
+{
+  GPtrArray *found = data;
+  for (guint i = 0; i < found->len; i++)
+    {
+      const Found *f = g_ptr_array_index (found, i);
+      if (f->mapper && strcmp (f->gdev, gdev) == 0 && f->fs)
+        {
+          MachineVolume *v = machine_volume_new ();
+          v->fs = g_strdup (f->fs);
+          v->uuid = g_strdup (f->uuid);
+          v->label = g_strdup (f->label);
+          return v;
+        }
+    }
+  return NULL;
+}
+
+/* The volume groups of @vgs into the descriptor, their PVs named as in
+ * @parts. */
+static gboolean
+lvm_discover (Capture *c, GHashTable *parts, GPtrArray *found, GPtrArray *vgs, GError **error)
+{
+  g_autoptr (GHashTable) pv_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      const Found *f = g_ptr_array_index (found, i);
+      if (f->part && g_strcmp0 (f->fs, "LVM2_member") == 0 && f->uuid)
+        g_hash_table_insert (pv_names, capture_lvm_undash (f->uuid), g_strdup (f->gdev));
+    }
+  for (guint k = 0; k < vgs->len; k++)
+    {
+      const FoundVg *v = g_ptr_array_index (vgs, k);
+      if (!capture_lvm_discover_vg (c, parts, pv_names, v->text, v->len, NULL, found_lv_volume,
+                                    found, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Everything read and decided before c->m is touched; FALSE (no error)
  * means the appliance. */
 static gboolean
@@ -350,6 +581,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
   g_autoptr (GPtrArray) mps = NULL; /* pairs: mountpoint, device */
   g_autofree char *fstab = NULL;
   g_autoptr (GHashTable) parts = NULL;
+  g_autoptr (GPtrArray) vgs = g_ptr_array_new_with_free_func ((GDestroyNotify) found_vg_free);
   gboolean ok = FALSE;
 
   for (guint i = 0; i < c->disks->len; i++)
@@ -372,10 +604,13 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           g_ptr_array_add (found, f);
           if (!blkid_partition (c, f))
             return FALSE;
-          if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0)
+          if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0
+              && strcmp (f->fs, "LVM2_member") != 0)
             return fallback (c, "%s holds %s", f->what, f->fs);
         }
     }
+  if (!lvm_userspace (c, found, vgs))
+    return FALSE;
 
   for (guint i = 0; i < found->len; i++)
     {
@@ -454,7 +689,7 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
   for (guint i = 0; i < found->len; i++)
     {
       Found *f = g_ptr_array_index (found, i);
-      if (f->fs)
+      if (f->fs && f->part)
         {
           MachineVolume *v = machine_volume_new ();
           v->fs = g_strdup (f->fs);
@@ -463,6 +698,8 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           machine_volume_free (f->part->volume);
           f->part->volume = v;
         }
+      if (f->part == NULL)
+        continue; /* a logical volume: capture_lvm_discover_vg's */
       PartRef *ref = g_new0 (PartRef, 1);
       ref->disk = f->disk;
       ref->partition = f->part;
@@ -473,7 +710,8 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
   c->luks = g_ptr_array_new ();
   c->encrypted_mountpoints = g_ptr_array_new_with_free_func (g_free);
   c->crypttab_read = TRUE;
-  if (!capture_assign_mountpoints (c, parts, root->gdev, (char **) mps->pdata, error)
+  if (!lvm_discover (c, parts, found, vgs, error)
+      || !capture_assign_mountpoints (c, parts, root->gdev, (char **) mps->pdata, error)
       || !capture_discover_finish (c, parts, error))
     {
       ok = TRUE; /* decided: the error stands */
@@ -485,7 +723,9 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
       for (guint k = 0; v->has_fs && k < found->len; k++)
         {
           Found *f = g_ptr_array_index (found, k);
-          if (v->partition == f->part && (f->map || f->map_again))
+          gboolean same = f->part ? v->partition == f->part
+                                  : v->partition == NULL && g_strcmp0 (v->gdev, f->gdev) == 0;
+          if (same && (f->map || f->map_again))
             {
               v->map = g_steal_pointer (&f->map);
               v->map_used = TRUE;

@@ -33,9 +33,8 @@
 #include "capture-private.h"
 #include "checksum.h"
 
-/* "abc-def" → "abcdef": the appliance's pvs gives PV UUIDs undashed. */
-static char *
-undash (const char *uuid)
+char *
+capture_lvm_undash (const char *uuid)
 {
   GString *s = g_string_new (NULL);
   for (const char *p = uuid; *p; p++)
@@ -119,7 +118,7 @@ pv_device (Capture *c, GHashTable *parts, const char *gdev, char **ref, PartRef 
   for (guint i = 0; i < c->disks->len; i++)
     {
       CaptureDisk *d = g_ptr_array_index (c->disks, i);
-      if (strcmp (d->gdev, gdev) == 0)
+      if (g_strcmp0 (d->gdev, gdev) == 0)
         {
           *ref = g_strdup (d->disk->id);
           return TRUE;
@@ -207,26 +206,40 @@ lv_problem (const AsrLvmVg *vg, const AsrLvmLv *lv, const char *segtype)
   return NULL;
 }
 
-/* One volume group, from its metadata text, into the descriptor. */
-static gboolean
-discover_vg (Capture *c, GHashTable *parts, GHashTable *pv_names, const char *name, GError **error)
+char *
+capture_lvm_lv_problem (const AsrLvmVg *vg, const AsrLvmLv *lv)
 {
-  size_t len = 0;
-  g_autofree char *text = guestfs_vgmeta (c->g, name, &len);
+  g_autofree char *segtype = lv_segtype (lv);
+  return lv_problem (vg, lv, segtype);
+}
+
+static MachineVolume *
+appliance_lv_volume (Capture *c, const char *gdev, gpointer data)
+{
+  return lv_volume (c, gdev);
+}
+
+gboolean
+capture_lvm_discover_vg (Capture *c, GHashTable *parts, GHashTable *pv_names, const char *text,
+                         gsize len, const char *name, CaptureLvVolumeFn volume, gpointer data,
+                         GError **error)
+{
   g_autoptr (GError) local = NULL;
   g_autoptr (AsrLvmVg) vg = NULL;
   MachineVolumeGroup *mvg;
 
-  if (text == NULL)
-    {
-      asr_appliance_set_error (c->g, error, "reading the metadata of volume group %s", name);
-      return FALSE;
-    }
   vg = asr_lvm_text_parse (text, len, &local);
   if (vg == NULL)
-    return invalid (error, "volume group %s: %s", name, local->message);
-  if (strcmp (vg->name, name) != 0)
+    return invalid (error, "volume group %s: %s", name ? name : "on these disks", local->message);
+  if (name && strcmp (vg->name, name) != 0)
     return invalid (error, "volume group %s: its metadata names it %s", name, vg->name);
+  for (guint i = 0; i < c->m->volume_groups->len; i++)
+    if (strcmp (((MachineVolumeGroup *) g_ptr_array_index (c->m->volume_groups, i))->name, vg->name)
+        == 0)
+      return refuse (error,
+                     "two volume groups are named %s on these disks: capture the disks of one "
+                     "machine",
+                     vg->name);
   if (machine_lvm_name_problem (vg->name) || !machine_is_lvm_uuid (vg->uuid))
     return invalid (error, "volume group %s: name or UUID '%s' is not LVM's", vg->name, vg->uuid);
 
@@ -240,7 +253,7 @@ discover_vg (Capture *c, GHashTable *parts, GHashTable *pv_names, const char *na
   for (guint i = 0; i < vg->pvs->len; i++)
     {
       const AsrLvmPv *pv = g_ptr_array_index (vg->pvs, i);
-      g_autofree char *key = undash (pv->uuid);
+      g_autofree char *key = capture_lvm_undash (pv->uuid);
       const char *gdev = g_hash_table_lookup (pv_names, key);
       MachinePhysicalVolume *mpv;
       PartRef *part = NULL;
@@ -325,7 +338,7 @@ discover_vg (Capture *c, GHashTable *parts, GHashTable *pv_names, const char *na
       cl->vg = mvg;
       cl->lv = mlv;
       cl->gdev = g_strdup_printf ("/dev/%s/%s", vg->name, lv->name);
-      mlv->volume = lv_volume (c, cl->gdev);
+      mlv->volume = volume (c, cl->gdev, data);
       g_hash_table_insert (c->lvs, cl->gdev, cl);
     }
   return TRUE;
@@ -356,7 +369,7 @@ capture_lvm_discover (Capture *c, GHashTable *parts, GError **error)
       PartRef *r = value;
       const MachineVolume *v = r->partition->volume;
       if (v && g_strcmp0 (v->fs, "LVM2_member") == 0 && v->uuid)
-        g_hash_table_insert (pv_names, undash (v->uuid), g_strdup (r->gdev));
+        g_hash_table_insert (pv_names, capture_lvm_undash (v->uuid), g_strdup (r->gdev));
     }
   guestfs_push_error_handler (c->g, NULL, NULL);
   for (guint i = 0; i < c->disks->len; i++)
@@ -366,7 +379,7 @@ capture_lvm_discover (Capture *c, GHashTable *parts, GError **error)
       g_autofree char *uuid
         = fs && strcmp (fs, "LVM2_member") == 0 ? guestfs_vfs_uuid (c->g, d->gdev) : NULL;
       if (uuid && *uuid)
-        g_hash_table_insert (pv_names, undash (uuid), g_strdup (d->gdev));
+        g_hash_table_insert (pv_names, capture_lvm_undash (uuid), g_strdup (d->gdev));
     }
   /* PVs LVM sees that are none of those: on an md array or a LUKS
    * container (their names need no translation: not sdX). */
@@ -386,8 +399,18 @@ capture_lvm_discover (Capture *c, GHashTable *parts, GError **error)
     guestfs_free_lvm_pv_list (pvs);
 
   for (char **vg = vgs; *vg; vg++)
-    if (!discover_vg (c, parts, pv_names, *vg, error))
-      return FALSE;
+    {
+      size_t len = 0;
+      g_autofree char *text = guestfs_vgmeta (c->g, *vg, &len);
+      if (text == NULL)
+        {
+          asr_appliance_set_error (c->g, error, "reading the metadata of volume group %s", *vg);
+          return FALSE;
+        }
+      if (!capture_lvm_discover_vg (c, parts, pv_names, text, len, *vg, appliance_lv_volume, NULL,
+                                    error))
+        return FALSE;
+    }
   return TRUE;
 }
 

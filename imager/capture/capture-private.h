@@ -130,6 +130,20 @@ gboolean capture_discover (Capture *c, GError **error);
  * groups to restore, their label areas and critical LVs as volumes to
  * image, their disks critical, and what cannot be restored refused. */
 gboolean capture_lvm_discover (Capture *c, GHashTable *parts, GError **error);
+/* "abc-def" → "abcdef": PV UUIDs as the appliance's pvs gives them. */
+char *capture_lvm_undash (const char *uuid);
+/* Why asr cannot restore @lv (not linear, or in several segments), NULL
+ * when it can. */
+char *capture_lvm_lv_problem (const AsrLvmVg *vg, const AsrLvmLv *lv);
+/* What is on a visible LV (/dev/VG/LV), by the path that inspects: a new
+ * volume, or NULL when it holds no filesystem. */
+typedef MachineVolume *(*CaptureLvVolumeFn) (Capture *c, const char *gdev, gpointer data);
+/* One volume group from its metadata @text (named @name, or NULL when
+ * the text says), its PVs found by undashed UUID in @pv_names (→ the
+ * device names of @parts), into the descriptor and c->lvs. */
+gboolean capture_lvm_discover_vg (Capture *c, GHashTable *parts, GHashTable *pv_names,
+                                  const char *text, gsize len, const char *name,
+                                  CaptureLvVolumeFn volume, gpointer data, GError **error);
 gboolean capture_lvm_select (Capture *c, GError **error);
 
 /* LUKS (capture-luks.c).  Discover: every LUKS container on a partition,

@@ -25,9 +25,8 @@
 
 #include <string.h>
 
-#include "probe.h"
+#include "probe-private.h"
 
-#define LVM_TEXT_MAX_BYTES (16u * 1024u * 1024u)
 #define LVM_TEXT_MAX_DEPTH 8
 #define LVM_TEXT_MAX_NODES 1000000u
 #define LVM_TEXT_MAX_STRING 4096u
@@ -357,18 +356,7 @@ lvm_lv_free (AsrLvmLv *lv)
   g_free (lv);
 }
 
-static gboolean bad (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-bad (GError **error, const char *format, ...)
-{
-  va_list ap;
-  va_start (ap, format);
-  g_autofree char *msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error (error, ASR_PROBE_ERROR, ASR_PROBE_ERROR_INVALID_INPUT, "LVM metadata: %s", msg);
-  return FALSE;
-}
+#define bad(error, ...) asr_probe_refuse (error, "LVM metadata", __VA_ARGS__)
 
 static gboolean
 read_segment (const Node *s, AsrLvmLv *lv, guint64 pe_limit, GError **error)
@@ -444,9 +432,9 @@ asr_lvm_text_parse (const char *text, gsize len, GError **error)
   guint64 extent_sectors;
 
   g_return_val_if_fail (text != NULL, NULL);
-  if (len > LVM_TEXT_MAX_BYTES)
+  if (len > ASR_LVM_TEXT_MAX_BYTES)
     {
-      bad (error, "%" G_GSIZE_FORMAT " bytes, more than %u", len, LVM_TEXT_MAX_BYTES);
+      bad (error, "%" G_GSIZE_FORMAT " bytes, more than %u", len, ASR_LVM_TEXT_MAX_BYTES);
       return NULL;
     }
   if (memchr (text, '\0', len) != NULL)
@@ -490,6 +478,8 @@ asr_lvm_text_parse (const char *text, gsize len, GError **error)
       return NULL;
     }
   vg->extent_bytes = extent_sectors * 512;
+  if (!get_uint (vgn, "seqno", &vg->seqno))
+    vg->seqno = 0;
 
   const Node *pvs = find (vgn, "physical_volumes", NODE_SECTION);
   for (guint i = 0; pvs && i < pvs->children->len; i++)

@@ -10,22 +10,13 @@
 
 #include <string.h>
 
-#include "probe.h"
+#include "probe-private.h"
 
 #define MD_SB_MAGIC 0xa92b4efcu
 #define MD_SB_HEAD_BYTES 256u
 
-static guint32
-le32 (const guint8 *p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static guint64
-le64 (const guint8 *p)
-{
-  return (guint64) le32 (p) | ((guint64) le32 (p + 4) << 32);
-}
+#define le32 asr_probe_le32
+#define le64 asr_probe_le64
 
 static gboolean
 bad (GError **error, const char *why)

@@ -280,6 +280,7 @@ typedef struct {
 typedef struct {
   char *name;
   char *uuid;
+  guint64 seqno; /* which copy is newest; 0 when the text has none */
   guint64 extent_bytes;
   GPtrArray *pvs; /* AsrLvmPv* */
   GPtrArray *lvs; /* AsrLvmLv* */
@@ -294,6 +295,49 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsrLvmVg, asr_lvm_vg_free)
 AsrLvmVg *asr_lvm_text_parse (const char *text, gsize len, GError **error);
 /* The PV a segment names ("pv0"), NULL if none. */
 const AsrLvmPv *asr_lvm_vg_find_pv (const AsrLvmVg *vg, const char *key);
+
+/* ---- LVM2 labels and metadata areas (lvm-label.c) --------------------- */
+
+/* The most metadata text asr reads or parses. */
+#define ASR_LVM_TEXT_MAX_BYTES (16u * 1024u * 1024u)
+
+/* A physical volume's label.  Offsets and sizes in bytes from the PV's
+ * start. */
+typedef struct {
+  char uuid[39]; /* dashed, as LVM prints it */
+  guint64 device_bytes;
+  guint label_sector;
+  guint mdas; /* metadata areas: none (--metadatacopies 0), one or two */
+  guint64 mda_offset[2], mda_bytes[2];
+} AsrLvmLabel;
+
+/* Where a metadata area's current text is: one piece, or two where it
+ * wraps around the area's ring; bytes[0] 0 when the area holds none. */
+typedef struct {
+  guint64 offset[2], bytes[2];
+  guint32 checksum;
+  gboolean ignored; /* LVM keeps its metadata in another area */
+} AsrLvmMdaText;
+
+/* @buf: the PV's first bytes (2048 hold every place a label may be);
+ * @pv_bytes: the PV's size, which bounds every area. */
+gboolean asr_lvm_label_parse (const guint8 *buf, gsize len, guint64 pv_bytes, AsrLvmLabel *out,
+                              GError **error);
+/* @hdr: the 512-byte header at @mda_offset. */
+gboolean asr_lvm_mda_parse (const guint8 *hdr, gsize len, guint64 mda_offset, guint64 mda_bytes,
+                            AsrLvmMdaText *out, GError **error);
+
+/* Reads @bytes at @offset of the PV into @buf; FALSE with @error when it
+ * cannot (outside the PV included). */
+typedef gboolean (*AsrLvmReadFn) (gpointer data, guint64 offset, gsize bytes, guint8 *buf,
+                                  GError **error);
+/* The label of a PV of @pv_bytes and the volume group's metadata text
+ * from its first metadata area that holds one, checked against its
+ * checksum, without its terminating NUL (*text NULL when the PV keeps no
+ * metadata).  The text is for asr_lvm_text_parse.  Refusals are
+ * ASR_PROBE_ERROR_INVALID_INPUT; @read's errors are passed on. */
+gboolean asr_lvm_pv_read (guint64 pv_bytes, AsrLvmReadFn read, gpointer data, AsrLvmLabel *label,
+                          char **text, gsize *text_len, GError **error);
 
 /* ---- md RAID superblocks (md-super.c) ---------------------------------- */
 

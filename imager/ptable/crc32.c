@@ -23,11 +23,10 @@ crc_table_init (void)
 }
 
 guint32
-ptable_crc32 (const void *buf, gsize len)
+ptable_crc32_register (guint32 crc, const void *buf, gsize len)
 {
   static gsize initialised = 0;
   const guint8 *p = buf;
-  guint32 c = 0xffffffffu;
 
   if (g_once_init_enter (&initialised))
     {
@@ -36,6 +35,12 @@ ptable_crc32 (const void *buf, gsize len)
     }
 
   for (gsize i = 0; i < len; i++)
-    c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
+    crc = crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+  return crc;
+}
+
+guint32
+ptable_crc32 (const void *buf, gsize len)
+{
+  return ptable_crc32_register (0xffffffffu, buf, len) ^ 0xffffffffu;
 }

@@ -185,6 +185,10 @@ gboolean ptable_guid_from_string (const char *text, guint8 raw[16]);
 
 /* The CRC-32 of GPT (IEEE 802.3, the one zlib's crc32() computes). */
 guint32 ptable_crc32 (const void *buf, gsize len);
+/* The same polynomial with no inversion before or after: the register
+ * carried from @crc over @buf.  LVM's checksums are this, started at
+ * 0xf597a6cf. */
+guint32 ptable_crc32_register (guint32 crc, const void *buf, gsize len);
 
 /* Writing. */
 typedef struct {

@@ -11,8 +11,10 @@
 #   - what restore cannot recreate is refused by name, before anything is
 #     written: a snapshot, an LV in two segments, a volume group with a PV
 #     on a disk that was not given;
-#   - with no appliance able to start (as on the rescue medium), the
-#     capture stops naming why these disks need one (an LVM PV).
+#   - with no appliance able to start (as on the rescue medium), the good
+#     machine is captured all the same (LVM's label and metadata read from
+#     the disk's bytes); a changed metadata text
+#     or a snapshot stops it, naming why these disks need the appliance.
 set -euo pipefail
 . "$ASR_SOURCE_ROOT/tests/lib/tap.sh"
 
@@ -22,7 +24,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 
-plan 30
+plan 32
 
 for d in good multiseg snap split1 split2 thin raid cache; do truncate -s 256M "$tmp/$d.raw"; done
 # An OS on a plain partition: what the refusal cases boot from.
@@ -121,11 +123,34 @@ fi
 grep -q snap-done "$tmp/gf.log" || bail_out "no LVM snapshot made in the appliance: $(tail -n 3 "$tmp/gf.log" | tr '\n' ' ')"
 
 # --- the good machine ------------------------------------------------------
+# LVM read from the disk's bytes: no appliance needed.
 LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/no-appliance" "$tmp/good.raw"
-check "without an appliance: exit 3, naming why these disks need one" 3 '' \
-  'disk0 partition 1 holds LVM2_member, so these disks need the appliance, which cannot start'
+check "without an appliance: captured, LVM read from the disk's bytes" 0 '' \
+  'inspected without the appliance'
 run "$asr" capture -o "$tmp/backup" "$tmp/good.raw"
-check "a machine with / on an LV is captured" 0
+check "a machine with / on an LV is captured, without the appliance" 0 '' \
+  'logical volume vg0/root \(ext4\): used blocks read from its metadata'
+rm -rf "$tmp/no-appliance"
+# The metadata text checked against its checksum: one byte changed, it
+# is not believed, and with no appliance to look instead the capture
+# stops naming why (exit 3).
+cp --sparse=always "$tmp/good.raw" "$tmp/bad-text.raw"
+python3 - "$tmp/bad-text.raw" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(446 + 8)
+    part = struct.unpack('<I', f.read(4))[0] * 512    # partition 1's start
+    f.seek(part + 4096 + 40)                          # the area's first text
+    off, size = struct.unpack('<QQ', f.read(16))
+    f.seek(part + 4096 + off + size // 2)
+    b = f.read(1)
+    f.seek(-1, 1)
+    f.write(bytes([b[0] ^ 0x20]))
+PY
+LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/no-appliance" "$tmp/bad-text.raw"
+check "a changed LVM metadata text: not believed; no appliance, exit 3 naming it" 3 '' \
+  'disk0 partition 1: LVM physical volume: the metadata text at [0-9]+ does not match its checksum, so these disks need the appliance, which cannot start'
+rm -f "$tmp/bad-text.raw"
 xml=$tmp/backup/machine.xml
 vg_uuid=$(sed -n 's/.*<volume-group name="vg0" uuid="\([^"]*\)".*/\1/p' "$xml") || true
 pv_uuid=$(sed -n 's/.*<pv uuid="\([^"]*\)" device="disk0\/p1".*/\1/p' "$xml") || true
@@ -212,6 +237,9 @@ refused() {
 }
 refused "two segments" 'logical volume vgm/a has 2 segments' "$tmp/multiseg.raw"
 refused "snapshot" 'logical volume vgs/snap is a snapshot of vgs/data' "$tmp/snap.raw"
+LIBGUESTFS_PATH=/nonexistent run "$asr" capture -o "$tmp/out-snapshot/backup" "$tmp/snap.raw"
+check "a snapshot with no appliance: exit 3, naming why these disks need one" 3 '' \
+  'logical volume vgs/[a-z0-9_]+ is not linear in one segment, so these disks need the appliance, which cannot start'
 refused "missing PV" 'volume group vgx is missing its physical volume' "$tmp/split1.raw"
 if grep -q thin-done "$tmp/gf.log"; then
   refused "thin pool" 'logical volume vgt/(pool|thin) is a thin (pool|volume) \(segment type thin' "$tmp/thin.raw"

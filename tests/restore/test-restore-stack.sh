@@ -3,7 +3,8 @@
 #
 # test-restore-stack.sh MACHINE: a machine whose root is an LVM logical
 # volume (rhel-like, ubuntu-like), end to end as a user runs it.  Capture
-# it; the set checks out and records the volume group as LVM does; the
+# it (without the appliance: LVM read from the disk's bytes); the set
+# checks out and records the volume group as LVM does; the
 # plan shows the stack; restore with --grow onto a blank disk 1 GiB larger,
 # with fresh firmware state (no NVRAM entry); the restored disk boots to
 # "booted MACHINE, fstab ok" with / found by UUID on device-mapper; and the
@@ -33,13 +34,14 @@ plan $((14 + 5 * $(wc -w <<<"$lvs")))
 before=$(sha256sum "$system" | cut -d' ' -f1)
 
 run "$asr" capture --json -o "$tmp/backup" "$system"
-check "capture $machine" 0 '"images"'
+check "capture $machine, inspected without the appliance" 0 '"images"' \
+  'inspected without the appliance'
 run "$asr" check "$tmp/backup"
 check "asr check: the images and the LVM metadata check out" 0 "lvm-$vg.vgcfg"
 if grep -q "^$vg {" "$tmp/backup/lvm-$vg.vgcfg" && grep -q "id = \"$(get VG0_UUID)\"" "$tmp/backup/lvm-$vg.vgcfg"; then
-  pass "the backup holds $vg's metadata as vgcfgbackup writes it"
+  pass "the backup holds $vg's metadata as LVM keeps it"
 else
-  fail "the backup holds $vg's metadata as vgcfgbackup writes it" "$(head -n 20 "$tmp/backup/lvm-$vg.vgcfg")"
+  fail "the backup holds $vg's metadata as LVM keeps it" "$(head -n 20 "$tmp/backup/lvm-$vg.vgcfg")"
 fi
 
 bytes=$(stat -c %s "$system")
