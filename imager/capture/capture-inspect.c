@@ -2,15 +2,18 @@
 /*
  * Capture without the appliance (docs/asr-capture.1, WITHOUT THE
  * APPLIANCE): where every filesystem on the given disks is ext2/3/4, FAT,
- * xfs or swap on a partition or on a linear LVM logical volume, the OS is
- * inspected in userspace.  Each disk's overlay is exported as a file
+ * xfs or swap on a partition, a linear LVM logical volume or an md RAID1
+ * array, the OS is inspected in userspace.  Each disk's overlay is exported as a file
  * (export.h); LVM's labels and metadata are read from the physical
  * volumes' bytes (lvm-label.c, lvm-text.c), each logical volume a range
- * of its PV; blkid names each partition's and LV's filesystem, under
+ * of its PV; a RAID1 array is its slot-0 member's copy of the data, from
+ * the members' superblocks (md-super.c); blkid names each partition's and LV's filesystem, under
  * image probing's limits; the root is the one ext or xfs filesystem with
  * /etc/fstab and an os-release file, read (ext through libext2fs, xfs by
  * asr's own reader) in a sandboxed child (usedmap.h), which also reads
- * the used blocks.  Anything else (md, LUKS, btrfs, an LV that is not
+ * the used blocks; LUKS containers are captured whole, crypttab and fstab
+ * read from the root name what they hold.  Anything else (md arrays but
+ * whole RAID1 ones, btrfs, an LV that is not
  * linear in one segment, an fstab entry by a device name that is no LV,
  * a journal or log to replay, an xfs directory in b-tree format) leaves
  * the machine to the appliance, with nothing changed.
@@ -77,6 +80,20 @@ found_free (Found *f)
   g_free (f->label);
   asr_used_map_free (f->map);
   g_free (f);
+}
+
+/* What blkid named on @f, as a volume of the descriptor; NULL when
+ * nothing. */
+static MachineVolume *
+found_volume (const Found *f)
+{
+  if (f->fs == NULL)
+    return NULL;
+  MachineVolume *v = machine_volume_new ();
+  v->fs = g_strdup (f->fs);
+  v->uuid = g_strdup (f->uuid);
+  v->label = g_strdup (f->label);
+  return v;
 }
 
 /* blkid's answer for one partition: TYPE, UUID, LABEL (NULL when none).
@@ -268,7 +285,11 @@ static gboolean
 fstab_mountpoints (Capture *c, GPtrArray *found, Found *root, const char *fstab, GPtrArray *mps)
 {
   g_auto (GStrv) lines = g_strsplit (fstab, "\n", -1);
-  gboolean has_root = FALSE;
+  gboolean has_root = FALSE, luks = FALSE;
+
+  for (guint i = 0; i < found->len; i++)
+    if (g_strcmp0 (((Found *) g_ptr_array_index (found, i))->fs, "crypto_LUKS") == 0)
+      luks = TRUE;
 
   for (char **l = lines; *l; l++)
     {
@@ -289,14 +310,18 @@ fstab_mountpoints (Capture *c, GPtrArray *found, Found *root, const char *fstab,
         continue;
       gboolean known;
       Found *v = resolve_spec (found, spec, &known);
-      if (!known)
+      /* a crypttab name: capture_luks_mountpoint's */
+      gboolean mapped = v == NULL && luks && g_str_has_prefix (spec, "/dev/mapper/");
+      if (v == NULL && luks && known && g_str_has_prefix (spec, "UUID="))
+        continue; /* inside a container, maybe: capture_luks_fstab's */
+      if (!known && !mapped)
         {
           return fallback (c,
                            "fstab names %s as %s (a form that needs the appliance, or a name "
                            "several volumes share)",
                            mp, spec);
         }
-      if (v == NULL && capture_is_critical_mountpoint (c, mp))
+      if (v == NULL && !mapped && capture_is_critical_mountpoint (c, mp))
         return fallback (c, "fstab's %s is on %s, not on these disks", mp, spec);
       g_ptr_array_add (mps, g_strdup (mp));
       g_ptr_array_add (mps, g_strdup (v ? v->gdev : spec));
@@ -348,6 +373,112 @@ os_facts (Capture *c, AsrVolumeFile *files)
   c->m->hardware = machine_hardware_new ();
   c->m->hardware->architecture = elf_arch (files[4].found ? files[4].data : NULL);
   return TRUE;
+}
+
+/* ---- md RAID1, from the members' own superblocks ------------------------ */
+
+/* An array as its members' superblocks describe it. */
+typedef struct {
+  AsrMdSuper first;    /* the first member's superblock */
+  Found *copy;         /* the member whose copy of the data is read */
+  gint32 copy_role;    /* its slot: 0 unless that member is missing */
+  guint64 data_offset; /* of its data, in sectors */
+} FoundMd;
+
+/* Each RAID1 array on these disks as a Found: the slot-0 member's copy
+ * of the data, as capture images it (capture_md_select), or another
+ * member's when that one is missing (capture then refuses the array if
+ * it is to be restored, as with the appliance).  FALSE (no error) for
+ * what the appliance should assemble: another level or metadata, members
+ * out of step. */
+static gboolean
+md_userspace (Capture *c, GPtrArray *found)
+{
+  g_autoptr (GHashTable) arrays = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  guint partitions = found->len;
+  GHashTableIter it;
+  gpointer key, value;
+
+  for (guint i = 0; i < partitions; i++)
+    {
+      Found *f = g_ptr_array_index (found, i);
+      g_autoptr (GError) local = NULL;
+      g_autofree char *buf = NULL;
+      AsrMdSuper sb;
+
+      if (f->part == NULL || g_strcmp0 (f->fs, "linux_raid_member") != 0)
+        continue;
+      if (f->bytes < CAPTURE_MD_SUPER_BYTES
+          || !capture_read_disk (f->disk, f->offset, CAPTURE_MD_SUPER_BYTES, &buf, &local))
+        return fallback (c, "%s: %s", f->what, local ? local->message : "too small");
+      if (!capture_md_parse_super (buf, CAPTURE_MD_SUPER_BYTES, &sb))
+        return fallback (c, "%s is an md RAID member without a version-1 superblock at its start",
+                         f->what);
+      FoundMd *a = g_hash_table_lookup (arrays, sb.uuid);
+      if (a == NULL)
+        {
+          a = g_new0 (FoundMd, 1);
+          a->first = sb;
+          a->copy_role = -1;
+          g_hash_table_insert (arrays, g_strdup (sb.uuid), a);
+        }
+      else if (sb.size_sectors != a->first.size_sectors || sb.raid_disks != a->first.raid_disks
+               || sb.events != a->first.events)
+        return fallback (c, "the members of md array %s disagree (size, member count or events)",
+                         sb.uuid);
+      if (sb.role >= 0 && sb.role == a->copy_role)
+        return fallback (c, "md array %s has two members in slot %d", sb.uuid, sb.role);
+      if (sb.role >= 0 && (a->copy == NULL || sb.role < a->copy_role))
+        {
+          a->copy = f;
+          a->copy_role = sb.role;
+          a->data_offset = sb.data_offset;
+        }
+    }
+  g_hash_table_iter_init (&it, arrays);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      const FoundMd *a = value;
+      guint64 sectors = a->copy ? a->copy->bytes / 512 : 0;
+      if (a->first.level != 1 || (a->first.feature_map & ~0x1u) != 0)
+        return fallback (c, "md array %s is not a plain RAID1", (const char *) key);
+      if (a->copy == NULL)
+        return fallback (c, "md array %s has no active member on these disks", (const char *) key);
+      if (a->data_offset == 0 || a->data_offset > sectors
+          || a->first.size_sectors > sectors - a->data_offset)
+        return fallback (c, "the data of md array %s lies outside its member's partition",
+                         (const char *) key);
+      Found *f = g_new0 (Found, 1);
+      g_ptr_array_add (found, f);
+      f->disk = a->copy->disk;
+      f->gdev = g_strdup_printf ("/dev/md/%s", (const char *) key);
+      f->what = g_strdup_printf ("md array %s", (const char *) key);
+      f->offset = a->copy->offset + a->data_offset * 512;
+      f->bytes = a->first.size_sectors * 512;
+      if (!blkid_partition (c, f))
+        return FALSE;
+      if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0)
+        return fallback (c, "%s holds %s", f->what, f->fs);
+    }
+  return TRUE;
+}
+
+/* An array's filesystem and name, as blkid named it
+ * (capture_md_discover_with). */
+static MachineVolume *
+found_md_volume (Capture *c, const char *uuid, char **gdev, gpointer data)
+{
+  GPtrArray *found = data;
+  g_autofree char *name = g_strdup_printf ("/dev/md/%s", uuid);
+  for (guint i = 0; i < found->len; i++)
+    {
+      const Found *f = g_ptr_array_index (found, i);
+      if (f->part || strcmp (f->gdev, name) != 0)
+        continue;
+      *gdev = g_strdup (f->gdev);
+      return found_volume (f);
+    }
+  return NULL;
 }
 
 /* ---- LVM, from the physical volumes' own bytes -------------------------- */
@@ -534,14 +665,8 @@ found_lv_volume (Capture *c, const char *gdev, gpointer data)
   for (guint i = 0; i < found->len; i++)
     {
       const Found *f = g_ptr_array_index (found, i);
-      if (f->mapper && strcmp (f->gdev, gdev) == 0 && f->fs)
-        {
-          MachineVolume *v = machine_volume_new ();
-          v->fs = g_strdup (f->fs);
-          v->uuid = g_strdup (f->uuid);
-          v->label = g_strdup (f->label);
-          return v;
-        }
+      if (f->mapper && strcmp (f->gdev, gdev) == 0)
+        return found_volume (f);
     }
   return NULL;
 }
@@ -574,8 +699,13 @@ lvm_discover (Capture *c, GHashTable *parts, GPtrArray *found, GPtrArray *vgs, G
 static gboolean
 inspect_userspace (Capture *c, GPtrArray *found, GError **error)
 {
-  static const char *const names[]
-    = { "/etc/fstab", "/etc/os-release", "/usr/lib/os-release", "/etc/hostname", "/bin/sh", NULL };
+  static const char *const names[] = { "/etc/fstab",
+                                       "/etc/os-release",
+                                       "/usr/lib/os-release",
+                                       "/etc/hostname",
+                                       "/bin/sh",
+                                       "/etc/crypttab",
+                                       NULL };
   Found *root = NULL;
   AsrVolumeFile root_files[G_N_ELEMENTS (names) - 1] = { { 0 } };
   g_autoptr (GPtrArray) mps = NULL; /* pairs: mountpoint, device */
@@ -604,12 +734,15 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           g_ptr_array_add (found, f);
           if (!blkid_partition (c, f))
             return FALSE;
+          /* a LUKS container is captured whole, its header read by
+           * capture_luks_discover */
           if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0
-              && strcmp (f->fs, "LVM2_member") != 0)
+              && strcmp (f->fs, "LVM2_member") != 0 && strcmp (f->fs, "linux_raid_member") != 0
+              && strcmp (f->fs, "crypto_LUKS") != 0)
             return fallback (c, "%s holds %s", f->what, f->fs);
         }
     }
-  if (!lvm_userspace (c, found, vgs))
+  if (!md_userspace (c, found) || !lvm_userspace (c, found, vgs))
     return FALSE;
 
   for (guint i = 0; i < found->len; i++)
@@ -637,7 +770,6 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
                   || local->code == ASR_USED_MAP_ERROR_NOT_FOUND))
             {
               fallback (c, "%s (%s): %s", f->what, f->fs, local->message);
-              capture_message (c, "%s: the appliance inspects the disks", c->appliance_why);
               goto out;
             }
           capture_map_error (error, f->what, f->fs, local);
@@ -668,10 +800,10 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
         for (guint k = 0; k < G_N_ELEMENTS (files); k++)
           asr_volume_file_clear (&files[k]);
     }
-  if (root == NULL || root_files[0].truncated)
+  if (root == NULL || root_files[0].truncated || root_files[5].truncated)
     {
       fallback (c,
-                root ? "the OS's /etc/fstab is larger than %u bytes"
+                root ? "the OS's /etc/fstab or /etc/crypttab is larger than %u bytes"
                      : "no ext or xfs filesystem holds an OS (/etc/fstab and os-release)",
                 INSPECT_MAX_FILE_BYTES);
       goto out;
@@ -691,12 +823,8 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
       Found *f = g_ptr_array_index (found, i);
       if (f->fs && f->part)
         {
-          MachineVolume *v = machine_volume_new ();
-          v->fs = g_strdup (f->fs);
-          v->uuid = g_strdup (f->uuid);
-          v->label = g_strdup (f->label);
           machine_volume_free (f->part->volume);
-          f->part->volume = v;
+          f->part->volume = found_volume (f);
         }
       if (f->part == NULL)
         continue; /* a logical volume: capture_lvm_discover_vg's */
@@ -706,12 +834,18 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
       ref->gdev = g_strdup (f->gdev);
       g_hash_table_insert (parts, ref->gdev, ref);
     }
-  c->mds = g_ptr_array_new_with_free_func ((GDestroyNotify) capture_md_free);
-  c->luks = g_ptr_array_new ();
-  c->encrypted_mountpoints = g_ptr_array_new_with_free_func (g_free);
-  c->crypttab_read = TRUE;
-  if (!lvm_discover (c, parts, found, vgs, error)
-      || !capture_assign_mountpoints (c, parts, root->gdev, (char **) mps->pdata, error)
+  if (!capture_md_discover_with (c, parts, found_md_volume, found, error)
+      || !lvm_discover (c, parts, found, vgs, error) || !capture_luks_discover (c, parts, error))
+    {
+      ok = TRUE; /* decided: the error stands */
+      goto out;
+    }
+  c->fstab = g_strdup (fstab);
+  c->fstab_len = strlen (fstab);
+  capture_luks_crypttab (c,
+                         root_files[5].found ? g_bytes_get_data (root_files[5].data, NULL) : NULL,
+                         root_files[5].found ? g_bytes_get_size (root_files[5].data) : 0);
+  if (!capture_assign_mountpoints (c, parts, root->gdev, (char **) mps->pdata, error)
       || !capture_discover_finish (c, parts, error))
     {
       ok = TRUE; /* decided: the error stands */
@@ -769,5 +903,8 @@ capture_discover_userspace (Capture *c, gboolean *handled, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  /* the path the volumes take, and why */
+  if (c->appliance_why)
+    capture_message (c, "%s: the appliance inspects the disks", c->appliance_why);
   return capture_unexport_disks (c, error);
 }

@@ -38,12 +38,19 @@ capture_luks_free (CaptureLuks *l)
 }
 
 /* luks1 or luks2, from the header's magic and version (both big-endian
- * on disk); NULL when it is neither. */
+ * on disk); NULL when it is neither.  Read through the appliance, or from
+ * the exported disk when there is none (the userspace path). */
 static const char *
-luks_type (guestfs_h *g, const char *dev)
+luks_type (Capture *c, const PartRef *ref)
 {
   size_t got = 0;
-  g_autofree char *h = guestfs_pread_device (g, dev, 8, 0, &got);
+  g_autofree char *h = NULL;
+
+  if (c->g)
+    h = guestfs_pread_device (c->g, ref->gdev, 8, 0, &got);
+  else if (capture_read_disk (ref->disk, ref->partition->start * ref->disk->logical_sector, 8, &h,
+                              NULL))
+    got = 8;
 
   if (h == NULL || got < 8 || memcmp (h, "LUKS\xba\xbe", 6) != 0)
     return NULL;
@@ -71,7 +78,7 @@ capture_luks_discover (Capture *c, GHashTable *parts, GError **error)
 
       if (p->volume == NULL || g_strcmp0 (p->volume->fs, "crypto_LUKS") != 0)
         continue;
-      type = luks_type (c->g, ref->gdev);
+      type = luks_type (c, ref);
       if (type == NULL || p->volume->uuid == NULL || !machine_is_guid (p->volume->uuid))
         {
           g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
@@ -150,8 +157,16 @@ read_crypttab (Capture *c, const char *root, GError **error)
       asr_appliance_set_error (c->g, error, "unmounting the root filesystem");
       return FALSE;
     }
+  capture_luks_crypttab (c, text, len);
+  return TRUE;
+}
+
+void
+capture_luks_crypttab (Capture *c, const char *text, gsize len)
+{
+  c->crypttab_read = TRUE;
   if (text == NULL)
-    return TRUE;
+    return;
 
   g_autofree char *copy = g_strndup (text, len);
   g_auto (GStrv) lines = g_strsplit (copy, "\n", -1);
@@ -184,7 +199,6 @@ read_crypttab (Capture *c, const char *root, GError **error)
           l->id = g_strdup (name);
         }
     }
-  return TRUE;
 }
 
 gboolean

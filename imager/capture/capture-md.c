@@ -3,8 +3,10 @@
  * md RAID arrays in a capture.
  *
  * What an array is comes from its members' own superblocks (md-super.c),
- * read from the partitions in the appliance; the appliance's assembled
- * array gives only the filesystem on it.  A RAID1 member is a superblock
+ * read from the partitions in the appliance or, without one, from the
+ * exported disks; the appliance's assembled array gives only the
+ * filesystem on it (without one: blkid on a member's copy of the data,
+ * capture-inspect.c).  A RAID1 member is a superblock
  * area ([0, data_offset): superblock, write-intent bitmap, bad-block log)
  * followed by a full copy of the array's data, so a backup set holds:
  *   - each member's superblock area, as an image: restore writes it back,
@@ -48,24 +50,42 @@ capture_md_free (CaptureMd *m)
   g_free (m);
 }
 
-/* The superblock of a member: 1.2 keeps it 4 KiB in, 1.1 at the start. */
+gboolean
+capture_md_parse_super (const char *buf, gsize len, AsrMdSuper *sb)
+{
+  g_autoptr (GError) at_4k = NULL;
+  g_autoptr (GError) at_0 = NULL;
+
+  if (len < CAPTURE_MD_SUPER_BYTES)
+    return FALSE;
+  if (asr_md_super_parse ((const guint8 *) buf + 4096, 4096, sb, &at_4k) && sb->super_offset == 8)
+    return TRUE;
+  return asr_md_super_parse ((const guint8 *) buf, 4096, sb, &at_0) && sb->super_offset == 0;
+}
+
+/* The superblock of a member: through the appliance, or from the
+ * exported disk when there is none (the userspace path). */
 static gboolean
 read_super (Capture *c, const PartRef *r, AsrMdSuper *sb, GError **error)
 {
   size_t got = 0;
-  g_autofree char *buf = guestfs_pread_device (c->g, r->gdev, 8192, 0, &got);
-  g_autoptr (GError) at_4k = NULL;
-  g_autoptr (GError) at_0 = NULL;
+  g_autofree char *buf = NULL;
 
-  if (buf == NULL || got < 8192)
+  if (c->g == NULL)
+    {
+      if (!capture_read_disk (r->disk, r->partition->start * r->disk->logical_sector,
+                              CAPTURE_MD_SUPER_BYTES, &buf, error))
+        return FALSE;
+      got = CAPTURE_MD_SUPER_BYTES;
+    }
+  else if ((buf = guestfs_pread_device (c->g, r->gdev, CAPTURE_MD_SUPER_BYTES, 0, &got)) == NULL
+           || got < CAPTURE_MD_SUPER_BYTES)
     {
       asr_appliance_set_error (c->g, error, "reading the md superblock of %s partition %u",
                                r->disk->disk->id, r->partition->number);
       return FALSE;
     }
-  if (asr_md_super_parse ((const guint8 *) buf + 4096, 4096, sb, &at_4k) && sb->super_offset == 8)
-    return TRUE;
-  if (asr_md_super_parse ((const guint8 *) buf, 4096, sb, &at_0) && sb->super_offset == 0)
+  if (capture_md_parse_super (buf, got, sb))
     return TRUE;
   g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_UNSUPPORTED,
                "%s partition %u is an md RAID member without a superblock at its start "
@@ -168,8 +188,34 @@ compare_parts (gconstpointer a, gconstpointer b)
                                                        : 0;
 }
 
+static MachineVolume *
+appliance_md_volume (Capture *c, CaptureMd *m)
+{
+  guestfs_push_error_handler (c->g, NULL, NULL);
+  g_autofree char *fs = guestfs_vfs_type (c->g, m->gdev);
+  MachineVolume *v = NULL;
+  if (fs && *fs)
+    {
+      v = machine_volume_new ();
+      v->fs = g_steal_pointer (&fs);
+      v->uuid = guestfs_vfs_uuid (c->g, m->gdev);
+      v->label = guestfs_vfs_label (c->g, m->gdev);
+      if (v->uuid && *v->uuid == '\0')
+        g_clear_pointer (&v->uuid, g_free);
+    }
+  guestfs_pop_error_handler (c->g);
+  return v;
+}
+
 gboolean
 capture_md_discover (Capture *c, GHashTable *parts, GError **error)
+{
+  return capture_md_discover_with (c, parts, NULL, NULL, error);
+}
+
+gboolean
+capture_md_discover_with (Capture *c, GHashTable *parts, CaptureMdVolumeFn volume, gpointer data,
+                          GError **error)
 {
   GHashTableIter it;
   gpointer key, value;
@@ -234,30 +280,22 @@ capture_md_discover (Capture *c, GHashTable *parts, GError **error)
   if (c->mds->len == 0)
     return TRUE;
 
-  find_assembled (c);
+  if (volume == NULL)
+    find_assembled (c);
   for (guint i = 0; i < c->mds->len; i++)
     {
       CaptureMd *m = g_ptr_array_index (c->mds, i);
       judge (m);
-      if (m->gdev == NULL)
-        continue;
-      guestfs_push_error_handler (c->g, NULL, NULL);
-      g_autofree char *fs = guestfs_vfs_type (c->g, m->gdev);
-      if (fs && *fs)
-        {
-          m->md->volume = machine_volume_new ();
-          m->md->volume->fs = g_steal_pointer (&fs);
-          m->md->volume->uuid = guestfs_vfs_uuid (c->g, m->gdev);
-          m->md->volume->label = guestfs_vfs_label (c->g, m->gdev);
-          if (m->md->volume->uuid && *m->md->volume->uuid == '\0')
-            g_clear_pointer (&m->md->volume->uuid, g_free);
-          if (g_strcmp0 (m->md->volume->fs, "LVM2_member") == 0
-              || g_strcmp0 (m->md->volume->fs, "crypto_LUKS") == 0)
-            set_problem (m, g_strdup_printf ("md array %s holds %s: LVM and LUKS on md RAID "
-                                             "are not restored yet",
-                                             m->md->id, m->md->volume->fs));
-        }
-      guestfs_pop_error_handler (c->g);
+      if (volume)
+        m->md->volume = volume (c, m->md->uuid, &m->gdev, data);
+      else if (m->gdev)
+        m->md->volume = appliance_md_volume (c, m);
+      if (m->md->volume
+          && (g_strcmp0 (m->md->volume->fs, "LVM2_member") == 0
+              || g_strcmp0 (m->md->volume->fs, "crypto_LUKS") == 0))
+        set_problem (m, g_strdup_printf ("md array %s holds %s: LVM and LUKS on md RAID "
+                                         "are not restored yet",
+                                         m->md->id, m->md->volume->fs));
     }
   return TRUE;
 }

@@ -160,6 +160,10 @@ gboolean capture_luks_mountpoint (Capture *c, const char *root, const char *moun
  * container's volume when crypttab leaves just one candidate. */
 gboolean capture_luks_fstab (Capture *c, const char *root, GError **error);
 gboolean capture_luks_select (Capture *c, GError **error);
+/* The OS's /etc/crypttab (@text NULL when it has none): each container it
+ * names takes that name as its id.  Called once, by the path that read
+ * the file; c->fstab is set beside it. */
+void capture_luks_crypttab (Capture *c, const char *text, gsize len);
 
 /* md RAID (capture-md.c).  Discover: every array from its members'
  * superblocks, into c->m->md_arrays (member partitions lose their blkid
@@ -171,6 +175,16 @@ gboolean capture_luks_select (Capture *c, GError **error);
 typedef struct _CaptureMd CaptureMd;
 void capture_md_free (CaptureMd *m);
 gboolean capture_md_discover (Capture *c, GHashTable *parts, GError **error);
+/* Without the appliance: superblocks read from the exported disks, and
+ * each array's volume and device name (*gdev, set) from @volume. */
+typedef MachineVolume *(*CaptureMdVolumeFn) (Capture *c, const char *uuid, char **gdev,
+                                             gpointer data);
+gboolean capture_md_discover_with (Capture *c, GHashTable *parts, CaptureMdVolumeFn volume,
+                                   gpointer data, GError **error);
+/* A member's superblock from its first CAPTURE_MD_SUPER_BYTES: metadata
+ * 1.2 (4 KiB in) or 1.1 (at the start); FALSE for anything else. */
+#define CAPTURE_MD_SUPER_BYTES 8192u
+gboolean capture_md_parse_super (const char *buf, gsize len, AsrMdSuper *sb);
 gboolean capture_md_mountpoint (Capture *c, const char *mountpoint, const char *dev);
 gboolean capture_md_is_root (Capture *c, const char *dev);
 /* The first array's reason it cannot be restored, NULL if none: a hint

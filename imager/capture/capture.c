@@ -126,6 +126,7 @@ capture_clear (Capture *c)
       g_clear_pointer (&c->tmpdir, g_free);
     }
   g_clear_pointer (&c->workdir, g_free);
+  g_clear_pointer (&c->backup, g_free);
   g_clear_pointer (&c->accel, g_free);
   g_clear_pointer (&c->m, machine_descriptor_free);
 }

@@ -25,7 +25,8 @@ uuid=$(get SYSTEM_P2_UUID)
 
 plan 9
 run "$asr" capture --json -o "$tmp/backup" "$system"
-check "capture the btrfs machine" 0 '"images"'
+check "capture the btrfs machine, through the appliance (it says why)" 0 '"images"' \
+  'holds btrfs: the appliance inspects the disks'
 xml=$tmp/backup/machine.xml
 if grep -q "<volume fs=\"btrfs\" uuid=\"$uuid\" label=\"$(get SYSTEM_P2_LABEL)\" critical=\"yes\">" "$xml" \
    && grep -q '<subvolume path="@" mountpoint="/"/>' "$xml" && grep -q '<subvolume path="@home" mountpoint="/home"/>' "$xml" \
