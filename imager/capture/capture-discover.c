@@ -61,6 +61,48 @@ vfs_string (guestfs_h *g, char *(*fn) (guestfs_h *, const char *), const char *d
   return s;
 }
 
+gboolean
+capture_read_start (Capture *c, CaptureDisk *d, const char *gdev, guint64 offset, gsize bytes,
+                    const char *what, char **out, gsize *got, GError **error)
+{
+  size_t n = 0;
+
+  if (c->g == NULL)
+    {
+      if (!capture_read_disk (d, offset, bytes, out, error))
+        return FALSE;
+      *got = bytes;
+      return TRUE;
+    }
+  *out = guestfs_pread_device (c->g, gdev, (int) bytes, 0, &n);
+  if (*out == NULL)
+    {
+      asr_appliance_set_error (c->g, error, "reading %s", what);
+      return FALSE;
+    }
+  *got = n;
+  return TRUE;
+}
+
+MachineVolume *
+capture_appliance_volume (Capture *c, const char *gdev)
+{
+  guestfs_push_error_handler (c->g, NULL, NULL);
+  g_autofree char *fs = guestfs_vfs_type (c->g, gdev);
+  MachineVolume *v = NULL;
+  if (fs && *fs)
+    {
+      v = machine_volume_new ();
+      v->fs = g_steal_pointer (&fs);
+      v->uuid = guestfs_vfs_uuid (c->g, gdev);
+      v->label = guestfs_vfs_label (c->g, gdev);
+      if (v->uuid && *v->uuid == '\0')
+        g_clear_pointer (&v->uuid, g_free);
+    }
+  guestfs_pop_error_handler (c->g);
+  return v;
+}
+
 /* device name in the appliance → partition, with volume facts filled. */
 static GHashTable *
 map_partitions (Capture *c, GError **error)
@@ -562,7 +604,7 @@ boot_facts (Capture *c, GError **error)
       CaptureDisk *cd = g_ptr_array_index (c->disks, i);
       MachineDisk *d = cd->disk;
       guint64 first = G_MAXUINT64;
-      size_t got = 0;
+      gsize got = 0;
       gboolean code = FALSE;
 
       for (guint j = 0; j < d->partitions->len; j++)
@@ -583,17 +625,9 @@ boot_facts (Capture *c, GError **error)
         }
 
       g_autofree char *sector0 = NULL;
-      if (c->g == NULL)
-        {
-          if (!capture_read_disk (cd, 0, 440, &sector0, error))
-            return FALSE;
-          got = 440;
-        }
-      else if ((sector0 = guestfs_pread_device (c->g, cd->gdev, 440, 0, &got)) == NULL)
-        {
-          asr_appliance_set_error (c->g, error, "reading the boot code of %s", d->id);
-          return FALSE;
-        }
+      g_autofree char *what = g_strdup_printf ("the boot code of %s", d->id);
+      if (!capture_read_start (c, cd, cd->gdev, 0, 440, what, &sector0, &got, error))
+        return FALSE;
       for (size_t k = 0; k < got; k++)
         if (sector0[k] != 0)
           code = TRUE;

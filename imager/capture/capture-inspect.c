@@ -59,11 +59,11 @@ fallback (Capture *c, const char *format, ...)
 
 typedef struct {
   CaptureDisk *disk;
-  MachinePartition *part; /* NULL for a logical volume */
+  MachinePartition *part; /* NULL for a logical volume or an md array */
   char *gdev;             /* a name like the appliance's (/dev/sda2, /dev/VG/LV) */
   char *mapper;           /* a logical volume's /dev/mapper name */
-  char *what;             /* "disk0 partition 2" */
-  guint64 offset, bytes;  /* the partition's range in the disk */
+  char *what;             /* "disk0 partition 2", "logical volume vg0/root" */
+  guint64 offset, bytes;  /* its range in the disk */
   char *fs, *uuid, *label;
   AsrUsedMap *map;    /* its free extents, read here */
   gboolean map_again; /* none: the copy step reads it again and says why */
@@ -133,6 +133,36 @@ blkid_partition (Capture *c, Found *f)
       if (slot && *slot == NULL && eq[1] != '\0')
         *slot = g_strdup (eq + 1);
     }
+  return TRUE;
+}
+
+/* A new Found in @found, taking @gdev and @what; blkid names what it
+ * holds.  FALSE (no error) when the appliance must look instead: blkid
+ * unsure, or something asr reads no used blocks from that is not swap
+ * nor, where @members, an LVM, md or LUKS member (read by their own
+ * readers). */
+static gboolean
+found_add (Capture *c, GPtrArray *found, CaptureDisk *disk, MachinePartition *part, char *gdev,
+           char *what, guint64 offset, guint64 bytes, gboolean members, Found **out)
+{
+  static const char *const member_types[]
+    = { "LVM2_member", "linux_raid_member", "crypto_LUKS", NULL };
+  Found *f = g_new0 (Found, 1);
+
+  g_ptr_array_add (found, f);
+  f->disk = disk;
+  f->part = part;
+  f->gdev = gdev;
+  f->what = what;
+  f->offset = offset;
+  f->bytes = bytes;
+  if (out)
+    *out = f;
+  if (!blkid_partition (c, f))
+    return FALSE;
+  if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0
+      && !(members && g_strv_contains (member_types, f->fs)))
+    return fallback (c, "%s holds %s", f->what, f->fs);
   return TRUE;
 }
 
@@ -377,6 +407,13 @@ os_facts (Capture *c, AsrVolumeFile *files)
 
 /* ---- md RAID1, from the members' own superblocks ------------------------ */
 
+/* An array's device name here, for fstab and the maps. */
+static char *
+md_gdev (const char *uuid)
+{
+  return g_strdup_printf ("/dev/md/%s", uuid);
+}
+
 /* An array as its members' superblocks describe it. */
 typedef struct {
   AsrMdSuper first;    /* the first member's superblock */
@@ -448,17 +485,11 @@ md_userspace (Capture *c, GPtrArray *found)
           || a->first.size_sectors > sectors - a->data_offset)
         return fallback (c, "the data of md array %s lies outside its member's partition",
                          (const char *) key);
-      Found *f = g_new0 (Found, 1);
-      g_ptr_array_add (found, f);
-      f->disk = a->copy->disk;
-      f->gdev = g_strdup_printf ("/dev/md/%s", (const char *) key);
-      f->what = g_strdup_printf ("md array %s", (const char *) key);
-      f->offset = a->copy->offset + a->data_offset * 512;
-      f->bytes = a->first.size_sectors * 512;
-      if (!blkid_partition (c, f))
+      if (!found_add (c, found, a->copy->disk, NULL, md_gdev (key),
+                      g_strdup_printf ("md array %s", (const char *) key),
+                      a->copy->offset + a->data_offset * 512, a->first.size_sectors * 512, FALSE,
+                      NULL))
         return FALSE;
-      if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0)
-        return fallback (c, "%s holds %s", f->what, f->fs);
     }
   return TRUE;
 }
@@ -469,7 +500,7 @@ static MachineVolume *
 found_md_volume (Capture *c, const char *uuid, char **gdev, gpointer data)
 {
   GPtrArray *found = data;
-  g_autofree char *name = g_strdup_printf ("/dev/md/%s", uuid);
+  g_autofree char *name = md_gdev (uuid);
   for (guint i = 0; i < found->len; i++)
     {
       const Found *f = g_ptr_array_index (found, i);
@@ -503,7 +534,6 @@ static gboolean
 pv_read (gpointer data, guint64 offset, gsize bytes, guint8 *buf, GError **error)
 {
   const Found *f = data;
-  g_autofree char *got = NULL;
 
   if (offset > f->bytes || bytes > f->bytes - offset)
     {
@@ -513,10 +543,7 @@ pv_read (gpointer data, guint64 offset, gsize bytes, guint8 *buf, GError **error
                    bytes, offset);
       return FALSE;
     }
-  if (!capture_read_disk (f->disk, f->offset + offset, bytes, &got, error))
-    return FALSE;
-  memcpy (buf, got, bytes);
-  return TRUE;
+  return capture_read_disk_into (f->disk, f->offset + offset, bytes, buf, error);
 }
 
 static Found *
@@ -569,22 +596,18 @@ found_lvs (Capture *c, GPtrArray *found, const AsrLvmVg *vg)
           || bytes > on->bytes - offset)
         return fallback (c, "logical volume %s/%s lies outside its physical volume", vg->name,
                          lv->name);
-      Found *f = g_new0 (Found, 1);
-      g_ptr_array_add (found, f);
-      f->disk = on->disk;
-      f->gdev = g_strdup_printf ("/dev/%s/%s", vg->name, lv->name);
       GString *mapper = g_string_new ("/dev/mapper/");
       append_dm_escaped (mapper, vg->name);
       g_string_append_c (mapper, '-');
       append_dm_escaped (mapper, lv->name);
+      Found *f = NULL;
+      gboolean ok
+        = found_add (c, found, on->disk, NULL, g_strdup_printf ("/dev/%s/%s", vg->name, lv->name),
+                     g_strdup_printf ("logical volume %s/%s", vg->name, lv->name),
+                     on->offset + offset, bytes, FALSE, &f);
       f->mapper = g_string_free (mapper, FALSE);
-      f->what = g_strdup_printf ("logical volume %s/%s", vg->name, lv->name);
-      f->offset = on->offset + offset;
-      f->bytes = bytes;
-      if (!blkid_partition (c, f))
+      if (!ok)
         return FALSE;
-      if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0)
-        return fallback (c, "%s holds %s", f->what, f->fs);
     }
   return TRUE;
 }
@@ -724,22 +747,12 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
           MachinePartition *p = g_ptr_array_index (d->disk->partitions, j);
           if (p->kind == MACHINE_PARTITION_KIND_EXTENDED)
             continue;
-          Found *f = g_new0 (Found, 1);
-          f->disk = d;
-          f->part = p;
-          f->gdev = g_strdup_printf ("/dev/sd%c%u", 'a' + (int) MIN (i, 25u), p->number);
-          f->what = g_strdup_printf ("%s partition %u", d->disk->id, p->number);
-          f->offset = p->start * d->logical_sector;
-          f->bytes = p->sectors * d->logical_sector;
-          g_ptr_array_add (found, f);
-          if (!blkid_partition (c, f))
+          /* LVM, md and LUKS members are read by their readers below */
+          if (!found_add (c, found, d, p,
+                          g_strdup_printf ("/dev/sd%c%u", 'a' + (int) MIN (i, 25u), p->number),
+                          g_strdup_printf ("%s partition %u", d->disk->id, p->number),
+                          p->start * d->logical_sector, p->sectors * d->logical_sector, TRUE, NULL))
             return FALSE;
-          /* a LUKS container is captured whole, its header read by
-           * capture_luks_discover */
-          if (f->fs && !asr_used_map_knows (f->fs) && strcmp (f->fs, "swap") != 0
-              && strcmp (f->fs, "LVM2_member") != 0 && strcmp (f->fs, "linux_raid_member") != 0
-              && strcmp (f->fs, "crypto_LUKS") != 0)
-            return fallback (c, "%s holds %s", f->what, f->fs);
         }
     }
   if (!md_userspace (c, found) || !lvm_userspace (c, found, vgs))
@@ -857,9 +870,8 @@ inspect_userspace (Capture *c, GPtrArray *found, GError **error)
       for (guint k = 0; v->has_fs && k < found->len; k++)
         {
           Found *f = g_ptr_array_index (found, k);
-          gboolean same = f->part ? v->partition == f->part
-                                  : v->partition == NULL && g_strcmp0 (v->gdev, f->gdev) == 0;
-          if (same && (f->map || f->map_again))
+          /* partitions, LVs and arrays: one device name each, both sides */
+          if (g_strcmp0 (v->gdev, f->gdev) == 0 && (f->map || f->map_again))
             {
               v->map = g_steal_pointer (&f->map);
               v->map_used = TRUE;

@@ -43,14 +43,11 @@ capture_luks_free (CaptureLuks *l)
 static const char *
 luks_type (Capture *c, const PartRef *ref)
 {
-  size_t got = 0;
+  gsize got = 0;
   g_autofree char *h = NULL;
 
-  if (c->g)
-    h = guestfs_pread_device (c->g, ref->gdev, 8, 0, &got);
-  else if (capture_read_disk (ref->disk, ref->partition->start * ref->disk->logical_sector, 8, &h,
-                              NULL))
-    got = 8;
+  capture_read_start (c, ref->disk, ref->gdev, ref->partition->start * ref->disk->logical_sector, 8,
+                      "a LUKS header", &h, &got, NULL);
 
   if (h == NULL || got < 8 || memcmp (h, "LUKS\xba\xbe", 6) != 0)
     return NULL;

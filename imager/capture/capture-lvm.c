@@ -156,25 +156,6 @@ save_metadata (Capture *c, MachineVolumeGroup *mvg, const char *text, gsize len,
   return TRUE;
 }
 
-static MachineVolume *
-lv_volume (Capture *c, const char *gdev)
-{
-  guestfs_push_error_handler (c->g, NULL, NULL);
-  g_autofree char *fs = guestfs_vfs_type (c->g, gdev);
-  MachineVolume *v = NULL;
-  if (fs && *fs)
-    {
-      v = machine_volume_new ();
-      v->fs = g_steal_pointer (&fs);
-      v->uuid = guestfs_vfs_uuid (c->g, gdev);
-      v->label = guestfs_vfs_label (c->g, gdev);
-      if (v->uuid && *v->uuid == '\0')
-        g_clear_pointer (&v->uuid, g_free);
-    }
-  guestfs_pop_error_handler (c->g);
-  return v;
-}
-
 /* LVM keeps a snapshot as an internal LV ("snapshot0") whose segment
  * names the LV users see (its cow_store) and its origin: refused here with
  * those names, whatever else is on the group. */
@@ -216,7 +197,7 @@ capture_lvm_lv_problem (const AsrLvmVg *vg, const AsrLvmLv *lv)
 static MachineVolume *
 appliance_lv_volume (Capture *c, const char *gdev, gpointer data)
 {
-  return lv_volume (c, gdev);
+  return capture_appliance_volume (c, gdev);
 }
 
 gboolean

@@ -68,21 +68,18 @@ capture_md_parse_super (const char *buf, gsize len, AsrMdSuper *sb)
 static gboolean
 read_super (Capture *c, const PartRef *r, AsrMdSuper *sb, GError **error)
 {
-  size_t got = 0;
+  gsize got = 0;
   g_autofree char *buf = NULL;
+  g_autofree char *what = g_strdup_printf ("the md superblock of %s partition %u",
+                                           r->disk->disk->id, r->partition->number);
 
-  if (c->g == NULL)
+  if (!capture_read_start (c, r->disk, r->gdev, r->partition->start * r->disk->logical_sector,
+                           CAPTURE_MD_SUPER_BYTES, what, &buf, &got, error))
+    return FALSE;
+  if (got < CAPTURE_MD_SUPER_BYTES)
     {
-      if (!capture_read_disk (r->disk, r->partition->start * r->disk->logical_sector,
-                              CAPTURE_MD_SUPER_BYTES, &buf, error))
-        return FALSE;
-      got = CAPTURE_MD_SUPER_BYTES;
-    }
-  else if ((buf = guestfs_pread_device (c->g, r->gdev, CAPTURE_MD_SUPER_BYTES, 0, &got)) == NULL
-           || got < CAPTURE_MD_SUPER_BYTES)
-    {
-      asr_appliance_set_error (c->g, error, "reading the md superblock of %s partition %u",
-                               r->disk->disk->id, r->partition->number);
+      g_set_error (error, ASR_IMAGER_ERROR, ASR_IMAGER_ERROR_FAILED, "reading %s: short read",
+                   what);
       return FALSE;
     }
   if (capture_md_parse_super (buf, got, sb))
@@ -188,25 +185,6 @@ compare_parts (gconstpointer a, gconstpointer b)
                                                        : 0;
 }
 
-static MachineVolume *
-appliance_md_volume (Capture *c, CaptureMd *m)
-{
-  guestfs_push_error_handler (c->g, NULL, NULL);
-  g_autofree char *fs = guestfs_vfs_type (c->g, m->gdev);
-  MachineVolume *v = NULL;
-  if (fs && *fs)
-    {
-      v = machine_volume_new ();
-      v->fs = g_steal_pointer (&fs);
-      v->uuid = guestfs_vfs_uuid (c->g, m->gdev);
-      v->label = guestfs_vfs_label (c->g, m->gdev);
-      if (v->uuid && *v->uuid == '\0')
-        g_clear_pointer (&v->uuid, g_free);
-    }
-  guestfs_pop_error_handler (c->g);
-  return v;
-}
-
 gboolean
 capture_md_discover (Capture *c, GHashTable *parts, GError **error)
 {
@@ -289,7 +267,7 @@ capture_md_discover_with (Capture *c, GHashTable *parts, CaptureMdVolumeFn volum
       if (volume)
         m->md->volume = volume (c, m->md->uuid, &m->gdev, data);
       else if (m->gdev)
-        m->md->volume = appliance_md_volume (c, m);
+        m->md->volume = capture_appliance_volume (c, m->gdev);
       if (m->md->volume
           && (g_strcmp0 (m->md->volume->fs, "LVM2_member") == 0
               || g_strcmp0 (m->md->volume->fs, "crypto_LUKS") == 0))

@@ -106,9 +106,23 @@ gboolean capture_discover_finish (Capture *c, GHashTable *parts, GError **error)
  * exports are stopped and the appliance takes over. */
 gboolean capture_discover_userspace (Capture *c, gboolean *handled, GError **error);
 
-/* @bytes at @offset of the exported disk @d into a new buffer. */
+/* @bytes at @offset of the exported disk @d into a new buffer, or into
+ * @buf. */
 gboolean capture_read_disk (CaptureDisk *d, guint64 offset, gsize bytes, char **out,
                             GError **error);
+gboolean capture_read_disk_into (CaptureDisk *d, guint64 offset, gsize bytes, void *buf,
+                                 GError **error);
+
+/* The first @bytes of a disk or partition: through the appliance's device
+ * @gdev (*got may then be short, at the device's end), or at @offset of
+ * the exported disk @d when there is no appliance.  An appliance error is
+ * "reading @what: ...". */
+gboolean capture_read_start (Capture *c, CaptureDisk *d, const char *gdev, guint64 offset,
+                             gsize bytes, const char *what, char **out, gsize *got, GError **error);
+
+/* What the appliance's blkid says is on @gdev (its filesystem, UUID,
+ * label), NULL when nothing. */
+MachineVolume *capture_appliance_volume (Capture *c, const char *gdev);
 
 /* Starts (and stops) every disk's export. */
 gboolean capture_export_disks (Capture *c, GError **error);

@@ -125,9 +125,8 @@ capture_unexport_disks (Capture *c, GError **error)
 }
 
 gboolean
-capture_read_disk (CaptureDisk *d, guint64 offset, gsize bytes, char **out, GError **error)
+capture_read_disk_into (CaptureDisk *d, guint64 offset, gsize bytes, void *buf, GError **error)
 {
-  g_autofree char *buf = g_malloc0 (bytes);
   int fd = d->raw ? open (d->raw, O_RDONLY | O_CLOEXEC) : -1;
   ssize_t n = fd >= 0 ? pread (fd, buf, bytes, (off_t) offset) : -1;
   int err = errno;
@@ -140,6 +139,16 @@ capture_read_disk (CaptureDisk *d, guint64 offset, gsize bytes, char **out, GErr
                    n < 0 ? g_strerror (err) : "short read");
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+capture_read_disk (CaptureDisk *d, guint64 offset, gsize bytes, char **out, GError **error)
+{
+  g_autofree char *buf = g_malloc0 (bytes);
+
+  if (!capture_read_disk_into (d, offset, bytes, buf, error))
+    return FALSE;
   *out = g_steal_pointer (&buf);
   return TRUE;
 }

@@ -26,6 +26,7 @@
 
 #include <string.h>
 
+#include "bytes.h"
 #include "probe-private.h"
 #include "ptable.h"
 
@@ -34,9 +35,6 @@
 #define LVM_INITIAL_CRC 0xf597a6cfu
 #define LVM_MDA_MAGIC " LVM2 x[5A%r0N*>"
 #define LVM_RAW_LOCN_IGNORED 0x1u
-
-#define le32 asr_probe_le32
-#define le64 asr_probe_le64
 
 #define bad(error, ...) asr_probe_refuse (error, "LVM physical volume", __VA_ARGS__)
 
@@ -57,14 +55,14 @@ read_label (const guint8 *sector, guint n, guint64 pv_bytes, AsrLvmLabel *out, G
 
   if (memcmp (sector, "LABELONE", 8) != 0)
     return FALSE;
-  if (le64 (sector + 8) != n)
+  if (asr_le64 (sector + 8) != n)
     return bad (error, "the label in sector %u says it is in sector %" G_GUINT64_FORMAT, n,
-                le64 (sector + 8));
-  if (lvm_crc (LVM_INITIAL_CRC, sector + 20, LVM_SECTOR - 20) != le32 (sector + 16))
+                asr_le64 (sector + 8));
+  if (lvm_crc (LVM_INITIAL_CRC, sector + 20, LVM_SECTOR - 20) != asr_le32 (sector + 16))
     return bad (error, "the label's checksum does not match");
   if (memcmp (sector + 24, "LVM2 001", 8) != 0)
     return bad (error, "the label is not of type LVM2 001");
-  offset = le32 (sector + 20);
+  offset = asr_le32 (sector + 20);
   /* the header: a 32-byte UUID, the size, then at least two end pairs */
   if (offset < 32 || offset > LVM_SECTOR - 32 - 8 - 32)
     return bad (error, "the PV header's offset %u is outside the label sector", offset);
@@ -87,7 +85,7 @@ read_label (const guint8 *sector, guint n, guint64 pv_bytes, AsrLvmLabel *out, G
       }
     *u = '\0';
   }
-  out->device_bytes = le64 (p + 32);
+  out->device_bytes = asr_le64 (p + 32);
   out->label_sector = n;
   p += 40;
   /* the data areas, then the metadata areas, each list ended by a zero
@@ -96,7 +94,7 @@ read_label (const guint8 *sector, guint n, guint64 pv_bytes, AsrLvmLabel *out, G
     {
       if (p + 16 > end)
         return bad (error, "the PV header's area lists run past the label sector");
-      guint64 off = le64 (p), size = le64 (p + 8);
+      guint64 off = asr_le64 (p), size = asr_le64 (p + 8);
       p += 16;
       if (off == 0)
         {
@@ -152,23 +150,23 @@ asr_lvm_mda_parse (const guint8 *hdr, gsize len, guint64 mda_offset, guint64 mda
   if (memcmp (hdr + 4, LVM_MDA_MAGIC, 16) != 0)
     return bad (error, "metadata area at %" G_GUINT64_FORMAT ": no metadata header (magic)",
                 mda_offset);
-  if (lvm_crc (LVM_INITIAL_CRC, hdr + 4, LVM_SECTOR - 4) != le32 (hdr))
+  if (lvm_crc (LVM_INITIAL_CRC, hdr + 4, LVM_SECTOR - 4) != asr_le32 (hdr))
     return bad (error,
                 "metadata area at %" G_GUINT64_FORMAT ": the header's checksum does not "
                 "match",
                 mda_offset);
-  if (le32 (hdr + 20) != 1)
+  if (asr_le32 (hdr + 20) != 1)
     return bad (error, "metadata area at %" G_GUINT64_FORMAT ": header version %u, not 1",
-                mda_offset, le32 (hdr + 20));
-  if (le64 (hdr + 24) != mda_offset || le64 (hdr + 32) != mda_bytes)
+                mda_offset, asr_le32 (hdr + 20));
+  if (asr_le64 (hdr + 24) != mda_offset || asr_le64 (hdr + 32) != mda_bytes)
     return bad (error,
                 "metadata area at %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
                 " bytes): its header says %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " bytes)",
-                mda_offset, mda_bytes, le64 (hdr + 24), le64 (hdr + 32));
-  off = le64 (hdr + 40);
-  size = le64 (hdr + 48);
-  out->checksum = le32 (hdr + 56);
-  out->ignored = (le32 (hdr + 60) & LVM_RAW_LOCN_IGNORED) != 0;
+                mda_offset, mda_bytes, asr_le64 (hdr + 24), asr_le64 (hdr + 32));
+  off = asr_le64 (hdr + 40);
+  size = asr_le64 (hdr + 48);
+  out->checksum = asr_le32 (hdr + 56);
+  out->ignored = (asr_le32 (hdr + 60) & LVM_RAW_LOCN_IGNORED) != 0;
   if (off == 0 && size == 0)
     return TRUE; /* no metadata written here */
   if (size == 0 || size > ASR_LVM_TEXT_MAX_BYTES || size > mda_bytes - LVM_SECTOR)

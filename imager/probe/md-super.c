@@ -10,13 +10,11 @@
 
 #include <string.h>
 
+#include "bytes.h"
 #include "probe-private.h"
 
 #define MD_SB_MAGIC 0xa92b4efcu
 #define MD_SB_HEAD_BYTES 256u
-
-#define le32 asr_probe_le32
-#define le64 asr_probe_le64
 
 static gboolean
 bad (GError **error, const char *why)
@@ -34,22 +32,22 @@ asr_md_super_parse (const guint8 *buf, gsize len, AsrMdSuper *out, GError **erro
 
   g_return_val_if_fail (buf != NULL && out != NULL, FALSE);
   memset (out, 0, sizeof *out);
-  if (len < MD_SB_HEAD_BYTES || le32 (buf) != MD_SB_MAGIC)
+  if (len < MD_SB_HEAD_BYTES || asr_le32 (buf) != MD_SB_MAGIC)
     return bad (error, "no version-1 superblock (magic)");
-  if (le32 (buf + 4) != 1)
+  if (asr_le32 (buf + 4) != 1)
     return bad (error, "not major version 1");
-  max_dev = le32 (buf + 220);
+  max_dev = asr_le32 (buf + 220);
   if (max_dev > (len - MD_SB_HEAD_BYTES) / 2 || max_dev > 1920)
     return bad (error, "more device roles than a superblock holds");
   /* mdadm's calc_sb_1_csum: 32-bit words, the checksum field as zero,
    * the carry folded in once. */
   size = MD_SB_HEAD_BYTES + (gsize) max_dev * 2;
   for (gsize i = 0; i + 4 <= size; i += 4)
-    sum += i == 216 ? 0 : le32 (buf + i);
+    sum += i == 216 ? 0 : asr_le32 (buf + i);
   if (size % 4 == 2)
     sum += (guint32) buf[size - 2] | ((guint32) buf[size - 1] << 8);
   csum = (guint32) ((sum & 0xffffffffu) + (sum >> 32));
-  if (csum != le32 (buf + 216))
+  if (csum != asr_le32 (buf + 216))
     return bad (error, "checksum mismatch");
 
   memcpy (out->set_uuid, buf + 16, 16);
@@ -62,15 +60,15 @@ asr_md_super_parse (const guint8 *buf, gsize len, AsrMdSuper *out, GError **erro
   for (gsize i = 0; out->name[i]; i++)
     if (!g_ascii_isprint (out->name[i]))
       return bad (error, "a name that is not printable text");
-  out->feature_map = le32 (buf + 8);
-  out->level = (gint32) le32 (buf + 72);
-  out->size_sectors = le64 (buf + 80);
-  out->chunk_sectors = le32 (buf + 88);
-  out->raid_disks = le32 (buf + 92);
-  out->data_offset = le64 (buf + 128);
-  out->super_offset = le64 (buf + 144);
-  out->events = le64 (buf + 200);
-  dev_number = le32 (buf + 160);
+  out->feature_map = asr_le32 (buf + 8);
+  out->level = (gint32) asr_le32 (buf + 72);
+  out->size_sectors = asr_le64 (buf + 80);
+  out->chunk_sectors = asr_le32 (buf + 88);
+  out->raid_disks = asr_le32 (buf + 92);
+  out->data_offset = asr_le64 (buf + 128);
+  out->super_offset = asr_le64 (buf + 144);
+  out->events = asr_le64 (buf + 200);
+  dev_number = asr_le32 (buf + 160);
   if (out->raid_disks == 0 || out->raid_disks > max_dev)
     return bad (error, "raid_disks out of range");
   if (dev_number >= max_dev)

@@ -12,19 +12,6 @@ G_BEGIN_DECLS
 gboolean asr_probe_refuse (GError **error, const char *name, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 
-/* Little-endian fields of on-disk structures (md-super.c, lvm-label.c). */
-static inline guint32
-asr_probe_le32 (const guint8 *p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static inline guint64
-asr_probe_le64 (const guint8 *p)
-{
-  return (guint64) asr_probe_le32 (p) | ((guint64) asr_probe_le32 (p + 4) << 32);
-}
-
 /* ---- qemu-img on images nobody vouches for (image-info.c) -------------- */
 
 /* The qemu-img binary, or NULL with RUNTIME. */

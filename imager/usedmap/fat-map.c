@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "usedmap-private.h"
 
 #define CHUNK (1u << 20)
@@ -29,18 +30,6 @@ typedef struct {
   guint32 clusters;    /* data clusters: 2 .. clusters + 1 */
 } Fat;
 
-static guint
-le16 (const guint8 *p)
-{
-  return (guint) p[0] | (guint) p[1] << 8;
-}
-
-static guint32
-le32 (const guint8 *p)
-{
-  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
-}
-
 gboolean
 asr_fat_sniff (const guint8 *bs, gsize len)
 {
@@ -53,12 +42,12 @@ static gboolean
 fat_geometry (const guint8 *bs, guint64 bytes, Fat *f, GError **error)
 {
   guint spc = bs[13];
-  guint reserved = le16 (bs + 14);
-  guint root_entries = le16 (bs + 17);
-  guint64 total = le16 (bs + 19) ? le16 (bs + 19) : le32 (bs + 32);
-  guint64 fat_sectors = le16 (bs + 22) ? le16 (bs + 22) : le32 (bs + 36);
+  guint reserved = asr_le16 (bs + 14);
+  guint root_entries = asr_le16 (bs + 17);
+  guint64 total = asr_le16 (bs + 19) ? asr_le16 (bs + 19) : asr_le32 (bs + 32);
+  guint64 fat_sectors = asr_le16 (bs + 22) ? asr_le16 (bs + 22) : asr_le32 (bs + 36);
 
-  f->sector = le16 (bs + 11);
+  f->sector = asr_le16 (bs + 11);
   f->nfats = bs[16];
   if (f->sector < 512 || f->sector > 4096 || (f->sector & (f->sector - 1)) != 0 || spc == 0
       || (spc & (spc - 1)) != 0 || (guint64) spc * f->sector > 65536 || reserved == 0
@@ -90,7 +79,7 @@ fat_geometry (const guint8 *bs, guint64 bytes, Fat *f, GError **error)
     return used_map_fail (error, ASR_USED_MAP_ERROR_CORRUPT,
                           "its table is too small for its %" G_GUINT64_FORMAT " clusters",
                           clusters);
-  if (f->bits == 32 && (le16 (bs + 40) & 0x80))
+  if (f->bits == 32 && (asr_le16 (bs + 40) & 0x80))
     return used_map_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED,
                           "only one of its tables is active (mirroring off)");
   /* the "dirty" bit the kernel sets while mounted */
@@ -107,13 +96,13 @@ fat_entry (const Fat *f, const guint8 *table, guint64 n)
     {
     case 12:
       {
-        guint v = le16 (table + n * 3 / 2);
+        guint v = asr_le16 (table + n * 3 / 2);
         return n & 1 ? v >> 4 : v & 0xfff;
       }
     case 16:
-      return le16 (table + n * 2);
+      return asr_le16 (table + n * 2);
     default:
-      return le32 (table + n * 4) & 0x0fffffff;
+      return asr_le32 (table + n * 4) & 0x0fffffff;
     }
 }
 

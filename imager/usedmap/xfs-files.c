@@ -75,12 +75,12 @@ read_inode (Xfs *x, guint64 ino, Inode *n, GError **error)
   if (!used_map_read_at (x->fd, x->offset + at + slot * isize, b, isize, error))
     return FALSE;
   if (memcmp (b, "IN", 2) != 0 || (x->crc ? b[4] != 3 : b[4] != 1 && b[4] != 2)
-      || (x->crc && xfs_be64 (b + 152) != ino))
+      || (x->crc && asr_be64 (b + 152) != ino))
     return corrupt (error, "not an inode", ino);
-  n->mode = xfs_be16 (b + 2);
+  n->mode = asr_be16 (b + 2);
   n->format = b[5];
-  n->size = xfs_be64 (b + 56);
-  guint32 nextents = xfs_be32 (b + 76);
+  n->size = asr_be64 (b + 56);
+  guint32 nextents = asr_be32 (b + 76);
   guint forkoff = b[82];
   n->fork_len = forkoff ? (gsize) forkoff * 8 : isize - core;
   if (core + n->fork_len > isize)
@@ -101,7 +101,7 @@ read_inode (Xfs *x, guint64 ino, Inode *n, GError **error)
   n->extents = g_array_sized_new (FALSE, FALSE, sizeof (Extent), nextents);
   for (guint32 i = 0; i < nextents; i++)
     {
-      guint64 l0 = xfs_be64 (n->fork + i * 16), l1 = xfs_be64 (n->fork + i * 16 + 8);
+      guint64 l0 = asr_be64 (n->fork + i * 16), l1 = asr_be64 (n->fork + i * 16 + 8);
       Extent e = { (l0 & G_GUINT64_CONSTANT (0x7fffffffffffffff)) >> 9,
                    (l0 & 0x1ff) << 43 | l1 >> 21, l1 & 0x1fffff, (l0 >> 63) != 0 };
       g_array_append_val (n->extents, e);
@@ -160,7 +160,7 @@ dir_lookup (Xfs *x, guint64 dino, const Inode *dir, const char *name, guint64 *i
           const guint8 *ename = p + 3, *num = ename + len + (x->ftype ? 1 : 0);
           if (len == nlen && memcmp (ename, name, nlen) == 0)
             {
-              *ino = wide == 8 ? xfs_be64 (num) : xfs_be32 (num);
+              *ino = wide == 8 ? asr_be64 (num) : asr_be32 (num);
               return TRUE;
             }
           p = num + wide;
@@ -183,7 +183,7 @@ dir_lookup (Xfs *x, guint64 dino, const Inode *dir, const char *name, guint64 *i
       gsize end = dbs;
       if (memcmp (b, x->crc ? "XDB3" : "XD2B", 4) == 0)
         {
-          guint32 leaves = xfs_be32 (b + dbs - 8);
+          guint32 leaves = asr_be32 (b + dbs - 8);
           if (leaves > (dbs - hdr - 8) / 8)
             return corrupt (error, "a directory block's leaf count past its end", dino);
           end = dbs - 8 - (gsize) leaves * 8;
@@ -192,9 +192,9 @@ dir_lookup (Xfs *x, guint64 dino, const Inode *dir, const char *name, guint64 *i
         continue; /* a hole, or not a data block */
       for (gsize at = hdr; at + 8 <= end;)
         {
-          if (xfs_be16 (b + at) == 0xffff) /* unused: its length */
+          if (asr_be16 (b + at) == 0xffff) /* unused: its length */
             {
-              guint16 len = xfs_be16 (b + at + 2);
+              guint16 len = asr_be16 (b + at + 2);
               if (len < 8 || len % 8 || len > end - at)
                 return corrupt (error, "a directory block's free entry past its end", dino);
               at += len;
@@ -208,7 +208,7 @@ dir_lookup (Xfs *x, guint64 dino, const Inode *dir, const char *name, guint64 *i
             return corrupt (error, "a directory entry past its block's end", dino);
           if (len == nlen && memcmp (b + at + 9, name, nlen) == 0)
             {
-              *ino = xfs_be64 (b + at);
+              *ino = asr_be64 (b + at);
               return TRUE;
             }
           at += size;

@@ -61,7 +61,7 @@ xfs_fsb_byte (const Xfs *x, guint64 fsb, guint64 count, guint64 *byte)
 static guint32
 bb_cycle (const guint8 *b)
 {
-  return xfs_be32 (b) == LOG_MAGIC ? xfs_be32 (b + 4) : xfs_be32 (b);
+  return asr_be32 (b) == LOG_MAGIC ? asr_be32 (b + 4) : asr_be32 (b);
 }
 
 static gboolean
@@ -120,10 +120,10 @@ xfs_log_clean (Xfs *x, GError **error)
       guint64 at = (head + n - back) % n;
       if (!read_bb (x, log, at, b, error))
         return FALSE;
-      if (xfs_be32 (b) != LOG_MAGIC)
+      if (asr_be32 (b) != LOG_MAGIC)
         continue;
-      guint32 version = xfs_be32 (b + 8), len = xfs_be32 (b + 12), ops = xfs_be32 (b + 40);
-      guint32 size = xfs_be32 (b + 320);
+      guint32 version = asr_be32 (b + 8), len = asr_be32 (b + 12), ops = asr_be32 (b + 40);
+      guint32 size = asr_be32 (b + 320);
       guint64 hblks = (version & 2) && size > LOG_HEADER_CYCLE_SIZE
                         ? (size + LOG_HEADER_CYCLE_SIZE - 1) / LOG_HEADER_CYCLE_SIZE
                         : 1;
@@ -174,7 +174,7 @@ walk_btree (Walk *w, guint64 agbno, guint level, GError **error)
     goto out;
   guint numrecs = (guint) b[6] << 8 | b[7];
   if (memcmp (b, x->crc ? "AB3B" : "ABTB", 4) != 0 || ((guint) b[4] << 8 | b[5]) != level
-      || (x->crc && xfs_be64 (b + 16) != xfs_ag_byte (x, w->agno, agbno) / BB))
+      || (x->crc && asr_be64 (b + 16) != xfs_ag_byte (x, w->agno, agbno) / BB))
     {
       ok = bad_ag (error, w->agno, "a free-space b-tree block that is not one");
       goto out;
@@ -188,7 +188,7 @@ walk_btree (Walk *w, guint64 agbno, guint level, GError **error)
         }
       for (guint i = 0; i < numrecs; i++)
         {
-          AgExtent e = { xfs_be32 (b + hdr + i * 8), xfs_be32 (b + hdr + i * 8 + 4) };
+          AgExtent e = { asr_be32 (b + hdr + i * 8), asr_be32 (b + hdr + i * 8 + 4) };
           if (e.len == 0 || e.start < w->next || e.start >= w->length
               || e.len > w->length - e.start)
             {
@@ -209,7 +209,7 @@ walk_btree (Walk *w, guint64 agbno, guint level, GError **error)
       goto out;
     }
   for (guint i = 0; ok && i < numrecs; i++)
-    ok = walk_btree (w, xfs_be32 (b + hdr + maxrecs * 8 + i * 4), level - 1, error);
+    ok = walk_btree (w, asr_be32 (b + hdr + maxrecs * 8 + i * 4), level - 1, error);
 out:
   g_free (b);
   return ok;
@@ -237,14 +237,14 @@ ag_free (Xfs *x, guint32 agno, GArray *out, GError **error)
       || !used_map_read_at (x->fd, x->offset + xfs_ag_byte (x, agno, 0) + 3 * (guint64) ss, agfl,
                             ss, error))
     return FALSE;
-  if (memcmp (agf, "XAGF", 4) != 0 || xfs_be32 (agf + 4) != 1 || xfs_be32 (agf + 8) != agno
-      || xfs_be32 (agf + 12) != w.length)
+  if (memcmp (agf, "XAGF", 4) != 0 || asr_be32 (agf + 4) != 1 || asr_be32 (agf + 8) != agno
+      || asr_be32 (agf + 12) != w.length)
     return bad_ag (error, agno, "its free-space header (AGF) is not one");
 
-  guint32 bnoroot = xfs_be32 (agf + 16), bnolevel = xfs_be32 (agf + 28);
-  guint32 flfirst = xfs_be32 (agf + 40), fllast = xfs_be32 (agf + 44),
-          flcount = xfs_be32 (agf + 48);
-  guint32 freeblks = xfs_be32 (agf + 52);
+  guint32 bnoroot = asr_be32 (agf + 16), bnolevel = asr_be32 (agf + 28);
+  guint32 flfirst = asr_be32 (agf + 40), fllast = asr_be32 (agf + 44),
+          flcount = asr_be32 (agf + 48);
+  guint32 freeblks = asr_be32 (agf + 52);
   gsize flhdr = x->crc ? 36 : 0;
   guint32 flsize = (guint32) ((ss - flhdr) / 4);
 
@@ -261,14 +261,14 @@ ag_free (Xfs *x, guint32 agno, GArray *out, GError **error)
     }
 
   /* The free list: flcount entries from flfirst to fllast, around. */
-  if (x->crc && (memcmp (agfl, "XAFL", 4) != 0 || xfs_be32 (agfl + 4) != agno))
+  if (x->crc && (memcmp (agfl, "XAFL", 4) != 0 || asr_be32 (agfl + 4) != agno))
     return bad_ag (error, agno, "its free list (AGFL) is not one");
   if (flcount > flsize || flfirst >= flsize || fllast >= flsize
       || (flcount > 0 && (fllast + flsize - flfirst) % flsize + 1 != flcount))
     return bad_ag (error, agno, "its free list's bounds do not add up");
   for (guint32 k = 0, i = flfirst; k < flcount; k++, i = (i + 1) % flsize)
     {
-      AgExtent e = { xfs_be32 (agfl + flhdr + (gsize) i * 4), 1 };
+      AgExtent e = { asr_be32 (agfl + flhdr + (gsize) i * 4), 1 };
       if (e.start == 0 || e.start >= w.length)
         return bad_ag (error, agno, "a free-list block outside the group");
       g_array_append_val (out, e);
@@ -326,7 +326,7 @@ xfs_open (Xfs *x, const char *path, guint64 offset, guint64 bytes, GError **erro
   if (!asr_xfs_super_parse (sb, sizeof sb, bytes, &x->sb, &local))
     return used_map_fail (error, ASR_USED_MAP_ERROR_UNSUPPORTED, "%s", local->message);
   x->crc = x->sb.version == 5;
-  x->rootino = xfs_be64 (sb + 56);
+  x->rootino = asr_be64 (sb + 56);
   x->inopblog = sb[123];
   x->ftype = x->crc || (x->sb.features2 & ASR_XFS_VERSION2_FTYPE);
   return TRUE;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "probe.h"
+#include "bytes.h"
 #include "usedmap-private.h"
 
 typedef struct {
@@ -14,24 +15,6 @@ typedef struct {
   gboolean ftype;  /* directory entries carry a file type byte */
   guint64 rootino;
 } Xfs;
-
-static inline guint32
-xfs_be32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
-
-static inline guint64
-xfs_be64 (const guint8 *p)
-{
-  return (guint64) xfs_be32 (p) << 32 | xfs_be32 (p + 4);
-}
-
-static inline guint16
-xfs_be16 (const guint8 *p)
-{
-  return (guint16) (p[0] << 8 | p[1]);
-}
 
 /* The byte in the volume of block @agbno of group @agno. */
 static inline guint64
